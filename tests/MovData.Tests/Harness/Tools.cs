@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace MovData.Tests.Harness;
+
+public static class Tools
+{
+    public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>Runs a program, returns exit code and combined output.</summary>
+    public static (int Code, string Output) Run(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
+    }
+
+    public static void MustRun(string program, params string[] args)
+    {
+        (int code, string output) = Run(program, args);
+        Assert.True(code == 0, $"{program} {string.Join(' ', args)} failed ({code}): {output}");
+    }
+}
