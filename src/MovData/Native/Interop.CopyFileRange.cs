@@ -1,0 +1,44 @@
+using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
+
+namespace MovData.Native;
+
+internal static partial class Interop
+{
+    [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
+    private static partial nint copy_file_range(SafeFileHandle fdIn, ref long offIn, SafeFileHandle fdOut, ref long offOut, nuint len, uint flags);
+
+    /// <summary>
+    /// copy_file_range(2) of exactly <paramref name="length"/> bytes, looping over short copies
+    /// and EINTR. <paramref name="copied"/> counts what was copied even when it fails part-way.
+    /// A copy that stops short (source ends early) is an EIO: the caller asked for bytes that
+    /// were not there. Returns 0 or errno.
+    /// </summary>
+    internal static int CopyFileRange(SafeFileHandle src, long srcOffset, SafeFileHandle dest, long destOffset, long length, out long copied)
+    {
+        copied = 0;
+        long inOff = srcOffset;
+        long outOff = destOffset;
+        while (copied < length)
+        {
+            // Bounded per call so a signal or an I/O error is noticed within one chunk.
+            nuint chunk = (nuint)Math.Min(length - copied, 1L << 30);
+            nint n = copy_file_range(src, ref inOff, dest, ref outOff, chunk, 0);
+            if (n < 0)
+            {
+                int errno = LastErrno;
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+                return errno;
+            }
+            if (n == 0)
+            {
+                return EIO;
+            }
+            copied += n;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Native;
+using System.Collections.Concurrent;
+
+namespace MovData.Operations;
+
+/// <summary>
+/// What one filesystem can do natively, learnt once by trial calls on two unnamed temporary
+/// files (O_TMPFILE) in a directory of that filesystem, and cached by device for the life of
+/// the process (as xfsprogs' libfrog/file_exchange.c remembers a missing ioctl). null means
+/// "not known": the trial could not run there (no writable directory), and the real call will
+/// find out, falling back only on a not-supported answer.
+/// </summary>
+internal sealed record Capabilities(bool? Reflink, bool? Exchange, bool? Punch, bool? Zero, bool? Collapse, bool? Insert, bool? Preallocate)
+{
+    internal static readonly Capabilities Unknown = new(null, null, null, null, null, null, null);
+
+    private static readonly ConcurrentDictionary<ulong, Capabilities> Cache = new();
+
+    /// <summary>The capabilities of the filesystem <paramref name="f"/> lives on.</summary>
+    internal static Capabilities For(FileFacts f) => Cache.TryGetValue(f.Device, out Capabilities? known)
+        ? known
+        : Learn(f.Device, DirectoryOf(f.Handle), f.BlockSize);
+
+    /// <summary>The capabilities of the filesystem holding <paramref name="directory"/>.</summary>
+    internal static Capabilities ForDirectory(string directory, ulong device, long blockSize) =>
+        Cache.TryGetValue(device, out Capabilities? known) ? known : Learn(device, directory, blockSize);
+
+    /// <summary>A real call answered "not supported": remember it.</summary>
+    internal static void Remember(ulong device, Func<Capabilities, Capabilities> update) =>
+        Cache.AddOrUpdate(device, _ => update(Unknown), (_, old) => update(old));
+
+    private static Capabilities Learn(ulong device, string? directory, long blockSize)
+    {
+        Capabilities caps = directory is null ? Unknown : Trial(directory, blockSize);
+        if (caps != Unknown)
+        {
+            Cache[device] = caps;
+        }
+        return caps;
+    }
+
+    /// <summary>The directory an open file was opened from, via /proc/self/fd; null if it was
+    /// deleted or /proc is not there.</summary>
+    internal static string? DirectoryOf(SafeFileHandle handle)
+    {
+        try
+        {
+            string? target = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget;
+            if (target is null || !target.StartsWith('/') || target.EndsWith(" (deleted)", StringComparison.Ordinal))
+            {
+                return null;
+            }
+            return Path.GetDirectoryName(target);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static Capabilities Trial(string directory, long bs)
+    {
+        if (Interop.OpenTempFile(directory, out SafeFileHandle a) != 0)
+        {
+            return Unknown;
+        }
+        using (a)
+        {
+            if (Interop.OpenTempFile(directory, out SafeFileHandle b) != 0)
+            {
+                return Unknown;
+            }
+            using (b)
+            {
+                byte[] block = new byte[bs * 4];
+                block.AsSpan().Fill(0xA5);
+                try
+                {
+                    RandomAccess.Write(a, block, 0);
+                    RandomAccess.Write(b, block, 0);
+                }
+                catch (IOException)
+                {
+                    return Unknown;
+                }
+                return new Capabilities(
+                    Reflink: Answer(Interop.CloneRange(a, 0, b, 0, bs)),
+                    Exchange: Answer(Interop.ExchangeRange(a, bs, b, bs, bs, 0)),
+                    Punch: Answer(Interop.Fallocate(a, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, 3 * bs, bs)),
+                    Zero: Answer(Interop.Fallocate(a, Interop.FALLOC_FL_ZERO_RANGE, 2 * bs, bs)),
+                    Collapse: Answer(Interop.Fallocate(a, Interop.FALLOC_FL_COLLAPSE_RANGE, 0, bs)),
+                    Insert: Answer(Interop.Fallocate(a, Interop.FALLOC_FL_INSERT_RANGE, 0, bs)),
+                    Preallocate: Answer(Interop.Fallocate(a, Interop.FALLOC_FL_KEEP_SIZE, 8 * bs, bs)));
+            }
+        }
+    }
+
+    // The trial's arguments are valid by construction, so EINVAL here means the filesystem
+    // rejects the mode (as some do for collapse and insert), not a mistake of ours.
+    private static bool? Answer(int errno) =>
+        errno == 0 ? true : Interop.IsNotSupported(errno) || errno == Interop.EINVAL ? false : null;
+}

@@ -1,0 +1,74 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Layout;
+
+namespace MovData.Operations;
+
+/// <summary>The seed's FS_IOC_MOV_DATA: validate everything, then pick the mechanism.</summary>
+internal static class MoveEngine
+{
+    private static readonly ExchangeRangeMove Exchange = new();
+    private static readonly ClonePunchMove Clone = new();
+    private static readonly CopyPunchMove Copy = new();
+
+    internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress)
+    {
+        Validate.KnownFlags(flags);
+        FileFacts d = FileFacts.Of(donor, "donor");
+        FileFacts r = FileFacts.Of(receiver, "receiver");
+        Validate.Writable(d);
+        Validate.Writable(r);
+        Validate.NonNegative(donorOffset, "donorOffset");
+        Validate.NonNegative(receiverOffset, "receiverOffset");
+        Validate.Positive(length, "length");
+        long bs = Validate.BlockSize(d, r);
+        Validate.Aligned(donorOffset, "donorOffset", bs);
+        Validate.Aligned(receiverOffset, "receiverOffset", bs);
+        Validate.Aligned(length, "length", bs);
+        Validate.WithinSize(d, donorOffset, length, "donorOffset", bs);
+        Validate.WithinSize(r, receiverOffset, length, "receiverOffset", bs);
+        Validate.NoOverlap(d, donorOffset, r, receiverOffset, length);
+        long data = Extents.FirstData(receiver, receiverOffset, receiverOffset + length, "the receiver");
+        if (data >= 0)
+        {
+            throw new ContractViolationException(ContractRule.ReceiverNotHole, nameof(receiverOffset),
+                $"rule 2 (receiver hole): the receiver holds data at offset {data}, inside [{receiverOffset}, {receiverOffset + length}) (block size {bs})");
+        }
+
+        var job = new MoveJob(d, donorOffset, r, receiverOffset, length, progress);
+        bool sameDevice = d.Device == r.Device;
+        Capabilities caps = Capabilities.For(r);
+        foreach (MoveMechanism mechanism in Candidates(caps, sameDevice, flags))
+        {
+            MoveResult? result = mechanism.TryMove(job);
+            if (result is not null)
+            {
+                return result;
+            }
+            // A not-supported answer for two files of one filesystem is a fact about that
+            // filesystem; across two filesystems it is only a fact about the pair.
+            if (sameDevice)
+            {
+                Capabilities.Remember(d.Device, c => mechanism.Method == MoveMethod.ExchangeRange ? c with { Exchange = false } : c with { Reflink = false });
+            }
+        }
+        string where = sameDevice ? $"{r.FsType}" : $"two filesystems ({d.FsType} and {r.FsType})";
+        throw new FileSystemNotSupportedException(
+            $"a zero-copy move is not possible on {where}: it has neither XFS exchange-range nor FICLONERANGE, so only copying could move the data, and ZeroCopyOnly forbids that; nothing was changed");
+    }
+
+    private static IEnumerable<MoveMechanism> Candidates(Capabilities caps, bool sameDevice, MoveFlags flags)
+    {
+        if (sameDevice && caps.Exchange != false)
+        {
+            yield return Exchange;
+        }
+        if (caps.Reflink != false)
+        {
+            yield return Clone;
+        }
+        if ((flags & MoveFlags.ZeroCopyOnly) == 0)
+        {
+            yield return Copy;
+        }
+    }
+}

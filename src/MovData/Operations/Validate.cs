@@ -1,0 +1,117 @@
+using MovData.Native;
+
+namespace MovData.Operations;
+
+/// <summary>
+/// The one validator every operation uses, so a rule is checked, worded and tested once.
+/// Every check here runs before the first change.
+/// </summary>
+internal static class Validate
+{
+    internal static void Regular(FileFacts f)
+    {
+        if (!f.IsRegular)
+        {
+            string kind = (f.Mode & Interop.S_IFMT) == Interop.S_IFDIR ? "a directory" : "not a regular file";
+            throw new ContractViolationException(ContractRule.FileKind, f.Role, $"the {f.Role} is {kind}; range operations need regular files");
+        }
+    }
+
+    /// <summary>The file will be changed: a read-write handle, no O_APPEND, not immutable or
+    /// append-only, not on a read-only mount.</summary>
+    internal static void Writable(FileFacts f)
+    {
+        Regular(f);
+        if ((f.OpenFlags & Interop.O_ACCMODE) != Interop.O_RDWR)
+        {
+            throw new ContractViolationException(ContractRule.OpenMode, f.Role, $"the {f.Role} handle must be opened for reading and writing");
+        }
+        if ((f.OpenFlags & Interop.O_APPEND) != 0)
+        {
+            throw new ContractViolationException(ContractRule.OpenMode, f.Role, $"the {f.Role} handle is opened with O_APPEND, which forbids changing ranges");
+        }
+        if (f.Immutable)
+        {
+            throw new UnauthorizedAccessException($"the {f.Role} is immutable (chattr +i): EPERM");
+        }
+        if (f.AppendOnly)
+        {
+            throw new UnauthorizedAccessException($"the {f.Role} is append-only (chattr +a): EPERM");
+        }
+        if (f.ReadOnlyMount)
+        {
+            throw new UnauthorizedAccessException($"the {f.Role} is on a read-only mount: EROFS");
+        }
+    }
+
+    /// <summary>The file is only read: a handle opened for reading.</summary>
+    internal static void Readable(FileFacts f)
+    {
+        Regular(f);
+        if ((f.OpenFlags & Interop.O_ACCMODE) == Interop.O_WRONLY)
+        {
+            throw new ContractViolationException(ContractRule.OpenMode, f.Role, $"the {f.Role} handle must be opened for reading");
+        }
+    }
+
+    internal static void NonNegative(long value, string name)
+    {
+        if (value < 0)
+        {
+            throw new ContractViolationException(ContractRule.Negative, name, $"{name} {value} is negative");
+        }
+    }
+
+    internal static void Positive(long length, string name)
+    {
+        if (length <= 0)
+        {
+            throw new ContractViolationException(ContractRule.Alignment, name, $"rule 1 (alignment): {name} must be greater than 0, got {length}");
+        }
+    }
+
+    internal static void Aligned(long value, string name, long blockSize)
+    {
+        if (value % blockSize != 0)
+        {
+            throw new ContractViolationException(ContractRule.Alignment, name,
+                $"rule 1 (alignment): {name} {value} is not a multiple of the block size {blockSize}");
+        }
+    }
+
+    /// <summary>[offset, offset+length) lies within the file (rule 5), without overflowing.</summary>
+    internal static void WithinSize(FileFacts f, long offset, long length, string offsetName, long blockSize)
+    {
+        if (offset > long.MaxValue - length)
+        {
+            throw new ContractViolationException(ContractRule.Range, offsetName,
+                $"rule 5 (range): {offsetName} {offset} + length {length} overflows a 64-bit offset");
+        }
+        if (offset + length > f.Size)
+        {
+            throw new ContractViolationException(ContractRule.Range, offsetName,
+                $"rule 5 (range): {offsetName} {offset} + length {length} = {offset + length} is past the end of the {f.Role} ({f.Size} bytes; block size {blockSize})");
+        }
+    }
+
+    internal static void NoOverlap(FileFacts a, long offsetA, FileFacts b, long offsetB, long length)
+    {
+        if (a.SameFileAs(b) && offsetA < offsetB + length && offsetB < offsetA + length)
+        {
+            throw new ContractViolationException(ContractRule.Overlap, nameof(length),
+                $"the {a.Role} and {b.Role} are the same file and [{offsetA}, {offsetA + length}) overlaps [{offsetB}, {offsetB + length})");
+        }
+    }
+
+    internal static void KnownFlags(MoveFlags flags)
+    {
+        if ((flags & ~MoveFlags.ZeroCopyOnly) != 0)
+        {
+            throw new ContractViolationException(ContractRule.Flags, nameof(flags),
+                $"flags 0x{(int)flags:x} has bits this version does not know (known: 0x{(int)MoveFlags.ZeroCopyOnly:x})");
+        }
+    }
+
+    /// <summary>The larger block size of the files involved: offsets must suit both.</summary>
+    internal static long BlockSize(FileFacts a, FileFacts b) => Math.Max(a.BlockSize, b.BlockSize);
+}

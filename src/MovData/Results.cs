@@ -1,0 +1,140 @@
+namespace MovData;
+
+/// <summary>How a Move carried the bytes.</summary>
+public enum MoveMethod
+{
+    /// <summary>XFS_IOC_EXCHANGE_RANGE: atomic, no data copied.</summary>
+    ExchangeRange,
+
+    /// <summary>FICLONERANGE, then punch the donor: no data copied.</summary>
+    ClonePunch,
+
+    /// <summary>copy_file_range (or read/write), then punch the donor: the data was copied.</summary>
+    CopyPunch,
+}
+
+/// <summary>How a companion operation was carried out.</summary>
+public enum RangeMethod
+{
+    /// <summary>The kernel's own primitive for it.</summary>
+    Native,
+
+    /// <summary>Composed from other zero-copy primitives.</summary>
+    Emulated,
+
+    /// <summary>By copying data.</summary>
+    Copy,
+}
+
+/// <summary>Whether a filesystem can do an operation, as <see cref="FileRange.Probe(string)"/> reports it.</summary>
+public enum Support
+{
+    /// <summary>The kernel does it in one primitive.</summary>
+    Native,
+
+    /// <summary>Done without copying data, from several primitives.</summary>
+    Emulated,
+
+    /// <summary>Done by copying data.</summary>
+    Copy,
+
+    /// <summary>Not possible on this filesystem and kernel.</summary>
+    Unsupported,
+}
+
+/// <summary>The operations <see cref="FileRange.Probe(string)"/> reports on.</summary>
+public enum RangeOperation
+{
+    /// <summary><see cref="FileRange.Move(Microsoft.Win32.SafeHandles.SafeFileHandle, long, Microsoft.Win32.SafeHandles.SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>.</summary>
+    Move,
+    /// <summary>FICLONERANGE.</summary>
+    Clone,
+    /// <summary>XFS_IOC_EXCHANGE_RANGE.</summary>
+    Exchange,
+    /// <summary>FALLOC_FL_COLLAPSE_RANGE.</summary>
+    Collapse,
+    /// <summary>FALLOC_FL_INSERT_RANGE.</summary>
+    Insert,
+    /// <summary>FALLOC_FL_PUNCH_HOLE.</summary>
+    Punch,
+    /// <summary>FALLOC_FL_ZERO_RANGE.</summary>
+    Zero,
+    /// <summary>fallocate mode 0.</summary>
+    Preallocate,
+    /// <summary>Copy to fresh space, exchange in.</summary>
+    Defragment,
+}
+
+/// <summary>Options of a Move. The seed reserved its flags field; bits not listed here are refused.</summary>
+[Flags]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "Named after the seed's struct mov_data field 'flags'.")]
+public enum MoveFlags
+{
+    /// <summary>Use the best mechanism the filesystem has, copying if nothing better exists.</summary>
+    None = 0,
+
+    /// <summary>Refuse (with <see cref="FileSystemNotSupportedException"/>, changing nothing)
+    /// where only copying is possible.</summary>
+    ZeroCopyOnly = 1,
+}
+
+/// <summary>What a Move did.</summary>
+/// <param name="MovedLength">Bytes of the range moved, holes included (the seed's moved_len).</param>
+/// <param name="Method">How the bytes travelled.</param>
+/// <param name="BytesCopied">Bytes of data physically copied (0 unless <see cref="MoveMethod.CopyPunch"/>).</param>
+public sealed record MoveResult(long MovedLength, MoveMethod Method, long BytesCopied);
+
+/// <summary>What a companion operation did.</summary>
+/// <param name="Length">Bytes of the range handled.</param>
+/// <param name="Method">Native, emulated or by copying.</param>
+/// <param name="BytesCopied">Bytes of data physically copied.</param>
+public sealed record RangeResult(long Length, RangeMethod Method, long BytesCopied);
+
+/// <summary>What a Defragment did.</summary>
+/// <param name="ExtentsBefore">Data extents of the file before.</param>
+/// <param name="ExtentsAfter">Data extents of the file after.</param>
+/// <param name="BytesCopied">Bytes of data copied into the fresh space.</param>
+public sealed record DefragmentResult(int ExtentsBefore, int ExtentsAfter, long BytesCopied);
+
+/// <summary>What a filesystem can do, from <see cref="FileRange.Probe(string)"/>.</summary>
+/// <param name="FsType">"xfs", "btrfs", "ext4", "tmpfs", or the statfs magic in hex.</param>
+/// <param name="BlockSize">The block size offsets and lengths must be multiples of.</param>
+/// <param name="Operations">For each operation, how it would be done here.</param>
+public sealed record FileSystemProbe(string FsType, long BlockSize, IReadOnlyDictionary<RangeOperation, Support> Operations);
+
+/// <summary>The contract's spellings of the enums, as the CLI and JSON print them.</summary>
+public static class ContractNames
+{
+    /// <summary>"exchange-range", "clone-punch" or "copy-punch".</summary>
+    public static string ToContractName(this MoveMethod method) => method switch
+    {
+        MoveMethod.ExchangeRange => "exchange-range",
+        MoveMethod.ClonePunch => "clone-punch",
+        _ => "copy-punch",
+    };
+
+    /// <summary>"native", "emulated" or "copy".</summary>
+    public static string ToContractName(this RangeMethod method) => method switch
+    {
+        RangeMethod.Native => "native",
+        RangeMethod.Emulated => "emulated",
+        _ => "copy",
+    };
+
+    /// <summary>"native", "emulated", "copy" or "unsupported".</summary>
+    public static string ToContractName(this Support support) => support switch
+    {
+        Support.Native => "native",
+        Support.Emulated => "emulated",
+        Support.Copy => "copy",
+        _ => "unsupported",
+    };
+
+    /// <summary>"data", "hole" or "unwritten".</summary>
+    public static string ToContractName(this SegmentKind kind) => kind switch
+    {
+        SegmentKind.Data => "data",
+        SegmentKind.Unwritten => "unwritten",
+        _ => "hole",
+    };
+}

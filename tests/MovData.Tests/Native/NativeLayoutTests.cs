@@ -1,0 +1,179 @@
+using MovData.Native;
+using MovData.Tests.Harness;
+using System.Runtime.InteropServices;
+
+namespace MovData.Tests.Native;
+
+/// <summary>
+/// Pins every ioctl struct, syscall struct and constant of the native layer against the C
+/// headers of this machine, compiled with gcc: a wrong offset here would corrupt memory or
+/// send the kernel garbage, so it must fail a test, not a user.
+/// </summary>
+public sealed class NativeLayoutTests
+{
+    // struct xfs_exchange_range is not in Debian 12's headers (linux-libc-dev 6.1, xfsprogs
+    // 6.1); it is declared here as Linux 6.10's <xfs/xfs_fs.h> has it, so at least the ioctl
+    // number is computed by the real _IOW macro. Its layout is proven on the xfs-exchange
+    // mount, where the ioctl moves real bytes.
+    private const string Program = """
+        #define _GNU_SOURCE
+        #include <stdio.h>
+        #include <stddef.h>
+        #include <stdint.h>
+        #include <fcntl.h>
+        #include <unistd.h>
+        #include <sys/ioctl.h>
+        #include <sys/stat.h>
+        #include <sys/vfs.h>
+        #include <linux/fs.h>
+        #include <linux/fiemap.h>
+        #include <linux/falloc.h>
+        struct xfs_exchange_range { int32_t file1_fd; uint32_t pad; uint64_t file1_offset; uint64_t file2_offset; uint64_t length; uint64_t flags; };
+        #define XFS_IOC_EXCHANGE_RANGE _IOW('X', 129, struct xfs_exchange_range)
+        #define P(name, value) printf("%s %lld\n", name, (long long)(value))
+        #define S(type) P("sizeof " #type, sizeof(struct type))
+        #define O(type, field) P("offsetof " #type "." #field, offsetof(struct type, field))
+        int main(void) {
+          S(file_clone_range); O(file_clone_range, src_fd); O(file_clone_range, src_offset); O(file_clone_range, src_length); O(file_clone_range, dest_offset);
+          S(fiemap); O(fiemap, fm_start); O(fiemap, fm_length); O(fiemap, fm_flags); O(fiemap, fm_mapped_extents); O(fiemap, fm_extent_count); O(fiemap, fm_extents);
+          S(fiemap_extent); O(fiemap_extent, fe_logical); O(fiemap_extent, fe_physical); O(fiemap_extent, fe_length); O(fiemap_extent, fe_flags);
+          S(xfs_exchange_range); O(xfs_exchange_range, file1_fd); O(xfs_exchange_range, file1_offset); O(xfs_exchange_range, file2_offset); O(xfs_exchange_range, length); O(xfs_exchange_range, flags);
+          S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor);
+          S(statfs); O(statfs, f_type); O(statfs, f_bsize); O(statfs, f_fsid); O(statfs, f_flags);
+          P("FICLONERANGE", FICLONERANGE); P("FS_IOC_FIEMAP", FS_IOC_FIEMAP); P("FS_IOC_GETFLAGS", FS_IOC_GETFLAGS); P("XFS_IOC_EXCHANGE_RANGE", XFS_IOC_EXCHANGE_RANGE);
+          P("FS_IMMUTABLE_FL", FS_IMMUTABLE_FL); P("FS_APPEND_FL", FS_APPEND_FL);
+          P("FIEMAP_FLAG_SYNC", FIEMAP_FLAG_SYNC); P("FIEMAP_EXTENT_LAST", FIEMAP_EXTENT_LAST); P("FIEMAP_EXTENT_UNKNOWN", FIEMAP_EXTENT_UNKNOWN);
+          P("FIEMAP_EXTENT_DELALLOC", FIEMAP_EXTENT_DELALLOC); P("FIEMAP_EXTENT_UNWRITTEN", FIEMAP_EXTENT_UNWRITTEN); P("FIEMAP_EXTENT_SHARED", FIEMAP_EXTENT_SHARED);
+          P("FALLOC_FL_KEEP_SIZE", FALLOC_FL_KEEP_SIZE); P("FALLOC_FL_PUNCH_HOLE", FALLOC_FL_PUNCH_HOLE); P("FALLOC_FL_COLLAPSE_RANGE", FALLOC_FL_COLLAPSE_RANGE);
+          P("FALLOC_FL_ZERO_RANGE", FALLOC_FL_ZERO_RANGE); P("FALLOC_FL_INSERT_RANGE", FALLOC_FL_INSERT_RANGE);
+          P("SEEK_SET", SEEK_SET); P("SEEK_CUR", SEEK_CUR); P("SEEK_DATA", SEEK_DATA); P("SEEK_HOLE", SEEK_HOLE);
+          P("O_ACCMODE", O_ACCMODE); P("O_RDWR", O_RDWR); P("O_WRONLY", O_WRONLY); P("O_APPEND", O_APPEND); P("O_TMPFILE", O_TMPFILE); P("O_CLOEXEC", O_CLOEXEC); P("F_GETFL", F_GETFL);
+          P("AT_EMPTY_PATH", AT_EMPTY_PATH); P("AT_FDCWD", AT_FDCWD); P("STATX_BASIC_STATS", STATX_BASIC_STATS);
+          P("STATX_ATTR_IMMUTABLE", STATX_ATTR_IMMUTABLE); P("STATX_ATTR_APPEND", STATX_ATTR_APPEND);
+          return 0;
+        }
+        """;
+
+    private static Dictionary<string, long> FromC()
+    {
+        string dir = Directory.CreateTempSubdirectory("movdata-layout").FullName;
+        try
+        {
+            string source = Path.Combine(dir, "layout.c");
+            string binary = Path.Combine(dir, "layout");
+            File.WriteAllText(source, Program);
+            Tools.MustRun("gcc", "-Wall", "-Werror", "-o", binary, source);
+            (int code, string output) = Tools.Run(binary);
+            Assert.Equal(0, code);
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => line.Split(' '))
+                .ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static long Off<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
+
+    [Fact]
+    public void StructsAndConstants_MatchTheCHeaders()
+    {
+        Dictionary<string, long> c = FromC();
+        var ours = new Dictionary<string, long>
+        {
+            ["sizeof file_clone_range"] = Marshal.SizeOf<Interop.FileCloneRange>(),
+            ["offsetof file_clone_range.src_fd"] = Off<Interop.FileCloneRange>("SrcFd"),
+            ["offsetof file_clone_range.src_offset"] = Off<Interop.FileCloneRange>("SrcOffset"),
+            ["offsetof file_clone_range.src_length"] = Off<Interop.FileCloneRange>("SrcLength"),
+            ["offsetof file_clone_range.dest_offset"] = Off<Interop.FileCloneRange>("DestOffset"),
+            ["sizeof fiemap"] = Marshal.SizeOf<Interop.Fiemap>(),
+            ["offsetof fiemap.fm_start"] = Off<Interop.Fiemap>("Start"),
+            ["offsetof fiemap.fm_length"] = Off<Interop.Fiemap>("Length"),
+            ["offsetof fiemap.fm_flags"] = Off<Interop.Fiemap>("Flags"),
+            ["offsetof fiemap.fm_mapped_extents"] = Off<Interop.Fiemap>("MappedExtents"),
+            ["offsetof fiemap.fm_extent_count"] = Off<Interop.Fiemap>("ExtentCount"),
+            ["offsetof fiemap.fm_extents"] = Marshal.SizeOf<Interop.Fiemap>(),
+            ["sizeof fiemap_extent"] = Marshal.SizeOf<Interop.FiemapExtent>(),
+            ["offsetof fiemap_extent.fe_logical"] = Off<Interop.FiemapExtent>("Logical"),
+            ["offsetof fiemap_extent.fe_physical"] = Off<Interop.FiemapExtent>("Physical"),
+            ["offsetof fiemap_extent.fe_length"] = Off<Interop.FiemapExtent>("Length"),
+            ["offsetof fiemap_extent.fe_flags"] = Off<Interop.FiemapExtent>("Flags"),
+            ["sizeof xfs_exchange_range"] = Marshal.SizeOf<Interop.XfsExchangeRange>(),
+            ["offsetof xfs_exchange_range.file1_fd"] = Off<Interop.XfsExchangeRange>("File1Fd"),
+            ["offsetof xfs_exchange_range.file1_offset"] = Off<Interop.XfsExchangeRange>("File1Offset"),
+            ["offsetof xfs_exchange_range.file2_offset"] = Off<Interop.XfsExchangeRange>("File2Offset"),
+            ["offsetof xfs_exchange_range.length"] = Off<Interop.XfsExchangeRange>("Length"),
+            ["offsetof xfs_exchange_range.flags"] = Off<Interop.XfsExchangeRange>("Flags"),
+            ["sizeof statx"] = Marshal.SizeOf<Interop.Statx>(),
+            ["offsetof statx.stx_blksize"] = Off<Interop.Statx>("Blksize"),
+            ["offsetof statx.stx_attributes"] = Off<Interop.Statx>("Attributes"),
+            ["offsetof statx.stx_mode"] = Off<Interop.Statx>("Mode"),
+            ["offsetof statx.stx_ino"] = Off<Interop.Statx>("Ino"),
+            ["offsetof statx.stx_size"] = Off<Interop.Statx>("Size"),
+            ["offsetof statx.stx_ctime"] = Off<Interop.Statx>("Ctime"),
+            ["offsetof statx.stx_dev_major"] = Off<Interop.Statx>("DevMajor"),
+            ["offsetof statx.stx_dev_minor"] = Off<Interop.Statx>("DevMinor"),
+            ["sizeof statfs"] = Marshal.SizeOf<Interop.StatFs>(),
+            ["offsetof statfs.f_type"] = Off<Interop.StatFs>("Type"),
+            ["offsetof statfs.f_bsize"] = Off<Interop.StatFs>("Bsize"),
+            ["offsetof statfs.f_fsid"] = Off<Interop.StatFs>("Fsid"),
+            ["offsetof statfs.f_flags"] = Off<Interop.StatFs>("Flags"),
+            ["FICLONERANGE"] = (long)Interop.FICLONERANGE,
+            ["FS_IOC_FIEMAP"] = (long)Interop.FS_IOC_FIEMAP,
+            ["FS_IOC_GETFLAGS"] = (long)Interop.FS_IOC_GETFLAGS,
+            ["XFS_IOC_EXCHANGE_RANGE"] = (long)Interop.XFS_IOC_EXCHANGE_RANGE,
+            ["FS_IMMUTABLE_FL"] = Interop.FS_IMMUTABLE_FL,
+            ["FS_APPEND_FL"] = Interop.FS_APPEND_FL,
+            ["FIEMAP_FLAG_SYNC"] = Interop.FIEMAP_FLAG_SYNC,
+            ["FIEMAP_EXTENT_LAST"] = Interop.FIEMAP_EXTENT_LAST,
+            ["FIEMAP_EXTENT_UNKNOWN"] = Interop.FIEMAP_EXTENT_UNKNOWN,
+            ["FIEMAP_EXTENT_DELALLOC"] = Interop.FIEMAP_EXTENT_DELALLOC,
+            ["FIEMAP_EXTENT_UNWRITTEN"] = Interop.FIEMAP_EXTENT_UNWRITTEN,
+            ["FIEMAP_EXTENT_SHARED"] = Interop.FIEMAP_EXTENT_SHARED,
+            ["FALLOC_FL_KEEP_SIZE"] = Interop.FALLOC_FL_KEEP_SIZE,
+            ["FALLOC_FL_PUNCH_HOLE"] = Interop.FALLOC_FL_PUNCH_HOLE,
+            ["FALLOC_FL_COLLAPSE_RANGE"] = Interop.FALLOC_FL_COLLAPSE_RANGE,
+            ["FALLOC_FL_ZERO_RANGE"] = Interop.FALLOC_FL_ZERO_RANGE,
+            ["FALLOC_FL_INSERT_RANGE"] = Interop.FALLOC_FL_INSERT_RANGE,
+            ["SEEK_SET"] = Interop.SEEK_SET,
+            ["SEEK_CUR"] = Interop.SEEK_CUR,
+            ["SEEK_DATA"] = Interop.SEEK_DATA,
+            ["SEEK_HOLE"] = Interop.SEEK_HOLE,
+            ["O_ACCMODE"] = Interop.O_ACCMODE,
+            ["O_RDWR"] = Interop.O_RDWR,
+            ["O_WRONLY"] = Interop.O_WRONLY,
+            ["O_APPEND"] = Interop.O_APPEND,
+            ["O_TMPFILE"] = Interop.O_TMPFILE,
+            ["O_CLOEXEC"] = Interop.O_CLOEXEC,
+            ["F_GETFL"] = Interop.F_GETFL,
+            ["AT_EMPTY_PATH"] = Interop.AT_EMPTY_PATH,
+            ["AT_FDCWD"] = Interop.AT_FDCWD,
+            ["STATX_BASIC_STATS"] = Interop.STATX_BASIC_STATS,
+            ["STATX_ATTR_IMMUTABLE"] = (long)Interop.STATX_ATTR_IMMUTABLE,
+            ["STATX_ATTR_APPEND"] = (long)Interop.STATX_ATTR_APPEND,
+        };
+        Assert.Equal(c.Keys.Order(), ours.Keys.Order());
+        foreach ((string name, long value) in c)
+        {
+            Assert.True(value == ours[name], $"{name}: C says {value}, MovData has {ours[name]}");
+        }
+    }
+
+    [Fact]
+    public void Errno_MapsToTheDocumentedExceptions()
+    {
+        Assert.IsType<UnauthorizedAccessException>(Interop.GetExceptionForErrno(Interop.EPERM, "x"));
+        Assert.IsType<UnauthorizedAccessException>(Interop.GetExceptionForErrno(Interop.EACCES, "x"));
+        Assert.IsType<FileNotFoundException>(Interop.GetExceptionForErrno(Interop.ENOENT, "x"));
+        Assert.IsType<FileSystemNotSupportedException>(Interop.GetExceptionForErrno(Interop.EOPNOTSUPP, "x"));
+        Assert.IsType<FileSystemNotSupportedException>(Interop.GetExceptionForErrno(Interop.ENOTTY, "x"));
+        Assert.IsType<FileSystemNotSupportedException>(Interop.GetExceptionForErrno(Interop.EXDEV, "x"));
+        Exception nospc = Interop.GetExceptionForErrno(Interop.ENOSPC, "copy_file_range");
+        Assert.IsType<IOException>(nospc);
+        Assert.Equal(Interop.ENOSPC, nospc.HResult);
+        Assert.Contains("ENOSPC", nospc.Message, StringComparison.Ordinal);
+        Assert.Contains("copy_file_range", nospc.Message, StringComparison.Ordinal);
+    }
+}
