@@ -61,6 +61,11 @@ make_fs() {
   esac
 }
 
+detach_loops() {
+  local dev
+  for dev in $(losetup -j "$1" -O NAME -n 2>/dev/null); do losetup -d "$dev" 2>/dev/null || true; done
+}
+
 env_line() {
   local parts=() name
   for name in "${names[@]}" tiny; do
@@ -84,7 +89,9 @@ up() {
     if [ "$name" = tmpfs ]; then
       mount -t tmpfs -o size=$tmpfs_size movdata-tmpfs "$mnt"
     else
-      # A fresh image every time: a half-made one from an interrupted run is never trusted.
+      # A fresh image every time: a half-made one from an interrupted run is never trusted,
+      # and a loop device it left attached is let go first.
+      detach_loops "$img"
       rm -f "$img"
       if [ "$name" = tiny ]; then truncate -s "$tiny_size" "$img"; else truncate -s "$image_size" "$img"; fi
       make_fs "$name" "$img"
@@ -104,10 +111,10 @@ down() {
   done
   # Detach any loop device still backed by one of our images (a lazy unmount, or a loop
   # set up by hand and forgotten).
-  local img dev
+  local img
   for img in "$root"/img/*.img; do
     [ -e "$img" ] || continue
-    for dev in $(losetup -j "$img" -O NAME -n 2>/dev/null); do losetup -d "$dev" || true; done
+    detach_loops "$img"
     rm -f "$img"
   done
 }

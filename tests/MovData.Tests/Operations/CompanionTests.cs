@@ -1,0 +1,216 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Operations;
+
+/// <summary>Clone, Exchange, PunchHole, ZeroRange, Preallocate, Collapse and Insert on every
+/// scratch filesystem: native where the kernel has them, a clear refusal and no change where not.</summary>
+public sealed class CompanionTests
+{
+    private const int B = Files.Block;
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Clone_SharesBlocksOrRefuses(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string src = dir.File("src"), dst = dir.File("dst");
+        byte[] content = Files.Pattern(40, 32 * B);
+        Files.Create(src, content.Length, (0, content));
+        Files.Create(dst, 32 * B, (0, Files.Pattern(41, 32 * B)));
+        Snapshot before = Files.Take(dst);
+        using SafeFileHandle s = Files.OpenRw(src), d = Files.OpenRw(dst);
+
+        if (dir.Kind.Reflink)
+        {
+            RangeResult result = FileRange.Clone(s, 8 * B, d, 16 * B, 8 * B);
+            Assert.Equal(new RangeResult(8 * B, RangeMethod.Native, 0), result);
+            Files.AssertBytes(content.AsSpan(8 * B, 8 * B).ToArray(), dst, 16 * B);
+            Files.AssertBytes(content, src, 0);
+            Assert.Equal(Files.PhysicalBlocks(src, 8 * B, 8 * B), Files.PhysicalBlocks(dst, 16 * B, 8 * B));
+            Assert.All(FileRange.Map(d).Where(x => x.Offset >= 16 * B && x.End <= 24 * B), x => Assert.True(x.Shared));
+        }
+        else
+        {
+            var e = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Clone(s, 8 * B, d, 16 * B, 8 * B));
+            Assert.Contains("EOPNOTSUPP", e.Message, StringComparison.Ordinal);
+            Assert.Equal(before, Files.Take(dst));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Clone_RefusesMisalignedAndPastEnd(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string src = dir.File("src"), dst = dir.File("dst");
+        Files.Create(src, 8 * B, (0, Files.Pattern(42, 8 * B)));
+        Files.Create(dst, 8 * B);
+        using SafeFileHandle s = Files.OpenRw(src), d = Files.OpenRw(dst);
+        Assert.Equal(ContractRule.Alignment, Assert.Throws<ContractViolationException>(() => FileRange.Clone(s, 100, d, 0, B)).Rule);
+        Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Clone(s, 4 * B, d, 0, 8 * B)).Rule);
+        Assert.Equal(ContractRule.Overlap, Assert.Throws<ContractViolationException>(() => FileRange.Clone(s, 0, s, B, 2 * B)).Rule);
+        Files.AssertHole(dst, 0, 8 * B);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Exchange_SwapsRangesOrRefuses(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string a = dir.File("a"), b = dir.File("b");
+        byte[] ca = Files.Pattern(43, 16 * B), cb = Files.Pattern(44, 16 * B);
+        Files.Create(a, ca.Length, (0, ca));
+        Files.Create(b, cb.Length, (0, cb));
+        Snapshot sa = Files.Take(a), sb = Files.Take(b);
+        using SafeFileHandle ha = Files.OpenRw(a), hb = Files.OpenRw(b);
+
+        if (dir.Kind.Exchange)
+        {
+            long[] physA = Files.PhysicalBlocks(a, 0, 4 * B), physB = Files.PhysicalBlocks(b, 8 * B, 4 * B);
+            FileRange.Exchange(ha, 0, hb, 8 * B, 4 * B);
+            Files.AssertBytes(cb.AsSpan(8 * B, 4 * B).ToArray(), a, 0);
+            Files.AssertBytes(ca.AsSpan(0, 4 * B).ToArray(), b, 8 * B);
+            Files.AssertBytes(ca.AsSpan(4 * B).ToArray(), a, 4 * B);
+            Assert.Equal(physB, Files.PhysicalBlocks(a, 0, 4 * B));
+            Assert.Equal(physA, Files.PhysicalBlocks(b, 8 * B, 4 * B));
+        }
+        else
+        {
+            var e = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Exchange(ha, 0, hb, 8 * B, 4 * B));
+            Assert.Contains("exchange-range", e.Message, StringComparison.Ordinal);
+            Assert.Equal(sa, Files.Take(a));
+            Assert.Equal(sb, Files.Take(b));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void PunchHole_DeallocatesAndKeepsSize(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(45, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        FileRange.PunchHole(h, 4 * B, 4 * B);
+
+        Files.AssertHole(f, 4 * B, 4 * B);
+        Files.AssertBytes(content.AsSpan(0, 4 * B).ToArray(), f, 0);
+        Files.AssertBytes(content.AsSpan(8 * B).ToArray(), f, 8 * B);
+        Assert.Equal(16 * B, new FileInfo(f).Length);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void ZeroRange_ReadsZerosOrRefuses(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(46, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        Snapshot before = Files.Take(f);
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        if (dir.Kind.ZeroRange)
+        {
+            FileRange.ZeroRange(h, 2 * B, 3 * B);
+            Assert.All(Files.Read(f, 2 * B, 3 * B), x => Assert.Equal(0, x));
+            Files.AssertBytes(content.AsSpan(5 * B).ToArray(), f, 5 * B);
+            Assert.Equal(16 * B, new FileInfo(f).Length);
+        }
+        else
+        {
+            Assert.Throws<FileSystemNotSupportedException>(() => FileRange.ZeroRange(h, 2 * B, 3 * B));
+            Assert.Equal(before, Files.Take(f));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Preallocate_AllocatesUnwrittenSpace(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        Files.Create(f, 0);
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        FileRange.Preallocate(h, 0, 16 * B);
+
+        Assert.Equal(16 * B, new FileInfo(f).Length);
+        Files.AssertHole(f, 0, 16 * B);
+        IReadOnlyList<Segment> map = FileRange.Map(h);
+        Assert.Equal(16 * B, map.Sum(s => s.Length));
+        if (dir.Kind.Fiemap)
+        {
+            Assert.All(map, s => Assert.Equal(SegmentKind.Unwritten, s.Kind));
+        }
+        FileRange.Preallocate(h, 16 * B, 16 * B, keepSize: true);
+        Assert.Equal(16 * B, new FileInfo(f).Length);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Collapse_RemovesRangeAndShrinksOrRefuses(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(47, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        Snapshot before = Files.Take(f);
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        if (dir.Kind.CollapseInsert)
+        {
+            FileRange.Collapse(h, 4 * B, 4 * B);
+            byte[] expected = [.. content.AsSpan(0, 4 * B), .. content.AsSpan(8 * B)];
+            Assert.Equal(12 * B, new FileInfo(f).Length);
+            Files.AssertBytes(expected, f, 0);
+        }
+        else
+        {
+            var e = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Collapse(h, 4 * B, 4 * B));
+            Assert.Contains("COLLAPSE_RANGE", e.Message, StringComparison.Ordinal);
+            Assert.Equal(before, Files.Take(f));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Insert_OpensHoleAndGrowsOrRefuses(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(48, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        Snapshot before = Files.Take(f);
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        if (dir.Kind.CollapseInsert)
+        {
+            FileRange.Insert(h, 4 * B, 2 * B);
+            Assert.Equal(18 * B, new FileInfo(f).Length);
+            Files.AssertBytes(content.AsSpan(0, 4 * B).ToArray(), f, 0);
+            Files.AssertHole(f, 4 * B, 2 * B);
+            Files.AssertBytes(content.AsSpan(4 * B).ToArray(), f, 6 * B);
+        }
+        else
+        {
+            var e = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Insert(h, 4 * B, 2 * B));
+            Assert.Contains("INSERT_RANGE", e.Message, StringComparison.Ordinal);
+            Assert.Equal(before, Files.Take(f));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CollapseAndInsert_RefuseBadRanges_ChangingNothing(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        Files.Create(f, 16 * B, (0, Files.Pattern(49, 16 * B)));
+        Snapshot before = Files.Take(f);
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        Assert.Equal(ContractRule.Alignment, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, 100, B)).Rule);
+        Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, 12 * B, 4 * B)).Rule);
+        Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, B, long.MaxValue - (B - 1))).Rule);
+        Assert.Equal(ContractRule.Alignment, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, 0, 100)).Rule);
+        Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, 16 * B, B)).Rule);
+        Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, 0, long.MaxValue - (B - 1))).Rule);
+        Assert.Equal(ContractRule.Negative, Assert.Throws<ContractViolationException>(() => FileRange.PunchHole(h, -1, B)).Rule);
+        Assert.Equal(before, Files.Take(f));
+    }
+}
