@@ -69,10 +69,20 @@ public sealed class ContractViolationException : ArgumentException
 
     /// <summary>Creates the exception for a broken <paramref name="rule"/>.</summary>
     public ContractViolationException(ContractRule rule, string paramName, string message)
-        : base(message, paramName) => Rule = rule;
+        : base(message, paramName)
+    {
+        Rule = rule;
+        _ruleMessage = message;
+    }
+
+    private readonly string? _ruleMessage;
 
     /// <summary>The rule that was broken.</summary>
     public ContractRule Rule { get; }
+
+    /// <summary>The rule, the value and the block size, without ArgumentException's
+    /// "(Parameter ...)" suffix: <see cref="ArgumentException.ParamName"/> has that.</summary>
+    public override string Message => _ruleMessage ?? base.Message;
 }
 
 /// <summary>

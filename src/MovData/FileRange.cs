@@ -289,7 +289,17 @@ public static class FileRange
         return Defragment(file, progress);
     }
 
-    /// <summary>Opens a file for an edit, read-write, refusing a directory by the contract's rule.</summary>
+    /// <summary>
+    /// Opens a file for an edit: read-write, shared. A directory is refused by the contract's
+    /// rule, and where the kernel denies the open because the file is immutable, append-only or
+    /// on a read-only mount, the exception says which.
+    /// </summary>
+    /// <exception cref="ContractViolationException">The path is a directory.</exception>
+    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission, or the file cannot be changed.</exception>
+    /// <exception cref="IOException">Any other errno.</exception>
+    public static SafeFileHandle OpenForEdit(string path) => OpenForEdit(path, "file");
+
     internal static SafeFileHandle OpenForEdit(string path, string role)
     {
         RefuseDirectory(path, role);

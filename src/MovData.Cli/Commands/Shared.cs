@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+
+namespace MovData.Cli.Commands;
+
+/// <summary>Options several verbs share, and the one place exceptions become exit codes.</summary>
+internal static class Shared
+{
+    internal static Option<bool> Json() => new("--json") { Description = "print the result as one JSON value on standard output" };
+
+    internal static Option<bool> Verbose() => new("--verbose") { Description = "on failure, print the full exception too" };
+
+    internal static Argument<string> File(string name, string description) => new(name) { Description = description };
+
+    /// <summary>Help text: the summary, then a worked example with real numbers.</summary>
+    internal static string Describe(string summary, string example) => $"{summary}\n\nExample:\n  {example}";
+
+    /// <summary>
+    /// Runs a verb's work, mapping what can go wrong to one line on standard error and the
+    /// documented exit code (a stack trace only with --verbose).
+    /// </summary>
+    internal static int Guard(Io io, bool verbose, Func<int> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (Exception e) when (e is ContractViolationException or ArgumentException)
+        {
+            return Fail(io, verbose, e, ExitCode.Usage);
+        }
+        catch (FileSystemNotSupportedException e)
+        {
+            return Fail(io, verbose, e, ExitCode.NotSupported);
+        }
+        catch (MoveIncompleteException e)
+        {
+            return Fail(io, verbose, e, ExitCode.Failed);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(io, verbose, e, ExitCode.Failed);
+        }
+    }
+
+    private static int Fail(Io io, bool verbose, Exception e, ExitCode code)
+    {
+        io.Err.WriteLine($"movdata: {e.Message}");
+        if (verbose)
+        {
+            io.Err.WriteLine(e.ToString());
+        }
+        return (int)code;
+    }
+
+    /// <summary>Writes one JSON value built by <paramref name="write"/>, then a newline.</summary>
+    internal static void WriteJson(Io io, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
+        {
+            write(writer);
+        }
+        io.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>The JSON of a companion operation's result.</summary>
+    internal static void WriteRangeResult(Io io, bool json, string verb, RangeResult r)
+    {
+        if (json)
+        {
+            WriteJson(io, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("length", r.Length);
+                w.WriteString("method", r.Method.ToContractName());
+                w.WriteNumber("bytesCopied", r.BytesCopied);
+                w.WriteEndObject();
+            });
+        }
+        else
+        {
+            io.Out.WriteLine($"{verb}: {r.Length} bytes ({Sizes.Human(r.Length)}), {r.Method.ToContractName()}, {r.BytesCopied} bytes copied");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using MovData.Cli.Commands;
+
+namespace MovData.Cli;
+
+/// <summary>The movdata command line: one verb per file under Commands/, output through the
+/// writers given, so tests read exactly what a user sees.</summary>
+internal static class MovDataCli
+{
+    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var io = new Io(output, error);
+        var root = new RootCommand("movdata: move, clone, exchange, collapse, insert and punch byte ranges of files at the extent level.")
+        {
+            MoveCommand.Create(io),
+            CloneCommand.Create(io),
+            ExchangeCommand.Create(io),
+            FileRangeCommands.Punch(io),
+            FileRangeCommands.Zero(io),
+            FileRangeCommands.Prealloc(io),
+            FileRangeCommands.Collapse(io),
+            FileRangeCommands.Insert(io),
+            MapCommand.Create(io),
+            ProbeCommand.Create(io),
+            DefragCommand.Create(io),
+        };
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+            {
+                error.WriteLine($"movdata: {e.Message}");
+            }
+            error.WriteLine("Try 'movdata --help' or 'movdata VERB --help'.");
+            return (int)ExitCode.Usage;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+}
+
+/// <summary>Where a verb writes: standard output for results, standard error for the rest.</summary>
+internal sealed record Io(TextWriter Out, TextWriter Err);

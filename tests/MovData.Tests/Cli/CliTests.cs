@@ -1,0 +1,214 @@
+using MovData.Cli;
+using MovData.Tests.Harness;
+using System.Text.Json;
+
+namespace MovData.Tests.Cli;
+
+/// <summary>The built movdata tool, run as a process on every scratch filesystem.</summary>
+public sealed class CliTests
+{
+    private const int B = Files.Block;
+    private static readonly string[] Kinds = ["data", "hole", "unwritten"];
+    private static readonly string[] Supports = ["native", "emulated", "copy", "unsupported"];
+
+    /// <summary>The movdata executable built beside this test assembly (same configuration).</summary>
+    private static readonly string Tool = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.Cli",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name, "movdata"));
+
+    private static (int Code, string Out, string Err) Movdata(params string[] args)
+    {
+        Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
+        var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Move_Json_ReportsMethodAndMovesBytes(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string donor = dir.File("donor"), receiver = dir.File("receiver");
+        byte[] content = Files.Pattern(70, 64 * B);
+        Files.Create(donor, content.Length, (0, content));
+        Files.Create(receiver, 64 * B);
+
+        (int code, string output, string err) = Movdata("move", donor, receiver, "--donor-offset", "16k", "--receiver-offset", "0x8000", "--length", "64KiB", "--json");
+
+        Assert.True(code == 0, err);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal(16 * B, json.RootElement.GetProperty("movedLength").GetInt64());
+        Assert.Equal(dir.Kind.MoveMethod.ToContractName(), json.RootElement.GetProperty("method").GetString());
+        Assert.Equal(dir.Kind.ZeroCopy ? 0 : 16 * B, json.RootElement.GetProperty("bytesCopied").GetInt64());
+        Assert.Equal(3, json.RootElement.EnumerateObject().Count());
+        Files.AssertBytes(content.AsSpan(4 * B, 16 * B).ToArray(), receiver, 8 * B);
+        Files.AssertHole(donor, 4 * B, 16 * B);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Move_ExitCodes_TwoForRules_ThreeForZeroCopyOnlyWhereImpossible(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string donor = dir.File("donor"), receiver = dir.File("receiver");
+        Files.Create(donor, 16 * B, (0, Files.Pattern(71, 16 * B)));
+        Files.Create(receiver, 16 * B, (15 * B, Files.Pattern(72, B)));
+        Snapshot d = Files.Take(donor), r = Files.Take(receiver);
+
+        (int code, _, string err) = Movdata("move", donor, receiver, "--donor-offset", "1", "--receiver-offset", "0", "--length", "4k");
+        Assert.Equal(2, code);
+        Assert.StartsWith("movdata: rule 1 (alignment)", err, StringComparison.Ordinal);
+        (code, _, err) = Movdata("move", donor, receiver, "--donor-offset", "0", "--receiver-offset", "48k", "--length", "16k");
+        Assert.Equal(2, code);
+        Assert.Contains("rule 2", err, StringComparison.Ordinal);
+        (code, _, err) = Movdata("move", donor, receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "-1");
+        Assert.Equal(2, code);
+        Assert.Contains("--length", err, StringComparison.Ordinal);
+
+        (code, string output, err) = Movdata("move", donor, receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "8k", "--zero-copy-only", "--json");
+        if (dir.Kind.ZeroCopy)
+        {
+            Assert.True(code == 0, err);
+            Assert.Equal(0, JsonDocument.Parse(output).RootElement.GetProperty("bytesCopied").GetInt64());
+        }
+        else
+        {
+            Assert.Equal(3, code);
+            Assert.Equal("", output);
+            Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(d, Files.Take(donor));
+            Assert.Equal(r, Files.Take(receiver));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Map_Json_CoversTheFileInOrder(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        Files.Create(f, (12 * B) + 5, (4 * B, Files.Pattern(73, 4 * B)));
+
+        (int code, string output, string err) = Movdata("map", f, "--json");
+
+        Assert.True(code == 0, err);
+        JsonElement[] segments = [.. JsonDocument.Parse(output).RootElement.EnumerateArray()];
+        long pos = 0;
+        foreach (JsonElement s in segments)
+        {
+            Assert.Equal(pos, s.GetProperty("offset").GetInt64());
+            Assert.Contains(s.GetProperty("kind").GetString(), Kinds);
+            Assert.Equal(JsonValueKind.False, s.GetProperty("shared").ValueKind);
+            Assert.True(s.TryGetProperty("physical", out _));
+            pos += s.GetProperty("length").GetInt64();
+        }
+        Assert.Equal((12 * B) + 5, pos);
+        JsonElement data = segments.Single(s => s.GetProperty("kind").GetString() == "data");
+        Assert.Equal(4 * B, data.GetProperty("offset").GetInt64());
+        Assert.Equal(dir.Kind.Fiemap ? JsonValueKind.Number : JsonValueKind.Null, data.GetProperty("physical").ValueKind);
+
+        (code, output, _) = Movdata("map", f);
+        Assert.Equal(0, code);
+        Assert.Contains("data", output, StringComparison.Ordinal);
+        Assert.Contains("#", output, StringComparison.Ordinal);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Probe_Json_HasEveryOperation(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (int code, string output, string err) = Movdata("probe", dir.Path, "--json");
+        Assert.True(code == 0, err);
+        JsonElement root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(fs.StartsWith("xfs", StringComparison.Ordinal) ? "xfs" : fs, root.GetProperty("fsType").GetString());
+        Assert.Equal(B, root.GetProperty("blockSize").GetInt64());
+        JsonElement ops = root.GetProperty("operations");
+        foreach (string op in new[] { "move", "clone", "exchange", "collapse", "insert", "punch" })
+        {
+            Assert.Contains(ops.GetProperty(op).GetString(), Supports);
+        }
+        Assert.Equal(dir.Kind.Exchange ? "native" : dir.Kind.Reflink ? "emulated" : "copy", ops.GetProperty("move").GetString());
+        Assert.Equal(dir.Kind.CollapseInsert ? "native" : "unsupported", ops.GetProperty("collapse").GetString());
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CollapseAndInsert_ChangeTheFileOrExitThree(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(74, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        Snapshot before = Files.Take(f);
+
+        (int collapse, string output, string err) = Movdata("collapse", f, "--offset", "4k", "--length", "8k", "--json");
+        if (dir.Kind.CollapseInsert)
+        {
+            Assert.True(collapse == 0, err);
+            Assert.Equal(2 * B, JsonDocument.Parse(output).RootElement.GetProperty("length").GetInt64());
+            Assert.Equal(14 * B, new FileInfo(f).Length);
+            Files.AssertBytes([.. content.AsSpan(0, B), .. content.AsSpan(3 * B)], f, 0);
+            (int insert, _, err) = Movdata("insert", f, "--offset", "4k", "--length", "8k");
+            Assert.True(insert == 0, err);
+            Assert.Equal(16 * B, new FileInfo(f).Length);
+            Files.AssertHole(f, B, 2 * B);
+            Files.AssertBytes(content.AsSpan(3 * B).ToArray(), f, 3 * B);
+        }
+        else
+        {
+            Assert.Equal(3, collapse);
+            Assert.Equal(3, Movdata("insert", f, "--offset", "4k", "--length", "8k").Code);
+            Assert.Equal(before, Files.Take(f));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Punch_Succeeds_AndMissingFileExitsOne(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        Files.Create(f, 8 * B, (0, Files.Pattern(75, 8 * B)));
+        Assert.Equal(0, Movdata("punch", f, "--offset", "0", "--length", "8k").Code);
+        Files.AssertHole(f, 0, 2 * B);
+        (int code, _, string err) = Movdata("punch", dir.File("missing"), "--offset", "0", "--length", "4k");
+        Assert.Equal(1, code);
+        Assert.StartsWith("movdata: ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_EveryVerbHasAnExample()
+    {
+        foreach (string verb in new[] { "move", "clone", "exchange", "punch", "zero", "prealloc", "collapse", "insert", "map", "probe", "defrag" })
+        {
+            (int code, string output, _) = Movdata(verb, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains($"movdata {verb} ", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("4096", 4096L)]
+    [InlineData("0x1000", 4096L)]
+    [InlineData("4k", 4096L)]
+    [InlineData("4K", 4096L)]
+    [InlineData("64M", 64L << 20)]
+    [InlineData("1G", 1L << 30)]
+    [InlineData("1GiB", 1L << 30)]
+    [InlineData("1gib", 1L << 30)]
+    [InlineData("2T", 2L << 40)]
+    [InlineData("0", 0L)]
+    public void Sizes_ParseUnits(string text, long expected) => Assert.Equal(expected, Sizes.Parse(text));
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1e9")]
+    [InlineData("99999999999T")]
+    [InlineData("4q")]
+    [InlineData("")]
+    [InlineData("0x")]
+    [InlineData("9223372036854775808")]
+    public void Sizes_RefuseNonsense(string text) => Assert.Null(Sizes.Parse(text));
+}
