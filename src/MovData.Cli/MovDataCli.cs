@@ -23,6 +23,7 @@ internal static class MovDataCli
             MapCommand.Create(io),
             ProbeCommand.Create(io),
             DefragCommand.Create(io),
+            DemoCommand.Create(io),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -11,24 +11,7 @@ public sealed class CliTests
     private static readonly string[] Kinds = ["data", "hole", "unwritten"];
     private static readonly string[] Supports = ["native", "emulated", "copy", "unsupported"];
 
-    /// <summary>The movdata executable built beside this test assembly (same configuration).</summary>
-    private static readonly string Tool = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.Cli",
-        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name, "movdata"));
-
-    private static (int Code, string Out, string Err) Movdata(params string[] args)
-    {
-        Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
-        var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output, err.Result);
-    }
+    private static (int Code, string Out, string Err) Movdata(params string[] args) => CliProcess.Movdata(args);
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Move_Json_ReportsMethodAndMovesBytes(string fs)
@@ -211,4 +194,68 @@ public sealed class CliTests
     [InlineData("0x")]
     [InlineData("9223372036854775808")]
     public void Sizes_RefuseNonsense(string text) => Assert.Null(Sizes.Parse(text));
+}
+
+/// <summary>The README's first command, on every scratch filesystem and on its own XFS image.</summary>
+public sealed class DemoTests
+{
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Demo_RunsTheSeedsEditAndChecksEveryBlock(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (int code, string output, string err) = CliProcess.Movdata("demo", dir.Path, "--size", "32M");
+
+        Assert.True(code == 0, output + err);
+        Assert.Contains("check: OK", output, StringComparison.Ordinal);
+        Assert.Contains($"3. move take1.ts [12 MiB, +8 MiB) into the hole of take2.ts at {(dir.Kind.CollapseInsert ? "16" : "32")} MiB: {dir.Kind.MoveMethod.ToContractName()}", output, StringComparison.Ordinal);
+        Assert.Contains(dir.Kind.ZeroCopy ? "no data copied" : "can only copy, 8 MiB copied", output, StringComparison.Ordinal);
+        Assert.Contains(dir.Kind.CollapseInsert ? "4. collapse the hole out of take1.ts: native" : "collapse is not native", output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void Demo_OnXfs_UsesATemporaryXfsImage()
+    {
+        if (!Tools.IsRoot)
+        {
+            Assert.Skip("--on-xfs mounts a loop image: needs root");
+        }
+        (int code, string output, string err) = CliProcess.Movdata("demo", "--on-xfs", "--size", "16M");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("filesystem xfs", output, StringComparison.Ordinal);
+        Assert.Contains("no data copied", output, StringComparison.Ordinal);
+        Assert.Contains("check: OK", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("movdata-demo-xfs-", Tools.Run("mount").Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_RefusesASizeThatIsNotWholeMiB()
+    {
+        (int code, _, string err) = CliProcess.Movdata("demo", Path.GetTempPath(), "--size", "1000");
+        Assert.Equal(2, code);
+        Assert.Contains("--size", err, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Runs the built movdata executable as a process.</summary>
+internal static class CliProcess
+{
+    /// <summary>The movdata executable built beside this test assembly (same configuration).</summary>
+    private static readonly string Tool = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.Cli",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name, "movdata"));
+
+    internal static (int Code, string Out, string Err) Movdata(params string[] args)
+    {
+        Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
+        var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
 }
