@@ -161,10 +161,78 @@ public sealed class CliTests
         Assert.StartsWith("movdata: ", err, StringComparison.Ordinal);
     }
 
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CloneExchangeZeroPrealloc_DoTheirWorkOrExitThree(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string a = dir.File("a"), b = dir.File("b");
+        byte[] ca = Files.Pattern(76, 8 * B), cb = Files.Pattern(77, 8 * B);
+        Files.Create(a, ca.Length, (0, ca));
+        Files.Create(b, cb.Length, (0, cb));
+
+        (int code, string output, string err) = Movdata("clone", a, b, "--source-offset", "0", "--destination-offset", "16k", "--length", "8k", "--json");
+        Assert.Equal(dir.Kind.Reflink ? 0 : 3, code);
+        cb = dir.Kind.Reflink ? [.. cb.AsSpan(0, 4 * B), .. ca.AsSpan(0, 2 * B), .. cb.AsSpan(6 * B)] : cb;
+        Files.AssertBytes(cb, b, 0);
+        if (code == 0)
+        {
+            Assert.Equal("native", JsonDocument.Parse(output).RootElement.GetProperty("method").GetString());
+        }
+
+        (code, _, err) = Movdata("exchange", a, b, "--offset1", "0", "--offset2", "0", "--length", "4k");
+        Assert.True(code == (dir.Kind.Exchange ? 0 : 3), err);
+        if (dir.Kind.Exchange)
+        {
+            (ca, cb) = ([.. cb.AsSpan(0, B), .. ca.AsSpan(B)], [.. ca.AsSpan(0, B), .. cb.AsSpan(B)]);
+        }
+        Files.AssertBytes(ca, a, 0);
+        Files.AssertBytes(cb, b, 0);
+
+        (code, _, _) = Movdata("zero", a, "--offset", "4k", "--length", "4k");
+        Assert.Equal(dir.Kind.ZeroRange ? 0 : 3, code);
+        if (dir.Kind.ZeroRange)
+        {
+            Array.Clear(ca, B, B);
+        }
+        Files.AssertBytes(ca, a, 0);
+
+        (code, _, err) = Movdata("prealloc", a, "--offset", "8k", "--length", "64k");
+        Assert.True(code == 0, err);
+        Assert.Equal(18 * B, new FileInfo(a).Length);
+        Files.AssertBytes(ca.AsSpan(0, 2 * B).ToArray(), a, 0);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Defrag_ReportsExtentsOrExitsThree(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(78, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        Snapshot before = Files.Take(f);
+
+        (int code, string output, string err) = Movdata("defrag", f, "--json");
+
+        if (dir.Kind.Exchange)
+        {
+            Assert.True(code == 0, err);
+            JsonElement r = JsonDocument.Parse(output).RootElement;
+            Assert.Equal(16 * B, r.GetProperty("bytesCopied").GetInt64());
+            Assert.True(r.GetProperty("extentsAfter").GetInt32() >= 1);
+            Files.AssertBytes(content, f, 0);
+        }
+        else
+        {
+            Assert.Equal(3, code);
+            Assert.Contains("exchange-range", err, StringComparison.Ordinal);
+            Assert.Equal(before, Files.Take(f));
+        }
+    }
+
     [Fact]
     public void Help_EveryVerbHasAnExample()
     {
-        foreach (string verb in new[] { "move", "clone", "exchange", "punch", "zero", "prealloc", "collapse", "insert", "map", "probe", "defrag" })
+        foreach (string verb in new[] { "move", "clone", "exchange", "punch", "zero", "prealloc", "collapse", "insert", "map", "probe", "defrag", "demo" })
         {
             (int code, string output, _) = Movdata(verb, "--help");
             Assert.Equal(0, code);
