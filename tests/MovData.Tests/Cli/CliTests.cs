@@ -230,6 +230,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Move_ExitsOneAndSaysHowFarItGot_WhenTheReceiverFillsUp()
+    {
+        using ScratchDir source = Scratch.On("tmpfs");
+        using ScratchDir tiny = Scratch.On("tiny");
+        string donor = source.File("donor"), receiver = tiny.File("receiver");
+        const long length = 192L << 20;
+        Files.Create(donor, length, (0, Files.Pattern(79, length)));
+        Files.Create(receiver, length);
+
+        (int code, string output, string err) = Movdata("move", donor, receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "192M", "--json");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Matches(@"^movdata: move stopped after \d+ bytes \(copy-punch\): .*ENOSPC", err);
+    }
+
+    [Fact]
     public void Help_EveryVerbHasAnExample()
     {
         foreach (string verb in new[] { "move", "clone", "exchange", "punch", "zero", "prealloc", "collapse", "insert", "map", "probe", "defrag", "demo" })
