@@ -32,17 +32,20 @@ internal static class Validate
         }
         if (f.Immutable)
         {
-            throw new UnauthorizedAccessException($"the {f.Role} is immutable (chattr +i): EPERM");
+            throw Denied($"the {f.Role} is immutable (chattr +i): EPERM", Interop.EPERM);
         }
         if (f.AppendOnly)
         {
-            throw new UnauthorizedAccessException($"the {f.Role} is append-only (chattr +a): EPERM");
+            throw Denied($"the {f.Role} is append-only (chattr +a): EPERM", Interop.EPERM);
         }
         if (f.ReadOnlyMount)
         {
-            throw new UnauthorizedAccessException($"the {f.Role} is on a read-only mount: EROFS");
+            throw Denied($"the {f.Role} is on a read-only mount: EROFS", Interop.EROFS);
         }
     }
+
+    /// <summary>As the errno mapping makes them: the errno rides along in the inner exception.</summary>
+    private static UnauthorizedAccessException Denied(string message, int errno) => new(message, new IOException(message, errno));
 
     /// <summary>The file is only read: a handle opened for reading.</summary>
     internal static void Readable(FileFacts f)

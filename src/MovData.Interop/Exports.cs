@@ -1,0 +1,208 @@
+using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace MovData.CApi;
+
+/// <summary>
+/// The C ABI of movdata.h. Every export catches everything: no managed exception may cross
+/// into C. Failures become a negative errno, as a kernel ioctl returns them, and a sentence
+/// for movdata_last_error().
+/// </summary>
+internal static unsafe class Exports
+{
+    private const int EPERM = 1, ENOENT = 2, EIO = 5, EINVAL = 22, EOPNOTSUPP = 95;
+
+    [ThreadStatic]
+    private static byte* t_lastError;
+
+    /// <summary>"" for movdata_last_error() after a success: native memory, never moved or freed.</summary>
+    private static readonly byte* EmptyString = (byte*)NativeMemory.AllocZeroed(1);
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_move")]
+    private static int Move(MovDataStruct* md) => MoveEx(md, null);
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_move_ex")]
+    private static int MoveExExport(MovDataStruct* md, MoveResultStruct* result) => MoveEx(md, result);
+
+    private static int MoveEx(MovDataStruct* md, MoveResultStruct* result)
+    {
+        if (md == null)
+        {
+            return Fail(EINVAL, "movdata_move: md is NULL");
+        }
+        md->MovedLen = 0;
+        return Call(() =>
+        {
+            try
+            {
+                MoveResult r = FileRange.Move(Borrow(md->DonorFd), md->DonorOffset, Borrow(md->ReceiverFd), md->ReceiverOffset, md->Length, (MoveFlags)md->Flags);
+                Report(md, result, r);
+            }
+            catch (MoveIncompleteException e)
+            {
+                Report(md, result, e.Result);
+                throw;
+            }
+        });
+    }
+
+    private static void Report(MovDataStruct* md, MoveResultStruct* result, MoveResult r)
+    {
+        md->MovedLen = r.MovedLength;
+        if (result != null)
+        {
+            *result = new MoveResultStruct { Method = (int)r.Method, MovedLen = r.MovedLength, BytesCopied = r.BytesCopied };
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_clone")]
+    private static int Clone(int srcFd, long srcOffset, int dstFd, long dstOffset, long length) =>
+        Call(() => FileRange.Clone(Borrow(srcFd), srcOffset, Borrow(dstFd), dstOffset, length));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_exchange")]
+    private static int Exchange(int fd1, long offset1, int fd2, long offset2, long length) =>
+        Call(() => FileRange.Exchange(Borrow(fd1), offset1, Borrow(fd2), offset2, length));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_punch_hole")]
+    private static int PunchHole(int fd, long offset, long length) => Call(() => FileRange.PunchHole(Borrow(fd), offset, length));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_zero_range")]
+    private static int ZeroRange(int fd, long offset, long length) => Call(() => FileRange.ZeroRange(Borrow(fd), offset, length));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_preallocate")]
+    private static int Preallocate(int fd, long offset, long length, int keepSize) =>
+        Call(() => FileRange.Preallocate(Borrow(fd), offset, length, keepSize != 0));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_collapse")]
+    private static int Collapse(int fd, long offset, long length) => Call(() => FileRange.Collapse(Borrow(fd), offset, length));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_insert")]
+    private static int Insert(int fd, long offset, long length) => Call(() => FileRange.Insert(Borrow(fd), offset, length));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_map")]
+    private static int Map(int fd, SegmentStruct* segments, nuint capacity, nuint* count)
+    {
+        if (count == null || (segments == null && capacity > 0))
+        {
+            return Fail(EINVAL, "movdata_map: count is NULL, or segments is NULL with capacity > 0");
+        }
+        return Call(() =>
+        {
+            IReadOnlyList<Segment> map = FileRange.Map(Borrow(fd));
+            for (int i = 0; i < map.Count && (nuint)i < capacity; i++)
+            {
+                Segment s = map[i];
+                segments[i] = new SegmentStruct
+                {
+                    Offset = s.Offset,
+                    Length = s.Length,
+                    Kind = s.Kind switch { SegmentKind.Data => 0, SegmentKind.Hole => 1, _ => 2 },
+                    Shared = s.Shared ? 1 : 0,
+                    Physical = s.Physical ?? -1,
+                };
+            }
+            *count = (nuint)map.Count;
+        });
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_probe")]
+    private static int Probe(byte* path, ProbeStruct* probe)
+    {
+        if (path == null || probe == null)
+        {
+            return Fail(EINVAL, "movdata_probe: path or probe is NULL");
+        }
+        return Call(() =>
+        {
+            FileSystemProbe p = FileRange.Probe(Marshal.PtrToStringUTF8((nint)path)!);
+            *probe = default;
+            byte[] name = Encoding.UTF8.GetBytes(p.FsType);
+            for (int i = 0; i < Math.Min(name.Length, ProbeStruct.FsTypeLength - 1); i++)
+            {
+                probe->FsType[i] = name[i];
+            }
+            probe->BlockSize = p.BlockSize;
+            RangeOperation[] order =
+            [
+                RangeOperation.Move, RangeOperation.Clone, RangeOperation.Exchange, RangeOperation.Collapse, RangeOperation.Insert,
+                RangeOperation.Punch, RangeOperation.Zero, RangeOperation.Preallocate, RangeOperation.Defragment,
+            ];
+            for (int i = 0; i < order.Length; i++)
+            {
+                probe->Operations[i] = (int)p.Operations[order[i]];
+            }
+        });
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_defragment")]
+    private static int Defragment(int fd, DefragResultStruct* result) => Call(() =>
+    {
+        DefragmentResult r = FileRange.Defragment(Borrow(fd));
+        if (result != null)
+        {
+            *result = new DefragResultStruct { ExtentsBefore = r.ExtentsBefore, ExtentsAfter = r.ExtentsAfter, BytesCopied = r.BytesCopied };
+        }
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_last_error")]
+    private static byte* LastError() => t_lastError != null ? t_lastError : EmptyString;
+
+    /// <summary>The caller's descriptor, borrowed: never closed here.</summary>
+    private static SafeFileHandle Borrow(int fd) => new(fd, ownsHandle: false);
+
+    private static int Call(Action work) => Call(() =>
+    {
+        work();
+        return (RangeResult?)null;
+    });
+
+    private static int Call<T>(Func<T> work)
+    {
+        try
+        {
+            work();
+            SetLastError(null);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Fail(ErrnoOf(e), e.Message);
+        }
+    }
+
+    /// <summary>The errno a kernel ioctl would have returned for this failure.</summary>
+    internal static int ErrnoOf(Exception e) => e switch
+    {
+        ContractViolationException or ArgumentException => EINVAL,
+        FileSystemNotSupportedException ns => ns.Errno != 0 ? ns.Errno : EOPNOTSUPP,
+        UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : EPERM,
+        FileNotFoundException or DirectoryNotFoundException => ENOENT,
+        IOException io when IsErrno(io.HResult) => io.HResult,
+        _ => EIO,
+    };
+
+    private static bool IsErrno(int value) => value is > 0 and < 4096;
+
+    private static int Fail(int errno, string message)
+    {
+        SetLastError(message);
+        return -errno;
+    }
+
+    private static void SetLastError(string? message)
+    {
+        if (t_lastError != null)
+        {
+            NativeMemory.Free(t_lastError);
+            t_lastError = null;
+        }
+        if (message is not null)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(message);
+            t_lastError = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
+            bytes.CopyTo(new Span<byte>(t_lastError, bytes.Length));
+            t_lastError[bytes.Length] = 0;
+        }
+    }
+}

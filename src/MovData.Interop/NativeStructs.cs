@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+
+namespace MovData.CApi;
+
+// The structs of movdata.h; a test compiles the header with gcc and compares sizes and offsets.
+
+/// <summary>struct mov_data: the seed's fields in the seed's order.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct MovDataStruct
+{
+    internal int DonorFd;
+    internal int ReceiverFd;
+    internal long DonorOffset;
+    internal long ReceiverOffset;
+    internal long Length;
+    internal long MovedLen;
+    internal int Flags;
+}
+
+/// <summary>struct movdata_result.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct MoveResultStruct
+{
+    internal int Method;
+    internal int Reserved;
+    internal long MovedLen;
+    internal long BytesCopied;
+}
+
+/// <summary>struct movdata_segment.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct SegmentStruct
+{
+    internal long Offset;
+    internal long Length;
+    internal int Kind;
+    internal int Shared;
+    internal long Physical;
+}
+
+/// <summary>struct movdata_probe.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct ProbeStruct
+{
+    internal const int FsTypeLength = 16;
+    internal const int OperationCount = 9;
+
+    internal fixed byte FsType[FsTypeLength];
+    internal long BlockSize;
+    internal fixed int Operations[OperationCount];
+}
+
+/// <summary>struct movdata_defrag_result.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct DefragResultStruct
+{
+    internal int ExtentsBefore;
+    internal int ExtentsAfter;
+    internal long BytesCopied;
+}

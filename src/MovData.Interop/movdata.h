@@ -1,0 +1,165 @@
+/*
+ * movdata.h - the MovData C ABI (libmovdata.so).
+ *
+ * MovData moves, clones, exchanges, collapses, inserts and punches byte ranges of files at
+ * the extent level on Linux. movdata_move() is the FS_IOC_MOV_DATA ioctl proposed for Linux
+ * in 2015 and never merged, built from primitives today's kernels have: a program written
+ * against the proposal changes one line,
+ *
+ *     ret = ioctl(fd, FS_IOC_MOV_DATA, &md);   becomes   ret = movdata_move(&md);
+ *
+ * Return values: 0 on success, or a negative errno, as a kernel ioctl would give it:
+ *   -EINVAL      a rule of the contract was broken (misaligned offset or length, a range past
+ *                end of file or overflowing, the receiver range not a hole, same-file overlap,
+ *                unknown flags, not a regular file, a descriptor not opened O_RDWR or opened
+ *                with O_APPEND); nothing was changed.
+ *   -EOPNOTSUPP  the filesystem cannot do it under the flags given (MOVDATA_ZERO_COPY_ONLY
+ *                where only copying is possible; exchange off XFS; collapse on btrfs); nothing
+ *                was changed.
+ *   -EPERM       a file is immutable or append-only (chattr +i/+a); nothing was changed.
+ *   -EACCES, -EROFS   permission denied, read-only filesystem.
+ *   -ENOSPC, -EIO, -EDQUOT, ...   the operation failed part-way: for movdata_move,
+ *                md->moved_len bytes from the start of the range were moved; every byte of
+ *                the range is still in the donor or the receiver.
+ *   -EBADF       a descriptor is not open.
+ *   -EIO         also a failure inside the library that has no errno of its own.
+ * movdata_last_error() returns a sentence saying what failed, for the calling thread.
+ *
+ * File descriptors are borrowed: the library never closes them. Calls are thread-safe.
+ * All offsets and lengths are bytes; "block" is the filesystem block size (statfs f_bsize).
+ */
+#ifndef MOVDATA_H
+#define MOVDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The seed's struct, field for field and in the seed's order. */
+struct mov_data {
+	int	donor_fd;		/* fd of donor file, opened O_RDWR */
+	int	receiver_fd;		/* fd of receiver file, opened O_RDWR; may be donor_fd */
+	loff_t	donor_offset;		/* offset into donor file, block aligned */
+	loff_t	receiver_offset;	/* offset into receiver file, block aligned, a hole */
+	loff_t	length;			/* data length to be moved, block aligned, > 0 */
+	loff_t	moved_len;		/* out: data length actually moved (holes count) */
+	int	flags;			/* MOVDATA_* flags; unknown bits give -EINVAL */
+};
+
+/* flags of struct mov_data */
+#define MOVDATA_ZERO_COPY_ONLY	0x1	/* refuse (-EOPNOTSUPP) where only copying is possible */
+
+/* How the bytes travelled (struct movdata_result.method). */
+#define MOVDATA_METHOD_EXCHANGE_RANGE	0	/* XFS_IOC_EXCHANGE_RANGE: atomic, nothing copied */
+#define MOVDATA_METHOD_CLONE_PUNCH	1	/* FICLONERANGE, then punch the donor: nothing copied */
+#define MOVDATA_METHOD_COPY_PUNCH	2	/* copy_file_range or read/write, then punch */
+
+struct movdata_result {
+	int32_t	method;		/* MOVDATA_METHOD_* */
+	int32_t	reserved;	/* zero */
+	int64_t	moved_len;	/* as struct mov_data.moved_len */
+	int64_t	bytes_copied;	/* bytes of data physically copied (0 unless COPY_PUNCH) */
+};
+
+/* Moves md->length bytes at md->donor_offset in the donor into the hole at
+ * md->receiver_offset in the receiver, leaving a hole in the donor; sizes unchanged.
+ * Sets md->moved_len, also on a failure part-way. Returns 0 or -errno. */
+int movdata_move(struct mov_data *md);
+
+/* movdata_move, also saying how: *result (may be NULL) is filled on success and on a
+ * failure part-way. */
+int movdata_move_ex(struct mov_data *md, struct movdata_result *result);
+
+/* Shares [src_offset, +length) of src_fd into dst_fd at dst_offset (FICLONERANGE; XFS with
+ * reflink, btrfs). Block aligned. -EOPNOTSUPP elsewhere. */
+int movdata_clone(int src_fd, int64_t src_offset, int dst_fd, int64_t dst_offset, int64_t length);
+
+/* Swaps [offset1, +length) of fd1 with [offset2, +length) of fd2 atomically
+ * (XFS_IOC_EXCHANGE_RANGE; XFS with the exchange-range feature). -EOPNOTSUPP elsewhere. */
+int movdata_exchange(int fd1, int64_t offset1, int fd2, int64_t offset2, int64_t length);
+
+/* Deallocates [offset, +length); reads as zeros, size unchanged. */
+int movdata_punch_hole(int fd, int64_t offset, int64_t length);
+
+/* Makes [offset, +length) read as zeros, size unchanged (-EOPNOTSUPP on tmpfs). */
+int movdata_zero_range(int fd, int64_t offset, int64_t length);
+
+/* Allocates unwritten space for [offset, +length); keep_size != 0 keeps the size. */
+int movdata_preallocate(int fd, int64_t offset, int64_t length, int keep_size);
+
+/* Removes block-aligned [offset, +length), which must end before end of file; the rest
+ * shifts down, the file shrinks (XFS, ext4; -EOPNOTSUPP elsewhere). */
+int movdata_collapse(int fd, int64_t offset, int64_t length);
+
+/* Inserts a block-aligned hole of length bytes at offset (< size); the rest shifts up, the
+ * file grows (XFS, ext4; -EOPNOTSUPP elsewhere). */
+int movdata_insert(int fd, int64_t offset, int64_t length);
+
+/* What a stretch of a file holds (struct movdata_segment.kind). */
+#define MOVDATA_SEGMENT_DATA		0
+#define MOVDATA_SEGMENT_HOLE		1
+#define MOVDATA_SEGMENT_UNWRITTEN	2	/* preallocated, reads as zeros */
+
+struct movdata_segment {
+	int64_t	offset;		/* start, bytes */
+	int64_t	length;		/* bytes */
+	int32_t	kind;		/* MOVDATA_SEGMENT_* */
+	int32_t	shared;		/* 1 if the blocks are shared (reflink), else 0 */
+	int64_t	physical;	/* byte address on the device, or -1 (holes; tmpfs; unknown) */
+};
+
+/* Lists the file's segments in order, covering [0, size). Writes at most capacity of them
+ * to segments and the total number to *count; if *count > capacity, call again with room
+ * for *count. */
+int movdata_map(int fd, struct movdata_segment *segments, size_t capacity, size_t *count);
+
+/* How a filesystem does an operation (struct movdata_probe.operations[]). */
+#define MOVDATA_SUPPORT_NATIVE		0
+#define MOVDATA_SUPPORT_EMULATED	1
+#define MOVDATA_SUPPORT_COPY		2
+#define MOVDATA_SUPPORT_UNSUPPORTED	3
+
+/* Index into struct movdata_probe.operations[]. */
+#define MOVDATA_OP_MOVE		0
+#define MOVDATA_OP_CLONE	1
+#define MOVDATA_OP_EXCHANGE	2
+#define MOVDATA_OP_COLLAPSE	3
+#define MOVDATA_OP_INSERT	4
+#define MOVDATA_OP_PUNCH	5
+#define MOVDATA_OP_ZERO		6
+#define MOVDATA_OP_PREALLOCATE	7
+#define MOVDATA_OP_DEFRAGMENT	8
+#define MOVDATA_OP_COUNT	9
+
+struct movdata_probe {
+	char	fs_type[16];	/* "xfs", "btrfs", "ext4", "tmpfs", or the statfs magic in hex */
+	int64_t	block_size;	/* offsets and lengths must be multiples of this */
+	int32_t	operations[MOVDATA_OP_COUNT];	/* MOVDATA_SUPPORT_* per MOVDATA_OP_* */
+};
+
+/* What the filesystem holding path (a file or directory) can do. */
+int movdata_probe(const char *path, struct movdata_probe *probe);
+
+struct movdata_defrag_result {
+	int32_t	extents_before;	/* data extents before */
+	int32_t	extents_after;	/* data extents after */
+	int64_t	bytes_copied;	/* bytes copied into fresh space */
+};
+
+/* Copies the file's data to fresh contiguous space and exchanges it in atomically (XFS with
+ * exchange-range; -EOPNOTSUPP elsewhere). result may be NULL. */
+int movdata_defragment(int fd, struct movdata_defrag_result *result);
+
+/* A sentence describing the calling thread's last failure, or "" after a success. Valid
+ * until the thread's next movdata call. */
+const char *movdata_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOVDATA_H */

@@ -1,0 +1,126 @@
+using MovData.CApi;
+using MovData.Tests.Harness;
+using System.Runtime.InteropServices;
+
+namespace MovData.Tests.CApi;
+
+/// <summary>libmovdata.so and movdata.h, proven from C (gcc) and Python (ctypes) on every
+/// scratch filesystem, and the header's structs pinned against the library's.</summary>
+[Collection(MovData.Tests.Packaging.ReleaseBuilds.Name)]
+public sealed class CApiTests
+{
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CProgram_MovesARange(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (int code, string output) = Tools.Run(NativeLibrary.CProofProgram, dir.Path);
+        Assert.True(code == 0, output);
+        Assert.Equal($"ok {dir.Kind.MoveMethod.ToContractName()}", output.Trim());
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void PythonCtypes_MovesARange(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (int code, string output) = Tools.Run("python3", Path.Combine(NativeLibrary.RepoRoot, "tests", "interop", "move_test.py"), NativeLibrary.SharedObject, dir.Path);
+        Assert.True(code == 0, output);
+        Assert.Equal($"ok {dir.Kind.MoveMethod.ToContractName()}", output.Trim());
+    }
+
+    [Fact]
+    public void Header_StructsMatchTheLibrary()
+    {
+        const string program = """
+            #include <stdio.h>
+            #include <stddef.h>
+            #include "movdata.h"
+            #define P(name, value) printf("%s %zu\n", name, (size_t)(value))
+            #define S(type) P("sizeof " #type, sizeof(struct type))
+            #define O(type, field) P(#type "." #field, offsetof(struct type, field))
+            int main(void) {
+              S(mov_data); O(mov_data, donor_fd); O(mov_data, receiver_fd); O(mov_data, donor_offset); O(mov_data, receiver_offset);
+              O(mov_data, length); O(mov_data, moved_len); O(mov_data, flags);
+              S(movdata_result); O(movdata_result, method); O(movdata_result, moved_len); O(movdata_result, bytes_copied);
+              S(movdata_segment); O(movdata_segment, offset); O(movdata_segment, length); O(movdata_segment, kind); O(movdata_segment, shared); O(movdata_segment, physical);
+              S(movdata_probe); O(movdata_probe, fs_type); O(movdata_probe, block_size); O(movdata_probe, operations);
+              S(movdata_defrag_result); O(movdata_defrag_result, extents_before); O(movdata_defrag_result, extents_after); O(movdata_defrag_result, bytes_copied);
+              P("MOVDATA_ZERO_COPY_ONLY", MOVDATA_ZERO_COPY_ONLY); P("MOVDATA_OP_COUNT", MOVDATA_OP_COUNT);
+              P("MOVDATA_METHOD_EXCHANGE_RANGE", MOVDATA_METHOD_EXCHANGE_RANGE); P("MOVDATA_METHOD_CLONE_PUNCH", MOVDATA_METHOD_CLONE_PUNCH); P("MOVDATA_METHOD_COPY_PUNCH", MOVDATA_METHOD_COPY_PUNCH);
+              P("MOVDATA_SUPPORT_NATIVE", MOVDATA_SUPPORT_NATIVE); P("MOVDATA_SUPPORT_EMULATED", MOVDATA_SUPPORT_EMULATED); P("MOVDATA_SUPPORT_COPY", MOVDATA_SUPPORT_COPY); P("MOVDATA_SUPPORT_UNSUPPORTED", MOVDATA_SUPPORT_UNSUPPORTED);
+              return 0;
+            }
+            """;
+        string dir = Directory.CreateTempSubdirectory("movdata-header").FullName;
+        try
+        {
+            string source = Path.Combine(dir, "layout.c"), binary = Path.Combine(dir, "layout");
+            File.WriteAllText(source, program);
+            Tools.MustRun("gcc", "-Wall", "-Werror", $"-I{Path.Combine(NativeLibrary.RepoRoot, "src", "MovData.Interop")}", "-o", binary, source);
+            (int code, string output) = Tools.Run(binary);
+            Assert.Equal(0, code);
+            Dictionary<string, long> c = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' '))
+                .ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1], System.Globalization.CultureInfo.InvariantCulture));
+            static long Off<T>(string f) => Marshal.OffsetOf<T>(f).ToInt64();
+            var ours = new Dictionary<string, long>
+            {
+                ["sizeof mov_data"] = Marshal.SizeOf<MovDataStruct>(),
+                ["mov_data.donor_fd"] = Off<MovDataStruct>("DonorFd"),
+                ["mov_data.receiver_fd"] = Off<MovDataStruct>("ReceiverFd"),
+                ["mov_data.donor_offset"] = Off<MovDataStruct>("DonorOffset"),
+                ["mov_data.receiver_offset"] = Off<MovDataStruct>("ReceiverOffset"),
+                ["mov_data.length"] = Off<MovDataStruct>("Length"),
+                ["mov_data.moved_len"] = Off<MovDataStruct>("MovedLen"),
+                ["mov_data.flags"] = Off<MovDataStruct>("Flags"),
+                ["sizeof movdata_result"] = Marshal.SizeOf<MoveResultStruct>(),
+                ["movdata_result.method"] = Off<MoveResultStruct>("Method"),
+                ["movdata_result.moved_len"] = Off<MoveResultStruct>("MovedLen"),
+                ["movdata_result.bytes_copied"] = Off<MoveResultStruct>("BytesCopied"),
+                ["sizeof movdata_segment"] = Marshal.SizeOf<SegmentStruct>(),
+                ["movdata_segment.offset"] = Off<SegmentStruct>("Offset"),
+                ["movdata_segment.length"] = Off<SegmentStruct>("Length"),
+                ["movdata_segment.kind"] = Off<SegmentStruct>("Kind"),
+                ["movdata_segment.shared"] = Off<SegmentStruct>("Shared"),
+                ["movdata_segment.physical"] = Off<SegmentStruct>("Physical"),
+                ["sizeof movdata_probe"] = Marshal.SizeOf<ProbeStruct>(),
+                ["movdata_probe.fs_type"] = Off<ProbeStruct>("FsType"),
+                ["movdata_probe.block_size"] = Off<ProbeStruct>("BlockSize"),
+                ["movdata_probe.operations"] = Off<ProbeStruct>("Operations"),
+                ["sizeof movdata_defrag_result"] = Marshal.SizeOf<DefragResultStruct>(),
+                ["movdata_defrag_result.extents_before"] = Off<DefragResultStruct>("ExtentsBefore"),
+                ["movdata_defrag_result.extents_after"] = Off<DefragResultStruct>("ExtentsAfter"),
+                ["movdata_defrag_result.bytes_copied"] = Off<DefragResultStruct>("BytesCopied"),
+                ["MOVDATA_ZERO_COPY_ONLY"] = (long)MoveFlags.ZeroCopyOnly,
+                ["MOVDATA_OP_COUNT"] = ProbeStruct.OperationCount,
+                ["MOVDATA_METHOD_EXCHANGE_RANGE"] = (long)MoveMethod.ExchangeRange,
+                ["MOVDATA_METHOD_CLONE_PUNCH"] = (long)MoveMethod.ClonePunch,
+                ["MOVDATA_METHOD_COPY_PUNCH"] = (long)MoveMethod.CopyPunch,
+                ["MOVDATA_SUPPORT_NATIVE"] = (long)Support.Native,
+                ["MOVDATA_SUPPORT_EMULATED"] = (long)Support.Emulated,
+                ["MOVDATA_SUPPORT_COPY"] = (long)Support.Copy,
+                ["MOVDATA_SUPPORT_UNSUPPORTED"] = (long)Support.Unsupported,
+            };
+            Assert.Equal(c.Keys.Order(), ours.Keys.Order());
+            foreach ((string name, long value) in c)
+            {
+                Assert.True(value == ours[name], $"{name}: movdata.h says {value}, the library has {ours[name]}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ErrnoOf_MapsEveryFailureAsAnIoctlWould()
+    {
+        Assert.Equal(22, Exports.ErrnoOf(new ContractViolationException(ContractRule.Alignment, "x", "m")));
+        Assert.Equal(95, Exports.ErrnoOf(new FileSystemNotSupportedException("m")));
+        Assert.Equal(18, Exports.ErrnoOf(new FileSystemNotSupportedException("m", 18)));
+        Assert.Equal(1, Exports.ErrnoOf(new UnauthorizedAccessException("m")));
+        Assert.Equal(30, Exports.ErrnoOf(new UnauthorizedAccessException("m", new IOException("m", 30))));
+        Assert.Equal(2, Exports.ErrnoOf(new FileNotFoundException("m")));
+        Assert.Equal(28, Exports.ErrnoOf(new MoveIncompleteException(new MoveResult(4096, MoveMethod.CopyPunch, 4096), new IOException("m", 28))));
+        Assert.Equal(5, Exports.ErrnoOf(new InvalidOperationException("m")));
+    }
+}

@@ -1,0 +1,51 @@
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.CApi;
+
+/// <summary>
+/// libmovdata.so as users get it: published (Native AOT) from this checkout once per test run
+/// into a temporary folder, with movdata.h beside it, and the C proof program compiled
+/// against them with gcc.
+/// </summary>
+internal static class NativeLibrary
+{
+    internal static string RepoRoot { get; } = FindRepoRoot();
+
+    private static readonly Lazy<string> Published = new(() =>
+    {
+        // Under the checkout's artifacts/ (ignored by git), replaced on every run.
+        string dir = Path.Combine(RepoRoot, "artifacts", "test-native");
+        Tools.MustRun("dotnet", "publish", Path.Combine(RepoRoot, "src", "MovData.Interop"), "-c", "Release", "-o", dir, "-nologo", "-v", "quiet");
+        Assert.True(File.Exists(Path.Combine(dir, "libmovdata.so")), $"no libmovdata.so in {dir}");
+        return dir;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static readonly Lazy<string> CProgram = new(() =>
+    {
+        string binary = Path.Combine(Directory, "move_test");
+        Tools.MustRun("gcc", "-Wall", "-Wextra", "-Werror", "-o", binary, Path.Combine(RepoRoot, "tests", "interop", "move_test.c"),
+            $"-I{Directory}", $"-L{Directory}", "-lmovdata", $"-Wl,-rpath,{Directory}");
+        return binary;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The folder holding libmovdata.so and movdata.h.</summary>
+    internal static string Directory => Published.Value;
+
+    internal static string SharedObject => Path.Combine(Directory, "libmovdata.so");
+
+    internal static string Header => Path.Combine(Directory, "movdata.h");
+
+    internal static string CProofProgram => CProgram.Value;
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MovData.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"no MovData.slnx above {AppContext.BaseDirectory}");
+    }
+}
