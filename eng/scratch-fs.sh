@@ -6,7 +6,8 @@
 #   eng/scratch-fs.sh down [ROOT]   unmount and detach only what lives under ROOT
 #   eng/scratch-fs.sh env  [ROOT]   print the MOVDATA_SCRATCH line for what is mounted now
 #
-# ROOT defaults to $MOVDATA_SCRATCH_ROOT or /var/tmp/movdata-scratch. Needs root, mkfs.xfs
+# ROOT defaults to $MOVDATA_SCRATCH_ROOT or /var/tmp/movdata-scratch. MOVDATA_IMAGE_SIZE and
+# MOVDATA_TMPFS_SIZE (default 1G each) size the images for benchmarks with larger files. Needs root, mkfs.xfs
 # (xfsprogs), mkfs.btrfs (btrfs-progs) and mkfs.ext4 (e2fsprogs). Idempotent: "up" twice
 # leaves one mount of each; "down" after an interrupted "up" cleans what exists.
 set -euo pipefail
@@ -16,8 +17,8 @@ root=${2:-${MOVDATA_SCRATCH_ROOT:-/var/tmp/movdata-scratch}}
 names=(xfs xfs-exchange btrfs ext4 tmpfs)
 # Sparse images: they cost only what the tests write. 1 GiB keeps every mkfs above its
 # minimum (mkfs.xfs refuses less than 300 MiB) and leaves room for the large-offset tests.
-image_size=1G
-tmpfs_size=1g
+image_size=${MOVDATA_IMAGE_SIZE:-1G}
+tmpfs_size=${MOVDATA_TMPFS_SIZE:-1g}
 # The "tiny" filesystem exists to run out of space on purpose.
 tiny_size=128m
 

@@ -50,65 +50,47 @@ public sealed class CApiTests
               return 0;
             }
             """;
-        string dir = Directory.CreateTempSubdirectory("movdata-header").FullName;
-        try
+        Dictionary<string, long> c = CProgram.Values(program, $"-I{Path.Combine(NativeLibrary.RepoRoot, "src", "MovData.Interop")}");
+        static long Off<T>(string f) => Marshal.OffsetOf<T>(f).ToInt64();
+        var ours = new Dictionary<string, long>
         {
-            string source = Path.Combine(dir, "layout.c"), binary = Path.Combine(dir, "layout");
-            File.WriteAllText(source, program);
-            Tools.MustRun("gcc", "-Wall", "-Werror", $"-I{Path.Combine(NativeLibrary.RepoRoot, "src", "MovData.Interop")}", "-o", binary, source);
-            (int code, string output) = Tools.Run(binary);
-            Assert.Equal(0, code);
-            Dictionary<string, long> c = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' '))
-                .ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1], System.Globalization.CultureInfo.InvariantCulture));
-            static long Off<T>(string f) => Marshal.OffsetOf<T>(f).ToInt64();
-            var ours = new Dictionary<string, long>
-            {
-                ["sizeof mov_data"] = Marshal.SizeOf<MovDataStruct>(),
-                ["mov_data.donor_fd"] = Off<MovDataStruct>("DonorFd"),
-                ["mov_data.receiver_fd"] = Off<MovDataStruct>("ReceiverFd"),
-                ["mov_data.donor_offset"] = Off<MovDataStruct>("DonorOffset"),
-                ["mov_data.receiver_offset"] = Off<MovDataStruct>("ReceiverOffset"),
-                ["mov_data.length"] = Off<MovDataStruct>("Length"),
-                ["mov_data.moved_len"] = Off<MovDataStruct>("MovedLen"),
-                ["mov_data.flags"] = Off<MovDataStruct>("Flags"),
-                ["sizeof movdata_result"] = Marshal.SizeOf<MoveResultStruct>(),
-                ["movdata_result.method"] = Off<MoveResultStruct>("Method"),
-                ["movdata_result.moved_len"] = Off<MoveResultStruct>("MovedLen"),
-                ["movdata_result.bytes_copied"] = Off<MoveResultStruct>("BytesCopied"),
-                ["sizeof movdata_segment"] = Marshal.SizeOf<SegmentStruct>(),
-                ["movdata_segment.offset"] = Off<SegmentStruct>("Offset"),
-                ["movdata_segment.length"] = Off<SegmentStruct>("Length"),
-                ["movdata_segment.kind"] = Off<SegmentStruct>("Kind"),
-                ["movdata_segment.shared"] = Off<SegmentStruct>("Shared"),
-                ["movdata_segment.physical"] = Off<SegmentStruct>("Physical"),
-                ["sizeof movdata_probe"] = Marshal.SizeOf<ProbeStruct>(),
-                ["movdata_probe.fs_type"] = Off<ProbeStruct>("FsType"),
-                ["movdata_probe.block_size"] = Off<ProbeStruct>("BlockSize"),
-                ["movdata_probe.operations"] = Off<ProbeStruct>("Operations"),
-                ["sizeof movdata_defrag_result"] = Marshal.SizeOf<DefragResultStruct>(),
-                ["movdata_defrag_result.extents_before"] = Off<DefragResultStruct>("ExtentsBefore"),
-                ["movdata_defrag_result.extents_after"] = Off<DefragResultStruct>("ExtentsAfter"),
-                ["movdata_defrag_result.bytes_copied"] = Off<DefragResultStruct>("BytesCopied"),
-                ["MOVDATA_ZERO_COPY_ONLY"] = (long)MoveFlags.ZeroCopyOnly,
-                ["MOVDATA_OP_COUNT"] = ProbeStruct.OperationCount,
-                ["MOVDATA_METHOD_EXCHANGE_RANGE"] = (long)MoveMethod.ExchangeRange,
-                ["MOVDATA_METHOD_CLONE_PUNCH"] = (long)MoveMethod.ClonePunch,
-                ["MOVDATA_METHOD_COPY_PUNCH"] = (long)MoveMethod.CopyPunch,
-                ["MOVDATA_SUPPORT_NATIVE"] = (long)Support.Native,
-                ["MOVDATA_SUPPORT_EMULATED"] = (long)Support.Emulated,
-                ["MOVDATA_SUPPORT_COPY"] = (long)Support.Copy,
-                ["MOVDATA_SUPPORT_UNSUPPORTED"] = (long)Support.Unsupported,
-            };
-            Assert.Equal(c.Keys.Order(), ours.Keys.Order());
-            foreach ((string name, long value) in c)
-            {
-                Assert.True(value == ours[name], $"{name}: movdata.h says {value}, the library has {ours[name]}");
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+            ["sizeof mov_data"] = Marshal.SizeOf<MovDataStruct>(),
+            ["mov_data.donor_fd"] = Off<MovDataStruct>("DonorFd"),
+            ["mov_data.receiver_fd"] = Off<MovDataStruct>("ReceiverFd"),
+            ["mov_data.donor_offset"] = Off<MovDataStruct>("DonorOffset"),
+            ["mov_data.receiver_offset"] = Off<MovDataStruct>("ReceiverOffset"),
+            ["mov_data.length"] = Off<MovDataStruct>("Length"),
+            ["mov_data.moved_len"] = Off<MovDataStruct>("MovedLen"),
+            ["mov_data.flags"] = Off<MovDataStruct>("Flags"),
+            ["sizeof movdata_result"] = Marshal.SizeOf<MoveResultStruct>(),
+            ["movdata_result.method"] = Off<MoveResultStruct>("Method"),
+            ["movdata_result.moved_len"] = Off<MoveResultStruct>("MovedLen"),
+            ["movdata_result.bytes_copied"] = Off<MoveResultStruct>("BytesCopied"),
+            ["sizeof movdata_segment"] = Marshal.SizeOf<SegmentStruct>(),
+            ["movdata_segment.offset"] = Off<SegmentStruct>("Offset"),
+            ["movdata_segment.length"] = Off<SegmentStruct>("Length"),
+            ["movdata_segment.kind"] = Off<SegmentStruct>("Kind"),
+            ["movdata_segment.shared"] = Off<SegmentStruct>("Shared"),
+            ["movdata_segment.physical"] = Off<SegmentStruct>("Physical"),
+            ["sizeof movdata_probe"] = Marshal.SizeOf<ProbeStruct>(),
+            ["movdata_probe.fs_type"] = Off<ProbeStruct>("FsType"),
+            ["movdata_probe.block_size"] = Off<ProbeStruct>("BlockSize"),
+            ["movdata_probe.operations"] = Off<ProbeStruct>("Operations"),
+            ["sizeof movdata_defrag_result"] = Marshal.SizeOf<DefragResultStruct>(),
+            ["movdata_defrag_result.extents_before"] = Off<DefragResultStruct>("ExtentsBefore"),
+            ["movdata_defrag_result.extents_after"] = Off<DefragResultStruct>("ExtentsAfter"),
+            ["movdata_defrag_result.bytes_copied"] = Off<DefragResultStruct>("BytesCopied"),
+            ["MOVDATA_ZERO_COPY_ONLY"] = (long)MoveFlags.ZeroCopyOnly,
+            ["MOVDATA_OP_COUNT"] = ProbeStruct.OperationCount,
+            ["MOVDATA_METHOD_EXCHANGE_RANGE"] = (long)MoveMethod.ExchangeRange,
+            ["MOVDATA_METHOD_CLONE_PUNCH"] = (long)MoveMethod.ClonePunch,
+            ["MOVDATA_METHOD_COPY_PUNCH"] = (long)MoveMethod.CopyPunch,
+            ["MOVDATA_SUPPORT_NATIVE"] = (long)Support.Native,
+            ["MOVDATA_SUPPORT_EMULATED"] = (long)Support.Emulated,
+            ["MOVDATA_SUPPORT_COPY"] = (long)Support.Copy,
+            ["MOVDATA_SUPPORT_UNSUPPORTED"] = (long)Support.Unsupported,
+        };
+        CProgram.AssertSame(c, ours, "movdata.h", "the library");
     }
 
     [Fact]

@@ -54,33 +54,12 @@ public sealed class NativeLayoutTests
         }
         """;
 
-    private static Dictionary<string, long> FromC()
-    {
-        string dir = Directory.CreateTempSubdirectory("movdata-layout").FullName;
-        try
-        {
-            string source = Path.Combine(dir, "layout.c");
-            string binary = Path.Combine(dir, "layout");
-            File.WriteAllText(source, Program);
-            Tools.MustRun("gcc", "-Wall", "-Werror", "-o", binary, source);
-            (int code, string output) = Tools.Run(binary);
-            Assert.Equal(0, code);
-            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => line.Split(' '))
-                .ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
     private static long Off<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
 
     [Fact]
     public void StructsAndConstants_MatchTheCHeaders()
     {
-        Dictionary<string, long> c = FromC();
+        Dictionary<string, long> c = CProgram.Values(Program);
         var ours = new Dictionary<string, long>
         {
             ["sizeof file_clone_range"] = Marshal.SizeOf<Interop.FileCloneRange>(),
@@ -154,11 +133,7 @@ public sealed class NativeLayoutTests
             ["STATX_ATTR_IMMUTABLE"] = (long)Interop.STATX_ATTR_IMMUTABLE,
             ["STATX_ATTR_APPEND"] = (long)Interop.STATX_ATTR_APPEND,
         };
-        Assert.Equal(c.Keys.Order(), ours.Keys.Order());
-        foreach ((string name, long value) in c)
-        {
-            Assert.True(value == ours[name], $"{name}: C says {value}, MovData has {ours[name]}");
-        }
+        CProgram.AssertSame(c, ours, "the C headers", "MovData");
     }
 
     [Fact]
