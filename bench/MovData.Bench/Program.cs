@@ -1,4 +1,5 @@
 using System.Globalization;
+using MovData;
 using MovData.Bench;
 
 // The scenario runner: every contender, every size, every scratch filesystem, side by side.
@@ -16,7 +17,8 @@ foreach (string fs in options.FileSystems)
         return 1;
     }
     results.AddRange(Scenarios.SizeSweep(fs, mount, options));
-    if (options.ExtentCounts.Length > 0 && fs != "tmpfs")
+    // Extents only matter where MovData hands them over; where it copies, time follows bytes.
+    if (options.ExtentCounts.Length > 0 && FileRange.Probe(mount).Operations[RangeOperation.Clone] == Support.Native)
     {
         fragmentation.AddRange(Scenarios.Fragmentation(fs, mount, options));
     }
@@ -30,7 +32,7 @@ internal sealed record Options(string[] FileSystems, long[] Sizes, int Runs, int
     {
         string Get(string name, string fallback)
         {
-            int i = Array.IndexOf(args, name);
+            int i = Array.LastIndexOf(args, name); // the last one wins: bench/run.sh's defaults come first
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
         static long Size(string s) => s[^1] switch

@@ -140,7 +140,7 @@ internal static class Report
         {
             md.AppendLine("## Move time against fragmentation");
             md.AppendLine();
-            md.AppendLine(Inv, $"A donor of {Scenarios.Human(fragmentation[0].Size)} made of N extents (allocated one by one, interleaved with a spacer file so none are adjacent), moved whole into a sparse receiver. Extents are counted with FIEMAP after building.");
+            md.AppendLine(Inv, $"A donor of {Scenarios.Human(fragmentation[0].Size)} made of N extents, moved whole into a sparse receiver. The donor is built by cloning the pieces of a contiguous file in reverse order and deleting that file, so no extent is physically next to its logical neighbour; extents are counted with FIEMAP after building. Only filesystems where MovData hands extents over are measured: where it copies (ext4, tmpfs), time follows bytes, as the size tables show.");
             md.AppendLine();
             md.AppendLine("| fs | extents | method | median | per extent |");
             md.AppendLine("|---|---|---|---|---|");
