@@ -40,3 +40,11 @@ trap 'exit 130' INT TERM
 line=$(bash eng/scratch-fs.sh up "$root")
 export "${line?}"
 dotnet run --project bench/MovData.Bench -c Release --no-build -- --tool artifacts/aot/movdata "${runner_args[@]}" "$@"
+
+# Full runs also measure MovData's in-process overhead against its bare syscalls with
+# BenchmarkDotNet, on the xfs scratch mount, into docs/benchmarks-overhead.md.
+if [ "$root" = /var/tmp/movdata-bench ]; then
+  MOVDATA_BENCH_DIR=$root/mnt/xfs dotnet run -c Release --project bench/MovData.Benchmarks -- \
+    --filter '*' --job short --artifacts artifacts/bdn >/dev/null
+  bash bench/overhead-report.sh artifacts/bdn/results/MovData.Benchmarks.MoveOverhead-report-github.md > docs/benchmarks-overhead.md
+fi

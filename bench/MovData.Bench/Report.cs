@@ -35,11 +35,11 @@ internal static class Report
                 plots.Add(png);
             }
         }
-        string markdown = Markdown(options, results, fragmentation, plots, imageDir);
-        File.WriteAllText(Path.Combine(options.Out, "report.md"), markdown);
+        // Image links are relative to the page that shows them.
+        File.WriteAllText(Path.Combine(options.Out, "report.md"), Markdown(options, results, fragmentation, plots, options.Out));
         if (options.Docs is not null)
         {
-            File.WriteAllText(Path.Combine(options.Docs, "benchmarks.md"), markdown);
+            File.WriteAllText(Path.Combine(options.Docs, "benchmarks.md"), Markdown(options, results, fragmentation, plots, options.Docs));
         }
         Console.WriteLine($"report: {Path.Combine(options.Out, "report.md")}{(options.Docs is null ? "" : $" and {Path.Combine(options.Docs, "benchmarks.md")}")}");
     }
@@ -90,7 +90,7 @@ internal static class Report
         w.WriteEndObject();
     }
 
-    private static string Markdown(Options options, List<Result> results, List<FragmentationResult> fragmentation, List<string> plots, string imageDir)
+    private static string Markdown(Options options, List<Result> results, List<FragmentationResult> fragmentation, List<string> plots, string pageDir)
     {
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks");
@@ -132,7 +132,7 @@ internal static class Report
             string? plot = plots.FirstOrDefault(p => p.EndsWith($"-{fs.Key}.png", StringComparison.Ordinal));
             if (plot is not null)
             {
-                md.AppendLine(Inv, $"![time against size on {fs.Key}, log scale]({Path.GetRelativePath(imageDir, plot)})");
+                md.AppendLine(Inv, $"![time against size on {fs.Key}, log scale]({Path.GetRelativePath(pageDir, plot)})");
                 md.AppendLine();
             }
         }
@@ -166,7 +166,8 @@ internal static class Report
         md.AppendLine("    sudo bench/run.sh            # full run: makes 12 GiB sparse scratch images, about 15 minutes");
         md.AppendLine("    sudo bench/run.sh --smoke    # tiny sizes, one run: what CI runs so the harness cannot rot");
         md.AppendLine();
-        md.AppendLine("Raw numbers: `bench/results/latest/results.json` (every sample) and `results.csv`.");
+        string overhead = Path.GetRelativePath(pageDir, Path.Combine(options.Docs ?? Path.GetFullPath("docs"), "benchmarks-overhead.md"));
+        md.AppendLine(Inv, $"Raw numbers: `bench/results/latest/results.json` (every sample) and `results.csv`. MovData's in-process overhead against its bare syscalls, measured with BenchmarkDotNet: [benchmarks-overhead.md]({overhead}).");
         return md.ToString();
     }
 
@@ -220,7 +221,7 @@ internal static class Report
         File.WriteAllText(data, text.ToString());
         string plots = string.Join(", ", contenders.Select((c, i) => $"'{data}' index {i} with linespoints lw 2 title '{c}'"));
         string script = $"""
-            set terminal pngcairo size 900,560 font 'sans,11'
+            set terminal pngcairo size 900,560 font 'sans,11' noenhanced
             set output '{png}'
             set title 'Move time against size on {fs} (median, durable)'
             set logscale xy

@@ -325,6 +325,33 @@ public sealed class MoveTests
         public void Report(long value) => into.Add(value);
     }
 
+    [Theory]
+    [InlineData("ext4")]
+    [InlineData("tmpfs")]
+    public void Move_CopyPunch_AcrossManyChunks_KeepsTheHoleBetween(string fs)
+    {
+        // 100 MiB data, a 40 MiB hole, 116 MiB data: chunks of 64 MiB, then 36 (the segment's
+        // end), then 116 (the next, grown chunk clipped to its segment).
+        using ScratchDir dir = Scratch.On(fs);
+        string donor = dir.File("donor"), receiver = dir.File("receiver");
+        const long MiB = 1L << 20;
+        byte[] first = Files.Pattern(24, 100 * MiB), second = Files.Pattern(25, 116 * MiB);
+        Files.Create(donor, 256 * MiB, (0, first), (140 * MiB, second));
+        Files.Create(receiver, 256 * MiB);
+        var reports = new List<long>();
+
+        MoveResult result = FileRange.Move(donor, 0, receiver, 0, 256 * MiB, MoveFlags.None, new SyncProgress(reports));
+
+        Assert.Equal(new MoveResult(256 * MiB, MoveMethod.CopyPunch, 216 * MiB), result);
+        Files.AssertBytes(first, receiver, 0);
+        Files.AssertHole(receiver, 100 * MiB, 40 * MiB);
+        Files.AssertBytes(second, receiver, 140 * MiB);
+        Files.AssertHole(donor, 0, 256 * MiB);
+        Assert.Equal(reports.Order(), reports);
+        Assert.Contains(64 * MiB, reports);
+        Assert.Equal(256 * MiB, reports[^1]);
+    }
+
     [Fact]
     public void Move_ReceiverRunsOutOfSpace_ReportsMovedLength_LosesNothing()
     {
