@@ -53,13 +53,36 @@ internal static class Extents
         }
     }
 
-    /// <summary>Offset of the first data byte in [start, end), or -1 if the range is all hole.</summary>
+    /// <summary>
+    /// Offset of the first written byte in [start, end), or -1 if the range is all hole
+    /// (unwritten extents count as hole). Asks the filesystem's extent map (FIEMAP, flushing
+    /// delayed allocations first) where it has one, SEEK_DATA otherwise. SEEK_DATA alone is not
+    /// enough on XFS: over a hole that a reflinked file holds copy-on-write space for, it
+    /// reports data once pages are cached, although nothing was ever written there.
+    /// </summary>
     internal static long FirstData(SafeFileHandle fd, long start, long end, string what)
     {
+        var raw = new List<Interop.RawExtent>();
+        int errno = Interop.GetExtents(fd, start, end - start, sync: true, raw);
+        if (errno == 0)
+        {
+            foreach (Interop.RawExtent e in raw)
+            {
+                if ((e.Flags & Interop.FIEMAP_EXTENT_UNWRITTEN) == 0 && e.Logical < end && e.Logical + e.Length > start)
+                {
+                    return Math.Max(e.Logical, start);
+                }
+            }
+            return -1;
+        }
+        if (!Interop.IsNotSupported(errno))
+        {
+            throw Interop.GetExceptionForErrno(errno, $"FS_IOC_FIEMAP on {what}");
+        }
         long saved = Interop.Seek(fd, 0, Interop.SEEK_CUR, out _);
         try
         {
-            long data = Interop.Seek(fd, start, Interop.SEEK_DATA, out int errno);
+            long data = Interop.Seek(fd, start, Interop.SEEK_DATA, out errno);
             if (data < 0)
             {
                 return errno == Interop.ENXIO ? -1 : throw Interop.GetExceptionForErrno(errno, $"lseek(SEEK_DATA) on {what}");
