@@ -27,6 +27,10 @@ internal static class MoveEngine
         Validate.WithinSize(d, donorOffset, length, "donorOffset", bs);
         Validate.WithinSize(r, receiverOffset, length, "receiverOffset", bs);
         Validate.NoOverlap(d, donorOffset, r, receiverOffset, length);
+
+        // From here on the ranges are this Move's: another MovData edit of them waits, and
+        // sees the result (the receiver range then holding data) when it gets its turn.
+        using RangeLocks locks = RangeLocks.Take((d, donorOffset, length), (r, receiverOffset, length));
         long data = Extents.FirstData(receiver, receiverOffset, receiverOffset + length, "the receiver");
         if (data >= 0)
         {

@@ -39,6 +39,8 @@ public sealed class NativeLayoutTests
           S(fiemap_extent); O(fiemap_extent, fe_logical); O(fiemap_extent, fe_physical); O(fiemap_extent, fe_length); O(fiemap_extent, fe_flags);
           S(xfs_exchange_range); O(xfs_exchange_range, file1_fd); O(xfs_exchange_range, file1_offset); O(xfs_exchange_range, file2_offset); O(xfs_exchange_range, length); O(xfs_exchange_range, flags);
           S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor);
+          S(flock); O(flock, l_type); O(flock, l_whence); O(flock, l_start); O(flock, l_len); O(flock, l_pid);
+          P("F_OFD_SETLK", F_OFD_SETLK); P("F_OFD_SETLKW", F_OFD_SETLKW); P("F_WRLCK", F_WRLCK); P("F_UNLCK", F_UNLCK);
           S(statfs); O(statfs, f_type); O(statfs, f_bsize); O(statfs, f_fsid); O(statfs, f_flags);
           P("FICLONERANGE", FICLONERANGE); P("FS_IOC_FIEMAP", FS_IOC_FIEMAP); P("FS_IOC_GETFLAGS", FS_IOC_GETFLAGS); P("XFS_IOC_EXCHANGE_RANGE", XFS_IOC_EXCHANGE_RANGE);
           P("FS_IMMUTABLE_FL", FS_IMMUTABLE_FL); P("FS_APPEND_FL", FS_APPEND_FL);
@@ -94,6 +96,16 @@ public sealed class NativeLayoutTests
             ["offsetof statx.stx_ctime"] = Off<Interop.Statx>("Ctime"),
             ["offsetof statx.stx_dev_major"] = Off<Interop.Statx>("DevMajor"),
             ["offsetof statx.stx_dev_minor"] = Off<Interop.Statx>("DevMinor"),
+            ["sizeof flock"] = Marshal.SizeOf<Interop.Flock>(),
+            ["offsetof flock.l_type"] = Off<Interop.Flock>("Type"),
+            ["offsetof flock.l_whence"] = Off<Interop.Flock>("Whence"),
+            ["offsetof flock.l_start"] = Off<Interop.Flock>("Start"),
+            ["offsetof flock.l_len"] = Off<Interop.Flock>("Len"),
+            ["offsetof flock.l_pid"] = Off<Interop.Flock>("Pid"),
+            ["F_OFD_SETLK"] = Interop.F_OFD_SETLK,
+            ["F_OFD_SETLKW"] = Interop.F_OFD_SETLKW,
+            ["F_WRLCK"] = Interop.F_WRLCK,
+            ["F_UNLCK"] = Interop.F_UNLCK,
             ["sizeof statfs"] = Marshal.SizeOf<Interop.StatFs>(),
             ["offsetof statfs.f_type"] = Off<Interop.StatFs>("Type"),
             ["offsetof statfs.f_bsize"] = Off<Interop.StatFs>("Bsize"),
