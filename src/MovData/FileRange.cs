@@ -307,9 +307,10 @@ public static class FileRange
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException and not FileNotFoundException and not DirectoryNotFoundException)
         {
-            // The kernel says only EPERM; say which attribute is behind it, where one is.
+            // The kernel says only EPERM or EROFS (which .NET reports as a bare IOException);
+            // say which attribute or mount is behind it, as the errno mapping would.
             Validate.Writable(FileFacts.OfPath(path, role));
             throw;
         }
