@@ -12,7 +12,7 @@ namespace MovData.Tests.Operations;
 public sealed class ConcurrencyTests
 {
     private const int B = Files.Block;
-    private const int FileCount = 4, Blocks = 64, Workers = 4, MovesPerWorker = 150;
+    private const int FileCount = 8, Blocks = 64, Workers = 6, MovesPerWorker = 150;
 
     private static void Stamp(Span<byte> block, int file, int index)
     {
@@ -94,5 +94,34 @@ public sealed class ConcurrencyTests
         Assert.Equal(FileCount * Blocks / 2, seen.Count);
         Assert.True(moved >= 20, $"only {moved} moves succeeded ({refused} refused): the test did not exercise concurrency");
         TestContext.Current.SendDiagnosticMessage($"{fs}: {moved} moves, {refused} refused, no block lost or duplicated");
+    }
+
+    /// <summary>
+    /// Two movdata processes at once, moving different donors into the same hole, twenty
+    /// times: each time exactly one may win, the other must be refused under rule 2 (exit 2),
+    /// and both donors' bytes must still exist somewhere.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public async Task TwoProcesses_IntoOneHole_OneWinsNothingLost(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        for (int round = 0; round < 20; round++)
+        {
+            string a = dir.File($"a{round}"), b = dir.File($"b{round}"), r = dir.File($"r{round}");
+            byte[] ca = Files.Pattern(100 + round, 8 * B), cb = Files.Pattern(200 + round, 8 * B);
+            Files.Create(a, 8 * B, (0, ca));
+            Files.Create(b, 8 * B, (0, cb));
+            Files.Create(r, 8 * B);
+            string[] Args(string donor) => ["move", donor, r, "--donor-offset", "0", "--receiver-offset", "0", "--length", "32k"];
+            Task<(int Code, string Out, string Err)> first = Task.Run(() => Cli.CliProcess.Movdata(Args(a)));
+            Task<(int Code, string Out, string Err)> second = Task.Run(() => Cli.CliProcess.Movdata(Args(b)));
+            (int Code, string Out, string Err)[] results = await Task.WhenAll(first, second);
+            int[] codes = [results[0].Code, results[1].Code];
+            Assert.True(codes.Order().SequenceEqual([0, 2]), $"round {round}: exit codes {codes[0]} and {codes[1]}: {results[0].Err}{results[1].Err}");
+            (string winner, byte[] won, string loser, byte[] kept) = codes[0] == 0 ? (a, ca, b, cb) : (b, cb, a, ca);
+            Files.AssertBytes(won, r, 0);
+            Files.AssertHole(winner, 0, 8 * B);
+            Files.AssertBytes(kept, loser, 0);
+        }
     }
 }
