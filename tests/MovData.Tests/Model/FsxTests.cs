@@ -82,4 +82,24 @@ public sealed class FsxTests
         Assert.Null(fsx.Run(ops));
         Assert.Equal(2, fsx.Stats["move"].Done);
     }
+
+    /// <summary>
+    /// The model's own mistake that a 1,000,000-operation soak found on btrfs (seed 777, step
+    /// 149,979), shrunk to four operations: punching part of a block that is a hole makes
+    /// btrfs write zeros there, so the block holds data. The model no longer promises a hole
+    /// for partly punched blocks.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Regression_PartialPunchOfAHoleMayAllocate(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        Op[] ops =
+        [
+            new("truncate", 0, 0, 0, 0, 36864, 1),
+            new("truncate", 0, 0, 0, 0, 49152, 2),
+            new("punch", 0, 0, 32768, 0, 65536, 3),
+            new("punch", 0, 0, 15824, 0, 24576, 4),
+        ];
+        Assert.Null(new Fsx(dir).Run(ops));
+    }
 }
