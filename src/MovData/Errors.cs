@@ -114,3 +114,21 @@ public sealed class MoveIncompleteException : IOException
     /// <summary>What was done before the failure.</summary>
     public MoveResult Result { get; }
 }
+
+/// <summary>
+/// A multi-step edit (splice, concat, an emulated collapse or insert) stopped part-way on an
+/// operating-system error. Nothing is lost: its journal record is kept, and
+/// <see cref="FileRange.Recover(string)"/> (or the next edit of the same files) finishes it
+/// once the cause (no space, say) is gone. <see cref="Exception.InnerException"/> is the cause.
+/// </summary>
+public sealed class EditIncompleteException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public EditIncompleteException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public EditIncompleteException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and the cause.</summary>
+    public EditIncompleteException(string message, Exception innerException) : base(message, innerException) { }
+}

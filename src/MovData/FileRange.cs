@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Edits;
 using MovData.Layout;
 using MovData.Native;
 using MovData.Operations;
@@ -44,7 +45,7 @@ public static class FileRange
     /// <exception cref="IOException">Reading the files' state failed; nothing changed.</exception>
     public static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length,
         MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null) =>
-        MoveEngine.Move(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
+        Editor.Move(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
 
     /// <summary>Path form of <see cref="Move(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>;
     /// opens both files read-write.</summary>
@@ -161,46 +162,99 @@ public static class FileRange
     public static RangeResult Preallocate(SafeFileHandle file, long offset, long length, bool keepSize = false) =>
         Allocate(file, offset, length, keepSize ? Interop.FALLOC_FL_KEEP_SIZE : 0, "preallocate");
 
-    /// <summary>Removes the block-aligned [offset, offset+length); the rest of the file shifts
-    /// down and the size shrinks by <paramref name="length"/> (fallocate COLLAPSE_RANGE, XFS and ext4).
-    /// The range must end before the end of the file.</summary>
-    /// <exception cref="ContractViolationException">Misaligned, reaching the end of the file, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The kernel has no COLLAPSE_RANGE for this filesystem (btrfs, tmpfs).</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
+    /// <summary>
+    /// Removes [offset, offset+length); the rest of the file shifts down and the size shrinks
+    /// by <paramref name="length"/>. Block-aligned: fallocate COLLAPSE_RANGE where the kernel
+    /// has it (XFS, ext4), else emulated by clones through a sidecar file (btrfs), else by
+    /// copying (tmpfs). An unaligned offset with a block-multiple length copies only the head
+    /// of one block; a length that is not a block multiple rewrites the tail by copying. Every
+    /// way but the single native call runs under a journal record, so a crash is recovered.
+    /// The range must end before the end of the file.
+    /// </summary>
+    /// <returns>The length, how (native, emulated, copy) and the bytes copied.</returns>
+    /// <exception cref="ContractViolationException">Negative values, reaching the end of the file, wrong file kind or open mode.</exception>
+    /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where it would copy more than an edge block; nothing changed.</exception>
+    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only, or the journal directory cannot be written.</exception>
+    /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Collapse(SafeFileHandle file, long offset, long length)
+    public static RangeResult Collapse(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None) =>
+        Editor.Shift(file, offset, length, flags, collapse: true);
+
+    /// <summary>
+    /// Inserts a hole of <paramref name="length"/> bytes at <paramref name="offset"/>; the rest
+    /// shifts up and the size grows. Done as <see cref="Collapse"/> is: fallocate INSERT_RANGE
+    /// (XFS, ext4), emulated by clones (btrfs), or by copying (tmpfs); unaligned edges copy
+    /// at most one block's head. The offset must be inside the file.
+    /// </summary>
+    /// <returns>The length, how (native, emulated, copy) and the bytes copied.</returns>
+    /// <exception cref="ContractViolationException">Negative values, at or past the end of the file, overflow, wrong file kind or open mode.</exception>
+    /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where it would copy more than an edge block; nothing changed.</exception>
+    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only, or the journal directory cannot be written.</exception>
+    /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    /// <exception cref="IOException">Any other errno, EFBIG among them.</exception>
+    public static RangeResult Insert(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None) =>
+        Editor.Shift(file, offset, length, flags, collapse: false);
+
+    /// <summary>
+    /// The seed's whole non-linear edit as one operation: inserts a hole of
+    /// <paramref name="length"/> bytes into the receiver at <paramref name="receiverOffset"/>,
+    /// moves the donor range into it, and collapses the range out of the donor. The receiver
+    /// grows by the length and the donor shrinks by it. Runs under a journal record: after a
+    /// crash, <see cref="Recover(string)"/> (or the next edit of either file) finishes it.
+    /// Offsets need not be block-aligned (only edge blocks are copied when both sit equally
+    /// far into their blocks and the length is a block multiple).
+    /// </summary>
+    /// <returns>Each step (insert, move, collapse) with its method and bytes copied.</returns>
+    /// <exception cref="ContractViolationException">Negative values, a range past the donor's end, a receiver offset past its end, the same file twice, wrong file kind or open mode; nothing changed.</exception>
+    /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where data would be copied; nothing changed.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file is immutable, append-only or read-only, or the journal directory cannot be written.</exception>
+    /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    public static EditResult Splice(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length,
+        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null) =>
+        Editor.Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
+
+    /// <summary>Path form of <see cref="Splice(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>.</summary>
+    /// <exception cref="FileNotFoundException">A path does not exist.</exception>
+    /// <exception cref="ContractViolationException">As the handle form, or a path is a directory.</exception>
+    /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
+    /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
+    /// <exception cref="EditIncompleteException">As the handle form.</exception>
+    public static EditResult Splice(string donorPath, long donorOffset, string receiverPath, long receiverOffset, long length,
+        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null)
     {
-        FileFacts f = CheckShift(file, offset, length);
-        if (offset > long.MaxValue - length || offset + length >= f.Size)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(offset),
-                $"rule 5 (range): collapse needs offset + length < size; {offset} + {length} reaches the end of the file ({f.Size} bytes; block size {f.BlockSize}); truncate instead");
-        }
-        return Shift(f, offset, length, Interop.FALLOC_FL_COLLAPSE_RANGE, "collapse");
+        using SafeFileHandle donor = OpenForEdit(donorPath, "donor");
+        using SafeFileHandle receiver = OpenForEdit(receiverPath, "receiver");
+        return Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
     }
 
-    /// <summary>Inserts a block-aligned hole of <paramref name="length"/> bytes at
-    /// <paramref name="offset"/>; the rest shifts up and the size grows (fallocate INSERT_RANGE,
-    /// XFS and ext4). The offset must be inside the file.</summary>
-    /// <exception cref="ContractViolationException">Misaligned, at or past the end of the file, overflow, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The kernel has no INSERT_RANGE for this filesystem (btrfs, tmpfs).</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">Any other errno, EFBIG among them.</exception>
-    public static RangeResult Insert(SafeFileHandle file, long offset, long length)
-    {
-        FileFacts f = CheckShift(file, offset, length);
-        if (offset >= f.Size)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(offset),
-                $"rule 5 (range): insert needs offset < size; {offset} is at or past the end of the file ({f.Size} bytes); extend with truncate instead");
-        }
-        if (f.Size > long.MaxValue - length)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(length),
-                $"rule 5 (range): size {f.Size} + length {length} overflows a 64-bit offset");
-        }
-        return Shift(f, offset, length, Interop.FALLOC_FL_INSERT_RANGE, "insert");
-    }
+    /// <summary>
+    /// Builds a new file <paramref name="output"/> from an ordered list of ranges of other
+    /// files (multipart assembly, an edit decision list). Block-aligned parts are cloned
+    /// (or with <paramref name="move"/>, moved: the parts' ranges are left empty); from an
+    /// unaligned boundary on, parts are copied, and the steps say so. The output is built
+    /// aside in the journal directory and renamed into place at the end, so it appears whole
+    /// or not at all; a crash is recovered (a move is finished, a clone is discarded).
+    /// </summary>
+    /// <returns>Each part's method and bytes copied (steps "create", "part-1", ..., "rename").</returns>
+    /// <exception cref="ContractViolationException">No parts, negative values, a part past its file's end, overlapping parts under <paramref name="move"/>, a directory; nothing changed.</exception>
+    /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where data would be copied; nothing changed.</exception>
+    /// <exception cref="UnauthorizedAccessException">A part or the output directory cannot be written.</exception>
+    /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    /// <exception cref="IOException"><paramref name="output"/> exists (EEXIST), or any other errno.</exception>
+    public static EditResult Concat(string output, IReadOnlyList<ConcatPart> parts, bool move = false, MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null) =>
+        Editor.Concat(output, parts, move, flags, progress);
+
+    /// <summary>
+    /// Finishes or undoes every interrupted edit whose journal record is next to
+    /// <paramref name="path"/>: a directory (all its edits), or a file (the edits of that
+    /// file). Afterwards each file is as it was before its edit or as the edit makes it, and
+    /// no byte is lost. An edit running in another process now is left alone. Every edit also
+    /// runs this for its own files before it starts. See docs/journal.md.
+    /// </summary>
+    /// <returns>One entry per record found: finished, discarded, in progress, or failed (kept).</returns>
+    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    /// <exception cref="IOException">The journal could not be read.</exception>
+    public static IReadOnlyList<RecoveredEdit> Recover(string path) => Editor.Recover(path);
 
     /// <summary>
     /// The file's segments in order, covering [0, size): data, hole or unwritten, shared or
@@ -248,13 +302,14 @@ public static class FileRange
         ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
         Capabilities caps = Capabilities.ForDirectory(directory, device, fs.Bsize);
         static Support Native(bool? yes) => yes == true ? Support.Native : Support.Unsupported;
+        Support Shift(bool? native) => native == true ? Support.Native : caps.Reflink == true ? Support.Emulated : Support.Copy;
         var operations = new Dictionary<RangeOperation, Support>
         {
             [RangeOperation.Move] = caps.Exchange == true ? Support.Native : caps.Reflink == true ? Support.Emulated : Support.Copy,
             [RangeOperation.Clone] = Native(caps.Reflink),
             [RangeOperation.Exchange] = Native(caps.Exchange),
-            [RangeOperation.Collapse] = Native(caps.Collapse),
-            [RangeOperation.Insert] = Native(caps.Insert),
+            [RangeOperation.Collapse] = Shift(caps.Collapse),
+            [RangeOperation.Insert] = Shift(caps.Insert),
             [RangeOperation.Punch] = Native(caps.Punch),
             [RangeOperation.Zero] = Native(caps.Zero),
             [RangeOperation.Preallocate] = Native(caps.Preallocate),
@@ -352,29 +407,6 @@ public static class FileRange
         if (Interop.IsNotSupported(errno))
         {
             throw new FileSystemNotSupportedException($"{name} is not supported on {f.FsType} ({Interop.ErrnoName(errno)})", errno);
-        }
-        ThrowIf(errno, $"fallocate ({name})");
-        return new RangeResult(length, RangeMethod.Native, 0);
-    }
-
-    private static FileFacts CheckShift(SafeFileHandle file, long offset, long length)
-    {
-        FileFacts f = FileFacts.Of(file, "file");
-        Validate.Writable(f);
-        Validate.NonNegative(offset, "offset");
-        Validate.Positive(length, "length");
-        Validate.Aligned(offset, "offset", f.BlockSize);
-        Validate.Aligned(length, "length", f.BlockSize);
-        return f;
-    }
-
-    private static RangeResult Shift(FileFacts f, long offset, long length, int mode, string name)
-    {
-        int errno = Interop.Fallocate(f.Handle, mode, offset, length);
-        if (Interop.IsNotSupported(errno))
-        {
-            throw new FileSystemNotSupportedException(
-                $"{name} is not supported on {f.FsType}: the kernel has FALLOC_FL_{name.ToUpperInvariant()}_RANGE only for XFS and ext4 ({Interop.ErrnoName(errno)})", errno);
         }
         ThrowIf(errno, $"fallocate ({name})");
         return new RangeResult(length, RangeMethod.Native, 0);

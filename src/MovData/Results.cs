@@ -138,3 +138,46 @@ public static class ContractNames
         _ => "hole",
     };
 }
+
+/// <summary>One step of a multi-step edit as the caller sees it.</summary>
+/// <param name="Step">"insert", "move", "collapse", "part 1", ...</param>
+/// <param name="Method">"native", "emulated", "copy", or for a move its method ("clone-punch", ...).</param>
+/// <param name="BytesCopied">Bytes of data physically copied by the step (edge blocks included).</param>
+public sealed record EditStepResult(string Step, string Method, long BytesCopied);
+
+/// <summary>What a multi-step edit (Splice, Concat) did, step by step.</summary>
+/// <param name="Steps">The steps in the order they ran.</param>
+public sealed record EditResult(IReadOnlyList<EditStepResult> Steps)
+{
+    /// <summary>Bytes of data physically copied, all steps together.</summary>
+    public long BytesCopied => Steps.Sum(s => s.BytesCopied);
+}
+
+/// <summary>What became of one interrupted edit found by <see cref="FileRange.Recover(string)"/>.</summary>
+public enum RecoveryOutcome
+{
+    /// <summary>Its remaining steps were run: the files are as the edit makes them.</summary>
+    Finished,
+
+    /// <summary>It had not changed the caller's files; what it had built aside was removed.</summary>
+    Discarded,
+
+    /// <summary>Another process is running it now; it was left alone.</summary>
+    InProgress,
+
+    /// <summary>It could not be finished (see the detail); its record is kept.</summary>
+    Failed,
+}
+
+/// <summary>One journal record <see cref="FileRange.Recover(string)"/> dealt with.</summary>
+/// <param name="Record">The record's path.</param>
+/// <param name="Edit">"move", "splice", "collapse", "insert" or "concat".</param>
+/// <param name="Outcome">What was done.</param>
+/// <param name="Detail">The files involved, or why it failed.</param>
+public sealed record RecoveredEdit(string Record, string Edit, RecoveryOutcome Outcome, string Detail);
+
+/// <summary>One part of a <see cref="FileRange.Concat(string, IReadOnlyList{ConcatPart}, bool, MoveFlags, IProgress{long}?)"/>.</summary>
+/// <param name="Path">The file.</param>
+/// <param name="Offset">Where the part starts in it.</param>
+/// <param name="Length">How long it is; null for the rest of the file.</param>
+public sealed record ConcatPart(string Path, long Offset = 0, long? Length = null);

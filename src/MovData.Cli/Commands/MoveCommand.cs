@@ -12,7 +12,7 @@ internal static class MoveCommand
         Option<long> donorOffset = Sizes.Option("--donor-offset", "block-aligned start in the donor");
         Option<long> receiverOffset = Sizes.Option("--receiver-offset", "block-aligned start of the hole in the receiver");
         Option<long> length = Sizes.Option("--length", "block-aligned number of bytes");
-        Option<bool> zeroCopyOnly = new("--zero-copy-only") { Description = "refuse (exit 3, nothing changed) where only copying is possible" };
+        Option<bool> zeroCopyOnly = Shared.ZeroCopyOnly();
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("move", Shared.Describe(

@@ -11,6 +11,8 @@ internal static class Shared
 
     internal static Option<bool> Verbose() => new("--verbose") { Description = "on failure, print the full exception too" };
 
+    internal static Option<bool> ZeroCopyOnly() => new("--zero-copy-only") { Description = "refuse (exit 3, nothing changed) where data would be copied" };
+
     internal static Argument<string> File(string name, string description) => new(name) { Description = description };
 
     /// <summary>Help text: the summary, then a worked example with real numbers.</summary>
@@ -34,7 +36,7 @@ internal static class Shared
         {
             return Fail(io, verbose, e, ExitCode.NotSupported);
         }
-        catch (MoveIncompleteException e)
+        catch (Exception e) when (e is MoveIncompleteException or EditIncompleteException)
         {
             return Fail(io, verbose, e, ExitCode.Failed);
         }
@@ -82,6 +84,36 @@ internal static class Shared
         else
         {
             io.Out.WriteLine($"{verb}: {r.Length} bytes ({Sizes.Human(r.Length)}), {r.Method.ToContractName()}, {r.BytesCopied} bytes copied");
+        }
+    }
+
+    /// <summary>A multi-step edit's result: its steps, as JSON or one line each.</summary>
+    internal static void WriteEditResult(Io io, bool json, string verb, long length, EditResult r)
+    {
+        if (json)
+        {
+            WriteJson(io, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("length", length);
+                w.WriteStartArray("steps");
+                foreach (EditStepResult s in r.Steps)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("step", s.Step);
+                    w.WriteString("method", s.Method);
+                    w.WriteNumber("bytesCopied", s.BytesCopied);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return;
+        }
+        io.Out.WriteLine($"{verb}: {length} bytes ({Sizes.Human(length)}), {r.BytesCopied} bytes copied");
+        foreach (EditStepResult s in r.Steps)
+        {
+            io.Out.WriteLine($"  {s.Step,-10} {s.Method,-14} {s.BytesCopied} bytes copied");
         }
     }
 }

@@ -18,6 +18,7 @@ internal static partial class Interop
     internal const int EAGAIN = 11;
     internal const int EACCES = 13;
     internal const int EBUSY = 16;
+    internal const int EEXIST = 17;
     internal const int EXDEV = 18;
     internal const int EISDIR = 21;
     internal const int EINVAL = 22;
@@ -51,6 +52,7 @@ internal static partial class Interop
         EAGAIN => "EAGAIN",
         EACCES => "EACCES",
         EBUSY => "EBUSY",
+        EEXIST => "EEXIST",
         EXDEV => "EXDEV",
         EISDIR => "EISDIR",
         EINVAL => "EINVAL",

@@ -62,4 +62,20 @@ internal static partial class Interop
         }
         return 0;
     }
+
+    /// <summary>Tries to take an OFD write lock on the whole file without waiting. Returns 0,
+    /// EAGAIN if another open file description holds a lock on it, or another errno.</summary>
+    internal static unsafe int TryLockWholeFile(SafeFileHandle fd)
+    {
+        var lk = new Flock { Type = F_WRLCK, Whence = (short)SEEK_SET, Start = 0, Len = 0 };
+        while (fcntl_lock(fd, F_OFD_SETLK, &lk) != 0)
+        {
+            int errno = LastErrno;
+            if (errno != EINTR)
+            {
+                return errno == EACCES ? EAGAIN : errno; // POSIX allows either for "held"
+            }
+        }
+        return 0;
+    }
 }

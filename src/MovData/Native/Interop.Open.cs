@@ -7,6 +7,9 @@ internal static partial class Interop
 {
     internal const int O_CLOEXEC = 0x80000;
     internal const int O_TMPFILE = 0x410000; // __O_TMPFILE | O_DIRECTORY
+    internal const int O_DIRECTORY = 0x10000;
+    internal const int O_CREAT = 0x40;
+    internal const int O_EXCL = 0x80;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags, int mode);
@@ -33,4 +36,67 @@ internal static partial class Interop
             }
         }
     }
+
+    /// <summary>A read-only handle on a directory, for fsync after creating, renaming or
+    /// removing an entry in it (File.OpenHandle refuses directories). Returns 0 or errno.</summary>
+    internal static int OpenDirectory(string directory, out SafeFileHandle handle)
+    {
+        while (true)
+        {
+            int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            if (fd >= 0)
+            {
+                handle = new SafeFileHandle(fd, ownsHandle: true);
+                return 0;
+            }
+            int errno = LastErrno;
+            if (errno != EINTR)
+            {
+                handle = new SafeFileHandle();
+                return errno;
+            }
+        }
+    }
+
+    /// <summary>Makes the entries of <paramref name="directory"/> durable (a new, renamed or
+    /// removed name survives a crash only once its directory is synced). Returns 0 or errno.</summary>
+    internal static int SyncDirectory(string directory)
+    {
+        int errno = OpenDirectory(directory, out SafeFileHandle dir);
+        if (errno != 0)
+        {
+            return errno;
+        }
+        using (dir)
+        {
+            return FSync(dir);
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/> read-write with <paramref name="mode"/> (less
+    /// the umask), failing with EEXIST if it exists. Returns 0 or errno.</summary>
+    internal static int CreateExclusive(string path, int mode, out SafeFileHandle handle)
+    {
+        while (true)
+        {
+            int fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
+            if (fd >= 0)
+            {
+                handle = new SafeFileHandle(fd, ownsHandle: true);
+                return 0;
+            }
+            int errno = LastErrno;
+            if (errno != EINTR)
+            {
+                handle = new SafeFileHandle();
+                return errno;
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string oldPath, string newPath);
+
+    /// <summary>A second name for a file (link(2); .NET has no hard-link API). Returns 0 or errno.</summary>
+    internal static int HardLink(string existing, string newPath) => link(existing, newPath) == 0 ? 0 : LastErrno;
 }

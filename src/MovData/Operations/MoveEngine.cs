@@ -10,7 +10,12 @@ internal static class MoveEngine
     private static readonly ClonePunchMove Clone = new();
     private static readonly CopyPunchMove Copy = new();
 
-    internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress)
+    /// <remarks>beforeChange is called once the move is validated and locked, with the
+    /// mechanism about to run, before anything changes (the edits layer writes its intent
+    /// record there), and again if that mechanism was not supported and another follows.
+    /// takeLocks is false when the caller already holds locks covering both ranges.</remarks>
+    internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress,
+        Action<MoveMethod>? beforeChange = null, bool takeLocks = true)
     {
         Validate.KnownFlags(flags);
         FileFacts d = FileFacts.Of(donor, "donor");
@@ -30,7 +35,7 @@ internal static class MoveEngine
 
         // From here on the ranges are this Move's: another MovData edit of them waits, and
         // sees the result (the receiver range then holding data) when it gets its turn.
-        using RangeLocks locks = RangeLocks.Take((d, donorOffset, length), (r, receiverOffset, length));
+        using RangeLocks? locks = takeLocks ? RangeLocks.Take((d, donorOffset, length), (r, receiverOffset, length)) : null;
         long data = Extents.FirstData(receiver, receiverOffset, receiverOffset + length, "the receiver");
         if (data >= 0)
         {
@@ -43,6 +48,7 @@ internal static class MoveEngine
         Capabilities caps = Capabilities.For(r);
         foreach (MoveMechanism mechanism in Candidates(caps, sameDevice, flags))
         {
+            beforeChange?.Invoke(mechanism.Method);
             MoveResult? result = mechanism.TryMove(job);
             if (result is not null)
             {

@@ -115,7 +115,7 @@ public sealed class CliTests
             Assert.Contains(ops.GetProperty(op).GetString(), Supports);
         }
         Assert.Equal(dir.Kind.Exchange ? "native" : dir.Kind.Reflink ? "emulated" : "copy", ops.GetProperty("move").GetString());
-        Assert.Equal(dir.Kind.CollapseInsert ? "native" : "unsupported", ops.GetProperty("collapse").GetString());
+        Assert.Equal(dir.Kind.ShiftMethod.ToContractName(), ops.GetProperty("collapse").GetString());
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
@@ -127,25 +127,25 @@ public sealed class CliTests
         Files.Create(f, content.Length, (0, content));
         Snapshot before = Files.Take(f);
 
-        (int collapse, string output, string err) = Movdata("collapse", f, "--offset", "4k", "--length", "8k", "--json");
-        if (dir.Kind.CollapseInsert)
+        if (dir.Kind.ShiftMethod == RangeMethod.Copy)
         {
-            Assert.True(collapse == 0, err);
-            Assert.Equal(2 * B, JsonDocument.Parse(output).RootElement.GetProperty("length").GetInt64());
-            Assert.Equal(14 * B, new FileInfo(f).Length);
-            Files.AssertBytes([.. content.AsSpan(0, B), .. content.AsSpan(3 * B)], f, 0);
-            (int insert, _, err) = Movdata("insert", f, "--offset", "4k", "--length", "8k");
-            Assert.True(insert == 0, err);
-            Assert.Equal(16 * B, new FileInfo(f).Length);
-            Files.AssertHole(f, B, 2 * B);
-            Files.AssertBytes(content.AsSpan(3 * B).ToArray(), f, 3 * B);
-        }
-        else
-        {
-            Assert.Equal(3, collapse);
-            Assert.Equal(3, Movdata("insert", f, "--offset", "4k", "--length", "8k").Code);
+            // Only copying could do it here: refused, unchanged.
+            Assert.Equal(3, Movdata("collapse", f, "--offset", "4k", "--length", "8k", "--zero-copy-only").Code);
+            Assert.Equal(3, Movdata("insert", f, "--offset", "4k", "--length", "8k", "--zero-copy-only").Code);
             Assert.Equal(before, Files.Take(f));
         }
+        (int collapse, string output, string err) = Movdata("collapse", f, "--offset", "4k", "--length", "8k", "--json");
+        Assert.True(collapse == 0, err);
+        JsonElement json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(2 * B, json.GetProperty("length").GetInt64());
+        Assert.Equal(dir.Kind.ShiftMethod.ToContractName(), json.GetProperty("method").GetString());
+        Assert.Equal(14 * B, new FileInfo(f).Length);
+        Files.AssertBytes([.. content.AsSpan(0, B), .. content.AsSpan(3 * B)], f, 0);
+        (int insert, _, err) = Movdata("insert", f, "--offset", "4k", "--length", "8k");
+        Assert.True(insert == 0, err);
+        Assert.Equal(16 * B, new FileInfo(f).Length);
+        Files.AssertHole(f, B, 2 * B);
+        Files.AssertBytes(content.AsSpan(3 * B).ToArray(), f, 3 * B);
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
@@ -292,9 +292,11 @@ public sealed class DemoTests
 
         Assert.True(code == 0, output + err);
         Assert.Contains("check: OK", output, StringComparison.Ordinal);
-        Assert.Contains($"3. move take1.ts [12 MiB, +8 MiB) into the hole of take2.ts at {(dir.Kind.CollapseInsert ? "16" : "32")} MiB: {dir.Kind.MoveMethod.ToContractName()}", output, StringComparison.Ordinal);
+        Assert.Contains($"3. move take1.ts [12 MiB, +8 MiB) into the hole of take2.ts at 16 MiB: {dir.Kind.MoveMethod.ToContractName()}", output, StringComparison.Ordinal);
         Assert.Contains(dir.Kind.ZeroCopy ? "no data copied" : "can only copy, 8 MiB copied", output, StringComparison.Ordinal);
-        Assert.Contains(dir.Kind.CollapseInsert ? "4. collapse the hole out of take1.ts: native" : "collapse is not native", output, StringComparison.Ordinal);
+        string shift = dir.Kind.ShiftMethod.ToContractName();
+        Assert.Contains($"4. collapse the hole out of take1.ts: {shift}", output, StringComparison.Ordinal);
+        Assert.Contains($"2. insert a 8 MiB hole into take2.ts at 16 MiB: {shift}", output, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 
@@ -329,10 +331,17 @@ internal static class CliProcess
     private static readonly string Tool = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.Cli",
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name, "movdata"));
 
-    internal static (int Code, string Out, string Err) Movdata(params string[] args)
+    internal static (int Code, string Out, string Err) Movdata(params string[] args) => MovdataWith(null, args);
+
+    /// <summary>Runs movdata with extra environment variables (the crash switch).</summary>
+    internal static (int Code, string Out, string Err) MovdataWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
         var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);

@@ -7,6 +7,10 @@ namespace MovData.Tests.Harness;
 public sealed record FsKind(string Name, long Magic, MoveMethod MoveMethod, bool Reflink, bool Exchange, bool CollapseInsert, bool ZeroRange, bool Fiemap)
 {
     public bool ZeroCopy => MoveMethod != MoveMethod.CopyPunch;
+
+    /// <summary>How an aligned collapse or insert is done here: the kernel's fallocate mode,
+    /// clones through a sidecar file, or copying.</summary>
+    public RangeMethod ShiftMethod => CollapseInsert ? RangeMethod.Native : Reflink ? RangeMethod.Emulated : RangeMethod.Copy;
 }
 
 /// <summary>

@@ -106,4 +106,27 @@ public sealed class FileModel(string path)
         Bytes = [.. Bytes.AsSpan(0, (int)offset), .. new byte[length], .. Bytes.AsSpan((int)offset)];
         States.InsertRange((int)(offset / B), Enumerable.Repeat(BlockState.Hole, (int)(length / B)));
     }
+
+    /// <summary>Removes [offset, offset+length) byte-granularly: the bytes shift exactly; the
+    /// block states from the edit on are unknowable (edge blocks are copied, and a shift that
+    /// is not native may write zeros where holes were).</summary>
+    public void RemoveBytes(long offset, long length)
+    {
+        Bytes = [.. Bytes.AsSpan(0, (int)offset), .. Bytes.AsSpan((int)(offset + length))];
+        ForgetFrom(offset);
+    }
+
+    /// <summary>Inserts zeros byte-granularly, forgetting the block states from the edit on.</summary>
+    public void InsertZeros(long offset, long length)
+    {
+        Bytes = [.. Bytes.AsSpan(0, (int)offset), .. new byte[length], .. Bytes.AsSpan((int)offset)];
+        ForgetFrom(offset);
+    }
+
+    private void ForgetFrom(long offset)
+    {
+        int first = (int)(offset / B);
+        States.RemoveRange(Math.Min(first, States.Count), Math.Max(0, States.Count - first));
+        States.AddRange(Enumerable.Repeat(BlockState.Unknown, Blocks(Size) - States.Count));
+    }
 }

@@ -356,38 +356,38 @@ public sealed class Fsx(ScratchDir dir, int files = 3)
                 }
                 return null;
             case "collapse":
-                if (off < 0)
+                if (off < 0 || len <= 0 || Overflows(off, len) || off + len >= f.Size)
                 {
                     return cv;
                 }
-                if (len <= 0 || !Aligned(off, len))
+                // Native on XFS and ext4 when aligned: extents shift exactly. Anything else
+                // (byte-granular edges, btrfs clones, tmpfs copies) keeps the bytes exact.
+                if (fs.CollapseInsert && Aligned(off, len))
                 {
-                    return cv;
+                    f.Remove(off, len);
                 }
-                if (Overflows(off, len) || off + len >= f.Size)
+                else
                 {
-                    return cv;
+                    f.RemoveBytes(off, len);
                 }
-                if (!fs.CollapseInsert)
-                {
-                    return ns;
-                }
-                f.Remove(off, len);
                 return null;
             case "insert":
-                if (off < 0 || len <= 0 || !Aligned(off, len) || off >= f.Size || Overflows(f.Size, len))
+                if (off < 0 || len <= 0 || off >= f.Size || Overflows(f.Size, len))
                 {
                     return cv;
-                }
-                if (!fs.CollapseInsert)
-                {
-                    return ns;
                 }
                 if (f.Size + len > MaxBlocks * B * 2)
                 {
                     throw new SkipOp();
                 }
-                f.InsertHole(off, len);
+                if (fs.CollapseInsert && Aligned(off, len))
+                {
+                    f.InsertHole(off, len);
+                }
+                else
+                {
+                    f.InsertZeros(off, len);
+                }
                 return null;
             case "clone" or "exchange" or "move":
                 return PredictPair(op, f, g, cv, ns);

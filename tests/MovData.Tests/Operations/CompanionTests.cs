@@ -4,7 +4,8 @@ using MovData.Tests.Harness;
 namespace MovData.Tests.Operations;
 
 /// <summary>Clone, Exchange, PunchHole, ZeroRange, Preallocate, Collapse and Insert on every
-/// scratch filesystem: native where the kernel has them, a clear refusal and no change where not.</summary>
+/// scratch filesystem: native where the kernel has them, a clear refusal and no change where not
+/// (Collapse and Insert: emulated by clones or done by copying instead).</summary>
 public sealed class CompanionTests
 {
     private const int B = Files.Block;
@@ -145,54 +146,75 @@ public sealed class CompanionTests
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void Collapse_RemovesRangeAndShrinksOrRefuses(string fs)
+    public void Collapse_RemovesRangeAndShrinks_NativeEmulatedOrCopy(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
         string f = dir.File("f");
         byte[] content = Files.Pattern(47, 16 * B);
         Files.Create(f, content.Length, (0, content));
-        Snapshot before = Files.Take(f);
+        long[] tail = dir.Kind.Fiemap ? Files.PhysicalBlocks(f, 8 * B, 8 * B) : [];
         using SafeFileHandle h = Files.OpenRw(f);
 
-        if (dir.Kind.CollapseInsert)
+        RangeResult r = FileRange.Collapse(h, 4 * B, 4 * B);
+
+        Assert.Equal(new RangeResult(4 * B, dir.Kind.ShiftMethod, dir.Kind.ShiftMethod == RangeMethod.Copy ? 2 * 8 * B : 0), r);
+        Assert.Equal(12 * B, new FileInfo(f).Length);
+        Files.AssertBytes([.. content.AsSpan(0, 4 * B), .. content.AsSpan(8 * B)], f, 0);
+        if (dir.Kind.ShiftMethod != RangeMethod.Copy && dir.Kind.Fiemap)
         {
-            FileRange.Collapse(h, 4 * B, 4 * B);
-            byte[] expected = [.. content.AsSpan(0, 4 * B), .. content.AsSpan(8 * B)];
-            Assert.Equal(12 * B, new FileInfo(f).Length);
-            Files.AssertBytes(expected, f, 0);
+            // Native or by clones: the tail kept its blocks, nothing was rewritten.
+            Assert.Equal(tail, Files.PhysicalBlocks(f, 4 * B, 8 * B));
         }
-        else
-        {
-            var e = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Collapse(h, 4 * B, 4 * B));
-            Assert.Contains("COLLAPSE_RANGE", e.Message, StringComparison.Ordinal);
-            Assert.Equal(before, Files.Take(f));
-        }
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, ".movdata-journal")), "the journal is left empty and removed");
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void Insert_OpensHoleAndGrowsOrRefuses(string fs)
+    public void Insert_OpensHoleAndGrows_NativeEmulatedOrCopy(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
         string f = dir.File("f");
         byte[] content = Files.Pattern(48, 16 * B);
         Files.Create(f, content.Length, (0, content));
+        long[] tail = dir.Kind.Fiemap ? Files.PhysicalBlocks(f, 4 * B, 12 * B) : [];
+        using SafeFileHandle h = Files.OpenRw(f);
+
+        RangeResult r = FileRange.Insert(h, 4 * B, 2 * B);
+
+        Assert.Equal(new RangeResult(2 * B, dir.Kind.ShiftMethod, dir.Kind.ShiftMethod == RangeMethod.Copy ? 2 * 12 * B : 0), r);
+        Assert.Equal(18 * B, new FileInfo(f).Length);
+        Files.AssertBytes(content.AsSpan(0, 4 * B).ToArray(), f, 0);
+        Files.AssertHole(f, 4 * B, 2 * B);
+        Files.AssertBytes(content.AsSpan(4 * B).ToArray(), f, 6 * B);
+        if (dir.Kind.ShiftMethod != RangeMethod.Copy && dir.Kind.Fiemap)
+        {
+            Assert.Equal(tail, Files.PhysicalBlocks(f, 6 * B, 12 * B));
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CollapseAndInsert_ZeroCopyOnly_RefusesCopyingAndChangesNothing(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        Files.Create(f, 16 * B, (0, Files.Pattern(46, 16 * B)));
         Snapshot before = Files.Take(f);
         using SafeFileHandle h = Files.OpenRw(f);
 
-        if (dir.Kind.CollapseInsert)
+        // A length that is not a block multiple rewrites the tail: refused everywhere.
+        Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Collapse(h, 4 * B, 100, MoveFlags.ZeroCopyOnly));
+        Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Insert(h, 4 * B, B + 1, MoveFlags.ZeroCopyOnly));
+        if (dir.Kind.ShiftMethod == RangeMethod.Copy)
         {
-            FileRange.Insert(h, 4 * B, 2 * B);
-            Assert.Equal(18 * B, new FileInfo(f).Length);
-            Files.AssertBytes(content.AsSpan(0, 4 * B).ToArray(), f, 0);
-            Files.AssertHole(f, 4 * B, 2 * B);
-            Files.AssertBytes(content.AsSpan(4 * B).ToArray(), f, 6 * B);
+            Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Collapse(h, 4 * B, B, MoveFlags.ZeroCopyOnly));
+            Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Insert(h, 4 * B, B, MoveFlags.ZeroCopyOnly));
         }
         else
         {
-            var e = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Insert(h, 4 * B, 2 * B));
-            Assert.Contains("INSERT_RANGE", e.Message, StringComparison.Ordinal);
-            Assert.Equal(before, Files.Take(f));
+            // An unaligned offset with a block-multiple length copies one block's head only: allowed.
+            Assert.Equal(188, FileRange.Collapse(h, 4 * B + 188, B, MoveFlags.ZeroCopyOnly).BytesCopied);
+            return;
         }
+        Assert.Equal(before, Files.Take(f));
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
@@ -204,10 +226,10 @@ public sealed class CompanionTests
         Snapshot before = Files.Take(f);
         using SafeFileHandle h = Files.OpenRw(f);
 
-        Assert.Equal(ContractRule.Alignment, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, 100, B)).Rule);
         Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, 12 * B, 4 * B)).Rule);
         Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, B, long.MaxValue - (B - 1))).Rule);
-        Assert.Equal(ContractRule.Alignment, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, 0, 100)).Rule);
+        Assert.Equal(ContractRule.Negative, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, -188, B)).Rule);
+        Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Collapse(h, 188, 16 * B - 188)).Rule);
         Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, 16 * B, B)).Rule);
         Assert.Equal(ContractRule.Range, Assert.Throws<ContractViolationException>(() => FileRange.Insert(h, 0, long.MaxValue - (B - 1))).Rule);
         Assert.Equal(ContractRule.Negative, Assert.Throws<ContractViolationException>(() => FileRange.PunchHole(h, -1, B)).Rule);

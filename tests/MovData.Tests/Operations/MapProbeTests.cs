@@ -59,8 +59,9 @@ public sealed class MapProbeTests
         Assert.Equal(k.Exchange ? Support.Native : k.Reflink ? Support.Emulated : Support.Copy, probe.Operations[RangeOperation.Move]);
         Assert.Equal(Native(k.Reflink), probe.Operations[RangeOperation.Clone]);
         Assert.Equal(Native(k.Exchange), probe.Operations[RangeOperation.Exchange]);
-        Assert.Equal(Native(k.CollapseInsert), probe.Operations[RangeOperation.Collapse]);
-        Assert.Equal(Native(k.CollapseInsert), probe.Operations[RangeOperation.Insert]);
+        Support shift = k.ShiftMethod switch { RangeMethod.Native => Support.Native, RangeMethod.Emulated => Support.Emulated, _ => Support.Copy };
+        Assert.Equal(shift, probe.Operations[RangeOperation.Collapse]);
+        Assert.Equal(shift, probe.Operations[RangeOperation.Insert]);
         Assert.Equal(Native(k.ZeroRange), probe.Operations[RangeOperation.Zero]);
         Assert.Equal(Support.Native, probe.Operations[RangeOperation.Punch]);
         Assert.Equal(Support.Native, probe.Operations[RangeOperation.Preallocate]);

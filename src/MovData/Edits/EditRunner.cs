@@ -1,0 +1,353 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Layout;
+using MovData.Native;
+using MovData.Operations;
+
+namespace MovData.Edits;
+
+/// <summary>
+/// Runs an edit's steps in order: each step, then sync what it touched, then record it done.
+/// The same code runs a fresh edit and finishes an interrupted one (from its first step not
+/// recorded done), so recovery does exactly what the edit would have done.
+/// </summary>
+internal sealed class EditRunner : IDisposable
+{
+    private readonly EditPlan _plan;
+    private readonly SafeFileHandle?[] _handles;
+    private readonly bool[] _owned;
+    private readonly bool _recovering;
+    private readonly MoveFlags _flags;
+    private readonly IProgress<long>? _progress;
+    private readonly Dictionary<string, (string Method, long Copied)> _groups = [];
+
+    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<long>? progress)
+    {
+        _plan = plan;
+        _handles = new SafeFileHandle?[plan.Files.Count];
+        handles.AsSpan(0, Math.Min(handles.Length, _handles.Length)).CopyTo(_handles);
+        _owned = new bool[handles.Length];
+        _recovering = recovering;
+        _flags = flags;
+        _progress = progress;
+        foreach ((string group, string method) in plan.Groups)
+        {
+            _groups[group] = (method, 0);
+        }
+    }
+
+    /// <summary>Runs a new edit: writes its record, runs every step, removes the record. On a
+    /// failure the record stays, so that recovery (or the next edit of these files) finishes it.
+    /// The handles are the caller's open files, by index in the plan's file table (null, or
+    /// missing at the end, for MovData's own files).</summary>
+    internal static EditResult Run(EditPlan plan, SafeFileHandle?[] handles, IEnumerable<string> otherJournalDirectories, MoveFlags flags, IProgress<long>? progress)
+    {
+        using JournalRecord record = JournalRecord.Begin(plan, otherJournalDirectories);
+        CrashSwitch.At("done", -1, handles.FirstOrDefault(h => h is not null));
+        using var runner = new EditRunner(plan, handles, recovering: false, flags, progress);
+        try
+        {
+            runner.RunFrom(record, []);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FileSystemNotSupportedException or MoveIncompleteException)
+        {
+            throw new EditIncompleteException(
+                $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
+        }
+        record.Complete();
+        return runner.Result();
+    }
+
+    /// <summary>Finishes (or, for a discard plan, throws away) an interrupted edit.</summary>
+    internal static void Resume(EditPlan plan, JournalRecord record, HashSet<int> done)
+    {
+        using var runner = new EditRunner(plan, new SafeFileHandle?[plan.Files.Count], recovering: true, MoveFlags.None, null);
+        if (plan.Discard)
+        {
+            runner.RemoveOwnFiles();
+        }
+        else
+        {
+            runner.CheckIdentities();
+            runner.RunFrom(record, done);
+        }
+        record.Complete();
+    }
+
+    private void RunFrom(JournalRecord record, HashSet<int> done)
+    {
+        for (int k = 0; k < _plan.Steps.Count; k++)
+        {
+            if (done.Contains(k))
+            {
+                continue;
+            }
+            EditStep step = _plan.Steps[k];
+            (string? method, long copied) = Execute(step);
+            CrashSwitch.At("ran", k, FirstUserHandle());
+            SyncAfter(step);
+            record.MarkDone(k);
+            CrashSwitch.At("done", k, FirstUserHandle());
+            (string m, long c) = _groups.GetValueOrDefault(step.Group, ("native", 0));
+            _groups[step.Group] = (method ?? m, c + copied);
+        }
+    }
+
+    private EditResult Result() => new(_plan.Groups.Select(g => new EditStepResult(g.Group, _groups[g.Group].Method, _groups[g.Group].Copied)).ToList());
+
+    /// <summary>Does one step. Returns the method where the step learns it (a Move) and the
+    /// bytes it copied.</summary>
+    private (string? Method, long Copied) Execute(EditStep s)
+    {
+        switch (s.Kind)
+        {
+            case StepKind.Collapse:
+            case StepKind.Insert:
+                return Shift(s);
+            case StepKind.Save:
+                Truncate(Handle(s.B, create: true), 0);
+                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B), 0, s.Length, s.ByClone));
+            case StepKind.Truncate:
+                Truncate(Handle(s.A), s.Length);
+                return (null, 0);
+            case StepKind.Restore:
+                return (null, Transfer(Handle(s.B), 0, Handle(s.A), s.OffsetA, s.Length, s.ByClone));
+            case StepKind.Unlink:
+                CloseHandle(s.A);
+                File.Delete(_plan.Files[s.A].Path);
+                return (null, 0);
+            case StepKind.Copy:
+                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, byClone: false));
+            case StepKind.Punch:
+                Check(Interop.Fallocate(Handle(s.A), Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, s.OffsetA, s.Length), $"punching the {Role(s.A)}");
+                return (null, 0);
+            case StepKind.Clone:
+                Check(Interop.CloneRange(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length), $"FICLONERANGE from the {Role(s.A)} into the {Role(s.B)}");
+                return (null, 0);
+            case StepKind.Move:
+                return _recovering ? MoveFinisher.Finish(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length) : Move(s);
+            case StepKind.Create:
+                Truncate(Handle(s.A, create: true), s.Length);
+                return (null, 0);
+            case StepKind.Rename:
+                return Rename(s);
+            default:
+                throw new InvalidOperationException($"unknown step {s.Kind}");
+        }
+    }
+
+    private (string?, long) Move(EditStep s)
+    {
+        MoveResult r = MoveEngine.Move(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, _flags, _progress, takeLocks: false);
+        return (r.Method.ToContractName(), r.BytesCopied);
+    }
+
+    private (string?, long) Shift(EditStep s)
+    {
+        bool collapse = s.Kind == StepKind.Collapse;
+        long size = RandomAccess.GetLength(Handle(s.A));
+        long after = collapse ? s.SizeBefore - s.Length : s.SizeBefore + s.Length;
+        if (_recovering && size == after)
+        {
+            return (null, 0); // it happened before the crash
+        }
+        if (size != s.SizeBefore)
+        {
+            throw new IOException($"the {Role(s.A)} is {size} bytes, neither the {s.SizeBefore} the {_plan.Name} started from nor the {after} it makes: it was changed by something else; the journal record {_plan.Id} is kept");
+        }
+        int mode = collapse ? Interop.FALLOC_FL_COLLAPSE_RANGE : Interop.FALLOC_FL_INSERT_RANGE;
+        Check(Interop.Fallocate(Handle(s.A), mode, s.OffsetA, s.Length), $"fallocate ({(collapse ? "collapse" : "insert")}) of the {Role(s.A)}");
+        return (null, 0);
+    }
+
+    private (string?, long) Rename(EditStep s)
+    {
+        string from = _plan.Files[s.A].Path;
+        string to = _plan.Files[s.B].Path;
+        CloseHandle(s.A);
+        if (File.Exists(from))
+        {
+            File.Move(from, to, overwrite: false);
+        }
+        else if (!File.Exists(to))
+        {
+            throw new FileNotFoundException($"neither the {_plan.Name}'s output {from} nor its final name {to} exists; the journal record {_plan.Id} is kept");
+        }
+        return (null, 0);
+    }
+
+    /// <summary>Copies, or clones, <paramref name="length"/> bytes; returns the bytes copied.</summary>
+    private static long Transfer(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length, bool byClone)
+    {
+        if (length == 0)
+        {
+            return 0;
+        }
+        if (byClone)
+        {
+            Check(Interop.CloneRange(src, srcOffset, dst, dstOffset, length), "FICLONERANGE");
+            return 0;
+        }
+        return CopyBytes(src, srcOffset, dst, dstOffset, length);
+    }
+
+    /// <summary>copy_file_range, or read/write where the kernel cannot (across filesystems,
+    /// overlapping ranges of one file). Returns the bytes copied.</summary>
+    internal static long CopyBytes(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length)
+    {
+        int errno = Interop.CopyFileRange(src, srcOffset, dst, dstOffset, length, out long copied);
+        if (errno != 0 && copied == 0 && (Interop.IsNotSupported(errno) || errno == Interop.EINVAL))
+        {
+            errno = Interop.CopyByReadWrite(src, srcOffset, dst, dstOffset, length, out copied);
+        }
+        Check(errno, "copying");
+        return length;
+    }
+
+    private void SyncAfter(EditStep s)
+    {
+        switch (s.Kind)
+        {
+            case StepKind.Unlink:
+                Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                break;
+            case StepKind.Rename:
+                string dir = Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/";
+                Check(Interop.SyncDirectory(dir), $"fsync of {dir}");
+                Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                break;
+            default:
+                Check(Interop.FSync(Handle(s.A)), $"fsync of the {Role(s.A)}");
+                if (s.B >= 0)
+                {
+                    Check(Interop.FSync(Handle(s.B)), $"fsync of the {Role(s.B)}");
+                }
+                if (s.Kind is StepKind.Save or StepKind.Create)
+                {
+                    // The new file's name must survive too.
+                    Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                }
+                break;
+        }
+    }
+
+    private SafeFileHandle Handle(int index, bool create = false)
+    {
+        if (_handles[index] is { IsClosed: false } h)
+        {
+            return h;
+        }
+        EditFile f = _plan.Files[index];
+        SafeFileHandle handle = f.Kind == EditFileKind.Own && create
+            ? File.OpenHandle(f.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
+            : File.OpenHandle(f.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        _handles[index] = handle;
+        _owned[index] = true;
+        return handle;
+    }
+
+    private SafeFileHandle? FirstUserHandle()
+    {
+        int i = _plan.Files.FindIndex(f => f.Kind == EditFileKind.User);
+        return i < 0 ? null : Handle(i);
+    }
+
+    private void CloseHandle(int index)
+    {
+        if (_owned[index])
+        {
+            _handles[index]?.Dispose();
+            _handles[index] = null;
+        }
+    }
+
+    private string Role(int index) => _plan.Files[index].Role;
+
+    /// <summary>Refuses to recover onto files that are no longer the ones the edit began with.</summary>
+    private void CheckIdentities()
+    {
+        for (int i = 0; i < _plan.Files.Count; i++)
+        {
+            EditFile f = _plan.Files[i];
+            if (f.Kind != EditFileKind.User)
+            {
+                continue;
+            }
+            FileFacts facts = FileFacts.Of(Handle(i), f.Role);
+            if (facts.Device != f.Device || facts.Inode != f.Inode)
+            {
+                throw new IOException($"{f.Path} is no longer the {f.Role} the {_plan.Name} began with (device {f.Device} inode {f.Inode}); the journal record {_plan.Id} is kept");
+            }
+        }
+    }
+
+    private void RemoveOwnFiles()
+    {
+        for (int i = 0; i < _plan.Files.Count; i++)
+        {
+            if (_plan.Files[i].Kind == EditFileKind.Own)
+            {
+                File.Delete(_plan.Files[i].Path);
+            }
+        }
+        Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+    }
+
+    private static void Truncate(SafeFileHandle handle, long length) => RandomAccess.SetLength(handle, length);
+
+    private static void Check(int errno, string what)
+    {
+        if (errno != 0)
+        {
+            throw Interop.GetExceptionForErrno(errno, what);
+        }
+    }
+
+    public void Dispose()
+    {
+        for (int i = 0; i < _handles.Length; i++)
+        {
+            CloseHandle(i);
+        }
+    }
+}
+
+/// <summary>
+/// Finishes a Move that a crash interrupted, whatever mechanism it was using: every block the
+/// donor range still holds is transferred again (clone, or copy), overwriting what a partial
+/// transfer left in the receiver; the receiver is synced; then the donor range is punched.
+/// Blocks the donor no longer holds were moved and made durable before their punch.
+/// </summary>
+internal static class MoveFinisher
+{
+    internal static (string? Method, long Copied) Finish(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length)
+    {
+        long donorSize = RandomAccess.GetLength(donor);
+        long end = Math.Min(donorOffset + length, donorSize);
+        long copied = 0;
+        bool clone = true;
+        foreach (Segment seg in Extents.Map(donor, donorSize, "the donor").Where(s => s.Kind == SegmentKind.Data && s.End > donorOffset && s.Offset < end))
+        {
+            long from = Math.Max(seg.Offset, donorOffset);
+            long to = Math.Min(seg.End, end);
+            long at = receiverOffset + (from - donorOffset);
+            if (clone && Interop.CloneRange(donor, from, receiver, at, to - from) == 0)
+            {
+                continue;
+            }
+            clone = false;
+            copied += EditRunner.CopyBytes(donor, from, receiver, at, to - from);
+        }
+        Check(Interop.FSync(receiver), "fsync of the receiver");
+        Check(Interop.Fallocate(donor, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, donorOffset, length), "punching the donor range");
+        Check(Interop.FDataSync(donor), "fdatasync of the donor");
+        return (copied > 0 ? "copy-punch" : "clone-punch", copied);
+    }
+
+    private static void Check(int errno, string what)
+    {
+        if (errno != 0)
+        {
+            throw Interop.GetExceptionForErrno(errno, what);
+        }
+    }
+}

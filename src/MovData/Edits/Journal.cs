@@ -1,0 +1,208 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using MovData.Native;
+
+namespace MovData.Edits;
+
+/// <summary>
+/// The intent record of one edit, in <c>.movdata-journal/</c> next to the file the edit
+/// changes, so it lives on the same filesystem and survives with it. It is written in full
+/// and made durable (file and directory synced) before the edit's first change; each step
+/// appends <c>done k</c> (synced) when its effect is durable; the record is removed when the
+/// edit ends. While the edit runs it holds an OFD lock on the record, so recovery can tell a
+/// live edit from an interrupted one. Records are created 0600: they name files and paths.
+/// </summary>
+internal sealed class JournalRecord : IDisposable
+{
+    internal const string DirectoryName = ".movdata-journal";
+    internal const string Extension = ".edit";
+    internal const string DraftExtension = ".draft";
+
+    private readonly SafeFileHandle _handle;
+    private readonly List<string> _names;
+    private long _end;
+
+    private JournalRecord(SafeFileHandle handle, List<string> names, long end)
+    {
+        _handle = handle;
+        _names = names;
+        _end = end;
+    }
+
+    internal static string DirectoryFor(string fileDirectory) => Path.Combine(fileDirectory, DirectoryName);
+
+    /// <summary>A fresh identity for an edit's record and its own files.</summary>
+    internal static string NewId() => Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>
+    /// Writes <paramref name="plan"/>'s record durably and takes its lock. Where the edit's
+    /// files sit in other directories of the same filesystem, the record gets a second name in
+    /// their journals too (a hard link: one record, found from any of its files).
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">The directory is not writable; nothing changed.</exception>
+    /// <exception cref="IOException">The record could not be made durable; nothing changed.</exception>
+    internal static JournalRecord Begin(EditPlan plan, IEnumerable<string> otherJournalDirectories)
+    {
+        EnsureDirectory(plan.JournalDirectory);
+        // Written and locked under a name recovery does not look at, then renamed: a record
+        // is never seen unlocked or half written (the lock belongs to the inode, so the
+        // rename keeps it).
+        string path = Path.Combine(plan.JournalDirectory, plan.Id + Extension);
+        string draft = Path.Combine(plan.JournalDirectory, plan.Id + DraftExtension);
+        int errno = Interop.CreateExclusive(draft, Convert.ToInt32("600", 8), out SafeFileHandle handle);
+        for (int retry = 0; errno == Interop.ENOENT && retry < 8; retry++)
+        {
+            // Another edit removed the journal directory as it emptied: make it again.
+            EnsureDirectory(plan.JournalDirectory);
+            errno = Interop.CreateExclusive(draft, Convert.ToInt32("600", 8), out handle);
+        }
+        if (errno != 0)
+        {
+            throw Interop.GetExceptionForErrno(errno, $"creating the journal record {draft}");
+        }
+        var names = new List<string> { draft };
+        var record = new JournalRecord(handle, names, 0);
+        try
+        {
+            errno = Interop.TryLockWholeFile(handle);
+            Check(errno, $"locking the journal record {draft}");
+            byte[] text = Encoding.UTF8.GetBytes(plan.ToRecord());
+            RandomAccess.Write(handle, text, 0);
+            record._end = text.Length;
+            Check(Interop.FSync(handle), $"fsync of the journal record {draft}");
+            File.Move(draft, path);
+            names[0] = path;
+            Check(Interop.SyncDirectory(plan.JournalDirectory), $"fsync of {plan.JournalDirectory}");
+            foreach (string dir in otherJournalDirectories.Distinct().Where(d => d != plan.JournalDirectory))
+            {
+                EnsureDirectory(dir);
+                string link = Path.Combine(dir, plan.Id + Extension);
+                // Across filesystems there can be no second name; the record is still found
+                // next to the first file, as docs/journal.md says.
+                if (Interop.HardLink(path, link) == 0)
+                {
+                    names.Add(link);
+                    Check(Interop.SyncDirectory(dir), $"fsync of {dir}");
+                }
+            }
+            return record;
+        }
+        catch
+        {
+            record.Complete();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing record for recovery, taking its lock (waiting for a live
+    /// edit to end if <paramref name="wait"/>). Null if it is held by a live edit and
+    /// <paramref name="wait"/> is false, or if it was removed meanwhile.</summary>
+    internal static JournalRecord? Open(string path, bool wait, out string text)
+    {
+        text = "";
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null; // its edit ended (and the emptied journal directory went with it)
+        }
+        int errno = wait ? Interop.LockRange(handle, 0, 0, locked: true) : Interop.TryLockWholeFile(handle);
+        if (errno == Interop.EAGAIN)
+        {
+            handle.Dispose();
+            return null;
+        }
+        if (errno != 0)
+        {
+            handle.Dispose();
+            throw Interop.GetExceptionForErrno(errno, $"locking the journal record {path}");
+        }
+        // The edit that held it may have ended (and removed it) while we waited.
+        if (!File.Exists(path))
+        {
+            handle.Dispose();
+            return null;
+        }
+        long length = RandomAccess.GetLength(handle);
+        byte[] bytes = new byte[length];
+        int read = RandomAccess.Read(handle, bytes, 0);
+        text = Encoding.UTF8.GetString(bytes, 0, read);
+        return new JournalRecord(handle, [path], read);
+    }
+
+    /// <summary>Adds the other names of this record (hard links in other journals) so that
+    /// <see cref="Complete"/> removes them too.</summary>
+    internal void AddNames(IEnumerable<string> paths) => _names.AddRange(paths.Where(p => !_names.Contains(p)));
+
+    /// <summary>Step <paramref name="step"/>'s effect is durable: record that durably.</summary>
+    internal void MarkDone(int step)
+    {
+        byte[] line = Encoding.UTF8.GetBytes(FormattableString.Invariant($"done {step}\n"));
+        RandomAccess.Write(_handle, line, _end);
+        _end += line.Length;
+        Check(Interop.FDataSync(_handle), "fdatasync of the journal record");
+    }
+
+    /// <summary>The edit ended: remove every name of the record, and the journal directory
+    /// if that leaves it empty. Not synced: a record that survives a crash after this has
+    /// every step done, or its last step is done and runs again harmlessly.</summary>
+    internal void Complete()
+    {
+        foreach (string name in _names)
+        {
+            try
+            {
+                File.Delete(name);
+            }
+            catch (IOException)
+            {
+                // Left behind, it is found and finished (a no-op) by the next recovery.
+            }
+        }
+        _handle.Dispose();
+        foreach (string? dir in _names.Select(Path.GetDirectoryName).Distinct())
+        {
+            try
+            {
+                Directory.Delete(dir!); // only if empty: another edit's record keeps it
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    private static void EnsureDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("MovData's journal is for Linux");
+        }
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string? parent = Path.GetDirectoryName(directory);
+        if (parent is not null)
+        {
+            Check(Interop.SyncDirectory(parent), $"fsync of {parent}");
+        }
+    }
+
+    private static void Check(int errno, string what)
+    {
+        if (errno != 0)
+        {
+            throw Interop.GetExceptionForErrno(errno, what);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using MovData.Operations;
+
+namespace MovData.Edits;
+
+/// <summary>
+/// Turns an edit into steps. Block-aligned work is done on extents (native fallocate, or
+/// clones); only the partial blocks at unaligned edges are copied, at most two per file; a
+/// length that is not a multiple of the block size shifts every later byte within its block,
+/// so the tail is rewritten by copying.
+/// </summary>
+internal static class Plans
+{
+    /// <summary>Removes [offset, offset+length) of file <paramref name="f"/>; its size shrinks.</summary>
+    internal static void Collapse(EditPlan p, int f, long size, long bs, Capabilities caps, long offset, long length, string group)
+    {
+        if (offset + length == size)
+        {
+            p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, offset));
+            p.Group(group, "native");
+            return;
+        }
+        if (length % bs != 0)
+        {
+            ViaSidecar(p, f, size, offset, length, collapse: true, byClone: false, group);
+            return;
+        }
+        // The head of the first block, [o, offset), is kept: copy it over the start of the
+        // block that will slide down into its place, then collapse whole blocks.
+        long edge = offset % bs;
+        long o = offset - edge;
+        if (edge > 0)
+        {
+            p.Add(new EditStep(StepKind.Copy, group, f, o, f, o + length, edge));
+        }
+        AlignedShift(p, f, size, caps, o, length, collapse: true, group);
+    }
+
+    /// <summary>Inserts a hole of <paramref name="length"/> bytes at <paramref name="offset"/>
+    /// of file <paramref name="f"/> (at the end: extends it); its size grows.</summary>
+    internal static void Insert(EditPlan p, int f, long size, long bs, Capabilities caps, long offset, long length, string group)
+    {
+        if (offset == size)
+        {
+            p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, size + length));
+            p.Group(group, "native");
+            return;
+        }
+        if (length % bs != 0)
+        {
+            ViaSidecar(p, f, size, offset, length, collapse: false, byClone: false, group);
+            return;
+        }
+        // Insert whole blocks before the block holding offset, then bring that block's head,
+        // [o, offset), back down in front of the hole and zero where it was.
+        long edge = offset % bs;
+        long o = offset - edge;
+        AlignedShift(p, f, size, caps, o, length, collapse: false, group);
+        if (edge > 0)
+        {
+            p.Add(new EditStep(StepKind.Copy, group, f, o + length, f, o, edge));
+            p.Add(new EditStep(StepKind.Punch, group, f, o + length, -1, 0, edge));
+        }
+    }
+
+    private static void AlignedShift(EditPlan p, int f, long size, Capabilities caps, long offset, long length, bool collapse, string group)
+    {
+        if ((collapse ? caps.Collapse : caps.Insert) == true)
+        {
+            p.Add(new EditStep(collapse ? StepKind.Collapse : StepKind.Insert, group, f, offset, -1, 0, length, size));
+            p.Group(group, "native");
+            return;
+        }
+        ViaSidecar(p, f, size, offset, length, collapse, byClone: caps.Reflink == true, group);
+    }
+
+    /// <summary>
+    /// Shifts the tail through a sidecar file: save the tail aside, cut the file at the edit,
+    /// put the tail back at its new place, drop the sidecar. With clones (btrfs) no data is
+    /// copied. This is always four steps and two clones. Shifting within the file instead
+    /// (FICLONERANGE refuses overlapping ranges of one file, so in steps no longer than the
+    /// shift) takes ceil(tail / length) clones, fewer only when the tail fits in one step, and
+    /// btrfs refuses to clone a file's unaligned last block anywhere but at the end of the
+    /// destination; the sidecar puts it there every time, since the file is cut first.
+    /// Every step can run again after a crash: the tail is intact in the file until the cut,
+    /// and in the sidecar after it.
+    /// </summary>
+    private static void ViaSidecar(EditPlan p, int f, long size, long offset, long length, bool collapse, bool byClone, string group)
+    {
+        long from = collapse ? offset + length : offset;
+        long to = collapse ? offset : offset + length;
+        long tail = size - from;
+        int s = p.AddSidecar();
+        p.Add(new EditStep(StepKind.Save, group, f, from, s, 0, tail, ByClone: byClone));
+        p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, offset));
+        p.Add(new EditStep(StepKind.Restore, group, f, to, s, 0, tail, ByClone: byClone));
+        p.Add(new EditStep(StepKind.Unlink, group, s, 0, -1, 0, 0));
+        p.Group(group, byClone ? "emulated" : "copy");
+    }
+
+    /// <summary>
+    /// Carries [sourceOffset, +length) of <paramref name="src"/> to <paramref name="dst"/> at
+    /// <paramref name="destOffset"/>, by Move when <paramref name="move"/> (the source range is
+    /// left empty), else by clone or copy. Where both offsets sit equally far into their
+    /// blocks, the whole blocks between go without copying and only the partial blocks at the
+    /// two edges are copied; otherwise no block lines up with a block, and all is copied.
+    /// zeroCopy: whole blocks can go without copying (same filesystem with clones or
+    /// exchange-range); punchEdges: when moving, punch the copied edges out of the source too.
+    /// </summary>
+    internal static void Transfer(EditPlan p, int src, long sourceOffset, int dst, long destOffset, long length, long bs,
+        bool move, bool zeroCopy, bool punchEdges, string group)
+    {
+        long head = 0, middle = 0;
+        if (sourceOffset % bs == destOffset % bs)
+        {
+            long edge = sourceOffset % bs;
+            head = edge == 0 ? 0 : Math.Min(bs - edge, length);
+            middle = (length - head) / bs * bs;
+        }
+        long tail = length - head - middle;
+        if (head > 0)
+        {
+            p.Add(new EditStep(StepKind.Copy, group, src, sourceOffset, dst, destOffset, head));
+        }
+        if (middle > 0)
+        {
+            StepKind kind = move ? StepKind.Move : zeroCopy ? StepKind.Clone : StepKind.Copy;
+            p.Add(new EditStep(kind, group, src, sourceOffset + head, dst, destOffset + head, middle));
+            p.Group(group, kind switch { StepKind.Move => "move", StepKind.Clone => "clone", _ => "copy" });
+        }
+        if (tail > 0)
+        {
+            p.Add(new EditStep(StepKind.Copy, group, src, sourceOffset + head + middle, dst, destOffset + head + middle, tail));
+            // A tail longer than an edge block means nothing lined up: it was all copied.
+            p.Group(group, tail >= bs || middle == 0 ? "copy" : "clone");
+        }
+        else if (middle == 0)
+        {
+            p.Group(group, "copy");
+        }
+        if (move && punchEdges)
+        {
+            if (head > 0)
+            {
+                p.Add(new EditStep(StepKind.Punch, group, src, sourceOffset, -1, 0, head));
+            }
+            if (tail > 0)
+            {
+                p.Add(new EditStep(StepKind.Punch, group, src, sourceOffset + head + middle, -1, 0, tail));
+            }
+        }
+    }
+
+    /// <summary>True if the plan copies more than edge blocks (what ZeroCopyOnly refuses).</summary>
+    internal static bool CopiesData(EditPlan p) => p.Groups.Any(g => g.Method == "copy");
+}
