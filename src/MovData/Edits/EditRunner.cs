@@ -57,11 +57,13 @@ internal sealed class EditRunner : IDisposable
         return runner.Result();
     }
 
-    /// <summary>Finishes (or, for a discard plan, throws away) an interrupted edit.</summary>
-    internal static void Resume(EditPlan plan, JournalRecord record, HashSet<int> done)
+    /// <summary>Finishes (or, for a discard plan, throws away) an interrupted edit. Returns
+    /// true if the files are now as after the edit, false if as before.</summary>
+    internal static bool Resume(EditPlan plan, JournalRecord record, HashSet<int> done)
     {
         using var runner = new EditRunner(plan, new SafeFileHandle?[plan.Files.Count], recovering: true, MoveFlags.None, null);
-        if (plan.Discard)
+        bool finished = !plan.Discard || runner.Published(done);
+        if (!finished)
         {
             runner.RemoveOwnFiles();
         }
@@ -71,6 +73,20 @@ internal sealed class EditRunner : IDisposable
             runner.RunFrom(record, done);
         }
         record.Complete();
+        return finished;
+    }
+
+    /// <summary>A discard plan whose output was already renamed into place (its last step)
+    /// has done all it does to the caller's files: it is finished, not thrown away.</summary>
+    private bool Published(HashSet<int> done)
+    {
+        int rename = _plan.Steps.FindLastIndex(s => s.Kind == StepKind.Rename);
+        if (rename < 0)
+        {
+            return false;
+        }
+        EditStep s = _plan.Steps[rename];
+        return done.Contains(rename) || (!File.Exists(_plan.Files[s.A].Path) && File.Exists(_plan.Files[s.B].Path));
     }
 
     private void RunFrom(JournalRecord record, HashSet<int> done)

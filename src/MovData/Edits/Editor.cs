@@ -381,8 +381,8 @@ internal static class Editor
             .Where(File.Exists));
         try
         {
-            EditRunner.Resume(plan, record, done);
-            return new RecoveredEdit(path, plan.Name, plan.Discard ? RecoveryOutcome.Discarded : RecoveryOutcome.Finished, files);
+            bool finished = EditRunner.Resume(plan, record, done);
+            return new RecoveredEdit(path, plan.Name, finished ? RecoveryOutcome.Finished : RecoveryOutcome.Discarded, files);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FileSystemNotSupportedException or MoveIncompleteException or ArgumentException)
         {
