@@ -59,7 +59,8 @@ internal enum EditFileKind
     Target,
 }
 
-internal sealed record EditFile(string Role, EditFileKind Kind, ulong Device, ulong Inode, string Path);
+/// <summary>A file of an edit; Birth is its creation time in nanoseconds (0 where unknown).</summary>
+internal sealed record EditFile(string Role, EditFileKind Kind, ulong Device, ulong Inode, string Path, long Birth = 0);
 
 /// <summary>One step: a kind, the user-visible step it belongs to (<paramref name="Group"/>),
 /// files by index in the plan's table, offsets, a length, and for a shift the size of A
@@ -127,7 +128,7 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         for (int i = 0; i < Files.Count; i++)
         {
             EditFile f = Files[i];
-            Line(sb, $"file {i} {f.Role} {f.Kind} {f.Device} {f.Inode} {Uri.EscapeDataString(f.Path)}");
+            Line(sb, $"file {i} {f.Role} {f.Kind} {f.Device} {f.Inode} {f.Birth} {Uri.EscapeDataString(f.Path)}");
         }
         foreach ((string group, string method) in Groups)
         {
@@ -175,7 +176,7 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
                     break;
                 case "file" when plan is not null:
                     plan.Files.Add(new EditFile(w[2], Enum.Parse<EditFileKind>(w[3]), ulong.Parse(w[4], CultureInfo.InvariantCulture),
-                        ulong.Parse(w[5], CultureInfo.InvariantCulture), Uri.UnescapeDataString(w[6])));
+                        ulong.Parse(w[5], CultureInfo.InvariantCulture), Uri.UnescapeDataString(w[7]), Long(w[6])));
                     break;
                 case "group" when plan is not null:
                     plan.Groups.Add((w[1], w[2]));

@@ -253,9 +253,18 @@ internal sealed class EditRunner : IDisposable
             return h;
         }
         EditFile f = _plan.Files[index];
-        SafeFileHandle handle = f.Kind == EditFileKind.Own && create
-            ? File.OpenHandle(f.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
-            : File.OpenHandle(f.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        SafeFileHandle handle;
+        if (f.Kind == EditFileKind.Own && create && f.Role == "sidecar")
+        {
+            // A sidecar holds copies of the caller's data: like the record, for its owner only.
+            Check(Interop.CreateExclusive(f.Path, Convert.ToInt32("600", 8), out handle, exclusive: false), $"creating {f.Path}");
+        }
+        else
+        {
+            handle = f.Kind == EditFileKind.Own && create
+                ? File.OpenHandle(f.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)
+                : File.OpenHandle(f.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
         _handles[index] = handle;
         _owned[index] = true;
         return handle;
@@ -289,9 +298,9 @@ internal sealed class EditRunner : IDisposable
                 continue;
             }
             FileFacts facts = FileFacts.Of(Handle(i), f.Role);
-            if (facts.Device != f.Device || facts.Inode != f.Inode)
+            if (facts.Device != f.Device || facts.Inode != f.Inode || (f.Birth != 0 && facts.BirthNanoseconds != f.Birth))
             {
-                throw new IOException($"{f.Path} is no longer the {f.Role} the {_plan.Name} began with (device {f.Device} inode {f.Inode}); the journal record {_plan.Id} is kept");
+                throw new IOException($"{f.Path} is no longer the {f.Role} the {_plan.Name} began with (device {f.Device}, inode {f.Inode}, created at {f.Birth} ns); the journal record {_plan.Id} is kept");
             }
         }
     }

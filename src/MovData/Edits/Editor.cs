@@ -413,7 +413,7 @@ internal static class Editor
         Capabilities.DirectoryOf(h) is { } dir ? [JournalRecord.DirectoryFor(dir)] : [];
 
     private static EditFile UserFile(FileFacts f) =>
-        new(f.Role, EditFileKind.User, f.Device, f.Inode, new FileInfo($"/proc/self/fd/{f.Handle.DangerousGetHandle()}").LinkTarget ?? "");
+        new(f.Role, EditFileKind.User, f.Device, f.Inode, new FileInfo($"/proc/self/fd/{f.Handle.DangerousGetHandle()}").LinkTarget ?? "", f.BirthNanoseconds);
 
     private static SafeFileHandle OpenForRead(string path)
     {

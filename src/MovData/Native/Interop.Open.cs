@@ -74,12 +74,13 @@ internal static partial class Interop
     }
 
     /// <summary>Creates <paramref name="path"/> read-write with <paramref name="mode"/> (less
-    /// the umask), failing with EEXIST if it exists. Returns 0 or errno.</summary>
-    internal static int CreateExclusive(string path, int mode, out SafeFileHandle handle)
+    /// the umask), failing with EEXIST if it exists (or, with <paramref name="exclusive"/>
+    /// false, opening it if it does). Returns 0 or errno.</summary>
+    internal static int CreateExclusive(string path, int mode, out SafeFileHandle handle, bool exclusive = true)
     {
         while (true)
         {
-            int fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
+            int fd = open(path, O_CREAT | (exclusive ? O_EXCL : 0) | O_RDWR | O_CLOEXEC, mode);
             if (fd >= 0)
             {
                 handle = new SafeFileHandle(fd, ownsHandle: true);

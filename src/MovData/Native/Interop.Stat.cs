@@ -8,6 +8,7 @@ internal static partial class Interop
     // statx(2) rather than fstat(2): its struct has one layout on every architecture.
     internal const int AT_EMPTY_PATH = 0x1000;
     internal const uint STATX_BASIC_STATS = 0x07ff;
+    internal const uint STATX_BTIME = 0x0800;
 
     internal const ulong STATX_ATTR_IMMUTABLE = 0x00000010;
     internal const ulong STATX_ATTR_APPEND = 0x00000020;
@@ -89,7 +90,7 @@ internal static partial class Interop
 
     /// <summary>statx of an open file. Returns 0 or errno.</summary>
     internal static int FStatx(SafeFileHandle fd, out Statx buf) =>
-        statx(fd, string.Empty, AT_EMPTY_PATH, STATX_BASIC_STATS, out buf) == 0 ? 0 : LastErrno;
+        statx(fd, string.Empty, AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, out buf) == 0 ? 0 : LastErrno;
 
     internal const int AT_FDCWD = -100;
 

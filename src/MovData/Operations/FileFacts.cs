@@ -33,6 +33,10 @@ internal sealed class FileFacts
     internal bool Immutable { get; private init; }
     internal bool AppendOnly { get; private init; }
     internal long ChangeTimeSec { get; private init; }
+
+    /// <summary>Creation time in nanoseconds where the filesystem keeps it (statx btime), else 0:
+    /// with device and inode, it tells a file from a later one that reused its inode number.</summary>
+    internal long BirthNanoseconds { get; private init; }
     internal uint ChangeTimeNsec { get; private init; }
 
     internal bool IsRegular => (Mode & Interop.S_IFMT) == Interop.S_IFREG;
@@ -122,6 +126,7 @@ internal sealed class FileFacts
             AppendOnly = append,
             ChangeTimeSec = st.Ctime.Sec,
             ChangeTimeNsec = st.Ctime.Nsec,
+            BirthNanoseconds = (st.Mask & Interop.STATX_BTIME) != 0 ? st.Btime.Sec * 1_000_000_000 + st.Btime.Nsec : 0,
         };
     }
 }

@@ -21,6 +21,8 @@ public sealed class NativeLayoutTests
         #include <stddef.h>
         #include <stdint.h>
         #include <fcntl.h>
+        #include <errno.h>
+        #include <signal.h>
         #include <unistd.h>
         #include <sys/ioctl.h>
         #include <sys/stat.h>
@@ -30,6 +32,7 @@ public sealed class NativeLayoutTests
         #include <linux/falloc.h>
         struct xfs_exchange_range { int32_t file1_fd; uint32_t pad; uint64_t file1_offset; uint64_t file2_offset; uint64_t length; uint64_t flags; };
         #define XFS_IOC_EXCHANGE_RANGE _IOW('X', 129, struct xfs_exchange_range)
+        #define XFS_IOC_GOINGDOWN _IOR('X', 125, uint32_t)
         #define P(name, value) printf("%s %lld\n", name, (long long)(value))
         #define S(type) P("sizeof " #type, sizeof(struct type))
         #define O(type, field) P("offsetof " #type "." #field, offsetof(struct type, field))
@@ -38,7 +41,7 @@ public sealed class NativeLayoutTests
           S(fiemap); O(fiemap, fm_start); O(fiemap, fm_length); O(fiemap, fm_flags); O(fiemap, fm_mapped_extents); O(fiemap, fm_extent_count); O(fiemap, fm_extents);
           S(fiemap_extent); O(fiemap_extent, fe_logical); O(fiemap_extent, fe_physical); O(fiemap_extent, fe_length); O(fiemap_extent, fe_flags);
           S(xfs_exchange_range); O(xfs_exchange_range, file1_fd); O(xfs_exchange_range, file1_offset); O(xfs_exchange_range, file2_offset); O(xfs_exchange_range, length); O(xfs_exchange_range, flags);
-          S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor);
+          S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_btime); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor);
           S(flock); O(flock, l_type); O(flock, l_whence); O(flock, l_start); O(flock, l_len); O(flock, l_pid);
           P("F_OFD_SETLK", F_OFD_SETLK); P("F_OFD_SETLKW", F_OFD_SETLKW); P("F_WRLCK", F_WRLCK); P("F_UNLCK", F_UNLCK);
           S(statfs); O(statfs, f_type); O(statfs, f_bsize); O(statfs, f_fsid); O(statfs, f_flags);
@@ -50,7 +53,9 @@ public sealed class NativeLayoutTests
           P("FALLOC_FL_ZERO_RANGE", FALLOC_FL_ZERO_RANGE); P("FALLOC_FL_INSERT_RANGE", FALLOC_FL_INSERT_RANGE);
           P("SEEK_SET", SEEK_SET); P("SEEK_CUR", SEEK_CUR); P("SEEK_DATA", SEEK_DATA); P("SEEK_HOLE", SEEK_HOLE);
           P("O_ACCMODE", O_ACCMODE); P("O_RDWR", O_RDWR); P("O_WRONLY", O_WRONLY); P("O_APPEND", O_APPEND); P("O_TMPFILE", O_TMPFILE); P("O_CLOEXEC", O_CLOEXEC); P("F_GETFL", F_GETFL);
-          P("AT_EMPTY_PATH", AT_EMPTY_PATH); P("AT_FDCWD", AT_FDCWD); P("STATX_BASIC_STATS", STATX_BASIC_STATS);
+          P("AT_EMPTY_PATH", AT_EMPTY_PATH); P("AT_FDCWD", AT_FDCWD); P("STATX_BASIC_STATS", STATX_BASIC_STATS); P("STATX_BTIME", STATX_BTIME);
+          P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_DIRECTORY", O_DIRECTORY); P("XFS_IOC_GOINGDOWN", XFS_IOC_GOINGDOWN);
+          P("SIGKILL", SIGKILL); P("EEXIST", EEXIST); P("ENOENT", ENOENT); P("EAGAIN", EAGAIN);
           P("STATX_ATTR_IMMUTABLE", STATX_ATTR_IMMUTABLE); P("STATX_ATTR_APPEND", STATX_ATTR_APPEND);
           return 0;
         }
@@ -93,6 +98,7 @@ public sealed class NativeLayoutTests
             ["offsetof statx.stx_mode"] = Off<Interop.Statx>("Mode"),
             ["offsetof statx.stx_ino"] = Off<Interop.Statx>("Ino"),
             ["offsetof statx.stx_size"] = Off<Interop.Statx>("Size"),
+            ["offsetof statx.stx_btime"] = Off<Interop.Statx>("Btime"),
             ["offsetof statx.stx_ctime"] = Off<Interop.Statx>("Ctime"),
             ["offsetof statx.stx_dev_major"] = Off<Interop.Statx>("DevMajor"),
             ["offsetof statx.stx_dev_minor"] = Off<Interop.Statx>("DevMinor"),
@@ -142,6 +148,15 @@ public sealed class NativeLayoutTests
             ["AT_EMPTY_PATH"] = Interop.AT_EMPTY_PATH,
             ["AT_FDCWD"] = Interop.AT_FDCWD,
             ["STATX_BASIC_STATS"] = Interop.STATX_BASIC_STATS,
+            ["STATX_BTIME"] = Interop.STATX_BTIME,
+            ["O_CREAT"] = Interop.O_CREAT,
+            ["O_EXCL"] = Interop.O_EXCL,
+            ["O_DIRECTORY"] = Interop.O_DIRECTORY,
+            ["XFS_IOC_GOINGDOWN"] = (long)Interop.XFS_IOC_GOINGDOWN,
+            ["SIGKILL"] = Interop.SIGKILL,
+            ["EEXIST"] = Interop.EEXIST,
+            ["ENOENT"] = Interop.ENOENT,
+            ["EAGAIN"] = Interop.EAGAIN,
             ["STATX_ATTR_IMMUTABLE"] = (long)Interop.STATX_ATTR_IMMUTABLE,
             ["STATX_ATTR_APPEND"] = (long)Interop.STATX_ATTR_APPEND,
         };

@@ -1,0 +1,117 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Edits;
+using MovData.Tests.Cli;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Edits;
+
+/// <summary>The journal itself: where records live, who may read them, what recovery does
+/// with a live edit, a replaced file, and the next edit of interrupted files.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class JournalTests
+{
+    private const int B = Files.Block;
+
+    private static CrashScenario Scenario(string name) => CrashScenario.All().Single(c => c.Name == name);
+
+    private static void KillAt(string dir, CrashScenario s, string point)
+    {
+        s.Setup(dir);
+        (int code, _, string err) = CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = point }, s.Command(dir));
+        Assert.True(code == 137, $"expected SIGKILL, got {code}: {err}");
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Record_LivesNextToTheFile_ReadableByItsOwnerOnly(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        KillAt(dir.Path, Scenario("splice aligned"), "kill:done:0");
+
+        string journal = Path.Combine(dir.Path, ".movdata-journal");
+        string record = Assert.Single(Directory.GetFiles(journal, "*.edit"));
+        // The record, and any sidecar holding a copy of the file's tail (btrfs, tmpfs).
+        Assert.All(Directory.GetFiles(journal), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(journal));
+        string text = File.ReadAllText(record);
+        Assert.StartsWith("movdata-journal 1\nedit splice\n", text, StringComparison.Ordinal);
+        Assert.Contains("\nbegin\ndone 0\n", text, StringComparison.Ordinal);
+        Assert.Equal(RecoveryOutcome.Finished, Assert.Single(FileRange.Recover(dir.Path)).Outcome);
+        Scenario("splice aligned").Check(dir.Path, "after recovery");
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void NextEdit_FinishesTheInterruptedEditOfItsFilesFirst(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        CrashScenario splice = Scenario("splice MPEG-TS packets");
+        KillAt(dir.Path, splice, "kill:ran:1");
+        string donor = Path.Combine(dir.Path, "donor");
+        byte[] after = splice.After["donor"]!;
+
+        // A plain punch would not look; a collapse of the donor does, and finishes the splice first.
+        using (SafeFileHandle h = Files.OpenRw(donor))
+        {
+            FileRange.Collapse(h, 0, B);
+        }
+
+        Assert.Equal(after.AsSpan(B).ToArray(), Files.ReadAll(donor));
+        Assert.Equal(splice.After["receiver"], Files.ReadAll(Path.Combine(dir.Path, "receiver")));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, ".movdata-journal")));
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Recover_LeavesALiveEditAlone(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        Files.Create(f, 4 * B, (0, Files.Pattern(801, 4 * B)));
+        using SafeFileHandle h = Files.OpenRw(f);
+        var plan = new EditPlan("collapse", JournalRecord.NewId(), Path.Combine(dir.Path, ".movdata-journal"));
+        plan.AddFile(new EditFile("file", EditFileKind.User, 0, 0, f));
+        plan.Add(new EditStep(StepKind.Truncate, "collapse", 0, 0, -1, 0, B));
+        using (JournalRecord live = JournalRecord.Begin(plan, []))
+        {
+            RecoveredEdit r = Assert.Single(FileRange.Recover(dir.Path));
+            Assert.Equal(RecoveryOutcome.InProgress, r.Outcome);
+            Assert.Equal(4 * B, new FileInfo(f).Length);
+            live.Complete();
+        }
+        Assert.Empty(FileRange.Recover(dir.Path));
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Recover_RefusesAFileThatWasReplaced_AndKeepsTheRecord(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        CrashScenario splice = Scenario("splice aligned");
+        KillAt(dir.Path, splice, "kill:done:0");
+        string donor = Path.Combine(dir.Path, "donor");
+        File.Delete(donor);
+        Files.Create(donor, B, (0, Files.Pattern(802, B)));
+        Snapshot replaced = Files.Take(donor);
+
+        (int code, string output, _) = CliProcess.Movdata("recover", dir.Path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("failed", output, StringComparison.Ordinal);
+        Assert.Contains("is no longer the donor", output, StringComparison.Ordinal);
+        Assert.Equal(replaced, Files.Take(donor));
+        Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, ".movdata-journal"), "*.edit"));
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Recover_OfOneFile_OnlyTouchesItsEdits(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        KillAt(dir.Path, Scenario("splice aligned"), "kill:done:-1");
+        string other = dir.File("other");
+        Files.Create(other, B, (0, Files.Pattern(803, B)));
+
+        Assert.Empty(FileRange.Recover(other));
+        Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, ".movdata-journal"), "*.edit"));
+        Assert.Equal(RecoveryOutcome.Finished, Assert.Single(FileRange.Recover(Path.Combine(dir.Path, "receiver"))).Outcome);
+        Scenario("splice aligned").Check(dir.Path, "after recovery");
+        (int code, string output, _) = CliProcess.Movdata("recover", dir.Path);
+        Assert.Equal((0, "recover: no interrupted edits"), (code, output.Trim()));
+    }
+}
