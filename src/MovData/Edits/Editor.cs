@@ -304,6 +304,7 @@ internal static class Editor
             dir = Path.GetDirectoryName(full) ?? "/";
         }
         var outcomes = new List<RecoveredEdit>();
+        JournalRecord.RemoveAbandonedDrafts(JournalRecord.DirectoryFor(dir));
         foreach (string record in Records(JournalRecord.DirectoryFor(dir)))
         {
             RecoveredEdit? outcome = RecoverOne(record, wait: false, only is { } o ? [o] : null);
