@@ -166,6 +166,26 @@ public sealed class BadInputTests
             Files.Create(c.Receiver, length);
             return FileRange.Move(c.Donor, 0, c.Receiver, 0, length, MoveFlags.None, new TruncateOnFirstReport(c.Donor));
         }),
+        new("lib-splice-same-file", _ => typeof(ContractViolationException), c => FileRange.Splice(c.Donor, 0, c.Donor, 8 * B, B)),
+        new("lib-splice-donor-range-past-eof", _ => typeof(ContractViolationException), c => FileRange.Splice(c.Donor, 31 * B, c.Receiver, 0, 2 * B)),
+        new("lib-splice-receiver-offset-past-eof", _ => typeof(ContractViolationException), c => FileRange.Splice(c.Donor, 0, c.Receiver, 32 * B + 1, B)),
+        new("lib-splice-zero-copy-only-offsets-not-lined-up", _ => typeof(FileSystemNotSupportedException),
+            c => FileRange.Splice(c.Donor, 188, c.Receiver, 376, B, MoveFlags.ZeroCopyOnly)),
+        new("lib-collapse-to-eof", _ => typeof(ContractViolationException), c =>
+        {
+            using SafeFileHandle d = Files.OpenRw(c.Donor);
+            return FileRange.Collapse(d, 188, 32 * B - 188);
+        }),
+        new("lib-collapse-partial-block-zero-copy-only", _ => typeof(FileSystemNotSupportedException), c =>
+        {
+            using SafeFileHandle d = Files.OpenRw(c.Donor);
+            return FileRange.Collapse(d, B, 188, MoveFlags.ZeroCopyOnly);
+        }),
+        new("lib-concat-output-exists", _ => typeof(IOException), c => FileRange.Concat(c.Receiver, [new ConcatPart(c.Donor)])),
+        new("lib-concat-move-overlapping-parts", _ => typeof(ContractViolationException),
+            c => FileRange.Concat(c.Dir.File("out"), [new ConcatPart(c.Donor, 0, 2 * B), new ConcatPart(c.Donor, B, B)], move: true)),
+        new("lib-concat-part-past-eof", _ => typeof(ContractViolationException), c => FileRange.Concat(c.Dir.File("out"), [new ConcatPart(c.Donor, 31 * B, 2 * B)])),
+        new("lib-recover-missing-path", _ => typeof(FileNotFoundException), c => FileRange.Recover(c.Dir.File("missing"))),
         new("cli-size-minus-one", _ => 2, c => Ctx.Cli(c.CliMove("-1"))),
         new("cli-size-1e9", _ => 2, c => Ctx.Cli(c.CliMove("1e9"))),
         new("cli-size-99999999999T", _ => 2, c => Ctx.Cli(c.CliMove("99999999999T"))),
@@ -175,6 +195,12 @@ public sealed class BadInputTests
         new("cli-misaligned-offset", _ => 2, c => Ctx.Cli(c.CliMove("4k", "100"))),
         new("cli-receiver-holds-data", _ => 2, c => Ctx.Cli("move", c.Receiver, c.Donor, "--donor-offset", "0", "--receiver-offset", "0", "--length", "4k")),
         new("cli-zero-copy-only-where-only-copying", k => k.ZeroCopy ? 0 : 3, c => Ctx.Cli([.. c.CliMove("4k"), "--zero-copy-only"])),
+        new("cli-splice-same-file", _ => 2, c => Ctx.Cli("splice", c.Donor, c.Donor, "--donor-offset", "0", "--receiver-offset", "8k", "--length", "4k")),
+        new("cli-splice-zero-copy-only-offsets-not-lined-up", _ => 3,
+            c => Ctx.Cli("splice", c.Donor, c.Receiver, "--donor-offset", "188", "--receiver-offset", "376", "--length", "4k", "--zero-copy-only")),
+        new("cli-concat-output-exists", _ => 1, c => Ctx.Cli("concat", c.Receiver, c.Donor)),
+        new("cli-concat-no-parts", _ => 2, c => Ctx.Cli("concat", c.Dir.File("out"))),
+        new("cli-recover-missing-path", _ => 1, c => Ctx.Cli("recover", c.Dir.File("missing"))),
         new("cli-missing-file", _ => 1, c => Ctx.Cli("move", c.Dir.File("missing"), c.Receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "4k")),
     ];
 
