@@ -123,6 +123,14 @@ public sealed class FileModel(string path)
         ForgetFrom(offset);
     }
 
+    /// <summary>Inserts <paramref name="bytes"/> at <paramref name="offset"/>, forgetting the
+    /// block states from the edit on.</summary>
+    public void InsertBytes(long offset, byte[] bytes)
+    {
+        Bytes = [.. Bytes.AsSpan(0, (int)offset), .. bytes, .. Bytes.AsSpan((int)offset)];
+        ForgetFrom(offset);
+    }
+
     private void ForgetFrom(long offset)
     {
         int first = (int)(offset / B);

@@ -31,7 +31,7 @@ public sealed class Fsx(ScratchDir dir, int files = 3)
 
     // "move-hole" is a Move aimed, when it runs, at a hole the model knows of: random offsets
     // alone almost always land on data, and the checker must see Moves succeed as well as refused.
-    private static readonly string[] Kinds = ["write", "write", "truncate", "punch", "zero", "prealloc", "collapse", "insert", "clone", "exchange", "move", "move-hole", "move-hole"];
+    private static readonly string[] Kinds = ["write", "write", "truncate", "punch", "zero", "prealloc", "collapse", "insert", "clone", "exchange", "move", "move-hole", "move-hole", "splice"];
 
     /// <summary>Per operation kind: how many succeeded, were refused as predicted, or were
     /// skipped because the model could not know the outcome (last <see cref="Run"/> only).</summary>
@@ -389,6 +389,8 @@ public sealed class Fsx(ScratchDir dir, int files = 3)
                     f.InsertZeros(off, len);
                 }
                 return null;
+            case "splice":
+                return PredictSplice(op, f, g, cv);
             case "clone" or "exchange" or "move":
                 return PredictPair(op, f, g, cv, ns);
             default:
@@ -472,6 +474,26 @@ public sealed class Fsx(ScratchDir dir, int files = 3)
         }
     }
 
+    /// <summary>Splice f [off, +len) into g at off2: byte-granular, on every filesystem; the
+    /// bytes are exact, the block states from each edit on unknowable (copied edges, shifted
+    /// tails written by copying or cloning).</summary>
+    private static Type? PredictSplice(Op op, FileModel f, FileModel g, Type cv)
+    {
+        long off = op.Off, off2 = op.Off2, len = op.Len;
+        if (ReferenceEquals(f, g) || off < 0 || off2 < 0 || len <= 0 || off > f.Size - len || off2 > g.Size || g.Size > long.MaxValue - len)
+        {
+            return cv;
+        }
+        if (g.Size + len > MaxBlocks * B * 2)
+        {
+            throw new SkipOp();
+        }
+        byte[] moved = f.Slice(off, len);
+        f.RemoveBytes(off, len);
+        g.InsertBytes(off2, moved);
+        return null;
+    }
+
     private static byte[] Data(Op op)
     {
         var bytes = new byte[op.Len];
@@ -515,6 +537,7 @@ public sealed class Fsx(ScratchDir dir, int files = 3)
                     {
                         "clone" => FileRange.Clone(a, op.Off, b, op.Off2, op.Len),
                         "exchange" => FileRange.Exchange(a, op.Off, b, op.Off2, op.Len),
+                        "splice" => FileRange.Splice(a, op.Off, b, op.Off2, op.Len),
                         _ => (object)FileRange.Move(a, op.Off, b, op.Off2, op.Len),
                     };
                 }
