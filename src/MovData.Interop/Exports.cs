@@ -80,6 +80,34 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "movdata_insert")]
     private static int Insert(int fd, long offset, long length) => Call(() => FileRange.Insert(Borrow(fd), offset, length));
 
+    [UnmanagedCallersOnly(EntryPoint = "movdata_splice")]
+    private static int Splice(int donorFd, long donorOffset, int receiverFd, long receiverOffset, long length, uint flags) =>
+        Call(() => FileRange.Splice(Borrow(donorFd), donorOffset, Borrow(receiverFd), receiverOffset, length, (MoveFlags)flags));
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_recover")]
+    private static int Recover(byte* path)
+    {
+        if (path == null)
+        {
+            return Fail(EINVAL, "movdata_recover: path is NULL");
+        }
+        try
+        {
+            IReadOnlyList<RecoveredEdit> edits = FileRange.Recover(Marshal.PtrToStringUTF8((nint)path)!);
+            RecoveredEdit? failed = edits.FirstOrDefault(e => e.Outcome == RecoveryOutcome.Failed);
+            if (failed is not null)
+            {
+                return Fail(EIO, $"the {failed.Edit} in {failed.Record} could not be finished: {failed.Detail}");
+            }
+            SetLastError(null);
+            return edits.Count;
+        }
+        catch (Exception e)
+        {
+            return Fail(ErrnoOf(e), e.Message);
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "movdata_map")]
     private static int Map(int fd, SegmentStruct* segments, nuint capacity, nuint* count)
     {
@@ -174,6 +202,7 @@ internal static unsafe class Exports
     /// <summary>The errno a kernel ioctl would have returned for this failure.</summary>
     internal static int ErrnoOf(Exception e) => e switch
     {
+        EditIncompleteException { InnerException: Exception cause } => ErrnoOf(cause),
         ContractViolationException or ArgumentException => EINVAL,
         FileSystemNotSupportedException ns => ns.Errno != 0 ? ns.Errno : EOPNOTSUPP,
         UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : EPERM,

@@ -14,13 +14,15 @@
  *                unknown flags, not a regular file, a descriptor not opened O_RDWR or opened
  *                with O_APPEND); nothing was changed.
  *   -EOPNOTSUPP  the filesystem cannot do it under the flags given (MOVDATA_ZERO_COPY_ONLY
- *                where only copying is possible; exchange off XFS; collapse on btrfs); nothing
+ *                where only copying is possible; exchange off XFS; clone on ext4); nothing
  *                was changed.
  *   -EPERM       a file is immutable or append-only (chattr +i/+a); nothing was changed.
  *   -EACCES, -EROFS   permission denied, read-only filesystem.
  *   -ENOSPC, -EIO, -EDQUOT, ...   the operation failed part-way: for movdata_move,
  *                md->moved_len bytes from the start of the range were moved; every byte of
- *                the range is still in the donor or the receiver.
+ *                the range is still in the donor or the receiver. For a multi-step edit
+ *                (splice, a collapse or insert that is not one kernel call), its journal
+ *                record is kept and movdata_recover() finishes it (docs/journal.md).
  *   -EBADF       a descriptor is not open.
  *   -EIO         also a failure inside the library that has no errno of its own.
  * movdata_last_error() returns a sentence saying what failed, for the calling thread.
@@ -91,13 +93,26 @@ int movdata_zero_range(int fd, int64_t offset, int64_t length);
 /* Allocates unwritten space for [offset, +length); keep_size != 0 keeps the size. */
 int movdata_preallocate(int fd, int64_t offset, int64_t length, int keep_size);
 
-/* Removes block-aligned [offset, +length), which must end before end of file; the rest
- * shifts down, the file shrinks (XFS, ext4; -EOPNOTSUPP elsewhere). */
+/* Removes [offset, +length), which must end before end of file; the rest shifts down, the
+ * file shrinks. Native on XFS and ext4, by clones on btrfs, by copying on tmpfs; unaligned
+ * offsets copy at most one block's head, an unaligned length rewrites the tail. */
 int movdata_collapse(int fd, int64_t offset, int64_t length);
 
-/* Inserts a block-aligned hole of length bytes at offset (< size); the rest shifts up, the
- * file grows (XFS, ext4; -EOPNOTSUPP elsewhere). */
+/* Inserts a hole of length bytes at offset (< size); the rest shifts up, the file grows.
+ * Done as movdata_collapse() is. */
 int movdata_insert(int fd, int64_t offset, int64_t length);
+
+/* The seed's whole edit: inserts a hole of length bytes into the receiver at receiver_offset,
+ * moves the donor range into it, collapses it out of the donor (the receiver grows by length,
+ * the donor shrinks by it). flags: 0 or MOVDATA_ZERO_COPY_ONLY. Crash-safe: see
+ * movdata_recover(). Offsets need not be block-aligned. */
+int movdata_splice(int donor_fd, int64_t donor_offset, int receiver_fd, int64_t receiver_offset,
+		   int64_t length, uint32_t flags);
+
+/* Finishes (or undoes) the edits a crash interrupted, from the journal next to path (a
+ * directory: all of them; a file: its own). Returns how many it dealt with (>= 0), or a
+ * negative errno if one could not be finished (its record is kept; see movdata_last_error()). */
+int movdata_recover(const char *path);
 
 /* What a stretch of a file holds (struct movdata_segment.kind). */
 #define MOVDATA_SEGMENT_DATA		0

@@ -1,7 +1,8 @@
 /*
  * Proof that C programs get MovData: written against movdata.h the way a program would have
  * been written against the 2015 FS_IOC_MOV_DATA proposal. Moves a range between two files in
- * DIR, then checks the bytes, the holes and the sizes; then breaks a rule on purpose.
+ * DIR, then checks the bytes, the holes and the sizes; splices at byte offsets; then breaks a
+ * rule on purpose.
  *
  *   cc -o move_test move_test.c -I<dir of movdata.h> -L<dir of libmovdata.so> -lmovdata
  *   LD_LIBRARY_PATH=<dir> ./move_test DIR
@@ -91,6 +92,21 @@ int main(int argc, char **argv)
 		    probe.operations[MOVDATA_OP_PUNCH] != MOVDATA_SUPPORT_NATIVE)
 			return fail("movdata_probe");
 	}
+
+	/* The seed's whole edit at byte offsets: 188 bytes into the first block of each file. */
+	ret = movdata_splice(donor, 188, receiver, 188, 2 * BLOCK, 0);
+	if (ret != 0)
+		return fail("movdata_splice returned an error");
+	if (lseek(donor, 0, SEEK_END) != sizeof(data) - 2 * BLOCK || lseek(receiver, 0, SEEK_END) != 2 * sizeof(data) + 2 * BLOCK)
+		return fail("movdata_splice: the sizes did not change by the length");
+	if (pread(receiver, back, 2 * BLOCK, 188) != 2 * BLOCK || memcmp(back, data + 188, 2 * BLOCK) != 0)
+		return fail("movdata_splice: the receiver does not hold the range at its offset");
+	if (pread(donor, back, BLOCK, 0) != BLOCK || memcmp(back, data, 188) != 0 || memcmp(back + 188, data + 188 + 2 * BLOCK, BLOCK - 188) != 0)
+		return fail("movdata_splice: the donor does not close over the range");
+	if (movdata_recover(argv[1]) != 0)
+		return fail("movdata_recover found an edit left over");
+	if (movdata_splice(donor, 0, donor, BLOCK, BLOCK, 0) != -EINVAL)
+		return fail("a splice within one file was not refused with -EINVAL");
 
 	/* A broken rule: -EINVAL, nothing moved, and a sentence saying why. */
 	md.donor_offset = 1;

@@ -90,13 +90,4 @@ internal static class Recording
             yield return (recording, i);
         }
     }
-
-    /// <summary>Blocks that read as zeros.</summary>
-    internal static IEnumerable<(int, long)?> Zeros(long count)
-    {
-        for (long i = 0; i < count; i++)
-        {
-            yield return null;
-        }
-    }
 }

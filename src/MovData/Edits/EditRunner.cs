@@ -48,7 +48,7 @@ internal sealed class EditRunner : IDisposable
         {
             runner.RunFrom(record, []);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FileSystemNotSupportedException or MoveIncompleteException)
+        catch (Exception e) when (e is not EditIncompleteException)
         {
             throw new EditIncompleteException(
                 $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
@@ -121,12 +121,13 @@ internal sealed class EditRunner : IDisposable
                 return Shift(s);
             case StepKind.Save:
                 Truncate(Handle(s.B, create: true), 0);
-                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B), 0, s.Length, s.ByClone));
+                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B), 0, s.Length, s.ByClone, intoHole: true));
             case StepKind.Truncate:
                 Truncate(Handle(s.A), s.Length);
                 return (null, 0);
             case StepKind.Restore:
-                return (null, Transfer(Handle(s.B), 0, Handle(s.A), s.OffsetA, s.Length, s.ByClone));
+                // The file was cut at or before OffsetA: the destination is past its end.
+                return (null, Transfer(Handle(s.B), 0, Handle(s.A), s.OffsetA, s.Length, s.ByClone, intoHole: true));
             case StepKind.Unlink:
                 CloseHandle(s.A);
                 File.Delete(_plan.Files[s.A].Path);
@@ -191,8 +192,10 @@ internal sealed class EditRunner : IDisposable
         return (null, 0);
     }
 
-    /// <summary>Copies, or clones, <paramref name="length"/> bytes; returns the bytes copied.</summary>
-    private static long Transfer(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length, bool byClone)
+    /// <summary>Copies, or clones, <paramref name="length"/> bytes; returns the bytes copied.
+    /// Where the destination is known to be a hole (<paramref name="intoHole"/>), a copy skips
+    /// the source's holes, so they stay holes and cost nothing.</summary>
+    private static long Transfer(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length, bool byClone, bool intoHole = false)
     {
         if (length == 0)
         {
@@ -203,7 +206,20 @@ internal sealed class EditRunner : IDisposable
             Check(Interop.CloneRange(src, srcOffset, dst, dstOffset, length), "FICLONERANGE");
             return 0;
         }
-        return CopyBytes(src, srcOffset, dst, dstOffset, length);
+        if (!intoHole)
+        {
+            return CopyBytes(src, srcOffset, dst, dstOffset, length);
+        }
+        if (RandomAccess.GetLength(dst) < dstOffset + length)
+        {
+            RandomAccess.SetLength(dst, dstOffset + length);
+        }
+        long copied = 0;
+        foreach ((long offset, long n) in Extents.DataSegments(src, srcOffset, srcOffset + length, "the source"))
+        {
+            copied += CopyBytes(src, offset, dst, dstOffset + (offset - srcOffset), n);
+        }
+        return copied;
     }
 
     /// <summary>copy_file_range, or read/write where the kernel cannot (across filesystems,
