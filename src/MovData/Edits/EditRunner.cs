@@ -314,9 +314,9 @@ internal sealed class EditRunner : IDisposable
                 continue;
             }
             FileFacts facts = FileFacts.Of(Handle(i), f.Role);
-            if (facts.Device != f.Device || facts.Inode != f.Inode || (f.Birth != 0 && facts.BirthNanoseconds != f.Birth))
+            if (!FileIdentity.Of(facts).Matches(f))
             {
-                throw new IOException($"{f.Path} is no longer the {f.Role} the {_plan.Name} began with (device {f.Device}, inode {f.Inode}, created at {f.Birth} ns); the journal record {_plan.Id} is kept");
+                throw new IOException($"{f.Path} is no longer the {f.Role} the {_plan.Name} began with (inode {f.Inode}, created at {f.Birth} ns); the journal record {_plan.Id} is kept");
             }
         }
     }

@@ -264,24 +264,39 @@ internal static class Editor
                     return; // no path to keep a record by; clone-punch and copy-punch still lose nothing
                 }
                 var plan = new EditPlan("move", JournalRecord.NewId(), JournalRecord.DirectoryFor(dir));
+                FileFacts r = FileFacts.Of(receiver, "receiver");
                 plan.AddFile(UserFile(FileFacts.Of(donor, "donor")));
-                plan.AddFile(UserFile(FileFacts.Of(receiver, "receiver")));
+                plan.AddFile(UserFile(r));
                 plan.Add(new EditStep(StepKind.Move, "move", 0, donorOffset, 1, receiverOffset, length));
                 plan.Group("move", "move");
-                record = JournalRecord.Begin(plan, DirectoriesOf(donor));
+                // Both mechanisms sync the receiver before they touch the donor, and on XFS and
+                // ext4 nothing they do to the receiver can be durable before the record, which
+                // that sync makes durable too (JournalRecord.Begin).
+                bool orderedLog = r.FsMagic is FileFacts.XFS_SUPER_MAGIC or FileFacts.EXT4_SUPER_MAGIC;
+                record = JournalRecord.Begin(plan, DirectoriesOf(donor), durableWithNextSync: orderedLog);
                 CrashSwitch.At("done", -1, donor);
             });
             if (record is not null)
             {
                 CrashSwitch.At("done", 0, donor);
             }
+            record?.Complete();
             return result;
         }
-        finally
+        catch (Exception e) when (e is MoveIncompleteException or FileSystemNotSupportedException or ContractViolationException)
         {
-            // Whatever happened in this process, the files are consistent now (a partial move
-            // is reported by its exception); only a crash leaves the record behind.
+            // The mechanisms leave the files consistent on these (a partial move is whole
+            // chunks, reported): nothing to finish.
             record?.Complete();
+            throw;
+        }
+        catch
+        {
+            // Anything else (a progress callback that threw, say) may have stopped between
+            // the receiver's copy and the donor's punch: keep the record, so that recovery, or
+            // the next edit of these files, finishes the move.
+            record?.Dispose();
+            throw;
         }
     }
 
@@ -291,7 +306,7 @@ internal static class Editor
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        (ulong Device, ulong Inode)? only = null;
+        FileIdentity? only = null;
         string dir = full;
         if (!Directory.Exists(full))
         {
@@ -300,7 +315,7 @@ internal static class Editor
             {
                 throw Interop.GetExceptionForErrno(errno, $"statx of {path}");
             }
-            only = (((ulong)st.DevMajor << 32) | st.DevMinor, st.Ino);
+            only = FileIdentity.Of(st);
             dir = Path.GetDirectoryName(full) ?? "/";
         }
         var outcomes = new List<RecoveredEdit>();
@@ -313,6 +328,16 @@ internal static class Editor
                 outcomes.Add(outcome);
             }
         }
+        try
+        {
+            // A crash can leave the directory behind without a record in it (its name was
+            // durable, the record's was not).
+            Directory.Delete(JournalRecord.DirectoryFor(dir));
+        }
+        catch (IOException)
+        {
+            // Not there, or records are kept in it.
+        }
         return outcomes;
     }
 
@@ -321,7 +346,7 @@ internal static class Editor
     /// <exception cref="EditIncompleteException">One could not be finished.</exception>
     internal static void RecoverFor(params SafeFileHandle[] files)
     {
-        List<(ulong, ulong)> ids = [];
+        List<FileIdentity> ids = [];
         List<string> journals = [];
         foreach (SafeFileHandle h in files)
         {
@@ -329,7 +354,7 @@ internal static class Editor
             {
                 continue; // the edit's own validation reports it
             }
-            ids.Add((((ulong)st.DevMajor << 32) | st.DevMinor, st.Ino));
+            ids.Add(FileIdentity.Of(st));
             journals.AddRange(DirectoriesOf(h));
         }
         foreach (string record in journals.Distinct().SelectMany(Records))
@@ -343,7 +368,7 @@ internal static class Editor
         }
     }
 
-    private static RecoveredEdit? RecoverOne(string path, bool wait, List<(ulong Device, ulong Inode)>? only)
+    private static RecoveredEdit? RecoverOne(string path, bool wait, List<FileIdentity>? only)
     {
         string id = Path.GetFileNameWithoutExtension(path);
         if (only is not null)
@@ -359,7 +384,7 @@ internal static class Editor
                 return null;
             }
             EditPlan? seen = EditPlan.Parse(peek, id, out _);
-            if (seen is not null && !seen.Files.Any(f => f.Kind == EditFileKind.User && only.Contains((f.Device, f.Inode))))
+            if (seen is not null && !seen.Files.Any(f => f.Kind == EditFileKind.User && only.Any(id => id.Matches(f))))
             {
                 return null;
             }
@@ -393,6 +418,10 @@ internal static class Editor
 
     private static IEnumerable<string> Records(string journalDirectory)
     {
+        if (!Directory.Exists(journalDirectory))
+        {
+            return []; // the common case, and one stat: no exception thrown and caught per edit
+        }
         try
         {
             return Directory.GetFiles(journalDirectory, "*" + JournalRecord.Extension).Order(StringComparer.Ordinal);
@@ -448,4 +477,22 @@ internal static class Editor
             inner?.Report(value);
         }
     }
+}
+
+/// <summary>
+/// What tells one file from another across a crash: its inode number and creation time (statx
+/// btime, where the filesystem keeps one). Not the device number: a loop device or a disk can
+/// come back under another number after a reboot, and the record is found next to the file
+/// anyway, on its filesystem.
+/// </summary>
+internal readonly record struct FileIdentity(ulong Inode, long Birth)
+{
+    internal static FileIdentity Of(in Interop.Statx st) =>
+        new(st.Ino, (st.Mask & Interop.STATX_BTIME) != 0 ? st.Btime.Sec * 1_000_000_000 + st.Btime.Nsec : 0);
+
+    internal static FileIdentity Of(FileFacts f) => new(f.Inode, f.BirthNanoseconds);
+
+    /// <summary>The same file as the record's, where both creation times are known; the same
+    /// inode number where one is not.</summary>
+    internal bool Matches(EditFile f) => Inode == f.Inode && (Birth == 0 || f.Birth == 0 || Birth == f.Birth);
 }

@@ -18,45 +18,13 @@ internal static partial class Interop
     /// An unnamed read-write file in <paramref name="directory"/> (O_TMPFILE): it lives on that
     /// filesystem and vanishes when closed, whatever happens to the process. Returns 0 or errno.
     /// </summary>
-    internal static int OpenTempFile(string directory, out SafeFileHandle handle)
-    {
-        while (true)
-        {
-            int fd = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, Convert.ToInt32("600", 8));
-            if (fd >= 0)
-            {
-                handle = new SafeFileHandle(fd, ownsHandle: true);
-                return 0;
-            }
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                handle = new SafeFileHandle();
-                return errno;
-            }
-        }
-    }
+    internal static int OpenTempFile(string directory, out SafeFileHandle handle) =>
+        Open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, Convert.ToInt32("600", 8), out handle);
 
     /// <summary>A read-only handle on a directory, for fsync after creating, renaming or
     /// removing an entry in it (File.OpenHandle refuses directories). Returns 0 or errno.</summary>
-    internal static int OpenDirectory(string directory, out SafeFileHandle handle)
-    {
-        while (true)
-        {
-            int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-            if (fd >= 0)
-            {
-                handle = new SafeFileHandle(fd, ownsHandle: true);
-                return 0;
-            }
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                handle = new SafeFileHandle();
-                return errno;
-            }
-        }
-    }
+    internal static int OpenDirectory(string directory, out SafeFileHandle handle) =>
+        Open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, out handle);
 
     /// <summary>Makes the entries of <paramref name="directory"/> durable (a new, renamed or
     /// removed name survives a crash only once its directory is synced). Returns 0 or errno.</summary>
@@ -76,11 +44,15 @@ internal static partial class Interop
     /// <summary>Creates <paramref name="path"/> read-write with <paramref name="mode"/> (less
     /// the umask), failing with EEXIST if it exists (or, with <paramref name="exclusive"/>
     /// false, opening it if it does). Returns 0 or errno.</summary>
-    internal static int CreateExclusive(string path, int mode, out SafeFileHandle handle, bool exclusive = true)
+    internal static int CreateExclusive(string path, int mode, out SafeFileHandle handle, bool exclusive = true) =>
+        Open(path, O_CREAT | (exclusive ? O_EXCL : 0) | O_RDWR | O_CLOEXEC, mode, out handle);
+
+    /// <summary>open(2), EINTR retried; the handle owns the descriptor. Returns 0 or errno.</summary>
+    private static int Open(string path, int flags, int mode, out SafeFileHandle handle)
     {
         while (true)
         {
-            int fd = open(path, O_CREAT | (exclusive ? O_EXCL : 0) | O_RDWR | O_CLOEXEC, mode);
+            int fd = open(path, flags, mode);
             if (fd >= 0)
             {
                 handle = new SafeFileHandle(fd, ownsHandle: true);

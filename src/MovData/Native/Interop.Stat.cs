@@ -96,7 +96,7 @@ internal static partial class Interop
 
     /// <summary>statx of a path (following symlinks). Returns 0 or errno.</summary>
     internal static int StatxPath(string path, out Statx buf) =>
-        statx_path(AT_FDCWD, path, 0, STATX_BASIC_STATS, out buf) == 0 ? 0 : LastErrno;
+        statx_path(AT_FDCWD, path, 0, STATX_BASIC_STATS | STATX_BTIME, out buf) == 0 ? 0 : LastErrno;
 
     /// <summary>statfs(2) of a path. Returns 0 or errno.</summary>
     internal static int StatFsPath(string path, out StatFs buf) =>

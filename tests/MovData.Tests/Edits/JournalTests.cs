@@ -115,3 +115,41 @@ public sealed class JournalTests
         Assert.Equal((0, "recover: no interrupted edits"), (code, output.Trim()));
     }
 }
+
+/// <summary>A Move whose progress callback throws after the receiver got the data but before
+/// the donor was punched keeps its record; recovery finishes it.</summary>
+public sealed class MoveJournalTests
+{
+    private const int B = Files.Block;
+
+    private sealed class ThrowOnFirstReport : IProgress<long>
+    {
+        public void Report(long value) => throw new InvalidOperationException("the caller's progress callback failed");
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Move_InterruptedByItsCaller_IsFinishedByRecovery(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string donor = dir.File("d"), receiver = dir.File("r");
+        byte[] content = Files.Pattern(901, 16 * B);
+        Files.Create(donor, content.Length, (0, content));
+        Files.Create(receiver, 16 * B);
+
+        Assert.Throws<InvalidOperationException>(() => FileRange.Move(donor, 4 * B, receiver, 0, 8 * B, MoveFlags.None, new ThrowOnFirstReport()));
+
+        IReadOnlyList<RecoveredEdit> recovered = FileRange.Recover(dir.Path);
+        if (dir.Kind.Exchange)
+        {
+            Assert.Empty(recovered); // one logged exchange: nothing was left half done
+        }
+        else
+        {
+            Assert.Equal(RecoveryOutcome.Finished, Assert.Single(recovered).Outcome);
+        }
+        Files.AssertBytes(content.AsSpan(4 * B, 8 * B).ToArray(), receiver, 0);
+        Files.AssertHole(donor, 4 * B, 8 * B);
+        Files.AssertBytes(content.AsSpan(0, 4 * B).ToArray(), donor, 0);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, ".movdata-journal")));
+    }
+}

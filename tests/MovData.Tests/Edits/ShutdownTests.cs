@@ -31,7 +31,7 @@ public abstract class ShutdownTestsBase
         }
         using var image = new LoopFileSystem(fs);
         CrashScenario s = CrashScenario.All().Single(c => c.Name == scenario);
-        int crashes = s.CrashAtEveryStep(image.Mount, "shutdown", ["ran"], afterCrash: image.Remount);
+        int crashes = s.CrashAtEveryStep(image.Mount, "shutdown", ["ran"], afterCrash: image.RemountAfterShutdown);
         TestContext.Current.TestOutputHelper?.WriteLine($"{scenario} on {fs}: shut down, remounted and recovered at {crashes} points");
         Assert.True(crashes >= 1, $"{scenario} on {fs}: the switch never fired");
     }
@@ -53,47 +53,101 @@ public sealed class Ext4ShutdownTests : ShutdownTestsBase
     public void Edit_Ext4ShutDownMidStep_RecoversAfterRemount(string scenario) => Run("ext4", scenario);
 }
 
+/// <summary>A record names its files by inode and creation time, not by device number: a
+/// filesystem that comes back on another device (a loop device, a disk renumbered at boot)
+/// still has its interrupted edits finished.</summary>
+public sealed class DeviceChangeTests
+{
+    [Fact]
+    public void Recover_FinishesAnEditAfterTheFileSystemCameBackOnAnotherDevice()
+    {
+        if (!Tools.IsRoot)
+        {
+            Assert.Skip("needs a loop mount of its own: run as root");
+        }
+        using var image = new LoopFileSystem("ext4");
+        CrashScenario s = CrashScenario.All().Single(c => c.Name == "splice aligned");
+        s.Setup(image.Mount);
+        (int code, _, string err) = Cli.CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = "kill:done:0" }, s.Command(image.Mount));
+        Assert.True(code == 137, err);
+        Assert.Equal(0, MovData.Native.Interop.StatxPath(image.Mount, out MovData.Native.Interop.Statx before));
+
+        string placeholder = Path.Combine(Path.GetDirectoryName(image.Mount)!, "placeholder.img");
+        using (FileStream f = File.Create(placeholder))
+        {
+            f.SetLength(1 << 20);
+        }
+        Tools.MustRun("umount", image.Mount);
+        // Take a loop device first (the one just freed, or the lowest free), then attach the
+        // image: it comes back on a device it was not on.
+        (int p, string held) = Tools.Run("losetup", "--find", "--show", placeholder);
+        (int i, string device) = Tools.Run("losetup", "--find", "--show", image.Image);
+        try
+        {
+            Assert.True(p == 0 && i == 0, held + device);
+            Tools.MustRun("mount", device.Trim(), image.Mount);
+            Assert.Equal(0, MovData.Native.Interop.StatxPath(image.Mount, out MovData.Native.Interop.Statx after));
+            Assert.NotEqual((before.DevMajor, before.DevMinor), (after.DevMajor, after.DevMinor));
+            (int rc, string output, string rerr) = Cli.CliProcess.Movdata("recover", image.Mount);
+            Assert.True(rc == 0, output + rerr);
+            s.Check(image.Mount, "after a device change");
+        }
+        finally
+        {
+            Tools.Run("umount", image.Mount);
+            Tools.Run("losetup", "-d", device.Trim());
+            Tools.Run("losetup", "-d", held.Trim());
+        }
+    }
+}
+
 /// <summary>A fresh sparse image with one filesystem, loop-mounted, removed on dispose.</summary>
 internal sealed class LoopFileSystem : IDisposable
 {
-    private readonly string _image;
+    internal string Image { get; }
 
     internal LoopFileSystem(string kind)
     {
         string root = Path.Combine("/var/tmp", $"movdata-crash-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        _image = Path.Combine(root, $"{kind}.img");
+        Image = Path.Combine(root, $"{kind}.img");
         Mount = Path.Combine(root, "mnt");
         Directory.CreateDirectory(Mount);
-        using (FileStream f = File.Create(_image))
+        using (FileStream f = File.Create(Image))
         {
             f.SetLength(512L << 20);
         }
         if (kind == "xfs")
         {
-            Tools.MustRun("mkfs.xfs", "-q", "-f", "-m", "reflink=1", _image);
+            Tools.MustRun("mkfs.xfs", "-q", "-f", "-m", "reflink=1", Image);
         }
         else
         {
-            Tools.MustRun("mkfs.ext4", "-q", "-F", _image);
+            Tools.MustRun("mkfs.ext4", "-q", "-F", Image);
         }
-        Tools.MustRun("mount", "-o", "loop", _image, Mount);
+        Tools.MustRun("mount", "-o", "loop", Image, Mount);
     }
 
     internal string Mount { get; }
 
     /// <summary>After a shutdown: check the filesystem really is down (every write fails),
     /// unmount, and mount again so the filesystem replays its log.</summary>
-    internal void Remount()
+    internal void RemountAfterShutdown()
     {
         Assert.ThrowsAny<IOException>(() => File.WriteAllText(Path.Combine(Mount, "after-shutdown"), "x"));
+        Remount();
+    }
+
+    /// <summary>Unmount, and mount again (on the lowest free loop device).</summary>
+    internal void Remount()
+    {
         Tools.MustRun("umount", Mount);
-        Tools.MustRun("mount", "-o", "loop", _image, Mount);
+        Tools.MustRun("mount", "-o", "loop", Image, Mount);
     }
 
     public void Dispose()
     {
         Tools.Run("umount", Mount);
-        Directory.Delete(Path.GetDirectoryName(_image)!, recursive: true);
+        Directory.Delete(Path.GetDirectoryName(Image)!, recursive: true);
     }
 }
