@@ -75,6 +75,20 @@ def main(library, directory):
     if os.fstat(donor).st_size != len(data) or os.fstat(receiver).st_size != 2 * len(data):
         return fail(lib, "a file size changed")
 
+    # The seed's whole edit at byte offsets: 188 bytes into the first block of each file.
+    lib.movdata_splice.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint32]
+    lib.movdata_recover.argtypes = [ctypes.c_char_p]
+    if lib.movdata_splice(donor, 188, receiver, 188, 2 * BLOCK, 0) != 0:
+        return fail(lib, "movdata_splice returned an error")
+    if os.fstat(donor).st_size != len(data) - 2 * BLOCK or os.fstat(receiver).st_size != 2 * len(data) + 2 * BLOCK:
+        return fail(lib, "movdata_splice: the sizes did not change by the length")
+    if os.pread(receiver, 2 * BLOCK, 188) != data[188:188 + 2 * BLOCK]:
+        return fail(lib, "movdata_splice: the receiver does not hold the range at its offset")
+    if os.pread(donor, BLOCK, 0) != data[:188] + data[188 + 2 * BLOCK:BLOCK + 2 * BLOCK]:
+        return fail(lib, "movdata_splice: the donor does not close over the range")
+    if lib.movdata_recover(directory.encode()) != 0:
+        return fail(lib, "movdata_recover found an edit left over")
+
     md.donor_offset = 1
     if lib.movdata_move(ctypes.byref(md)) != -errno.EINVAL or md.moved_len != 0:
         return fail(lib, "a misaligned offset was not refused with -EINVAL")
