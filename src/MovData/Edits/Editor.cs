@@ -79,14 +79,7 @@ internal static class Editor
 
     internal static EditResult Splice(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress)
     {
-        Validate.KnownFlags(flags);
-        FileFacts d = FileFacts.Of(donor, "donor");
-        FileFacts r = FileFacts.Of(receiver, "receiver");
-        Validate.Writable(d);
-        Validate.Writable(r);
-        Validate.NonNegative(donorOffset, "donorOffset");
-        Validate.NonNegative(receiverOffset, "receiverOffset");
-        Validate.Positive(length, "length");
+        (FileFacts d, FileFacts r) = Validate.DonorAndReceiver(donor, donorOffset, receiver, receiverOffset, length, flags);
         if (d.SameFileAs(r))
         {
             throw new ContractViolationException(ContractRule.Overlap, nameof(receiver),

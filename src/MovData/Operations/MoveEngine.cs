@@ -17,14 +17,7 @@ internal static class MoveEngine
     internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress,
         Action<MoveMethod>? beforeChange = null, bool takeLocks = true)
     {
-        Validate.KnownFlags(flags);
-        FileFacts d = FileFacts.Of(donor, "donor");
-        FileFacts r = FileFacts.Of(receiver, "receiver");
-        Validate.Writable(d);
-        Validate.Writable(r);
-        Validate.NonNegative(donorOffset, "donorOffset");
-        Validate.NonNegative(receiverOffset, "receiverOffset");
-        Validate.Positive(length, "length");
+        (FileFacts d, FileFacts r) = Validate.DonorAndReceiver(donor, donorOffset, receiver, receiverOffset, length, flags);
         long bs = Validate.BlockSize(d, r);
         Validate.Aligned(donorOffset, "donorOffset", bs);
         Validate.Aligned(receiverOffset, "receiverOffset", bs);

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using MovData.Native;
 
 namespace MovData.Operations;
@@ -116,5 +117,20 @@ internal static class Validate
     }
 
     /// <summary>The larger block size of the files involved: offsets must suit both.</summary>
+    /// <summary>The checks a Move and a Splice share, before any lock: flags, both files
+    /// writable regular files, offsets not negative, a length above 0. Returns their facts.</summary>
+    internal static (FileFacts Donor, FileFacts Receiver) DonorAndReceiver(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags)
+    {
+        KnownFlags(flags);
+        FileFacts d = FileFacts.Of(donor, "donor");
+        FileFacts r = FileFacts.Of(receiver, "receiver");
+        Writable(d);
+        Writable(r);
+        NonNegative(donorOffset, "donorOffset");
+        NonNegative(receiverOffset, "receiverOffset");
+        Positive(length, "length");
+        return (d, r);
+    }
+
     internal static long BlockSize(FileFacts a, FileFacts b) => Math.Max(a.BlockSize, b.BlockSize);
 }
