@@ -17,6 +17,10 @@ namespace MovData;
 /// cannot do it, nothing changed), <see cref="UnauthorizedAccessException"/> (EPERM, EACCES,
 /// EROFS, immutable or append-only files), <see cref="FileNotFoundException"/> (a path that
 /// does not exist), <see cref="IOException"/> (any other errno, in <see cref="Exception.HResult"/>).
+/// Every method that changes a file's layout (Move, Collapse, Insert, Splice, Concat) first
+/// finishes any interrupted edit of its files from the journal next to them
+/// (docs/journal.md); if one cannot be finished it throws <see cref="EditIncompleteException"/>
+/// and changes nothing.
 /// </remarks>
 public static class FileRange
 {
