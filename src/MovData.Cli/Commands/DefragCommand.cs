@@ -19,16 +19,8 @@ internal static class DefragCommand
         command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
         {
             string path = p.GetValue(file)!;
-            ProgressLine? progress = p.GetValue(json) ? null : ProgressLine.For(io, new FileInfo(path).Length, "defrag");
-            DefragmentResult r;
-            try
-            {
-                r = FileRange.Defragment(path, progress);
-            }
-            finally
-            {
-                progress?.Done();
-            }
+            DefragmentResult r = ProgressLine.Around(io, p.GetValue(json), new FileInfo(path).Length, "defrag", progress =>
+                FileRange.Defragment(path, progress));
             if (p.GetValue(json))
             {
                 Shared.WriteJson(io, w =>

@@ -24,17 +24,9 @@ internal static class MoveCommand
         command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
         {
             long total = p.GetValue(length);
-            ProgressLine? progress = p.GetValue(json) ? null : ProgressLine.For(io, total, "move");
-            MoveResult r;
-            try
-            {
-                r = FileRange.Move(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
-                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress);
-            }
-            finally
-            {
-                progress?.Done();
-            }
+            MoveResult r = ProgressLine.Around(io, p.GetValue(json), total, "move", progress =>
+                FileRange.Move(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
+                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress));
             if (p.GetValue(json))
             {
                 Shared.WriteJson(io, w =>

@@ -13,6 +13,21 @@ internal sealed class ProgressLine(Io io, long total, string what) : IProgress<l
     internal static ProgressLine? For(Io io, long total, string what) =>
         Console.IsErrorRedirected || !ReferenceEquals(io.Err, Console.Error) ? null : new ProgressLine(io, total, what);
 
+    /// <summary>Runs <paramref name="work"/> with a progress line (none under --json) and ends
+    /// the line however the work ends.</summary>
+    internal static T Around<T>(Io io, bool json, long total, string what, Func<IProgress<long>?, T> work)
+    {
+        ProgressLine? progress = json ? null : For(io, total, what);
+        try
+        {
+            return work(progress);
+        }
+        finally
+        {
+            progress?.Done();
+        }
+    }
+
     public void Report(long value)
     {
         long now = Environment.TickCount64;

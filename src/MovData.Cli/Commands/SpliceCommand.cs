@@ -24,17 +24,9 @@ internal static class SpliceCommand
         command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
         {
             long total = p.GetValue(length);
-            ProgressLine? progress = p.GetValue(json) ? null : ProgressLine.For(io, total, "splice");
-            EditResult r;
-            try
-            {
-                r = FileRange.Splice(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
-                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress);
-            }
-            finally
-            {
-                progress?.Done();
-            }
+            EditResult r = ProgressLine.Around(io, p.GetValue(json), total, "splice", progress =>
+                FileRange.Splice(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
+                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress));
             Shared.WriteEditResult(io, p.GetValue(json), "splice", total, r);
             return 0;
         }));
