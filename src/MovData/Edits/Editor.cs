@@ -232,7 +232,10 @@ internal static class Editor
     /// (clone-punch, copy-punch), so that a crash part-way is finished by recovery.</summary>
     internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress)
     {
-        RecoverFor(donor, receiver);
+        // Each file's path is read once here (a readlink of /proc/self/fd): the recovery check,
+        // the record and its second name all use it.
+        string? donorPath = Capabilities.PathOf(donor), receiverPath = Capabilities.PathOf(receiver);
+        RecoverFor([(donor, donorPath), (receiver, receiverPath)]);
         JournalRecord? record = null;
         bool reported = false;
         var crashable = new CrashProgress(progress, () =>
@@ -245,28 +248,27 @@ internal static class Editor
         });
         try
         {
-            MoveResult result = MoveEngine.Move(donor, donorOffset, receiver, receiverOffset, length, flags, crashable, beforeChange: method =>
+            MoveResult result = MoveEngine.Move(donor, donorOffset, receiver, receiverOffset, length, flags, crashable, beforeChange: (job, method) =>
             {
                 if (method == MoveMethod.ExchangeRange || record is not null)
                 {
                     return; // one logged operation: a crash leaves all or nothing
                 }
-                string? dir = Capabilities.DirectoryOf(receiver);
-                if (dir is null)
+                if (receiverPath is null)
                 {
                     return; // no path to keep a record by; clone-punch and copy-punch still lose nothing
                 }
-                var plan = new EditPlan("move", JournalRecord.NewId(), JournalRecord.DirectoryFor(dir));
-                FileFacts r = FileFacts.Of(receiver, "receiver");
-                plan.AddFile(UserFile(FileFacts.Of(donor, "donor")));
-                plan.AddFile(UserFile(r));
+                var plan = new EditPlan("move", JournalRecord.NewId(), JournalRecord.DirectoryFor(Path.GetDirectoryName(receiverPath)!));
+                FileFacts r = job.Receiver;
+                plan.AddFile(UserFile(job.Donor, donorPath));
+                plan.AddFile(UserFile(r, receiverPath));
                 plan.Add(new EditStep(StepKind.Move, "move", 0, donorOffset, 1, receiverOffset, length));
                 plan.Group("move", "move");
                 // Both mechanisms sync the receiver before they touch the donor, and on XFS and
                 // ext4 nothing they do to the receiver can be durable before the record, which
                 // that sync makes durable too (JournalRecord.Begin).
                 bool orderedLog = r.FsMagic is FileFacts.XFS_SUPER_MAGIC or FileFacts.EXT4_SUPER_MAGIC;
-                record = JournalRecord.Begin(plan, DirectoriesOf(donor), durableWithNextSync: orderedLog);
+                record = JournalRecord.Begin(plan, JournalsOf(donorPath), durableWithNextSync: orderedLog);
                 CrashSwitch.At("done", -1, donor);
             });
             if (record is not null)
@@ -337,18 +339,21 @@ internal static class Editor
     /// <summary>Finishes the interrupted edits of these files before a new edit of them
     /// starts; waits for one that is running now.</summary>
     /// <exception cref="EditIncompleteException">One could not be finished.</exception>
-    internal static void RecoverFor(params SafeFileHandle[] files)
+    internal static void RecoverFor(params SafeFileHandle[] files) =>
+        RecoverFor(files.Select(h => (h, Capabilities.PathOf(h))));
+
+    private static void RecoverFor(IEnumerable<(SafeFileHandle Handle, string? Path)> files)
     {
         List<FileIdentity> ids = [];
         List<string> journals = [];
-        foreach (SafeFileHandle h in files)
+        foreach ((SafeFileHandle h, string? path) in files)
         {
             if (h is null || h.IsInvalid || h.IsClosed || Interop.FStatx(h, out Interop.Statx st) != 0)
             {
                 continue; // the edit's own validation reports it
             }
             ids.Add(FileIdentity.Of(st));
-            journals.AddRange(DirectoriesOf(h));
+            journals.AddRange(JournalsOf(path));
         }
         foreach (string record in journals.Distinct().SelectMany(Records))
         {
@@ -432,11 +437,16 @@ internal static class Editor
         return new EditPlan(name, JournalRecord.NewId(), JournalRecord.DirectoryFor(dir));
     }
 
-    private static IEnumerable<string> DirectoriesOf(SafeFileHandle h) =>
-        Capabilities.DirectoryOf(h) is { } dir ? [JournalRecord.DirectoryFor(dir)] : [];
+    private static IEnumerable<string> DirectoriesOf(SafeFileHandle h) => JournalsOf(Capabilities.PathOf(h));
 
-    private static EditFile UserFile(FileFacts f) =>
-        new(f.Role, EditFileKind.User, f.Device, f.Inode, new FileInfo($"/proc/self/fd/{f.Handle.DangerousGetHandle()}").LinkTarget ?? "", f.BirthNanoseconds);
+    /// <summary>The journal next to a file's path; none for a file with no path.</summary>
+    private static IEnumerable<string> JournalsOf(string? path) =>
+        path is not null ? [JournalRecord.DirectoryFor(Path.GetDirectoryName(path)!)] : [];
+
+    /// <summary>A caller's file as a record names it; <paramref name="path"/> when the caller
+    /// has read it already (a file with no path gets none, and recovery will refuse it).</summary>
+    private static EditFile UserFile(FileFacts f, string? path = null) =>
+        new(f.Role, EditFileKind.User, f.Device, f.Inode, path ?? Capabilities.PathOf(f.Handle) ?? "", f.BirthNanoseconds);
 
     private static SafeFileHandle OpenForRead(string path)
     {

@@ -42,16 +42,20 @@ internal sealed record Capabilities(bool? Reflink, bool? Exchange, bool? Punch, 
 
     /// <summary>The directory an open file was opened from, via /proc/self/fd; null if it was
     /// deleted or /proc is not there.</summary>
-    internal static string? DirectoryOf(SafeFileHandle handle)
+    internal static string? DirectoryOf(SafeFileHandle handle) => PathOf(handle) is { } path ? Path.GetDirectoryName(path) : null;
+
+    /// <summary>The path an open file was opened by, via /proc/self/fd; null if it was
+    /// deleted or /proc is not there.</summary>
+    internal static string? PathOf(SafeFileHandle? handle)
     {
+        if (handle is null || handle.IsInvalid || handle.IsClosed)
+        {
+            return null; // the operation's own checks say what is wrong with it
+        }
         try
         {
             string? target = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget;
-            if (target is null || !target.StartsWith('/') || target.EndsWith(" (deleted)", StringComparison.Ordinal))
-            {
-                return null;
-            }
-            return Path.GetDirectoryName(target);
+            return target is null || !target.StartsWith('/') || target.EndsWith(" (deleted)", StringComparison.Ordinal) ? null : target;
         }
         catch (IOException)
         {

@@ -15,7 +15,7 @@ internal static class MoveEngine
     /// record there), and again if that mechanism was not supported and another follows.
     /// takeLocks is false when the caller already holds locks covering both ranges.</remarks>
     internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress,
-        Action<MoveMethod>? beforeChange = null, bool takeLocks = true)
+        Action<MoveJob, MoveMethod>? beforeChange = null, bool takeLocks = true)
     {
         (FileFacts d, FileFacts r) = Validate.DonorAndReceiver(donor, donorOffset, receiver, receiverOffset, length, flags);
         long bs = Validate.BlockSize(d, r);
@@ -41,7 +41,7 @@ internal static class MoveEngine
         Capabilities caps = Capabilities.For(r);
         foreach (MoveMechanism mechanism in Candidates(caps, sameDevice, flags))
         {
-            beforeChange?.Invoke(mechanism.Method);
+            beforeChange?.Invoke(job, mechanism.Method);
             MoveResult? result = mechanism.TryMove(job);
             if (result is not null)
             {
