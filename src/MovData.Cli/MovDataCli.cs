@@ -26,6 +26,8 @@ internal static class MovDataCli
             MapCommand.Create(io),
             ProbeCommand.Create(io),
             DefragCommand.Create(io),
+            InfoCommand.Create(io),
+            CutCommand.Create(io),
             DemoCommand.Create(io),
         };
         ParseResult parsed = root.Parse(args);

@@ -32,6 +32,11 @@ internal static class Shared
         {
             return Fail(io, verbose, e, ExitCode.Usage);
         }
+        catch (InvalidDataException e)
+        {
+            // Input that is not what the verb takes (not a recording, a damaged one): nothing changed.
+            return Fail(io, verbose, e, ExitCode.Usage);
+        }
         catch (FileSystemNotSupportedException e)
         {
             return Fail(io, verbose, e, ExitCode.NotSupported);

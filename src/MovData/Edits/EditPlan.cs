@@ -44,7 +44,15 @@ internal enum StepKind
 
     /// <summary>Renames MovData's own file A to B's path, refusing to replace a file.</summary>
     Rename,
+
+    /// <summary>Writes the step's patches into A (each its bytes, repeated to fill its
+    /// length): the null packets and marks of a media cut. Writing them again changes nothing.</summary>
+    Write,
 }
+
+/// <summary>Bytes to write at <paramref name="Offset"/>: <paramref name="Bytes"/> repeated to
+/// fill <paramref name="Length"/> (one null packet repeated makes a run of them).</summary>
+internal sealed record Patch(long Offset, long Length, byte[] Bytes);
 
 /// <summary>How a file of an edit is known.</summary>
 internal enum EditFileKind
@@ -65,7 +73,11 @@ internal sealed record EditFile(string Role, EditFileKind Kind, ulong Device, ul
 /// <summary>One step: a kind, the user-visible step it belongs to (<paramref name="Group"/>),
 /// files by index in the plan's table, offsets, a length, and for a shift the size of A
 /// before it (recovery tells by the size whether it happened).</summary>
-internal sealed record EditStep(StepKind Kind, string Group, int A, long OffsetA, int B, long OffsetB, long Length, long SizeBefore = -1, bool ByClone = false);
+internal sealed record EditStep(StepKind Kind, string Group, int A, long OffsetA, int B, long OffsetB, long Length, long SizeBefore = -1, bool ByClone = false)
+{
+    /// <summary>What a <see cref="StepKind.Write"/> writes, in order.</summary>
+    internal List<Patch> Patches { get; init; } = [];
+}
 
 /// <summary>
 /// An edit written out in full before it starts. <see cref="Discard"/> says which way
@@ -137,6 +149,11 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         foreach (EditStep s in Steps)
         {
             Line(sb, $"step {s.Kind} {s.Group} {s.A} {s.OffsetA} {s.B} {s.OffsetB} {s.Length} {s.SizeBefore} {(s.ByClone ? 1 : 0)}");
+            foreach (Patch patch in s.Patches)
+            {
+                // Belongs to the step above it.
+                Line(sb, $"patch {patch.Offset} {patch.Length} {Convert.ToHexString(patch.Bytes)}");
+            }
         }
         // Written last: a record without it was cut short before the edit began.
         sb.Append("begin\n");
@@ -183,6 +200,9 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
                     break;
                 case "step" when plan is not null:
                     plan.Steps.Add(new EditStep(Enum.Parse<StepKind>(w[1]), w[2], Int(w[3]), Long(w[4]), Int(w[5]), Long(w[6]), Long(w[7]), Long(w[8]), w[9] == "1"));
+                    break;
+                case "patch" when plan is not null && plan.Steps.Count > 0:
+                    plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), Convert.FromHexString(w[3])));
                     break;
                 case "begin":
                     begun = true;

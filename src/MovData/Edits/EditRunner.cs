@@ -147,6 +147,9 @@ internal sealed class EditRunner : IDisposable
                 return (null, 0);
             case StepKind.Rename:
                 return Rename(s);
+            case StepKind.Write:
+                WritePatches(Handle(s.A), s.Patches);
+                return (null, 0);
             default:
                 throw new InvalidOperationException($"unknown step {s.Kind}");
         }
@@ -190,6 +193,25 @@ internal sealed class EditRunner : IDisposable
             throw new FileNotFoundException($"neither the {_plan.Name}'s output {from} nor its final name {to} exists; the journal record {_plan.Id} is kept");
         }
         return (null, 0);
+    }
+
+    /// <summary>Writes each patch, its bytes repeated to fill its length, a bounded buffer at a time.</summary>
+    private static void WritePatches(SafeFileHandle file, List<Patch> patches)
+    {
+        foreach (Patch p in patches)
+        {
+            int unit = p.Bytes.Length;
+            // Whole repetitions, so each write starts where the pattern starts.
+            byte[] buffer = new byte[(int)Math.Min(p.Length, Math.Max(unit, 256 * 1024 / unit * unit))];
+            for (int i = 0; i < buffer.Length; i += unit)
+            {
+                p.Bytes.AsSpan(0, Math.Min(unit, buffer.Length - i)).CopyTo(buffer.AsSpan(i));
+            }
+            for (long done = 0; done < p.Length; done += buffer.Length)
+            {
+                RandomAccess.Write(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, p.Length - done)), p.Offset + done);
+            }
+        }
     }
 
     /// <summary>Copies, or clones, <paramref name="length"/> bytes; returns the bytes copied.

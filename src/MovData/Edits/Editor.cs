@@ -430,14 +430,14 @@ internal static class Editor
         }
     }
 
-    private static EditPlan NewPlan(string name, SafeFileHandle home)
+    internal static EditPlan NewPlan(string name, SafeFileHandle home)
     {
         string dir = Capabilities.DirectoryOf(home)
             ?? throw new IOException($"a {name} keeps a journal next to the file, and this file has no path (deleted, or /proc is missing)");
         return new EditPlan(name, JournalRecord.NewId(), JournalRecord.DirectoryFor(dir));
     }
 
-    private static IEnumerable<string> DirectoriesOf(SafeFileHandle h) => JournalsOf(Capabilities.PathOf(h));
+    internal static IEnumerable<string> DirectoriesOf(SafeFileHandle h) => JournalsOf(Capabilities.PathOf(h));
 
     /// <summary>The journal next to a file's path; none for a file with no path.</summary>
     private static IEnumerable<string> JournalsOf(string? path) =>
@@ -445,7 +445,7 @@ internal static class Editor
 
     /// <summary>A caller's file as a record names it; <paramref name="path"/> when the caller
     /// has read it already (a file with no path gets none, and recovery will refuse it).</summary>
-    private static EditFile UserFile(FileFacts f, string? path = null) =>
+    internal static EditFile UserFile(FileFacts f, string? path = null) =>
         new(f.Role, EditFileKind.User, f.Device, f.Inode, path ?? Capabilities.PathOf(f.Handle) ?? "", f.BirthNanoseconds);
 
     private static SafeFileHandle OpenForRead(string path)
@@ -458,7 +458,7 @@ internal static class Editor
         return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
     }
 
-    private static void RefuseCopying(EditPlan plan, MoveFlags flags, string what, string fsType, long bs, bool zeroCopy = true)
+    internal static void RefuseCopying(EditPlan plan, MoveFlags flags, string what, string fsType, long bs, bool zeroCopy = true)
     {
         if ((flags & MoveFlags.ZeroCopyOnly) == 0)
         {

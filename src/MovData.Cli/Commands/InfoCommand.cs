@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using MovData.Media;
+
+namespace MovData.Cli.Commands;
+
+/// <summary>movdata info: what a recording holds, and what a cut costs where it lies.</summary>
+internal static class InfoCommand
+{
+    internal static Command Create(Io io)
+    {
+        Argument<string> path = Shared.File("REC", "an MPEG-TS (.ts) or M2TS (.m2ts, .mts) recording");
+        Option<bool> json = Shared.Json();
+        Option<bool> verbose = Shared.Verbose();
+        var command = new Command("info", Shared.Describe(
+            "Show a recording's format, duration, programs and streams, keyframes (reads the whole file) and how a cut shifts data on its filesystem.",
+            "movdata info news.ts --json"))
+        {
+            path, json, verbose,
+        };
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        {
+            string rec = p.GetValue(path)!;
+            long size = new FileInfo(rec).Exists ? new FileInfo(rec).Length : 0;
+            RecordingInfo info = ProgressLine.Around(io, p.GetValue(json), size, "reading", progress => MediaFile.Inspect(rec, progress));
+            if (p.GetValue(json))
+            {
+                Shared.WriteJson(io, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("format", FormatName(info.Format));
+                    w.WriteNumber("packetSize", info.PacketSize);
+                    w.WriteNumber("firstPacket", info.FirstPacket);
+                    w.WriteNumber("size", info.Size);
+                    w.WriteNumber("duration", Math.Round(info.Duration, 3));
+                    w.WriteStartArray("programs");
+                    foreach (MediaProgram program in info.Programs)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("number", program.Number);
+                        w.WriteNumber("pmtPid", program.PmtPid);
+                        w.WriteStartArray("streams");
+                        foreach (MediaTrack s in program.Streams)
+                        {
+                            w.WriteStartObject();
+                            w.WriteNumber("pid", s.Pid);
+                            w.WriteNumber("streamType", s.StreamType);
+                            w.WriteString("codec", s.Codec);
+                            w.WriteString("kind", s.Kind.ToString().ToLowerInvariant());
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteNumber("videoPid", info.Video.Pid);
+                    w.WriteNumber("keyframes", info.Keyframes);
+                    w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
+                    w.WriteString("cutMethod", info.CutMethod.ToContractName());
+                    w.WriteNumber("partialLastPacket", info.PartialLastPacket);
+                    w.WriteEndObject();
+                });
+                return 0;
+            }
+            var o = io.Out;
+            o.WriteLine(Invariant($"{rec}: {FormatName(info.Format)}, {info.PacketSize}-byte packets from offset {info.FirstPacket}, {info.Size} bytes ({Sizes.Human(info.Size)})"));
+            o.WriteLine(Invariant($"  duration   {Clock(info.Duration)} ({info.Duration:0.###} s)"));
+            foreach (MediaProgram program in info.Programs)
+            {
+                o.WriteLine(Invariant($"  program {program.Number} (PMT PID {program.PmtPid})"));
+                foreach (MediaTrack s in program.Streams)
+                {
+                    o.WriteLine(Invariant($"    PID {s.Pid,-5} {s.Kind.ToString().ToLowerInvariant(),-6} {s.Codec} (type 0x{s.StreamType:x2})"));
+                }
+            }
+            o.WriteLine(Invariant($"  keyframes  {info.Keyframes} on PID {info.Video.Pid}, one every {info.MeanGop:0.##} s on average"));
+            o.WriteLine($"  a cut here {CostSentence(info.CutMethod)}");
+            if (info.PartialLastPacket > 0)
+            {
+                o.WriteLine(Invariant($"  warning: the last packet is incomplete ({info.PartialLastPacket} bytes): truncate -s {info.Size - info.PartialLastPacket} before cutting"));
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    internal static string FormatName(RecordingFormat f) => f == RecordingFormat.M2ts ? "m2ts" : "mpegts";
+
+    private static string CostSentence(RangeMethod m) => m switch
+    {
+        RangeMethod.Native => "is native: whole blocks collapse in the filesystem, nothing after it is copied",
+        RangeMethod.Emulated => "is emulated: what follows it is shifted by clones, nothing is copied",
+        _ => "copies: this filesystem cannot shift blocks, so what follows a cut is rewritten",
+    };
+
+    internal static string Clock(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return Invariant($"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}.{t.Milliseconds:000}");
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

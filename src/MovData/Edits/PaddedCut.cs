@@ -1,0 +1,139 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Native;
+using MovData.Operations;
+
+namespace MovData.Edits;
+
+/// <summary>
+/// One range a padded cut removes: <see cref="Length"/> bytes (whole blocks) collapsed at
+/// <see cref="Offset"/>, or with <see cref="ToEnd"/> the file truncated there; then
+/// <see cref="Fill"/> written over what is left of the range (in the file as it is after the
+/// collapse), so that the bytes that could not be removed read as something the format skips.
+/// </summary>
+internal sealed record PaddedRemoval(long Offset, long Length, bool ToEnd, List<Patch> Fill);
+
+/// <summary>A new file that receives the removed ranges (moved, not copied, where the
+/// filesystem can): created with <see cref="Size"/>, <see cref="Fill"/> written, each part
+/// moved from the file into it, then <see cref="Marks"/> written.</summary>
+internal sealed record RemovedOutput(string Path, long Size, List<Patch> Fill, List<(long Source, long Target, long Length)> Parts, List<Patch> Marks);
+
+/// <summary>A cut as a format plans it: <see cref="Marks"/> written first (in the file as it
+/// was), then each removal from the last to the first, so that no removal moves the offsets
+/// of the ones still to come.</summary>
+internal sealed record CutLayout(List<Patch> Marks, List<PaddedRemoval> Removals, RemovedOutput? Output)
+{
+    /// <summary>Bytes the layout writes in place (marks and fills, in both files).</summary>
+    internal long BytesWritten => Marks.Concat(Removals.SelectMany(r => r.Fill)).Concat(Output?.Fill ?? []).Concat(Output?.Marks ?? []).Sum(p => p.Length);
+}
+
+/// <summary>
+/// Runs a padded cut as one journaled edit: the file is validated, its interrupted edits are
+/// finished, it is locked whole, and only then is the layout planned (by the caller, who
+/// reads the file as it now is); every step is in the intent record before the first change,
+/// so a crash anywhere is finished by recovery, byte for byte as the cut would have left it.
+/// </summary>
+internal static class PaddedCut
+{
+    internal const string CutGroup = "cut", MarksGroup = "marks", SaveGroup = "save";
+
+    internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<long>? progress)
+    {
+        Validate.KnownFlags(flags);
+        FileFacts f = FileFacts.Of(file, "recording");
+        Validate.Writable(f);
+        Editor.RecoverFor(file);
+        using RangeLocks locks = RangeLocks.Take((f, 0, 0));
+        f = FileFacts.Of(file, "recording"); // as it is now that this edit holds it
+        Capabilities caps = Capabilities.For(f);
+        CutLayout layout = plan(f, caps);
+        if (layout.Removals.Count == 0 && layout.Marks.Count == 0 && layout.Output is null)
+        {
+            return (new EditResult([]), layout);
+        }
+        long bs = f.BlockSize;
+        EditPlan p = Editor.NewPlan("cut", file);
+        int fi = p.AddFile(Editor.UserFile(f));
+        List<string> otherJournals = [];
+        bool zeroCopy = true;
+        int targetFile = -1, outFile = -1;
+        if (layout.Output is { } o)
+        {
+            (outFile, targetFile, zeroCopy) = AddOutput(p, fi, f, o, bs);
+            otherJournals.Add(Path.GetDirectoryName(p.Files[outFile].Path)!);
+        }
+        if (layout.Marks.Count > 0)
+        {
+            p.Add(new EditStep(StepKind.Write, MarksGroup, fi, 0, -1, 0, 0) { Patches = layout.Marks });
+            p.Group(MarksGroup, "native");
+        }
+        long size = f.Size;
+        p.Group(CutGroup, "native");
+        foreach (PaddedRemoval r in Enumerable.Reverse(layout.Removals))
+        {
+            if (r.ToEnd)
+            {
+                p.Add(new EditStep(StepKind.Truncate, CutGroup, fi, 0, -1, 0, r.Offset));
+                size = r.Offset;
+            }
+            else if (r.Length > 0)
+            {
+                Plans.Collapse(p, fi, size, bs, caps, r.Offset, r.Length, CutGroup);
+                size -= r.Length;
+            }
+            if (r.Fill.Count > 0)
+            {
+                p.Add(new EditStep(StepKind.Write, CutGroup, fi, 0, -1, 0, 0) { Patches = r.Fill });
+            }
+        }
+        if (targetFile >= 0)
+        {
+            p.Add(new EditStep(StepKind.Rename, SaveGroup, outFile, 0, targetFile, 0, 0));
+        }
+        Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy);
+        var handles = new SafeFileHandle?[p.Files.Count];
+        handles[fi] = file;
+        return (EditRunner.Run(p, handles, otherJournals, flags, progress), layout);
+    }
+
+    /// <summary>Adds the steps that build the output of the removed parts aside, in the
+    /// journal next to its final name, to be renamed into place as the cut's last step.</summary>
+    private static (int OutFile, int TargetFile, bool ZeroCopy) AddOutput(EditPlan p, int fi, FileFacts f, RemovedOutput o, long bs)
+    {
+        string target = Path.GetFullPath(o.Path);
+        if (File.Exists(target) || Directory.Exists(target))
+        {
+            throw new IOException($"{o.Path} exists; the removed parts go into a new file and never replace one", Interop.EEXIST);
+        }
+        string outDir = Path.GetDirectoryName(target) ?? "/";
+        int errno = Interop.StatxPath(outDir, out Interop.Statx st);
+        if (errno == 0)
+        {
+            errno = Interop.StatFsPath(outDir, out Interop.StatFs fs);
+            if (errno == 0)
+            {
+                ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
+                Capabilities oc = Capabilities.ForDirectory(outDir, device, fs.Bsize);
+                bool zeroCopy = f.Device == device && (oc.Exchange == true || oc.Reflink == true);
+                string journal = JournalRecord.DirectoryFor(outDir);
+                int outFile = p.AddFile(new EditFile("output", EditFileKind.Own, 0, 0, Path.Combine(journal, $"{p.Id}.out")));
+                int targetFile = p.AddFile(new EditFile("output", EditFileKind.Target, 0, 0, target));
+                p.Add(new EditStep(StepKind.Create, SaveGroup, outFile, 0, -1, 0, o.Size));
+                p.Group(SaveGroup, "native");
+                if (o.Fill.Count > 0)
+                {
+                    p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Fill });
+                }
+                foreach ((long source, long at, long length) in o.Parts)
+                {
+                    Plans.Transfer(p, fi, source, outFile, at, length, bs, move: true, zeroCopy, punchEdges: true, SaveGroup);
+                }
+                if (o.Marks.Count > 0)
+                {
+                    p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Marks });
+                }
+                return (outFile, targetFile, zeroCopy);
+            }
+        }
+        throw Interop.GetExceptionForErrno(errno, $"statfs of {outDir}");
+    }
+}

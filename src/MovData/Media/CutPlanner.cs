@@ -1,0 +1,315 @@
+using MovData.Edits;
+
+namespace MovData.Media;
+
+/// <summary>A range to remove, on the packet grid: [Start, End) of the file as it is, the
+/// times of its first removed frame and of the first frame kept after it, and whether it
+/// takes the head (from the first packet, program tables included).</summary>
+internal sealed record PlannedCut(long Start, long End, long FromTicks, long ToTicks, bool Head);
+
+/// <summary>
+/// Turns "remove these seconds" into a layout the edits layer runs: each removed range is
+/// snapped to keyframes, the largest whole number of lcm(packet, block) bytes inside it is
+/// collapsed as whole blocks, and the rest of it becomes null packets (PID 0x1FFF), which
+/// every demuxer drops; so nothing after a cut is copied and at most about 192 KiB per cut is
+/// written (docs/media.md).
+/// </summary>
+internal static class CutPlanner
+{
+    /// <summary>How far the scans for a half-cut PES reach from a cut point.</summary>
+    private const long ScanLimit = 8L << 20;
+
+    /// <summary>Below this, a scan goes on until every stream the PMT lists has been resolved.</summary>
+    private const long ScanAtLeast = 1L << 20;
+
+    /// <summary>Snaps each range to the recording's keyframes (or, exact, to the nearest
+    /// frames). Ranges that hold no whole GOP are returned as unchanged.</summary>
+    internal static (List<PlannedCut> Cuts, List<TimeRange> Unchanged) Snap(Recording rec, IReadOnlyList<TimeRange> ranges, bool exact, CancellationToken cancel)
+    {
+        var cuts = new List<PlannedCut>();
+        var unchanged = new List<TimeRange>();
+        foreach (TimeRange r in ranges)
+        {
+            long from = Ticks(r.From), to = Ticks(r.To);
+            if (from >= rec.EndTicks)
+            {
+                throw new ArgumentException($"the range {r} starts past the end of the recording ({rec.Duration:0.###} s)");
+            }
+            bool head = from <= 0;
+            VideoUnit? first = head ? null : exact ? rec.Nearest(from, cancel) : rec.FirstKeyframeAtOrAfter(from, cancel);
+            bool toEnd = to >= rec.EndTicks;
+            VideoUnit? last = toEnd ? null : exact ? rec.Nearest(to, cancel) : rec.LastKeyframeAtOrBefore(to, cancel);
+            long? start = head ? rec.Grid.Start : first?.Offset;
+            long? end = toEnd ? rec.End : last?.Offset;
+            if (start is not { } s || end is not { } e || e <= s)
+            {
+                unchanged.Add(r);
+                continue;
+            }
+            if (head && toEnd)
+            {
+                throw new ArgumentException($"the range {r} removes the whole recording ({rec.Duration:0.###} s); delete the file instead");
+            }
+            var cut = new PlannedCut(s, e, head ? 0 : first!.Value.Pts!.Value, toEnd ? rec.EndTicks : last!.Value.Pts!.Value, head);
+            if (cuts.Count > 0 && cuts[^1].End >= s)
+            {
+                cut = cuts[^1] with { End = e, ToTicks = cut.ToTicks }; // touching after snapping: one cut
+                cuts.RemoveAt(cuts.Count - 1);
+            }
+            cuts.Add(cut);
+        }
+        return (cuts, unchanged);
+    }
+
+    internal static long Ticks(double seconds) =>
+        seconds >= long.MaxValue / 2 / Recording.TicksPerSecond ? long.MaxValue / 2 : (long)Math.Round(seconds * Recording.TicksPerSecond);
+
+    /// <summary>The layout of <paramref name="cuts"/> on a filesystem of block size
+    /// <paramref name="blockSize"/>, with the removed parts going to <paramref name="saveTo"/> if given.</summary>
+    internal static CutLayout Layout(Recording rec, List<PlannedCut> cuts, long blockSize, string? saveTo, CancellationToken cancel)
+    {
+        PacketGrid grid = rec.Grid;
+        long unit = Lcm(grid.Size, blockSize);
+        HashSet<int> pids = rec.Tables.ElementaryPids();
+        var marks = new List<Patch>();
+        var removals = new List<PaddedRemoval>();
+        var saved = saveTo is null ? null : new SavedParts(rec, blockSize);
+        for (int i = 0; i < cuts.Count; i++)
+        {
+            PlannedCut cut = cuts[i];
+            long s = cut.Start, e = cut.End;
+            long before = i > 0 ? cuts[i - 1].End : grid.Start;
+            long after = i + 1 < cuts.Count ? cuts[i + 1].Start : rec.End;
+            Halves halves = HalfCutPes(rec, s, e, before, after, pids, saved is not null, cancel);
+            marks.AddRange(halves.Kept.Select(x => NullAt(rec, x)));
+            bool toEnd = e == rec.End;
+            if (!toEnd)
+            {
+                marks.AddRange(BrokenLink(rec, e, at => at));
+            }
+            saved?.Add(cut, halves.Removed, cancel);
+            if (toEnd)
+            {
+                removals.Add(new PaddedRemoval(s, 0, true, []));
+                continue;
+            }
+            // Collapse whole units from the first block boundary in the range; the rest, R
+            // bytes, becomes null packets (and at a head, the program tables just before the
+            // first kept keyframe, so that a demuxer knows its stream).
+            long c = (s + blockSize - 1) / blockSize * blockSize;
+            long length = e > c ? (e - c) / unit * unit : 0;
+            long rest = e - s - length;
+            int tables = cut.Head ? rec.Tables.TablePackets.Length : 0;
+            while (rest < tables * grid.Size && length >= unit)
+            {
+                length -= unit;
+                rest += unit;
+            }
+            tables = (int)Math.Min(tables, rest / grid.Size);
+            byte[] header = M2tsHeader(rec, cut.Head ? e : s - grid.Size);
+            long nulls = rest - tables * grid.Size;
+            var fill = new List<Patch>();
+            if (nulls > 0)
+            {
+                fill.Add(new Patch(s, nulls, [.. header, .. TransportStream.NullPacket()]));
+            }
+            if (tables > 0)
+            {
+                fill.Add(new Patch(s + nulls, tables * grid.Size, Tables(rec, header, tables)));
+            }
+            removals.Add(new PaddedRemoval(c, length, false, fill));
+        }
+        return new CutLayout(marks, removals, saved?.Output(saveTo!));
+    }
+
+    /// <summary>The removed parts laid out in a new file: each behind null packets and the
+    /// program tables, placed so that its bytes sit where they sat in their blocks (then its
+    /// whole blocks move as extents), the PES fragments at its edges nulled.</summary>
+    private sealed class SavedParts(Recording rec, long bs)
+    {
+        private readonly List<Patch> _fill = [];
+        private readonly List<Patch> _marks = [];
+        private readonly List<(long, long, long)> _parts = [];
+        private long _cursor;
+
+        internal void Add(PlannedCut cut, List<long> halfPes, CancellationToken cancel)
+        {
+            PacketGrid grid = rec.Grid;
+            int tables = rec.Tables.TablePackets.Length;
+            long at = _cursor + tables * grid.Size;
+            for (long j = 0; j < bs; j++)
+            {
+                long o = _cursor + (tables + j) * grid.Size;
+                if (o % bs == cut.Start % bs)
+                {
+                    at = o;
+                    break;
+                }
+            }
+            cancel.ThrowIfCancellationRequested();
+            byte[] header = M2tsHeader(rec, cut.Start);
+            long nulls = at - tables * grid.Size - _cursor;
+            if (nulls > 0)
+            {
+                _fill.Add(new Patch(_cursor, nulls, [.. header, .. TransportStream.NullPacket()]));
+            }
+            _fill.Add(new Patch(at - tables * grid.Size, tables * grid.Size, Tables(rec, header, tables)));
+            _parts.Add((cut.Start, at, cut.End - cut.Start));
+            long shift = at - cut.Start;
+            _marks.AddRange(halfPes.Select(x => NullAt(rec, x + shift)));
+            if (!cut.Head)
+            {
+                _marks.AddRange(BrokenLink(rec, cut.Start, x => x + shift));
+            }
+            _cursor = at + cut.End - cut.Start;
+        }
+
+        internal RemovedOutput Output(string path) => new(path, _cursor, _fill, _parts, _marks);
+    }
+
+    /// <summary>Packets to null because a cut splits their PES: in the kept file
+    /// (<see cref="Kept"/>) and in the removed part (<see cref="Removed"/>).</summary>
+    private sealed record Halves(List<long> Kept, List<long> Removed);
+
+    /// <summary>
+    /// For each elementary stream, the PES a cut [s, e) splits: the head of the one in progress
+    /// at s (its packets before s) if it goes on after s, and the rest of the one in progress at
+    /// e (its packets after e until the stream's next PES). A demuxer would hand a decoder such
+    /// a truncated PES whole; as null packets it never sees them. With <paramref name="removedToo"/>,
+    /// the same for the removed part's own edges.
+    /// </summary>
+    private static Halves HalfCutPes(Recording rec, long s, long e, long before, long after, HashSet<int> pids, bool removedToo, CancellationToken cancel)
+    {
+        var kept = new List<long>();
+        var removed = new List<long>();
+        Dictionary<int, Run> fromS = Forward(rec, s, e, pids, cancel);
+        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, pids, cancel) : [];
+        Dictionary<int, Run> toS = Backward(rec, before, s, pids, cancel);
+        Dictionary<int, Run> toE = removedToo ? Backward(rec, s, e, pids, cancel) : [];
+        foreach (int pid in pids)
+        {
+            Run? atS = fromS.GetValueOrDefault(pid);
+            Run? atE = fromE.GetValueOrDefault(pid);
+            // Does the PES in progress at s go on after s? Its next packet tells (in the removed
+            // range, or if the stream has none there, after it).
+            bool goesOnAtS = atS is not null ? atS.Continues : atE is not null && atE.Continues;
+            bool goesOnAtE = atE is not null && atE.Continues;
+            if (goesOnAtS && toS.TryGetValue(pid, out Run? head))
+            {
+                kept.AddRange(head.Packets);
+            }
+            if (goesOnAtE)
+            {
+                kept.AddRange(atE!.Packets);
+            }
+            if (removedToo)
+            {
+                if (atS is { Continues: true })
+                {
+                    removed.AddRange(atS.Packets);
+                }
+                if (goesOnAtE && toE.TryGetValue(pid, out Run? tail))
+                {
+                    removed.AddRange(tail.Packets);
+                }
+            }
+        }
+        return new Halves([.. kept.Distinct().Order()], [.. removed.Distinct().Order()]);
+    }
+
+    /// <summary>A stream's packets next to a cut point: forward, the continuation packets
+    /// before its first PES start (<see cref="Continues"/>: there were some); backward, the
+    /// packets from its last PES start up to the point.</summary>
+    private sealed record Run(List<long> Packets, bool Continues);
+
+    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> pids, CancellationToken cancel)
+    {
+        var runs = new Dictionary<int, Run>();
+        var resolved = new HashSet<int>();
+        for (long at = from; at < to && resolved.Count < pids.Count; at += ScanAtLeast)
+        {
+            long end = Math.Min(to, at + ScanAtLeast);
+            foreach ((long offset, int pid, bool start) in rec.StreamPackets(at, end, pids, cancel))
+            {
+                if (resolved.Contains(pid))
+                {
+                    continue;
+                }
+                Run run = runs.TryGetValue(pid, out Run? r) ? r : runs[pid] = new Run([], !start);
+                if (start)
+                {
+                    resolved.Add(pid);
+                }
+                else
+                {
+                    run.Packets.Add(offset);
+                }
+            }
+            if (end - from >= ScanLimit || (end - from >= ScanAtLeast && runs.Keys.All(resolved.Contains)))
+            {
+                break;
+            }
+        }
+        return runs;
+    }
+
+    private static Dictionary<int, Run> Backward(Recording rec, long bound, long to, HashSet<int> pids, CancellationToken cancel)
+    {
+        var packets = new Dictionary<int, List<long>>();
+        var resolved = new HashSet<int>();
+        long reach = 256 * 1024;
+        for (long end = to; end > bound && resolved.Count < pids.Count; reach = Math.Min(reach * 2, ScanAtLeast))
+        {
+            long start = rec.Grid.Floor(Math.Max(bound, end - reach));
+            foreach ((long offset, int pid, bool pes) in Enumerable.Reverse(rec.StreamPackets(start, end, pids, cancel)))
+            {
+                if (resolved.Contains(pid))
+                {
+                    continue;
+                }
+                (packets.TryGetValue(pid, out List<long>? list) ? list : packets[pid] = []).Add(offset);
+                if (pes)
+                {
+                    resolved.Add(pid);
+                }
+            }
+            if (to - start >= ScanLimit || (to - start >= ScanAtLeast && packets.Keys.All(resolved.Contains)) || start == end)
+            {
+                break;
+            }
+            end = start;
+        }
+        return packets.ToDictionary(kv => kv.Key, kv => new Run(kv.Value, true));
+    }
+
+    /// <summary>A null packet over the packet at <paramref name="offset"/> (an M2TS packet keeps
+    /// its TP_extra_header: its arrival time still counts).</summary>
+    private static Patch NullAt(Recording rec, long offset) =>
+        new(offset + rec.Grid.Header, TransportStream.PacketSize, TransportStream.NullPacket());
+
+    /// <summary>The marks that make the unit at <paramref name="unit"/> a broken link, at the
+    /// offsets <paramref name="place"/> gives.</summary>
+    private static IEnumerable<Patch> BrokenLink(Recording rec, long unit, Func<long, long> place)
+    {
+        (byte[] es, long[] at) = rec.UnitBytes(unit, 1 << 20);
+        return VideoCodec.BrokenLinkMarks(rec.Codec, es).Select(m => new Patch(place(at[m.Index]), 1, [m.Value]));
+    }
+
+    /// <summary>The TP_extra_header to give inserted packets (empty for MPEG-TS): that of a
+    /// neighbouring kept packet, so arrival times carry on.</summary>
+    private static byte[] M2tsHeader(Recording rec, long neighbour) =>
+        rec.Grid.Header == 0 ? [] : rec.StoredPacket(Math.Max(rec.Grid.Start, neighbour))[..rec.Grid.Header];
+
+    private static byte[] Tables(Recording rec, byte[] header, int count) =>
+        [.. rec.Tables.TablePackets.Take(count).SelectMany(p => header.Concat(p))];
+
+    private static long Lcm(long a, long b)
+    {
+        long x = a, y = b;
+        while (y != 0)
+        {
+            (x, y) = (y, x % y);
+        }
+        return a / x * b;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace MovData.Media;
+
+/// <summary>
+/// Times and ranges as people and ad detectors write them: seconds (<c>93.5</c>),
+/// <c>MM:SS[.fff]</c> or <c>HH:MM:SS[.fff]</c>, a range as <c>FROM-TO</c>; and the MPlayer
+/// edit decision list that comskip writes, one <c>start end type</c> per line in seconds.
+/// </summary>
+public static class EditDecisionList
+{
+    /// <summary>Type 0 of an EDL line: cut.</summary>
+    public const int Cut = 0;
+
+    /// <summary>Type 3 of an EDL line: commercial break (comskip's output; Kodi skips it).</summary>
+    public const int CommercialBreak = 3;
+
+    /// <summary>Seconds from <c>93.5</c>, <c>1:33.5</c> or <c>0:01:33.5</c>.</summary>
+    /// <exception cref="FormatException">Not one of those forms, or negative.</exception>
+    public static double ParseTime(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string[] parts = text.Trim().Split(':');
+        double seconds = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            // Hours and minutes are whole numbers; only the last part takes a fraction, and
+            // after a colon minutes and seconds are below 60.
+            NumberStyles style = i == parts.Length - 1 ? NumberStyles.AllowDecimalPoint : NumberStyles.None;
+            if (parts.Length > 3 || !double.TryParse(parts[i], style, CultureInfo.InvariantCulture, out double v) || (i > 0 && v >= 60) || double.IsInfinity(v))
+            {
+                throw new FormatException($"'{text}' is not a time: write seconds (93.5), MM:SS[.fff] or HH:MM:SS[.fff]");
+            }
+            seconds = seconds * 60 + v;
+        }
+        return seconds;
+    }
+
+    /// <summary>A range written <c>FROM-TO</c>, e.g. <c>12:00-15:30.5</c>.</summary>
+    /// <exception cref="FormatException">Malformed, or TO before FROM.</exception>
+    public static TimeRange ParseRange(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string[] ends = text.Split('-');
+        if (ends.Length != 2)
+        {
+            throw new FormatException($"'{text}' is not a range: write FROM-TO, e.g. 12:00-15:30.5");
+        }
+        var range = new TimeRange(ParseTime(ends[0]), ParseTime(ends[1]));
+        if (range.To <= range.From)
+        {
+            throw new FormatException($"the range '{text}' ends before it starts");
+        }
+        return range;
+    }
+
+    /// <summary>
+    /// The ranges an EDL removes: lines of type 0 (cut) and 3 (commercial break), in order;
+    /// other types (1 mute, 2 scene marker) are ignored, as are blank lines and <c>#</c> comments.
+    /// </summary>
+    /// <exception cref="FormatException">A malformed line, a reversed range, or ranges that
+    /// overlap or are out of order; the message names the line.</exception>
+    public static IReadOnlyList<TimeRange> Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ranges = new List<(TimeRange Range, int Line)>();
+        string[] lines = text.Split('\n');
+        for (int n = 1; n <= lines.Length; n++)
+        {
+            string line = lines[n - 1];
+            int hash = line.IndexOf('#', StringComparison.Ordinal);
+            string[] w = (hash >= 0 ? line[..hash] : line).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+            if (w.Length == 0)
+            {
+                continue;
+            }
+            if (w.Length != 3
+                || !double.TryParse(w[0], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double from)
+                || !double.TryParse(w[1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double to)
+                || !int.TryParse(w[2], NumberStyles.None, CultureInfo.InvariantCulture, out int type))
+            {
+                throw new FormatException($"EDL line {n}: '{line.Trim()}' is not 'start end type' (seconds, seconds, a type number)");
+            }
+            if (to <= from)
+            {
+                throw new FormatException($"EDL line {n}: the range {from.ToString(CultureInfo.InvariantCulture)}-{to.ToString(CultureInfo.InvariantCulture)} ends before it starts");
+            }
+            if (type is not (Cut or CommercialBreak))
+            {
+                continue;
+            }
+            if (ranges.Count > 0 && from < ranges[^1].Range.To)
+            {
+                throw new FormatException($"EDL line {n}: the range starting at {from.ToString(CultureInfo.InvariantCulture)} overlaps or precedes the one on line {ranges[^1].Line}");
+            }
+            ranges.Add((new TimeRange(from, to), n));
+        }
+        return [.. ranges.Select(r => r.Range)];
+    }
+}

@@ -1,0 +1,94 @@
+namespace MovData.Media;
+
+/// <summary>What a stream carries.</summary>
+public enum MediaStreamKind
+{
+    /// <summary>Pictures.</summary>
+    Video,
+
+    /// <summary>Sound.</summary>
+    Audio,
+
+    /// <summary>Subtitles, teletext, data, or a type this library does not name.</summary>
+    Other,
+}
+
+/// <summary>One elementary stream of a program, from its PMT.</summary>
+/// <param name="Pid">Its packet identifier.</param>
+/// <param name="StreamType">The PMT's stream_type (0x1B H.264, 0x24 HEVC, 0x02 MPEG-2 video, 0x0F AAC, 0x81 AC-3, ...).</param>
+/// <param name="Codec">The codec as ffprobe names it ("h264", "hevc", "aac", ...), or "stream type 0xNN".</param>
+/// <param name="Kind">Video, audio or other.</param>
+public sealed record MediaTrack(int Pid, int StreamType, string Codec, MediaStreamKind Kind);
+
+/// <summary>One program of a transport stream.</summary>
+/// <param name="Number">Its program_number.</param>
+/// <param name="PmtPid">The PID of its program map table.</param>
+/// <param name="Streams">Its elementary streams, in PMT order.</param>
+public sealed record MediaProgram(int Number, int PmtPid, IReadOnlyList<MediaTrack> Streams);
+
+/// <summary>What <see cref="MediaFile.Inspect(string, IProgress{long}?, CancellationToken)"/> finds in a recording.</summary>
+/// <param name="Format">MPEG-TS or M2TS.</param>
+/// <param name="PacketSize">188 or 192.</param>
+/// <param name="FirstPacket">Offset of the first whole packet (non-zero when the file begins mid-packet).</param>
+/// <param name="Size">The file's size in bytes.</param>
+/// <param name="Duration">Seconds from the first video frame's presentation to the end of the last.</param>
+/// <param name="Programs">Programs and their streams.</param>
+/// <param name="Video">The video stream cuts are made on.</param>
+/// <param name="Keyframes">Random-access points of the video (read from the whole file).</param>
+/// <param name="MeanGop">Mean seconds between keyframes.</param>
+/// <param name="CutMethod">How a cut shifts what follows it here: native (XFS, ext4), emulated (btrfs clones) or copy (tmpfs).</param>
+/// <param name="PartialLastPacket">Bytes of an incomplete last packet (an interrupted recording); a cut refuses such a file.</param>
+public sealed record RecordingInfo(RecordingFormat Format, int PacketSize, long FirstPacket, long Size, double Duration,
+    IReadOnlyList<MediaProgram> Programs, MediaTrack Video, int Keyframes, double MeanGop, RangeMethod CutMethod, long PartialLastPacket);
+
+/// <summary>A span of a recording's timeline in seconds, time 0 being the first video frame's presentation.</summary>
+/// <param name="From">Start, seconds.</param>
+/// <param name="To">End, seconds; past the end means to the end.</param>
+public readonly record struct TimeRange(double From, double To)
+{
+    /// <summary>"93.5-120", as the CLI prints it.</summary>
+    public override string ToString() => FormattableString.Invariant($"{From}-{To}");
+}
+
+/// <summary>Options of <see cref="MediaFile.Cut(string, IReadOnlyList{TimeRange}, CutOptions?, IProgress{long}?, CancellationToken)"/>.</summary>
+public sealed record CutOptions
+{
+    /// <summary>Cut at the video frames nearest the times given instead of snapping to keyframes
+    /// (what follows a cut then does not start on a keyframe, and decoders report errors until
+    /// the next one).</summary>
+    public bool Exact { get; init; }
+
+    /// <summary>Move what is removed into this new file (it must not exist), itself a playable
+    /// recording with the program tables in front of each part, instead of discarding it.</summary>
+    public string? SaveRemovedTo { get; init; }
+
+    /// <summary><see cref="MoveFlags.ZeroCopyOnly"/> refuses, changing nothing, where the tail
+    /// after a cut would be copied (tmpfs) or the removed ranges could not be moved without copying.</summary>
+    public MoveFlags Flags { get; init; }
+}
+
+/// <summary>One range a cut removed.</summary>
+/// <param name="From">Seconds, in the recording as it was: the first removed frame's presentation time.</param>
+/// <param name="To">Seconds: the presentation time of the first frame kept after it (the end, for a range that reaches it).</param>
+/// <param name="Offset">Byte offset of the removed packets in the file as it was.</param>
+/// <param name="Length">Bytes of packets removed.</param>
+public sealed record RemovedRange(double From, double To, long Offset, long Length);
+
+/// <summary>What a cut did.</summary>
+/// <param name="Format">MPEG-TS or M2TS.</param>
+/// <param name="PacketSize">188 or 192.</param>
+/// <param name="DurationBefore">Seconds before.</param>
+/// <param name="DurationAfter">Seconds after.</param>
+/// <param name="Removed">The ranges removed, in order; empty if no range held a whole GOP.</param>
+/// <param name="Unchanged">The ranges asked for that removed nothing (no whole GOP in them).</param>
+/// <param name="BytesWritten">Bytes written in place: null packets, program tables, broken-link marks.</param>
+/// <param name="BytesCopied">Bytes of data copied (0 where the filesystem shifts by extents and the removed parts moved without copying).</param>
+/// <param name="Method">How what follows each cut was shifted: native, emulated (clones) or copy.</param>
+/// <param name="SavedTo">The file the removed ranges were moved into, if any.</param>
+public sealed record CutResult(RecordingFormat Format, int PacketSize, double DurationBefore, double DurationAfter,
+    IReadOnlyList<RemovedRange> Removed, IReadOnlyList<TimeRange> Unchanged, long BytesWritten, long BytesCopied, RangeMethod Method, string? SavedTo)
+{
+    /// <summary>One line: what was removed and what it cost.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"cut {Removed.Count} range(s) of {Format}: {DurationBefore:0.###} s -> {DurationAfter:0.###} s, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}");
+}

@@ -1,0 +1,337 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace MovData.Media;
+
+/// <summary>One video access unit as the file holds it: where its PES starts (the packet with
+/// payload_unit_start), its timestamps relative to the recording's time 0 (90 kHz ticks;
+/// null where the PES header has none), and whether a decoder can start there.</summary>
+internal readonly record struct VideoUnit(long Offset, long? Pts, long? Dts, bool RandomAccess)
+{
+    /// <summary>Decode order time: DTS where present, else PTS (they are then equal).</summary>
+    internal long? DecodeTime => Dts ?? Pts;
+}
+
+/// <summary>
+/// A transport-stream recording opened for reading: its packet grid, program tables, video
+/// stream and timeline. Everything but <see cref="CountKeyframes"/> reads only the head, the
+/// tail and the neighbourhood of the times asked for (found by a binary search over the
+/// timestamps), so its cost does not grow with the recording; every read goes through a
+/// bounded buffer.
+/// </summary>
+internal sealed class Recording
+{
+    internal const long TicksPerSecond = 90_000;
+    private const long Wrap = 1L << 33;
+
+    /// <summary>How far a timestamp may lie before time 0 (a DTS before the first PTS) and
+    /// still count as early rather than as 26.5 hours late.</summary>
+    private const long Early = 600 * TicksPerSecond;
+
+    /// <summary>Bytes of video payload read from each access unit to judge it by its codec.</summary>
+    private const int CodecBytes = 4096;
+
+    private readonly long _pts0;
+
+    private Recording(SafeFileHandle file, long size, PacketGrid grid, ProgramTables tables, MediaTrack video, long pts0)
+    {
+        File = file;
+        Size = size;
+        Grid = grid;
+        Tables = tables;
+        Video = video;
+        Codec = VideoCodec.Of(video.StreamType);
+        _pts0 = pts0;
+    }
+
+    internal SafeFileHandle File { get; }
+    internal long Size { get; }
+    internal PacketGrid Grid { get; }
+    internal ProgramTables Tables { get; }
+    internal MediaTrack Video { get; }
+    internal VideoCodecKind Codec { get; }
+
+    /// <summary>Where the packets end: the file's size less a partial last packet.</summary>
+    internal long End => Size <= Grid.Start ? Grid.Start : Grid.Start + (Size - Grid.Start) / Grid.Size * Grid.Size;
+
+    /// <summary>Bytes of a partial packet at the end (an interrupted recording), or 0.</summary>
+    internal long PartialTail => Size - End;
+
+    /// <summary>The presentation time just after the last frame, in ticks from time 0.</summary>
+    internal long EndTicks { get; private set; }
+
+    /// <summary>One frame's duration in ticks, from the first frames' spacing.</summary>
+    internal long FrameTicks { get; private set; }
+
+    internal double Duration => (double)EndTicks / TicksPerSecond;
+
+    /// <exception cref="InvalidDataException">Not a transport stream, no program tables, no video.</exception>
+    internal static Recording Open(SafeFileHandle file, CancellationToken cancel)
+    {
+        long size = RandomAccess.GetLength(file);
+        byte[] head = new byte[(int)Math.Min(size, PacketGrid.SearchBytes)];
+        int got = RandomAccess.Read(file, head, 0);
+        PacketGrid grid = PacketGrid.Find(head.AsSpan(0, got))
+            ?? throw new InvalidDataException($"not an MPEG-TS or M2TS recording: {PacketGrid.Describe(head.AsSpan(0, got))}");
+        ProgramTables tables = ProgramTables.Read(file, grid, size, cancel);
+        MediaTrack video = tables.Video
+            ?? throw new InvalidDataException($"the recording has no video stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes");
+        var probe = new Recording(file, size, grid, tables, video, 0);
+        List<VideoUnit> first = [.. probe.Units(grid.Start, probe.End, cancel: cancel).Where(u => u.Pts is not null).Take(32)];
+        if (first.Count == 0)
+        {
+            throw new InvalidDataException($"no video access unit with a timestamp on PID {video.Pid} ({video.Codec})");
+        }
+        var recording = new Recording(file, size, grid, tables, video, first[0].Pts!.Value);
+        long[] pts = [.. first.Select(u => recording.Relative(u.Pts!.Value)).Order()];
+        long frame = pts.Zip(pts.Skip(1), (a, b) => b - a).Where(d => d > 0).DefaultIfEmpty(TicksPerSecond / 25).Min();
+        recording.FrameTicks = frame;
+        recording.EndTicks = recording.LastPts(cancel) + frame;
+        return recording;
+    }
+
+    /// <summary>Ticks from time 0, the 33-bit wrap undone (recordings up to 26 hours).</summary>
+    private long Relative(long ts)
+    {
+        long d = ((ts - _pts0) % Wrap + Wrap) % Wrap;
+        return d > Wrap - Early ? d - Wrap : d;
+    }
+
+    /// <summary>The video units whose PES starts in [from, to), in file order.</summary>
+    internal IEnumerable<VideoUnit> Units(long from, long to, int packetsPerRead = 1024, CancellationToken cancel = default)
+    {
+        var scanner = new PacketScanner(File, Grid, from, to, packetsPerRead, cancel);
+        var unit = new UnitAssembler(this);
+        while (scanner.Next())
+        {
+            if (unit.Add(scanner.Packet, scanner.Offset) is { } done)
+            {
+                yield return done;
+            }
+        }
+        if (unit.Flush() is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    /// <summary>Gathers one video PES at a time from the packets fed to it: its timestamps, the
+    /// muxer's random_access_indicator, and where that is not set, its first bytes for the codec.</summary>
+    private sealed class UnitAssembler(Recording recording)
+    {
+        private readonly byte[] _es = new byte[CodecBytes];
+        private int _esLength;
+        private long _offset = -1;
+        private long? _pts, _dts;
+        private bool _rai;
+
+        /// <summary>Takes a packet; returns the previous unit when this one starts a new PES.</summary>
+        internal VideoUnit? Add(ReadOnlySpan<byte> p, long offset)
+        {
+            if (TransportStream.Pid(p) != recording.Video.Pid)
+            {
+                return null;
+            }
+            VideoUnit? ready = null;
+            ReadOnlySpan<byte> payload = TransportStream.Payload(p);
+            if (TransportStream.PayloadUnitStart(p))
+            {
+                ready = Flush();
+                _offset = offset;
+                _rai = TransportStream.RandomAccess(p);
+                (_pts, _dts, int esStart) = PesHeader(payload);
+                _esLength = 0;
+                payload = payload[Math.Min(esStart, payload.Length)..];
+            }
+            if (_offset >= 0 && !_rai && _esLength < _es.Length)
+            {
+                int n = Math.Min(payload.Length, _es.Length - _esLength);
+                payload[..n].CopyTo(_es.AsSpan(_esLength));
+                _esLength += n;
+            }
+            return ready;
+        }
+
+        internal VideoUnit? Flush()
+        {
+            if (_offset < 0)
+            {
+                return null;
+            }
+            var unit = new VideoUnit(_offset, _pts is { } p ? recording.Relative(p) : null, _dts is { } d ? recording.Relative(d) : null,
+                _rai || VideoCodec.IsRandomAccess(recording.Codec, _es.AsSpan(0, _esLength)));
+            _offset = -1;
+            return unit;
+        }
+    }
+
+    /// <summary>PTS and DTS of a PES header at the start of <paramref name="payload"/>, and
+    /// where its elementary stream bytes begin.</summary>
+    private static (long? Pts, long? Dts, int EsStart) PesHeader(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 9 || payload[0] != 0 || payload[1] != 0 || payload[2] != 1)
+        {
+            return (null, null, payload.Length);
+        }
+        int flags = payload[7] >> 6;
+        int esStart = 9 + payload[8];
+        long? pts = flags >= 2 && payload.Length >= 14 ? TransportStream.Timestamp(payload, 9) : null;
+        long? dts = flags == 3 && payload.Length >= 19 ? TransportStream.Timestamp(payload, 14) : null;
+        return (pts, dts, esStart);
+    }
+
+    /// <summary>The latest presentation time of the units in the file's last stretch.</summary>
+    private long LastPts(CancellationToken cancel)
+    {
+        for (long window = 4L << 20; ; window *= 4)
+        {
+            long from = Grid.Floor(Math.Max(Grid.Start, End - window));
+            long? last = Units(from, End, cancel: cancel).Select(u => u.Pts).Max();
+            if (last is { } t || from == Grid.Start)
+            {
+                return last ?? 0;
+            }
+        }
+    }
+
+    /// <summary>The decode time of the first video unit with a timestamp at or after
+    /// <paramref name="offset"/>, read in small steps; null if none follows.</summary>
+    private long? DecodeTimeAt(long offset, CancellationToken cancel) =>
+        Units(offset, End, packetsPerRead: 348, cancel: cancel).Select(u => u.DecodeTime).FirstOrDefault(t => t is not null);
+
+    /// <summary>
+    /// A packet offset before every unit whose decode time is at or after
+    /// <paramref name="ticks"/>, and close to them: a binary search over the file by the
+    /// timestamps found (decode times grow through the file). Reads O(log size) small pieces.
+    /// </summary>
+    internal long SeekBefore(long ticks, CancellationToken cancel)
+    {
+        long lo = Grid.Start, hi = End;
+        while (hi - lo > 256 * 1024)
+        {
+            long mid = Grid.Floor(lo + (hi - lo) / 2);
+            long? t = DecodeTimeAt(mid, cancel);
+            if (t is { } time && time < ticks)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /// <summary>The units from a place where decode times are <paramref name="before"/>
+    /// ticks earlier than <paramref name="ticks"/> until they pass it by 3 seconds; and
+    /// whether that place was the first packet.</summary>
+    private (IEnumerable<VideoUnit> Units, bool FromStart) UnitsAround(long ticks, long before, CancellationToken cancel)
+    {
+        long from = SeekBefore(ticks - before, cancel);
+        return (Units(from, End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + 3 * TicksPerSecond)), from == Grid.Start);
+    }
+
+    /// <summary>The first random-access unit presented at or after <paramref name="ticks"/>;
+    /// null if there is none before the end.</summary>
+    internal VideoUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
+    {
+        long from = SeekBefore(ticks - 3 * TicksPerSecond, cancel);
+        return Units(from, End, cancel: cancel).Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
+    }
+
+    /// <summary>The last random-access unit presented at or before <paramref name="ticks"/>:
+    /// searched in a window before it that widens until one is found (a GOP can be long).</summary>
+    internal VideoUnit? LastKeyframeAtOrBefore(long ticks, CancellationToken cancel)
+    {
+        for (long window = 10 * TicksPerSecond; ; window *= 4)
+        {
+            (IEnumerable<VideoUnit> units, bool fromStart) = UnitsAround(ticks, window, cancel);
+            VideoUnit? found = units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (VideoUnit?)u).LastOrDefault();
+            if (found is not null || fromStart)
+            {
+                return found;
+            }
+        }
+    }
+
+    /// <summary>The unit (any kind) presented nearest <paramref name="ticks"/>, for exact cuts.</summary>
+    internal VideoUnit? Nearest(long ticks, CancellationToken cancel) =>
+        UnitsAround(ticks, 3 * TicksPerSecond, cancel).Units.Where(u => u.Pts is not null).Select(u => (VideoUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
+
+    /// <summary>Random-access units in the whole file: reads it all.</summary>
+    internal int CountKeyframes(IProgress<long>? progress, CancellationToken cancel)
+    {
+        int count = 0;
+        long reported = 0;
+        foreach (VideoUnit u in Units(Grid.Start, End, packetsPerRead: 5461, cancel: cancel))
+        {
+            count += u.RandomAccess ? 1 : 0;
+            if (progress is not null && u.Offset - reported >= 16 << 20)
+            {
+                reported = u.Offset;
+                progress.Report(u.Offset);
+            }
+        }
+        progress?.Report(End);
+        return count;
+    }
+
+    /// <summary>The elementary-stream bytes of the unit whose PES starts at
+    /// <paramref name="offset"/> (up to <paramref name="limit"/>), with the file offset of each.</summary>
+    internal (byte[] Es, long[] At) UnitBytes(long offset, int limit)
+    {
+        var es = new List<byte>();
+        var at = new List<long>();
+        var scanner = new PacketScanner(File, Grid, offset, End, packetsPerRead: 256);
+        bool first = true;
+        while (es.Count < limit && scanner.Next())
+        {
+            ReadOnlySpan<byte> p = scanner.Packet;
+            if (TransportStream.Pid(p) != Video.Pid)
+            {
+                continue;
+            }
+            bool start = TransportStream.PayloadUnitStart(p);
+            if (start && !first)
+            {
+                break;
+            }
+            int payloadAt = TransportStream.PayloadStart(p);
+            ReadOnlySpan<byte> payload = TransportStream.Payload(p);
+            int skip = first ? Math.Min(PesHeader(payload).EsStart, payload.Length) : 0;
+            first = false;
+            long fileAt = scanner.Offset + Grid.Header + payloadAt + skip;
+            for (int i = skip; i < payload.Length && es.Count < limit; i++)
+            {
+                es.Add(payload[i]);
+                at.Add(fileAt + i - skip);
+            }
+        }
+        return ([.. es], [.. at]);
+    }
+
+    /// <summary>Each elementary stream's packets in [from, to), in file order.</summary>
+    internal List<(long Offset, int Pid, bool Start)> StreamPackets(long from, long to, HashSet<int> pids, CancellationToken cancel)
+    {
+        var list = new List<(long, int, bool)>();
+        var scanner = new PacketScanner(File, Grid, from, to, packetsPerRead: 1024, cancel: cancel);
+        while (scanner.Next())
+        {
+            ReadOnlySpan<byte> p = scanner.Packet;
+            int pid = TransportStream.Pid(p);
+            if (pids.Contains(pid))
+            {
+                list.Add((scanner.Offset, pid, TransportStream.PayloadUnitStart(p)));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>The stored bytes of the packet at <paramref name="offset"/> (M2TS header included).</summary>
+    internal byte[] StoredPacket(long offset)
+    {
+        byte[] b = new byte[Grid.Size];
+        RandomAccess.Read(File, b, offset);
+        return b;
+    }
+}
