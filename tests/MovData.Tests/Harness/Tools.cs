@@ -20,6 +20,21 @@ public static class Tools
         return (p.ExitCode, output);
     }
 
+    /// <summary>Runs a program; returns exit code, standard output and standard error apart.</summary>
+    public static (int Code, string Out, string Err) Capture(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+
     public static void MustRun(string program, params string[] args)
     {
         (int code, string output) = Run(program, args);

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// Recordings made by ffmpeg at test time (Debian package ffmpeg), small enough to keep the
+/// suite quick but long enough that a few seconds removed are several lcm(packet, block)
+/// units: 24 s of 320x180 at 25 fps, a keyframe every 2 s (MPEG-2: every second), made once
+/// per test run and copied to each scratch filesystem.
+/// </summary>
+public static class Recordings
+{
+    /// <summary>The kinds the suite cuts, each a case the issue names.</summary>
+    public static readonly string[] Kinds = ["h264-aac", "hevc-ac3", "mpeg2-mp2", "m2ts", "pts-wrap", "no-rai", "mid-packet"];
+
+    private static readonly string Dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"movdata-recordings-{Environment.ProcessId}");
+    private static readonly ConcurrentDictionary<string, Lazy<string>> Made = new();
+
+    private const string Video = "testsrc2=size=320x180:rate=25";
+    private const string Audio = "sine=frequency=440:sample_rate=48000";
+
+    /// <summary>The recording of <paramref name="kind"/>, made on first use.</summary>
+    public static string Path(string kind) => Made.GetOrAdd(kind, k => new Lazy<string>(() => Make(k))).Value;
+
+    /// <summary>A copy of the recording in <paramref name="dir"/>, durable there.</summary>
+    public static string CopyTo(string kind, ScratchDir dir, string? name = null)
+    {
+        string source = Path(kind);
+        string target = dir.File(name ?? System.IO.Path.GetFileName(source));
+        File.Copy(source, target);
+        return target;
+    }
+
+    private static string Make(string kind)
+    {
+        RequireFfmpeg();
+        Directory.CreateDirectory(Dir);
+        string h264 = "-c:v libx264 -preset ultrafast -g 50 -qp 12";
+        string aac = "-c:a aac";
+        (string ext, string codecs) = kind switch
+        {
+            "h264-aac" or "no-rai" or "mid-packet" => ("ts", $"{h264} {aac}"),
+            "hevc-ac3" => ("ts", "-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=50:qp=12 -c:a ac3"),
+            "mpeg2-mp2" => ("ts", "-c:v mpeg2video -g 25 -bf 2 -q:v 2 -c:a mp2"),
+            "m2ts" => ("m2ts", $"{h264} {aac} -mpegts_m2ts_mode 1"),
+            // PTS wraps at 2^33 / 90 kHz = 95443.72 s: about 5 s in.
+            "pts-wrap" => ("ts", $"{h264} {aac} -output_ts_offset 95439"),
+            _ => throw new ArgumentException(kind),
+        };
+        string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
+        string args = $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio} -t 24 {codecs} -f mpegts {path}";
+        Tools.MustRun("ffmpeg", args.Split(' '));
+        if (kind == "no-rai")
+        {
+            ClearRandomAccessIndicators(path);
+        }
+        if (kind == "mid-packet")
+        {
+            // Drop 1,000 bytes: the file begins 60 bytes into a packet, mid-GOP.
+            byte[] all = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, all[1000..]);
+        }
+        return path;
+    }
+
+    /// <summary>Clears random_access_indicator in every packet: a muxer that does not set it,
+    /// so keyframes must be found from the codec's own bytes.</summary>
+    private static void ClearRandomAccessIndicators(string path)
+    {
+        byte[] ts = File.ReadAllBytes(path);
+        int cleared = 0;
+        for (int i = 0; i + 188 <= ts.Length; i += 188)
+        {
+            if ((ts[i + 3] & 0x20) != 0 && ts[i + 4] > 0 && (ts[i + 5] & 0x40) != 0)
+            {
+                ts[i + 5] &= 0xBF;
+                cleared++;
+            }
+        }
+        Assert.True(cleared > 10, $"only {cleared} random access indicators in {path}");
+        File.WriteAllBytes(path, ts);
+    }
+
+    public static void RequireFfmpeg()
+    {
+        if (Tools.Run("sh", "-c", "command -v ffmpeg && command -v ffprobe").Code != 0)
+        {
+            string why = "ffmpeg and ffprobe are needed to make and judge recordings: apt-get install ffmpeg (.ci/run does)";
+            if (Scratch.Required)
+            {
+                Assert.Fail(why);
+            }
+            Assert.Skip(why);
+        }
+    }
+}
+
+/// <summary>The judge: ffmpeg and ffprobe, not our parser.</summary>
+public static class Ffmpeg
+{
+    /// <summary>What <c>ffmpeg -v error -copyts -i FILE -f null -</c> prints: empty when every
+    /// frame decodes. -copyts keeps ffmpeg's own handling of the timestamp jumps a cut makes by
+    /// design out of the verdict.</summary>
+    public static string DecodeErrors(string path) => Tools.Run("ffmpeg", "-v", "error", "-copyts", "-i", path, "-f", "null", "-").Output.Trim();
+
+    /// <summary>Each video packet's PTS and the file offset of its first TS packet, in file order.</summary>
+    public static List<(long Pts, long Pos)> VideoPackets(string path)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,pos", "-of", "csv=p=0", path);
+        Assert.True(code == 0, $"ffprobe {path}: {err}");
+        var list = new List<(long, long)>();
+        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] w = line.Split(',');
+            list.Add((long.Parse(w[0], CultureInfo.InvariantCulture), long.Parse(w[1], CultureInfo.InvariantCulture)));
+        }
+        return list;
+    }
+
+    /// <summary>Keyframes as ffprobe flags them.</summary>
+    public static int Keyframes(string path) =>
+        Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=flags", "-of", "csv=p=0", path).Out
+            .Split('\n').Count(l => l.StartsWith('K'));
+}
