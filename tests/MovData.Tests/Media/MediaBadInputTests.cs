@@ -1,0 +1,119 @@
+using MovData.Tests.Cli;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// docs/bad-inputs.md's rows for `movdata cut` and `movdata info`: each mistaken input, on
+/// every scratch filesystem, gets the documented exit code and a message that says what was
+/// wrong, and no byte of the recording (or of an existing --save-removed target) changes.
+/// </summary>
+public sealed class MediaBadInputTests
+{
+    /// <summary>A row: the file to make (from a recording, or bytes of its own), the arguments
+    /// after `movdata` ({rec} is the file, {dir} its directory), the exit code on each
+    /// filesystem, and words the error must contain.</summary>
+    public sealed record Row(string Id, Func<ScratchDir, string> Make, string[] Args, Func<FsKind, int> Exit, string Says);
+
+    private static Func<ScratchDir, string> Recording(string kind = "h264-aac") => dir => Recordings.CopyTo(kind, dir, "rec.ts");
+
+    private static Func<ScratchDir, string> Bytes(Func<byte[]> bytes) => dir =>
+    {
+        string path = dir.File("rec.ts");
+        File.WriteAllBytes(path, bytes());
+        return path;
+    };
+
+    private static Func<FsKind, int> Always(int code) => _ => code;
+
+    public static readonly Row[] Rows =
+    [
+        new("cut-not-a-recording", Bytes(() => Files.Pattern(91, 300_000)), ["cut", "{rec}", "--remove", "1-2"], Always(2), "not an MPEG-TS or M2TS recording"),
+        new("cut-mp4-file", Bytes(() => [0, 0, 0, 0x20, .. "ftypisom"u8, .. new byte[4000]]), ["cut", "{rec}", "--remove", "1-2"], Always(2), "MP4"),
+        new("cut-empty-file", Bytes(() => []), ["cut", "{rec}", "--remove", "1-2"], Always(2), "empty"),
+        new("info-not-a-recording", Bytes(() => Files.Pattern(92, 300_000)), ["info", "{rec}"], Always(2), "not an MPEG-TS or M2TS recording"),
+        new("cut-no-video", Bytes(() => File.ReadAllBytes(AudioOnly())), ["cut", "{rec}", "--remove", "1-2"], Always(2), "no video stream"),
+        new("cut-truncated-last-packet", dir =>
+        {
+            string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
+            using (var f = File.OpenHandle(rec, FileMode.Open, FileAccess.ReadWrite))
+            {
+                RandomAccess.SetLength(f, RandomAccess.GetLength(f) - 100);
+            }
+            return rec;
+        }, ["cut", "{rec}", "--remove", "4-9"], Always(2), "truncate -s"),
+        new("cut-reversed-range", Recording(), ["cut", "{rec}", "--remove", "9-4"], Always(2), "ends before it starts"),
+        new("cut-malformed-time", Recording(), ["cut", "{rec}", "--remove", "1:75-2:00"], Always(2), "is not a time"),
+        new("cut-overlapping-ranges", Recording(), ["cut", "{rec}", "--remove", "4-9", "--remove", "8-12"], Always(2), "overlap"),
+        new("cut-range-past-end", Recording(), ["cut", "{rec}", "--remove", "30-40"], Always(2), "starts past the end"),
+        new("cut-whole-recording", Recording(), ["cut", "{rec}", "--remove", "0-100"], Always(2), "removes the whole recording"),
+        new("cut-no-ranges", Recording(), ["cut", "{rec}"], Always(2), "give the ranges one way"),
+        new("cut-two-range-sources", Recording(), ["cut", "{rec}", "--remove", "4-9", "--keep", "2-20"], Always(2), "give the ranges one way"),
+        new("cut-edl-malformed-line", dir => WithEdl(dir, "4 9 3\n12 fifteen 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 2"),
+        new("cut-edl-overlapping", dir => WithEdl(dir, "4 9 3\n# a comment\n8 12 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 3"),
+        new("cut-edl-nothing-to-cut", dir => WithEdl(dir, "4 9 1\n12 14 2\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "no line of type 0"),
+        new("cut-immutable-file", dir =>
+        {
+            string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
+            Tools.MustRun("chattr", "+i", rec);
+            return rec;
+        }, ["cut", "{rec}", "--remove", "4-9"], Always(1), "immutable"),
+        new("cut-save-removed-exists", dir =>
+        {
+            File.WriteAllText(dir.File("ads.ts"), "keep me");
+            return Recordings.CopyTo("h264-aac", dir, "rec.ts");
+        }, ["cut", "{rec}", "--remove", "4-9", "--save-removed", "{dir}/ads.ts"], Always(1), "exists"),
+        new("cut-zero-copy-only-where-the-tail-would-be-copied", Recording(), ["cut", "{rec}", "--remove", "4-9", "--zero-copy-only"],
+            fs => fs.ShiftMethod == RangeMethod.Copy ? 3 : 0, "ZeroCopyOnly"),
+    ];
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string fs in Scratch.Names)
+        {
+            foreach (Row row in Rows)
+            {
+                data.Add(fs, row.Id);
+            }
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void BadInput_GetsTheDocumentedExitAndMessage_AndChangesNothing(string fs, string id)
+    {
+        Row row = Rows.Single(r => r.Id == id);
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = row.Make(dir);
+        Snapshot[] before = [.. Directory.GetFiles(dir.Path).Order().Select(Files.Take)];
+        int expected = row.Exit(dir.Kind);
+        (int code, string output, string err) = CliProcess.Movdata([.. row.Args.Select(a => a.Replace("{rec}", rec, StringComparison.Ordinal).Replace("{dir}", dir.Path, StringComparison.Ordinal))]);
+        Tools.Run("chattr", "-i", rec);
+
+        Assert.True(expected == code, $"{id} on {fs}: exit {code}, expected {expected}: {err}{output}");
+        if (code != 0)
+        {
+            Assert.Contains(row.Says, err, StringComparison.Ordinal);
+            Assert.Equal(1, err.Count(c => c == '\n')); // one line
+            Assert.Equal(before, Directory.GetFiles(dir.Path).Order().Select(Files.Take));
+            Assert.False(Directory.Exists(dir.File(".movdata-journal")), "a refused cut left a journal behind");
+        }
+    }
+
+    private static string WithEdl(ScratchDir dir, string edl)
+    {
+        File.WriteAllText(dir.File("rec.edl"), edl);
+        return Recordings.CopyTo("h264-aac", dir, "rec.ts");
+    }
+
+    private static readonly Lazy<string> AudioOnlyRecording = new(() =>
+    {
+        Recordings.RequireFfmpeg();
+        string path = Path.Combine(Path.GetTempPath(), $"movdata-audio-only-{Environment.ProcessId}.ts");
+        Tools.MustRun("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "5", "-c:a", "mp2", "-f", "mpegts", path);
+        return path;
+    });
+
+    private static string AudioOnly() => AudioOnlyRecording.Value;
+}
