@@ -1,0 +1,86 @@
+using MovData.Tests.Cli;
+using MovData.Tests.Edits;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// A cut is one journaled edit: killed (SIGKILL) at every step boundary, or with XFS and ext4
+/// shut down mid-step without flushing their logs, `movdata recover` leaves the recording
+/// (and the file of removed parts) byte for byte as the uninterrupted cut leaves them. What
+/// "after" is, is what the same cut does uninterrupted on the same filesystem; that result is
+/// judged by ffmpeg in <see cref="CutTests"/>.
+/// </summary>
+public sealed class CutCrashTests
+{
+    /// <summary>Two breaks, one of them moved into ads; and a --keep (head and tail).</summary>
+    private static readonly Dictionary<string, string[]> Cuts = new()
+    {
+        ["cut, removed parts saved"] = ["cut", "{rec}", "--remove", "4.5-9", "--remove", "11.5-15.5", "--save-removed", "{ads}"],
+        ["cut --keep (head and tail)"] = ["cut", "{rec}", "--keep", "5-17"],
+    };
+
+    public static TheoryData<string, string> KillCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string fs in Scratch.Names)
+        {
+            foreach (string name in Cuts.Keys)
+            {
+                data.Add(fs, name);
+            }
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(KillCases))]
+    public void Cut_KilledAtEveryStep_RecoversToAfter(string fs, string name)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        CrashScenario s = Scenario(dir.Path, name);
+        int kills = s.CrashAtEveryStep(dir.Path, "kill", ["done", "ran"]);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name} on {fs}: killed and recovered at {kills} points");
+        Assert.True(kills >= 6, $"{name} on {fs}: only {kills} kill points");
+    }
+
+    public static TheoryData<string, string> ShutdownCases() => new()
+    {
+        { "xfs", "cut, removed parts saved" },
+        { "ext4", "cut, removed parts saved" },
+    };
+
+    [Theory, MemberData(nameof(ShutdownCases))]
+    public void Cut_FileSystemShutDownMidStep_RecoversAfterRemount(string fs, string name)
+    {
+        if (!Tools.IsRoot)
+        {
+            string why = "crashing a filesystem needs a loop mount of its own: run as root";
+            if (Scratch.Required)
+            {
+                Assert.Fail(why);
+            }
+            Assert.Skip(why);
+        }
+        using var image = new LoopFileSystem(fs);
+        CrashScenario s = Scenario(image.Mount, name);
+        int crashes = s.CrashAtEveryStep(image.Mount, "shutdown", ["ran"], afterCrash: image.RemountAfterShutdown);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name} on {fs}: shut down, remounted and recovered at {crashes} points");
+        Assert.True(crashes >= 3, $"{name} on {fs}: {crashes} crash points");
+    }
+
+    /// <summary>The files before (an ffmpeg recording) and after (as the cut, run once
+    /// uninterrupted in <paramref name="dir"/>, leaves them).</summary>
+    private static CrashScenario Scenario(string dir, string name)
+    {
+        byte[] before = File.ReadAllBytes(Recordings.Path("h264-aac"));
+        string rec = Path.Combine(dir, "rec"), ads = Path.Combine(dir, "ads");
+        File.WriteAllBytes(rec, before);
+        string[] args = [.. Cuts[name].Select(a => a.Replace("{rec}", rec, StringComparison.Ordinal).Replace("{ads}", ads, StringComparison.Ordinal))];
+        (int code, _, string err) = CliProcess.Movdata(args);
+        Assert.True(code == 0, err);
+        byte[] after = File.ReadAllBytes(rec);
+        Assert.NotEqual(before.Length, after.Length);
+        Dictionary<string, byte[]?> afterFiles = new() { ["rec"] = after, ["ads"] = File.Exists(ads) ? File.ReadAllBytes(ads) : null };
+        return new CrashScenario(name, new() { ["rec"] = before }, afterFiles, Cuts[name]);
+    }
+}
