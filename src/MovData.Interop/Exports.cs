@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using System.Runtime.InteropServices;
 using System.Text;
+using MovData.Media;
 
 namespace MovData.CApi;
 
@@ -173,6 +174,55 @@ internal static unsafe class Exports
         }
     });
 
+    /// <summary>movdata_cut's flag for <see cref="CutOptions.Exact"/>; the low bits are MoveFlags.</summary>
+    internal const uint CutExact = 0x100;
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_cut")]
+    private static int Cut(byte* path, double* ranges, nuint count, byte* saveRemoved, uint flags, CutResultStruct* result)
+    {
+        if (path == null || (ranges == null && count > 0))
+        {
+            return Fail(EINVAL, "movdata_cut: path is NULL, or ranges is NULL with count > 0");
+        }
+        if ((flags & ~(CutExact | (uint)MoveFlags.ZeroCopyOnly)) != 0)
+        {
+            return Fail(EINVAL, $"movdata_cut: unknown flag bits 0x{flags & ~(CutExact | (uint)MoveFlags.ZeroCopyOnly):x}");
+        }
+        if (count > int.MaxValue / 2)
+        {
+            return Fail(EINVAL, $"movdata_cut: count {count} is not a number of ranges");
+        }
+        var list = new TimeRange[(int)count];
+        for (int i = 0; i < list.Length; i++)
+        {
+            list[i] = new TimeRange(ranges[2 * i], ranges[2 * i + 1]);
+        }
+        string file = Marshal.PtrToStringUTF8((nint)path)!;
+        var options = new CutOptions
+        {
+            Exact = (flags & CutExact) != 0,
+            SaveRemovedTo = saveRemoved == null ? null : Marshal.PtrToStringUTF8((nint)saveRemoved),
+            Flags = (MoveFlags)(flags & (uint)MoveFlags.ZeroCopyOnly),
+        };
+        return Call(() =>
+        {
+            CutResult r = MediaFile.Cut(file, list, options);
+            if (result != null)
+            {
+                *result = new CutResultStruct
+                {
+                    DurationBefore = r.DurationBefore,
+                    DurationAfter = r.DurationAfter,
+                    BytesWritten = r.BytesWritten,
+                    BytesCopied = r.BytesCopied,
+                    Method = (int)r.Method,
+                    Removed = r.Removed.Count,
+                    PacketSize = r.PacketSize,
+                };
+            }
+        });
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "movdata_last_error")]
     private static byte* LastError() => t_lastError != null ? t_lastError : EmptyString;
 
@@ -203,7 +253,7 @@ internal static unsafe class Exports
     internal static int ErrnoOf(Exception e) => e switch
     {
         EditIncompleteException { InnerException: Exception cause } => ErrnoOf(cause),
-        ContractViolationException or ArgumentException => EINVAL,
+        ContractViolationException or ArgumentException or InvalidDataException => EINVAL,
         FileSystemNotSupportedException ns => ns.Errno != 0 ? ns.Errno : EOPNOTSUPP,
         UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : EPERM,
         FileNotFoundException or DirectoryNotFoundException => ENOENT,

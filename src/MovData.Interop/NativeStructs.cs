@@ -58,3 +58,17 @@ internal struct DefragResultStruct
     internal int ExtentsAfter;
     internal long BytesCopied;
 }
+
+/// <summary>struct movdata_cut_result.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CutResultStruct
+{
+    internal double DurationBefore;
+    internal double DurationAfter;
+    internal long BytesWritten;
+    internal long BytesCopied;
+    internal int Method;
+    internal int Removed;
+    internal int PacketSize;
+    internal int Reserved;
+}

@@ -169,6 +169,32 @@ struct movdata_defrag_result {
  * exchange-range; -EOPNOTSUPP elsewhere). result may be NULL. */
 int movdata_defragment(int fd, struct movdata_defrag_result *result);
 
+/* movdata_cut flag: cut at the frames nearest the times instead of snapping to keyframes. */
+#define MOVDATA_CUT_EXACT	0x100
+
+struct movdata_cut_result {
+	double	duration_before;	/* seconds */
+	double	duration_after;		/* seconds */
+	int64_t	bytes_written;		/* null packets, program tables, broken-link marks */
+	int64_t	bytes_copied;		/* data copied (0 where the filesystem collapses or clones) */
+	int32_t	method;			/* MOVDATA_SUPPORT_NATIVE, _EMULATED or _COPY: how what follows
+					   each cut was shifted */
+	int32_t	removed;		/* ranges removed; a range holding no whole GOP removes nothing */
+	int32_t	packet_size;		/* 188 (MPEG-TS) or 192 (M2TS) */
+	int32_t	reserved;
+};
+
+/* Removes time ranges from an MPEG-TS or M2TS recording in place (docs/media.md): ranges
+ * holds count pairs {from, to} in seconds from the first video frame, in order and not
+ * overlapping (to past the end: to the end). Each is snapped to keyframes, its whole blocks
+ * collapsed and the rest turned into null packets; nothing after a cut is copied where the
+ * filesystem collapses or clones. save_removed, if not NULL, names a new file that receives
+ * what is removed (moved, not copied, where possible). flags: 0, MOVDATA_ZERO_COPY_ONLY,
+ * MOVDATA_CUT_EXACT. result may be NULL. -EINVAL for bad ranges or a file that is not a
+ * recording (nothing changed; see movdata_last_error()); crash-safe like movdata_splice(). */
+int movdata_cut(const char *path, const double *ranges, size_t count, const char *save_removed,
+		uint32_t flags, struct movdata_cut_result *result);
+
 /* A sentence describing the calling thread's last failure, or "" after a success. Valid
  * until the thread's next movdata call. */
 const char *movdata_last_error(void);

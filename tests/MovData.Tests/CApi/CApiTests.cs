@@ -27,6 +27,20 @@ public sealed class CApiTests
         Assert.Equal($"ok {dir.Kind.MoveMethod.ToContractName()}", output.Trim());
     }
 
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CProgram_CutsARecording_AndFfmpegDecodesIt(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = MovData.Tests.Media.Recordings.CopyTo("h264-aac", dir);
+        var before = MovData.Tests.Media.Ffmpeg.VideoPackets(rec);
+        (int code, string output) = Tools.Run(NativeLibrary.CCutProgram, rec);
+        Assert.True(code == 0, output);
+        // Keyframes every 2 s: 4.5-9 removes 6-8, 11.5-15.5 removes 12-14.
+        Assert.Equal($"ok {dir.Kind.ShiftMethod.ToContractName()} 2 20.000", output.Trim());
+        Assert.Equal(before.Count - 4 * 25, MovData.Tests.Media.Ffmpeg.VideoPackets(rec).Count);
+        Assert.Equal("", MovData.Tests.Media.Ffmpeg.DecodeErrors(rec));
+    }
+
     [Fact]
     public void Header_StructsMatchTheLibrary()
     {
@@ -44,6 +58,9 @@ public sealed class CApiTests
               S(movdata_segment); O(movdata_segment, offset); O(movdata_segment, length); O(movdata_segment, kind); O(movdata_segment, shared); O(movdata_segment, physical);
               S(movdata_probe); O(movdata_probe, fs_type); O(movdata_probe, block_size); O(movdata_probe, operations);
               S(movdata_defrag_result); O(movdata_defrag_result, extents_before); O(movdata_defrag_result, extents_after); O(movdata_defrag_result, bytes_copied);
+              S(movdata_cut_result); O(movdata_cut_result, duration_before); O(movdata_cut_result, duration_after); O(movdata_cut_result, bytes_written);
+              O(movdata_cut_result, bytes_copied); O(movdata_cut_result, method); O(movdata_cut_result, removed); O(movdata_cut_result, packet_size);
+              P("MOVDATA_CUT_EXACT", MOVDATA_CUT_EXACT);
               P("MOVDATA_ZERO_COPY_ONLY", MOVDATA_ZERO_COPY_ONLY); P("MOVDATA_OP_COUNT", MOVDATA_OP_COUNT);
               P("MOVDATA_METHOD_EXCHANGE_RANGE", MOVDATA_METHOD_EXCHANGE_RANGE); P("MOVDATA_METHOD_CLONE_PUNCH", MOVDATA_METHOD_CLONE_PUNCH); P("MOVDATA_METHOD_COPY_PUNCH", MOVDATA_METHOD_COPY_PUNCH);
               P("MOVDATA_SUPPORT_NATIVE", MOVDATA_SUPPORT_NATIVE); P("MOVDATA_SUPPORT_EMULATED", MOVDATA_SUPPORT_EMULATED); P("MOVDATA_SUPPORT_COPY", MOVDATA_SUPPORT_COPY); P("MOVDATA_SUPPORT_UNSUPPORTED", MOVDATA_SUPPORT_UNSUPPORTED);
@@ -80,6 +97,15 @@ public sealed class CApiTests
             ["movdata_defrag_result.extents_before"] = Off<DefragResultStruct>("ExtentsBefore"),
             ["movdata_defrag_result.extents_after"] = Off<DefragResultStruct>("ExtentsAfter"),
             ["movdata_defrag_result.bytes_copied"] = Off<DefragResultStruct>("BytesCopied"),
+            ["sizeof movdata_cut_result"] = Marshal.SizeOf<CutResultStruct>(),
+            ["movdata_cut_result.duration_before"] = Off<CutResultStruct>("DurationBefore"),
+            ["movdata_cut_result.duration_after"] = Off<CutResultStruct>("DurationAfter"),
+            ["movdata_cut_result.bytes_written"] = Off<CutResultStruct>("BytesWritten"),
+            ["movdata_cut_result.bytes_copied"] = Off<CutResultStruct>("BytesCopied"),
+            ["movdata_cut_result.method"] = Off<CutResultStruct>("Method"),
+            ["movdata_cut_result.removed"] = Off<CutResultStruct>("Removed"),
+            ["movdata_cut_result.packet_size"] = Off<CutResultStruct>("PacketSize"),
+            ["MOVDATA_CUT_EXACT"] = Exports.CutExact,
             ["MOVDATA_ZERO_COPY_ONLY"] = (long)MoveFlags.ZeroCopyOnly,
             ["MOVDATA_OP_COUNT"] = ProbeStruct.OperationCount,
             ["MOVDATA_METHOD_EXCHANGE_RANGE"] = (long)MoveMethod.ExchangeRange,

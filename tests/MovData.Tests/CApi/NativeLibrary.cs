@@ -20,13 +20,18 @@ internal static class NativeLibrary
         return dir;
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private static readonly Lazy<string> CProgram = new(() =>
+    private static readonly Lazy<string> CProgram = new(() => Compile("move_test"), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static readonly Lazy<string> CutProgram = new(() => Compile("cut_test"), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Compiles tests/interop/NAME.c against the published header and library.</summary>
+    private static string Compile(string name)
     {
-        string binary = Path.Combine(Directory, "move_test");
-        Tools.MustRun("gcc", "-Wall", "-Wextra", "-Werror", "-o", binary, Path.Combine(RepoRoot, "tests", "interop", "move_test.c"),
+        string binary = Path.Combine(Directory, name);
+        Tools.MustRun("gcc", "-Wall", "-Wextra", "-Werror", "-o", binary, Path.Combine(RepoRoot, "tests", "interop", $"{name}.c"),
             $"-I{Directory}", $"-L{Directory}", "-lmovdata", $"-Wl,-rpath,{Directory}");
         return binary;
-    }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     /// <summary>The folder holding libmovdata.so and movdata.h.</summary>
     internal static string Directory => Published.Value;
@@ -36,6 +41,8 @@ internal static class NativeLibrary
     internal static string Header => Path.Combine(Directory, "movdata.h");
 
     internal static string CProofProgram => CProgram.Value;
+
+    internal static string CCutProgram => CutProgram.Value;
 
     private static string FindRepoRoot()
     {
