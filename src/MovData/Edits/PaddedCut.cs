@@ -5,25 +5,24 @@ using MovData.Operations;
 namespace MovData.Edits;
 
 /// <summary>
-/// One range a padded cut removes: <see cref="Length"/> bytes (whole blocks) collapsed at
-/// <see cref="Offset"/>, or with <see cref="ToEnd"/> the file truncated there; then
-/// <see cref="Fill"/> written over what is left of the range (in the file as it is after the
-/// collapse), so that the bytes that could not be removed read as something the format skips.
+/// One range a padded cut removes from the file: <see cref="Length"/> bytes (whole blocks)
+/// collapsed at <see cref="Offset"/>, or with <see cref="ToEnd"/> the file truncated there.
 /// </summary>
-internal sealed record PaddedRemoval(long Offset, long Length, bool ToEnd, List<Patch> Fill);
+internal sealed record BlockRemoval(long Offset, long Length, bool ToEnd);
 
 /// <summary>A new file that receives the removed ranges (moved, not copied, where the
-/// filesystem can): created with <see cref="Size"/>, <see cref="Fill"/> written, each part
-/// moved from the file into it, then <see cref="Marks"/> written.</summary>
-internal sealed record RemovedOutput(string Path, long Size, List<Patch> Fill, List<(long Source, long Target, long Length)> Parts, List<Patch> Marks);
+/// filesystem can): created with <see cref="Size"/>, each part moved from the file into it,
+/// then <see cref="Writes"/> written (its padding, program tables and marks).</summary>
+internal sealed record RemovedOutput(string Path, long Size, List<(long Source, long Target, long Length)> Parts, List<Patch> Writes);
 
-/// <summary>A cut as a format plans it: <see cref="Marks"/> written first (in the file as it
-/// was), then each removal from the last to the first, so that no removal moves the offsets
-/// of the ones still to come.</summary>
-internal sealed record CutLayout(List<Patch> Marks, List<PaddedRemoval> Removals, RemovedOutput? Output)
+/// <summary>A cut as a format plans it: the block ranges to remove, in file order (run from
+/// the last to the first, so that none moves the offsets of those still to come), then
+/// <see cref="Writes"/> in the file as it is after them: what is left of each removed range
+/// made into something the format skips, and any marks its neighbours need.</summary>
+internal sealed record CutLayout(List<BlockRemoval> Removals, List<Patch> Writes, RemovedOutput? Output)
 {
-    /// <summary>Bytes the layout writes in place (marks and fills, in both files).</summary>
-    internal long BytesWritten => Marks.Concat(Removals.SelectMany(r => r.Fill)).Concat(Output?.Fill ?? []).Concat(Output?.Marks ?? []).Sum(p => p.Length);
+    /// <summary>Bytes the layout writes in place, in both files.</summary>
+    internal long BytesWritten => Writes.Concat(Output?.Writes ?? []).Sum(p => p.Length);
 }
 
 /// <summary>
@@ -34,7 +33,7 @@ internal sealed record CutLayout(List<Patch> Marks, List<PaddedRemoval> Removals
 /// </summary>
 internal static class PaddedCut
 {
-    internal const string CutGroup = "cut", MarksGroup = "marks", SaveGroup = "save";
+    internal const string CutGroup = "cut", SaveGroup = "save";
 
     internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<long>? progress)
     {
@@ -46,7 +45,7 @@ internal static class PaddedCut
         f = FileFacts.Of(file, "recording"); // as it is now that this edit holds it
         Capabilities caps = Capabilities.For(f);
         CutLayout layout = plan(f, caps);
-        if (layout.Removals.Count == 0 && layout.Marks.Count == 0 && layout.Output is null)
+        if (layout.Removals.Count == 0 && layout.Writes.Count == 0 && layout.Output is null)
         {
             return (new EditResult([]), layout);
         }
@@ -61,14 +60,9 @@ internal static class PaddedCut
             (outFile, targetFile, zeroCopy) = AddOutput(p, fi, f, o, bs);
             otherJournals.Add(Path.GetDirectoryName(p.Files[outFile].Path)!);
         }
-        if (layout.Marks.Count > 0)
-        {
-            p.Add(new EditStep(StepKind.Write, MarksGroup, fi, 0, -1, 0, 0) { Patches = layout.Marks });
-            p.Group(MarksGroup, "native");
-        }
         long size = f.Size;
         p.Group(CutGroup, "native");
-        foreach (PaddedRemoval r in Enumerable.Reverse(layout.Removals))
+        foreach (BlockRemoval r in Enumerable.Reverse(layout.Removals))
         {
             if (r.ToEnd)
             {
@@ -80,10 +74,12 @@ internal static class PaddedCut
                 Plans.Collapse(p, fi, size, bs, caps, r.Offset, r.Length, CutGroup);
                 size -= r.Length;
             }
-            if (r.Fill.Count > 0)
-            {
-                p.Add(new EditStep(StepKind.Write, CutGroup, fi, 0, -1, 0, 0) { Patches = r.Fill });
-            }
+        }
+        // One step for every byte written: a crash between the collapses and it leaves
+        // partial packets at the joins, which recovery overwrites like the cut would.
+        if (layout.Writes.Count > 0)
+        {
+            p.Add(new EditStep(StepKind.Write, CutGroup, fi, 0, -1, 0, 0) { Patches = layout.Writes });
         }
         if (targetFile >= 0)
         {
@@ -119,17 +115,13 @@ internal static class PaddedCut
                 int targetFile = p.AddFile(new EditFile("output", EditFileKind.Target, 0, 0, target));
                 p.Add(new EditStep(StepKind.Create, SaveGroup, outFile, 0, -1, 0, o.Size));
                 p.Group(SaveGroup, "native");
-                if (o.Fill.Count > 0)
-                {
-                    p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Fill });
-                }
                 foreach ((long source, long at, long length) in o.Parts)
                 {
                     Plans.Transfer(p, fi, source, outFile, at, length, bs, move: true, zeroCopy, punchEdges: true, SaveGroup);
                 }
-                if (o.Marks.Count > 0)
+                if (o.Writes.Count > 0)
                 {
-                    p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Marks });
+                    p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Writes });
                 }
                 return (outFile, targetFile, zeroCopy);
             }

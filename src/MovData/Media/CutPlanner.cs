@@ -19,6 +19,9 @@ internal static class CutPlanner
     /// <summary>How far the scans for a half-cut PES reach from a cut point.</summary>
     private const long ScanLimit = 8L << 20;
 
+    /// <summary>The first piece a scan reads; each next one is twice as long.</summary>
+    private const long ScanStep = 64 * 1024;
+
     /// <summary>Below this, a scan goes on until every stream the PMT lists has been resolved.</summary>
     private const long ScanAtLeast = 1L << 20;
 
@@ -71,8 +74,8 @@ internal static class CutPlanner
         PacketGrid grid = rec.Grid;
         long unit = Lcm(grid.Size, blockSize);
         HashSet<int> pids = rec.Tables.ElementaryPids();
-        var marks = new List<Patch>();
-        var removals = new List<PaddedRemoval>();
+        var removals = new List<BlockRemoval>();
+        var writes = new List<Patch>(); // at offsets of the file as it is now; moved below
         var saved = saveTo is null ? null : new SavedParts(rec, blockSize);
         for (int i = 0; i < cuts.Count; i++)
         {
@@ -81,21 +84,18 @@ internal static class CutPlanner
             long before = i > 0 ? cuts[i - 1].End : grid.Start;
             long after = i + 1 < cuts.Count ? cuts[i + 1].Start : rec.End;
             Halves halves = HalfCutPes(rec, s, e, before, after, pids, saved is not null, cancel);
-            marks.AddRange(halves.Kept.Select(x => NullAt(rec, x)));
-            bool toEnd = e == rec.End;
-            if (!toEnd)
-            {
-                marks.AddRange(BrokenLink(rec, e, at => at));
-            }
+            writes.AddRange(halves.Kept.Select(x => NullAt(rec, x)));
             saved?.Add(cut, halves.Removed, cancel);
-            if (toEnd)
+            if (e == rec.End)
             {
-                removals.Add(new PaddedRemoval(s, 0, true, []));
+                removals.Add(new BlockRemoval(s, 0, ToEnd: true));
                 continue;
             }
+            writes.AddRange(BrokenLink(rec, e, at => at));
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets (and at a head, the program tables just before the
-            // first kept keyframe, so that a demuxer knows its stream).
+            // first kept keyframe, so that a demuxer knows its stream). After the collapse
+            // those R bytes lie together at s.
             long c = (s + blockSize - 1) / blockSize * blockSize;
             long length = e > c ? (e - c) / unit * unit : 0;
             long rest = e - s - length;
@@ -108,18 +108,20 @@ internal static class CutPlanner
             tables = (int)Math.Min(tables, rest / grid.Size);
             byte[] header = M2tsHeader(rec, cut.Head ? e : s - grid.Size);
             long nulls = rest - tables * grid.Size;
-            var fill = new List<Patch>();
             if (nulls > 0)
             {
-                fill.Add(new Patch(s, nulls, [.. header, .. TransportStream.NullPacket()]));
+                writes.Add(new Patch(s, nulls, [.. header, .. TransportStream.NullPacket()]));
             }
             if (tables > 0)
             {
-                fill.Add(new Patch(s + nulls, tables * grid.Size, Tables(rec, header, tables)));
+                writes.Add(new Patch(s + nulls, tables * grid.Size, Tables(rec, header, tables)));
             }
-            removals.Add(new PaddedRemoval(c, length, false, fill));
+            removals.Add(new BlockRemoval(c, length, ToEnd: false));
         }
-        return new CutLayout(marks, removals, saved?.Output(saveTo!));
+        // Every write lands in the file after all the removals: it moves down by what was
+        // collapsed before it (a fill starts at its range's start, before its own collapse).
+        List<Patch> final = [.. writes.Select(w => w with { Offset = w.Offset - removals.Where(r => !r.ToEnd && r.Offset + r.Length <= w.Offset).Sum(r => r.Length) }).OrderBy(w => w.Offset)];
+        return new CutLayout(removals, final, saved?.Output(saveTo!));
     }
 
     /// <summary>The removed parts laid out in a new file: each behind null packets and the
@@ -127,8 +129,7 @@ internal static class CutPlanner
     /// whole blocks move as extents), the PES fragments at its edges nulled.</summary>
     private sealed class SavedParts(Recording rec, long bs)
     {
-        private readonly List<Patch> _fill = [];
-        private readonly List<Patch> _marks = [];
+        private readonly List<Patch> _writes = [];
         private readonly List<(long, long, long)> _parts = [];
         private long _cursor;
 
@@ -151,20 +152,20 @@ internal static class CutPlanner
             long nulls = at - tables * grid.Size - _cursor;
             if (nulls > 0)
             {
-                _fill.Add(new Patch(_cursor, nulls, [.. header, .. TransportStream.NullPacket()]));
+                _writes.Add(new Patch(_cursor, nulls, [.. header, .. TransportStream.NullPacket()]));
             }
-            _fill.Add(new Patch(at - tables * grid.Size, tables * grid.Size, Tables(rec, header, tables)));
+            _writes.Add(new Patch(at - tables * grid.Size, tables * grid.Size, Tables(rec, header, tables)));
             _parts.Add((cut.Start, at, cut.End - cut.Start));
             long shift = at - cut.Start;
-            _marks.AddRange(halfPes.Select(x => NullAt(rec, x + shift)));
+            _writes.AddRange(halfPes.Select(x => NullAt(rec, x + shift)));
             if (!cut.Head)
             {
-                _marks.AddRange(BrokenLink(rec, cut.Start, x => x + shift));
+                _writes.AddRange(BrokenLink(rec, cut.Start, x => x + shift));
             }
             _cursor = at + cut.End - cut.Start;
         }
 
-        internal RemovedOutput Output(string path) => new(path, _cursor, _fill, _parts, _marks);
+        internal RemovedOutput Output(string path) => new(path, _cursor, _parts, _writes);
     }
 
     /// <summary>Packets to null because a cut splits their PES: in the kept file
@@ -226,9 +227,9 @@ internal static class CutPlanner
     {
         var runs = new Dictionary<int, Run>();
         var resolved = new HashSet<int>();
-        for (long at = from; at < to && resolved.Count < pids.Count; at += ScanAtLeast)
+        for (long at = from, step = ScanStep; at < to && resolved.Count < pids.Count; at += step, step = Math.Min(step * 2, ScanAtLeast))
         {
-            long end = Math.Min(to, at + ScanAtLeast);
+            long end = Math.Min(to, at + step);
             foreach ((long offset, int pid, bool start) in rec.StreamPackets(at, end, pids, cancel))
             {
                 if (resolved.Contains(pid))
@@ -257,7 +258,7 @@ internal static class CutPlanner
     {
         var packets = new Dictionary<int, List<long>>();
         var resolved = new HashSet<int>();
-        long reach = 256 * 1024;
+        long reach = ScanStep;
         for (long end = to; end > bound && resolved.Count < pids.Count; reach = Math.Min(reach * 2, ScanAtLeast))
         {
             long start = rec.Grid.Floor(Math.Max(bound, end - reach));

@@ -27,6 +27,10 @@ internal sealed class Recording
     /// still count as early rather than as 26.5 hours late.</summary>
     private const long Early = 600 * TicksPerSecond;
 
+    /// <summary>How far a frame's presentation may come after its decoding (B-frame
+    /// reordering): a second is more than any broadcast GOP structure uses.</summary>
+    private const long Reorder = TicksPerSecond;
+
     /// <summary>Bytes of video payload read from each access unit to judge it by its codec.</summary>
     private const int CodecBytes = 4096;
 
@@ -223,19 +227,19 @@ internal sealed class Recording
     }
 
     /// <summary>The units from a place where decode times are <paramref name="before"/>
-    /// ticks earlier than <paramref name="ticks"/> until they pass it by 3 seconds; and
+    /// ticks earlier than <paramref name="ticks"/> until they pass it by <see cref="Reorder"/>; and
     /// whether that place was the first packet.</summary>
     private (IEnumerable<VideoUnit> Units, bool FromStart) UnitsAround(long ticks, long before, CancellationToken cancel)
     {
         long from = SeekBefore(ticks - before, cancel);
-        return (Units(from, End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + 3 * TicksPerSecond)), from == Grid.Start);
+        return (Units(from, End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + Reorder)), from == Grid.Start);
     }
 
     /// <summary>The first random-access unit presented at or after <paramref name="ticks"/>;
     /// null if there is none before the end.</summary>
     internal VideoUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
     {
-        long from = SeekBefore(ticks - 3 * TicksPerSecond, cancel);
+        long from = SeekBefore(ticks - Reorder, cancel);
         return Units(from, End, cancel: cancel).Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
     }
 
@@ -243,7 +247,7 @@ internal sealed class Recording
     /// searched in a window before it that widens until one is found (a GOP can be long).</summary>
     internal VideoUnit? LastKeyframeAtOrBefore(long ticks, CancellationToken cancel)
     {
-        for (long window = 10 * TicksPerSecond; ; window *= 4)
+        for (long window = 2 * TicksPerSecond; ; window *= 2)
         {
             (IEnumerable<VideoUnit> units, bool fromStart) = UnitsAround(ticks, window, cancel);
             VideoUnit? found = units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (VideoUnit?)u).LastOrDefault();
@@ -256,7 +260,7 @@ internal sealed class Recording
 
     /// <summary>The unit (any kind) presented nearest <paramref name="ticks"/>, for exact cuts.</summary>
     internal VideoUnit? Nearest(long ticks, CancellationToken cancel) =>
-        UnitsAround(ticks, 3 * TicksPerSecond, cancel).Units.Where(u => u.Pts is not null).Select(u => (VideoUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
+        UnitsAround(ticks, Reorder, cancel).Units.Where(u => u.Pts is not null).Select(u => (VideoUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
 
     /// <summary>Random-access units in the whole file: reads it all.</summary>
     internal int CountKeyframes(IProgress<long>? progress, CancellationToken cancel)

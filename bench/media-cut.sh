@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# What a cut of a real recording costs: `movdata cut` against one `ffmpeg -c copy` pass and
+# against today's byte-level `movdata collapse` of the same ranges (as root: it loop-mounts
+# its own XFS, ext4 and btrfs images).
+#
+#   sudo bench/media-cut.sh            2 GiB and 256 MiB recordings, three ad breaks each,
+#                                      on xfs, ext4 and btrfs; writes docs/benchmarks-media.md
+#                                      and the raw numbers to bench/results/media/
+#   sudo bench/media-cut.sh --smoke    a 64 MiB recording, one run, xfs only, into artifacts/
+#
+# The recordings are made by ffmpeg (H.264 + AAC, 1280x720, a keyframe every 2 s): a minute
+# is encoded once and looped with -stream_loop -c copy to the size wanted, so the timeline
+# runs on. Each figure is the median of the runs; each run cuts a fresh copy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "bench/media-cut.sh: run as root (it mounts loop images)" >&2; exit 1; }
+
+missing=()
+for pair in mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs ffmpeg:ffmpeg ffprobe:ffmpeg /usr/bin/time:time python3:python3; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+fi
+
+if [ "${1:-}" = "--smoke" ]; then
+  root=/var/tmp/movdata-bench-media-smoke sizes=(64) fss=(xfs) runs=1 out=artifacts/bench-media docs=
+  export MOVDATA_IMAGE_SIZE=1G
+else
+  root=/var/tmp/movdata-bench-media sizes=(256 2048) fss=(xfs ext4 btrfs) runs=3 out=bench/results/media docs=docs/benchmarks-media.md
+  # A 2 GiB recording, a fresh copy of it, the ffmpeg pass's output and the collapse's copy.
+  export MOVDATA_IMAGE_SIZE=12G
+fi
+mkdir -p "$out"
+dotnet publish src/MovData.Cli -c Release -o artifacts/aot -nologo -v quiet
+tool=$PWD/artifacts/aot/movdata
+
+trap 'bash eng/scratch-fs.sh down "$root"' EXIT
+trap 'exit 130' INT TERM
+line=$(bash eng/scratch-fs.sh up "$root")
+export "${line?}"
+mnt() { echo "$MOVDATA_SCRATCH" | tr ';' '\n' | sed -n "s|^$1=||p"; }
+
+# The source: one minute, encoded once (kept between runs under $root/src).
+src=$root/src
+mkdir -p "$src"
+if [ ! -s "$src/minute.ts" ]; then
+  ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 60 \
+    -c:v libx264 -preset ultrafast -g 50 -qp 14 -c:a aac -f mpegts "$src/minute.tmp" && mv "$src/minute.tmp" "$src/minute.ts"
+fi
+minute_bytes=$(stat -c %s "$src/minute.ts")
+
+now_ns() { date +%s%N; }
+ms() { python3 -c "print(f'{($2 - $1) / 1e6:.1f}')" "$@"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# Sectors the filesystem's loop device wrote (after a sync), in bytes.
+device_written() { local dev; dev=$(findmnt -no SOURCE --target "$1"); sync -f "$1"; awk '{print $7 * 512}' "/sys/block/$(basename "$dev")/stat"; }
+
+results=$out/results.tsv
+printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\n' > "$results"
+
+for size in "${sizes[@]}"; do
+  rec=$src/rec-$size.ts
+  if [ ! -s "$rec" ]; then
+    loops=$(( (size * 1048576 + minute_bytes - 1) / minute_bytes - 1 ))
+    ffmpeg -v error -y -stream_loop "$loops" -i "$src/minute.ts" -map 0 -c copy -f mpegts "$rec.tmp" && mv "$rec.tmp" "$rec"
+  fi
+  duration=$("$tool" info "$rec" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])')
+  # Three ad breaks of 3 % of the recording each, at a fifth, a half and four fifths.
+  read -r b1 e1 b2 e2 b3 e3 < <(python3 -c "d=$duration; print(*(f'{x:.3f}' for x in (d*.20, d*.23, d*.50, d*.53, d*.80, d*.83)))")
+  for fs in "${fss[@]}"; do
+    dir=$(mnt "$fs")/media
+    mkdir -p "$dir"
+    for run in $(seq 1 "$runs"); do
+      cp "$rec" "$dir/cut.ts"
+      sync -f "$dir/cut.ts"
+      before=$(device_written "$dir")
+      t0=$(now_ns)
+      /usr/bin/time -f %M -o "$out/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$out/cut.json"
+      t1=$(now_ns)
+      after=$(device_written "$dir")
+      read -r written copied < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["bytesWritten"], r["bytesCopied"])' "$out/cut.json")
+      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$size" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$out/rss")" "$written" "$copied" "$((after - before))" >> "$results"
+      errors=$(ffmpeg -v error -copyts -i "$dir/cut.ts" -f null - 2>&1 | wc -l)
+      [ "$errors" = 0 ] || { echo "ffmpeg reports $errors error lines on the cut recording ($fs, $size MiB)" >&2; exit 1; }
+    done
+    cp "$out/cut.json" "$out/cut-$fs-$size.json"
+    for run in $(seq 1 "$runs"); do
+      rm -f "$dir/remux.ts"
+      t0=$(now_ns)
+      /usr/bin/time -f %M -o "$out/rss" ffmpeg -v error -i "$rec" -map 0 -c copy -f mpegts "$dir/remux.ts"
+      sync "$dir/remux.ts"
+      t1=$(now_ns)
+      printf '%s\t%s\t%s\tffmpeg -c copy\t%s\t%s\t%s\t%s\t%s\t\n' "$fs" "$size" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$out/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
+    done
+    rm -f "$dir/remux.ts"
+    # Today's byte-level collapse of the same byte ranges, last to first (one run: it copies the tails).
+    cp "$rec" "$dir/collapse.ts"
+    sync -f "$dir/collapse.ts"
+    copied=0
+    t0=$(now_ns)
+    while read -r offset length; do
+      c=$("$tool" collapse "$dir/collapse.ts" --offset "$offset" --length "$length" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytesCopied"])')
+      copied=$((copied + c))
+    done < <(python3 -c 'import json,sys; [print(r["offset"], r["length"]) for r in reversed(json.load(open(sys.argv[1]))["removed"])]' "$out/cut.json")
+    t1=$(now_ns)
+    printf '%s\t%s\t%s\tmovdata collapse (bytes)\t1\t%s\t\t\t%s\t\n' "$fs" "$size" "$duration" "$(ms "$t0" "$t1")" "$copied" >> "$results"
+    rm -f "$dir/collapse.ts" "$dir/cut.ts"
+  done
+done
+
+[ -n "$docs" ] || { column -t -s $'\t' "$results"; exit 0; }
+python3 - "$results" "$docs" "$(uname -r)" "$(ffmpeg -version | head -1 | cut -d' ' -f3)" <<'PY'
+import csv, statistics, sys, datetime
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
+docs, kernel, ffv = sys.argv[2], sys.argv[3], sys.argv[4]
+def cell(fs, size, who, field='ms'):
+    v = [float(r[field]) for r in rows if r['fs'] == fs and r['size_mib'] == size and r['contender'] == who and r[field]]
+    return statistics.median(v) if v else None
+fss = sorted({r['fs'] for r in rows}, key=['xfs', 'ext4', 'btrfs'].index)
+sizes = sorted({r['size_mib'] for r in rows}, key=int)
+big, small = sizes[-1], sizes[0]
+out = ['# Benchmarks: cutting a recording', '',
+       'Written by `bench/media-cut.sh`; do not edit by hand, run it again.', '',
+       f'- run: {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; kernel {kernel}; ffmpeg {ffv}; 2 cores; loop-mounted sparse images; page cache warm',
+       '- recordings: H.264 1280x720 + AAC made by ffmpeg (one minute looped with -c copy), three ad breaks of 3 % each at 20 %, 50 % and 80 % of the timeline',
+       '- **movdata cut**: the Native AOT `movdata cut REC --remove … ×3 --json`, whole process, including its fsyncs and journal;',
+       '  **ffmpeg -c copy**: one remux pass `ffmpeg -i REC -map 0 -c copy OUT` then `sync OUT` (the pass cutting tools run, usually twice);',
+       '  **movdata collapse (bytes)**: today\'s byte-level `movdata collapse` of the same byte ranges, last to first',
+       '- written: what the cut wrote in place (null packets, tables, marks) by its own count; device: bytes the loop device wrote during the cut (sectors from /sys/block/loopN/stat, after sync), filesystem journal and metadata included',
+       '- each cell: median of the runs; every cut recording is checked by `ffmpeg -v error -copyts` (no error line)', '']
+def fmt(ms):
+    return '' if ms is None else (f'{ms/1000:.2f} s' if ms >= 1000 else f'{ms:.1f} ms')
+out += ['## The figures to reach', '', '| figure | target | measured | |', '|---|---|---|---|']
+def row(name, target, value, ok):
+    out.append(f'| {name} | {target} | {value} | {"met" if ok else "**missed**"} |')
+for fs in fss:
+    w = cell(fs, big, 'movdata cut', 'bytes_written'); c = cell(fs, big, 'movdata cut', 'bytes_copied')
+    row(f'{fs}, {big} MiB: written per cut', '≤ 256 KiB', f'{w/3/1024:.0f} KiB', w / 3 <= 256 * 1024)
+    row(f'{fs}, {big} MiB: bytes of the tail copied', '0', f'{c:.0f}', c == 0)
+    f = cell(fs, big, 'ffmpeg -c copy'); m = cell(fs, big, 'movdata cut')
+    row(f'{fs}, {big} MiB: ffmpeg pass / movdata cut', '≥ 200', f'{f/m:.0f}', f / m >= 200)
+    s = cell(fs, small, 'movdata cut')
+    row(f'{fs}: cut of {big} MiB / cut of {small} MiB', '≤ 2', f'{m/s:.2f}', m / s <= 2)
+rss = max(float(r['max_rss_kib']) for r in rows if r['contender'] == 'movdata cut')
+row('peak memory of movdata cut, any size, any filesystem', '< 64 MiB', f'{rss/1024:.1f} MiB', rss < 64 * 1024)
+out += ['', '## Every figure', '',
+        '| fs | recording | movdata cut | written | device | copied | peak memory | ffmpeg -c copy | movdata collapse (bytes) | its bytes copied |',
+        '|---|---|---|---|---|---|---|---|---|---|']
+for fs in fss:
+    for size in sizes:
+        out.append(f'| {fs} | {size} MiB | {fmt(cell(fs, size, "movdata cut"))} | {cell(fs, size, "movdata cut", "bytes_written"):.0f} | '
+                   f'{cell(fs, size, "movdata cut", "device_written"):.0f} | {cell(fs, size, "movdata cut", "bytes_copied"):.0f} | '
+                   f'{cell(fs, size, "movdata cut", "max_rss_kib")/1024:.1f} MiB | {fmt(cell(fs, size, "ffmpeg -c copy"))} | '
+                   f'{fmt(cell(fs, size, "movdata collapse (bytes)"))} | {cell(fs, size, "movdata collapse (bytes)", "bytes_copied"):.0f} |')
+out += ['', 'Raw samples: `bench/results/media/results.tsv`; the cut\'s JSON per filesystem and size beside it.', '']
+open(docs, 'w').write('\n'.join(out))
+print('\n'.join(out))
+PY
