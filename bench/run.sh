@@ -11,14 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (it mounts loop images)" >&2; exit 1; }
 
-missing=()
-for pair in mkfs.xfs:xfsprogs xfs_io:xfsprogs mkfs.btrfs:btrfs-progs gnuplot:gnuplot-nox /usr/bin/time:time; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
-fi
+bash eng/deps.sh
 
 if [ "${1:-}" = "--smoke" ]; then
   shift

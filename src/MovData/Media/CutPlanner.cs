@@ -92,6 +92,7 @@ internal static class CutPlanner
                 continue;
             }
             writes.AddRange(BrokenLink(rec, e, at => at));
+            writes.AddRange(LeadingPictures(rec, e, after, cancel).Select(x => NullAt(rec, x)));
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets (and at a head, the program tables just before the
             // first kept keyframe, so that a demuxer knows its stream). After the collapse
@@ -161,6 +162,7 @@ internal static class CutPlanner
             if (!cut.Head)
             {
                 _writes.AddRange(BrokenLink(rec, cut.Start, x => x + shift));
+                _writes.AddRange(LeadingPictures(rec, cut.Start, cut.End, cancel).Select(x => NullAt(rec, x + shift)));
             }
             _cursor = at + cut.End - cut.Start;
         }
@@ -292,8 +294,42 @@ internal static class CutPlanner
     /// offsets <paramref name="place"/> gives.</summary>
     private static IEnumerable<Patch> BrokenLink(Recording rec, long unit, Func<long, long> place)
     {
-        (byte[] es, long[] at) = rec.UnitBytes(unit, 1 << 20);
-        return VideoCodec.BrokenLinkMarks(rec.Codec, es).Select(m => new Patch(place(at[m.Index]), 1, [m.Value]));
+        // An HEVC picture's slices (each a CRA NAL to mark) run through its whole PES; the
+        // other codecs' marks are in the headers before the first slice.
+        UnitBytes bytes = rec.ReadUnit(unit, rec.Codec == VideoCodecKind.Hevc ? 1 << 20 : 64 * 1024);
+        return VideoCodec.BrokenLinkMarks(rec.Codec, bytes.Es).Select(m => new Patch(place(bytes.FileOffsetOf(m.Index)), 1, [m.Value]));
+    }
+
+    /// <summary>How many pictures after a keyframe are looked at for leading ones (more
+    /// than any encoder's B-frame run).</summary>
+    private const int LeadingLimit = 16;
+
+    /// <summary>
+    /// The video packets of the pictures that follow the keyframe at <paramref name="unit"/>
+    /// in decode order but are shown before it, where the codec has no mark that makes a
+    /// decoder drop them (<see cref="VideoCodec.LeadingPicturesNeedDropping"/>): after a cut
+    /// they refer to pictures that are gone, so they are nulled with it.
+    /// </summary>
+    private static List<long> LeadingPictures(Recording rec, long unit, long limit, CancellationToken cancel)
+    {
+        if (!VideoCodec.LeadingPicturesNeedDropping(rec.Codec, rec.ReadUnit(unit, 64 * 1024).Es))
+        {
+            return [];
+        }
+        List<VideoUnit> units = [.. rec.Units(unit, limit, cancel: cancel).Take(LeadingLimit + 2)];
+        if (units.Count < 2 || units[0].Pts is not { } shown)
+        {
+            return [];
+        }
+        var packets = new List<long>();
+        for (int i = 1; i + 1 < units.Count && !units[i].RandomAccess; i++)
+        {
+            if (units[i].Pts < shown)
+            {
+                packets.AddRange(rec.StreamPackets(units[i].Offset, units[i + 1].Offset, [rec.Video.Pid], cancel).Select(p => p.Offset));
+            }
+        }
+        return packets;
     }
 
     /// <summary>The TP_extra_header to give inserted packets (empty for MPEG-TS): that of a

@@ -183,16 +183,17 @@ internal sealed class Recording
         return (pts, dts, esStart);
     }
 
-    /// <summary>The latest presentation time of the units in the file's last stretch.</summary>
+    /// <summary>The latest presentation time of the units in the file's last stretch: a
+    /// window that doubles until it holds enough units to cover any B-frame reordering.</summary>
     private long LastPts(CancellationToken cancel)
     {
-        for (long window = 4L << 20; ; window *= 4)
+        for (long window = 256 * 1024; ; window *= 2)
         {
             long from = Grid.Floor(Math.Max(Grid.Start, End - window));
-            long? last = Units(from, End, cancel: cancel).Select(u => u.Pts).Max();
-            if (last is { } t || from == Grid.Start)
+            long?[] pts = [.. Units(from, End, cancel: cancel).Select(u => u.Pts).Where(t => t is not null)];
+            if (pts.Length >= 16 || from == Grid.Start)
             {
-                return last ?? 0;
+                return pts.Max() ?? 0;
             }
         }
     }
@@ -200,7 +201,7 @@ internal sealed class Recording
     /// <summary>The decode time of the first video unit with a timestamp at or after
     /// <paramref name="offset"/>, read in small steps; null if none follows.</summary>
     private long? DecodeTimeAt(long offset, CancellationToken cancel) =>
-        Units(offset, End, packetsPerRead: 348, cancel: cancel).Select(u => u.DecodeTime).FirstOrDefault(t => t is not null);
+        Units(offset, End, packetsPerRead: 64, cancel: cancel).Select(u => u.DecodeTime).FirstOrDefault(t => t is not null);
 
     /// <summary>
     /// A packet offset before every unit whose decode time is at or after
@@ -281,37 +282,34 @@ internal sealed class Recording
     }
 
     /// <summary>The elementary-stream bytes of the unit whose PES starts at
-    /// <paramref name="offset"/> (up to <paramref name="limit"/>), with the file offset of each.</summary>
-    internal (byte[] Es, long[] At) UnitBytes(long offset, int limit)
+    /// <paramref name="offset"/> (up to <paramref name="limit"/>), and where each lies in the file.</summary>
+    internal UnitBytes ReadUnit(long offset, int limit)
     {
-        var es = new List<byte>();
-        var at = new List<long>();
+        byte[] es = new byte[limit];
+        int length = 0;
+        var runs = new List<(int Index, long FileOffset)>();
         var scanner = new PacketScanner(File, Grid, offset, End, packetsPerRead: 256);
         bool first = true;
-        while (es.Count < limit && scanner.Next())
+        while (length < limit && scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
             if (TransportStream.Pid(p) != Video.Pid)
             {
                 continue;
             }
-            bool start = TransportStream.PayloadUnitStart(p);
-            if (start && !first)
+            if (TransportStream.PayloadUnitStart(p) && !first)
             {
                 break;
             }
-            int payloadAt = TransportStream.PayloadStart(p);
             ReadOnlySpan<byte> payload = TransportStream.Payload(p);
             int skip = first ? Math.Min(PesHeader(payload).EsStart, payload.Length) : 0;
             first = false;
-            long fileAt = scanner.Offset + Grid.Header + payloadAt + skip;
-            for (int i = skip; i < payload.Length && es.Count < limit; i++)
-            {
-                es.Add(payload[i]);
-                at.Add(fileAt + i - skip);
-            }
+            int n = Math.Min(payload.Length - skip, limit - length);
+            payload.Slice(skip, n).CopyTo(es.AsSpan(length));
+            runs.Add((length, scanner.Offset + Grid.Header + TransportStream.PayloadStart(p) + skip));
+            length += n;
         }
-        return ([.. es], [.. at]);
+        return new UnitBytes(es[..length], runs);
     }
 
     /// <summary>Each elementary stream's packets in [from, to), in file order.</summary>
@@ -337,5 +335,30 @@ internal sealed class Recording
         byte[] b = new byte[Grid.Size];
         RandomAccess.Read(File, b, offset);
         return b;
+    }
+}
+
+/// <summary>A video unit's elementary-stream bytes as read from its packets, and the file
+/// offset of any of them (each packet's payload is one run).</summary>
+internal sealed class UnitBytes(byte[] es, List<(int Index, long FileOffset)> runs)
+{
+    internal byte[] Es { get; } = es;
+
+    internal long FileOffsetOf(int index)
+    {
+        int lo = 0, hi = runs.Count - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (runs[mid].Index <= index)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return runs[lo].FileOffset + (index - runs[lo].Index);
     }
 }

@@ -141,6 +141,30 @@ internal static class VideoCodec
         return marks;
     }
 
+    /// <summary>
+    /// True where pictures that follow this random-access unit in decode order may be shown
+    /// before it and refer to pictures before it, and no mark makes a decoder drop them: an
+    /// H.264 I picture that is not IDR (an open GOP's, found by its recovery point SEI).
+    /// ffmpeg's decoder reads broken_link_flag but does not drop those pictures, so after a
+    /// cut it reports them broken; the cut drops them itself. (HEVC has BLA for this, and
+    /// ffmpeg skips an open MPEG-2 GOP's leading B pictures when nothing precedes them.)
+    /// </summary>
+    internal static bool LeadingPicturesNeedDropping(VideoCodecKind codec, ReadOnlySpan<byte> es)
+    {
+        if (codec != VideoCodecKind.H264)
+        {
+            return false;
+        }
+        foreach (int at in StartCodes(es))
+        {
+            if (at < es.Length && (es[at] & 0x1F) is >= 1 and <= 5)
+            {
+                return (es[at] & 0x1F) != 5;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Offsets just past each 00 00 01 start code.</summary>
     private static List<int> StartCodes(ReadOnlySpan<byte> es)
     {

@@ -10,18 +10,7 @@ namespace MovData.Tests.Edits;
 /// </summary>
 public abstract class KillTestsBase
 {
-    public static TheoryData<string, string> Rows(params string[] scenarios)
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string fs in Scratch.Names)
-        {
-            foreach (string s in scenarios)
-            {
-                data.Add(fs, s);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Rows(params string[] scenarios) => Scratch.EveryFileSystemWith(scenarios);
 
     protected static void Run(string fs, string scenario)
     {

@@ -20,15 +20,6 @@ public abstract class ShutdownTestsBase
 
     protected static void Run(string fs, string scenario)
     {
-        if (!Tools.IsRoot)
-        {
-            string why = "crashing a filesystem needs a loop mount of its own: run as root";
-            if (Scratch.Required)
-            {
-                Assert.Fail(why);
-            }
-            Assert.Skip(why);
-        }
         using var image = new LoopFileSystem(fs);
         CrashScenario s = CrashScenario.All().Single(c => c.Name == scenario);
         int crashes = s.CrashAtEveryStep(image.Mount, "shutdown", ["ran"], afterCrash: image.RemountAfterShutdown);
@@ -61,10 +52,6 @@ public sealed class DeviceChangeTests
     [Fact]
     public void Recover_FinishesAnEditAfterTheFileSystemCameBackOnAnotherDevice()
     {
-        if (!Tools.IsRoot)
-        {
-            Assert.Skip("needs a loop mount of its own: run as root");
-        }
         using var image = new LoopFileSystem("ext4");
         CrashScenario s = CrashScenario.All().Single(c => c.Name == "splice aligned");
         s.Setup(image.Mount);
@@ -106,8 +93,19 @@ internal sealed class LoopFileSystem : IDisposable
 {
     internal string Image { get; }
 
+    /// <summary>A fresh image of <paramref name="kind"/> (xfs or ext4), mounted; as root only
+    /// (a test run that requires the scratch filesystems fails without it, others skip).</summary>
     internal LoopFileSystem(string kind)
     {
+        if (!Tools.IsRoot)
+        {
+            string why = "crashing a filesystem needs a loop mount of its own: run as root";
+            if (Scratch.Required)
+            {
+                Assert.Fail(why);
+            }
+            Assert.Skip(why);
+        }
         string root = Path.Combine("/var/tmp", $"movdata-crash-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         Image = Path.Combine(root, $"{kind}.img");

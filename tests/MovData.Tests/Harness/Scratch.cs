@@ -37,6 +37,20 @@ public static class Scratch
     /// <summary>The five filesystems every behaviour is tested on, as theory data.</summary>
     public static TheoryData<string> All => new(Names);
 
+    /// <summary>Each of the five filesystems with each of <paramref name="cases"/>, as theory data.</summary>
+    public static TheoryData<string, string> EveryFileSystemWith(IEnumerable<string> cases)
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string fs in Names)
+        {
+            foreach (string c in cases)
+            {
+                data.Add(fs, c);
+            }
+        }
+        return data;
+    }
+
     private static readonly Lazy<Dictionary<string, string>> Mounts = new(() =>
     {
         var map = new Dictionary<string, string>();

@@ -20,18 +20,7 @@ public sealed class CutCrashTests
         ["cut --keep (head and tail)"] = ["cut", "{rec}", "--keep", "5-17"],
     };
 
-    public static TheoryData<string, string> KillCases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string fs in Scratch.Names)
-        {
-            foreach (string name in Cuts.Keys)
-            {
-                data.Add(fs, name);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);
 
     [Theory, MemberData(nameof(KillCases))]
     public void Cut_KilledAtEveryStep_RecoversToAfter(string fs, string name)
@@ -52,15 +41,6 @@ public sealed class CutCrashTests
     [Theory, MemberData(nameof(ShutdownCases))]
     public void Cut_FileSystemShutDownMidStep_RecoversAfterRemount(string fs, string name)
     {
-        if (!Tools.IsRoot)
-        {
-            string why = "crashing a filesystem needs a loop mount of its own: run as root";
-            if (Scratch.Required)
-            {
-                Assert.Fail(why);
-            }
-            Assert.Skip(why);
-        }
         using var image = new LoopFileSystem(fs);
         CrashScenario s = Scenario(image.Mount, name);
         int crashes = s.CrashAtEveryStep(image.Mount, "shutdown", ["ran"], afterCrash: image.RemountAfterShutdown);

@@ -15,18 +15,7 @@ public sealed class CutTests
 {
     private const long PerCut = 256 * 1024;
 
-    public static TheoryData<string, string> Matrix()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string fs in Scratch.Names)
-        {
-            foreach (string kind in Recordings.Kinds)
-            {
-                data.Add(fs, kind);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Recordings.Kinds);
 
     [Theory, MemberData(nameof(Matrix))]
     public void Cut_ThreeBreaks_FfmpegDecodesWhatIsLeftAndNothingAfterACutIsCopied(string fs, string kind)
@@ -47,8 +36,22 @@ public sealed class CutTests
 
         Assert.Equal(3, r.Removed.Count);
         Assert.Equal(kind == "m2ts" ? 192 : 188, r.PacketSize);
-        AssertKeeps(before, rec, r.Removed);
-        Assert.Equal("", Ffmpeg.DecodeErrors(rec));
+        AssertKeeps(before, rec, r.Removed, dropsLeading: kind == "h264-open-gop");
+        string errors = Ffmpeg.DecodeErrors(rec);
+        if (kind == "h264-open-gop")
+        {
+            // A join on an H.264 I picture that is not IDR: the recovery point is marked as
+            // a broken link, but ffmpeg's decoder ignores that mark and reports the reference
+            // pictures the I picture's header still names (docs/media.md). Those reports,
+            // and only those, a few per join.
+            string[] lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.All(lines, l => Assert.Matches("mmco: unref short failure|non monotonically increasing dts|Last message repeated", l));
+            Assert.True(lines.Length <= 3 * 3, errors);
+        }
+        else
+        {
+            Assert.Equal("", errors);
+        }
         Assert.True(r.BytesWritten <= 3 * PerCut, $"{r.BytesWritten} bytes written for 3 cuts");
         Assert.Equal(dir.Kind.ShiftMethod, r.Method);
         long shrunk = size - new FileInfo(rec).Length;
@@ -173,14 +176,29 @@ public sealed class CutTests
     }
 
     /// <summary>The cut file holds exactly the video packets of the original outside the
-    /// removed byte ranges, in order (by PTS, which ffprobe reads with no help from us).</summary>
-    internal static void AssertKeeps(List<(long Pts, long Pos)> before, string cut, IEnumerable<RemovedRange> removed)
+    /// removed byte ranges, in order (by PTS, which ffprobe reads with no help from us); with
+    /// <paramref name="dropsLeading"/> (H.264 open GOPs), less the pictures after each join's
+    /// keyframe that are shown before it: they refer to pictures the cut removed.</summary>
+    internal static void AssertKeeps(List<(long Pts, long Pos, bool Key)> before, string cut, IEnumerable<RemovedRange> removed, bool dropsLeading = false)
     {
         RemovedRange[] r = [.. removed];
-        long[] kept = [.. before.Where(p => !r.Any(c => p.Pos >= c.Offset && p.Pos < c.Offset + c.Length)).Select(p => p.Pts)];
+        var kept = before.Where(p => !r.Any(c => p.Pos >= c.Offset && p.Pos < c.Offset + c.Length)).ToList();
+        int dropped = 0;
+        foreach (RemovedRange c in r.Where(_ => dropsLeading))
+        {
+            int key = before.FindIndex(p => p.Pos == c.Offset + c.Length);
+            for (int j = key + 1; key >= 0 && j < before.Count && j <= key + 16 && !before[j].Key; j++)
+            {
+                if (before[j].Pts < before[key].Pts)
+                {
+                    dropped += kept.Remove(before[j]) ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(!dropsLeading || dropped >= 1, "no leading picture was dropped at any join");
         long[] got = [.. Ffmpeg.VideoPackets(cut).Select(p => p.Pts)];
-        Assert.True(kept.Length < before.Count, "nothing was removed");
-        Assert.Equal(kept, got);
+        Assert.True(kept.Count < before.Count, "nothing was removed");
+        Assert.Equal(kept.Select(p => p.Pts), got);
     }
 
     private static int Count(byte[] haystack, byte[] needle)

@@ -67,18 +67,7 @@ public sealed class MediaBadInputTests
             fs => fs.ShiftMethod == RangeMethod.Copy ? 3 : 0, "ZeroCopyOnly"),
     ];
 
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string fs in Scratch.Names)
-        {
-            foreach (Row row in Rows)
-            {
-                data.Add(fs, row.Id);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Cases() => Scratch.EveryFileSystemWith(Rows.Select(r => r.Id));
 
     [Theory, MemberData(nameof(Cases))]
     public void BadInput_GetsTheDocumentedExitAndMessage_AndChangesNothing(string fs, string id)

@@ -13,10 +13,28 @@ namespace MovData.Tests.Media;
 public static class Recordings
 {
     /// <summary>The kinds the suite cuts, each a case the issue names.</summary>
-    public static readonly string[] Kinds = ["h264-aac", "hevc-ac3", "mpeg2-mp2", "m2ts", "pts-wrap", "no-rai", "mid-packet"];
+    public static readonly string[] Kinds = ["h264-aac", "h264-open-gop", "hevc-ac3", "mpeg2-mp2", "m2ts", "pts-wrap", "no-rai", "mid-packet"];
 
     private static readonly string Dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"movdata-recordings-{Environment.ProcessId}");
     private static readonly ConcurrentDictionary<string, Lazy<string>> Made = new();
+
+    /// <summary>The folder, made once and removed when the test process ends.</summary>
+    private static readonly Lazy<string> Folder = new(() =>
+    {
+        Directory.CreateDirectory(Dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(Dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Leave it to /tmp's cleaning.
+            }
+        };
+        return Dir;
+    });
 
     private const string Video = "testsrc2=size=320x180:rate=25";
     private const string Audio = "sine=frequency=440:sample_rate=48000";
@@ -36,12 +54,15 @@ public static class Recordings
     private static string Make(string kind)
     {
         RequireFfmpeg();
-        Directory.CreateDirectory(Dir);
+        _ = Folder.Value;
         string h264 = "-c:v libx264 -preset ultrafast -g 50 -qp 12";
         string aac = "-c:a aac";
         (string ext, string codecs) = kind switch
         {
             "h264-aac" or "no-rai" or "mid-packet" => ("ts", $"{h264} {aac}"),
+            // Keyframes after the first are I pictures with a recovery point SEI, and the B
+            // pictures after them in decode order are shown before them (open GOPs).
+            "h264-open-gop" => ("ts", $"-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 {aac}"),
             "hevc-ac3" => ("ts", "-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=50:qp=12 -c:a ac3"),
             "mpeg2-mp2" => ("ts", "-c:v mpeg2video -g 25 -bf 2 -q:v 2 -c:a mp2"),
             "m2ts" => ("m2ts", $"{h264} {aac} -mpegts_m2ts_mode 1"),
@@ -105,16 +126,17 @@ public static class Ffmpeg
     /// design out of the verdict.</summary>
     public static string DecodeErrors(string path) => Tools.Run("ffmpeg", "-v", "error", "-copyts", "-i", path, "-f", "null", "-").Output.Trim();
 
-    /// <summary>Each video packet's PTS and the file offset of its first TS packet, in file order.</summary>
-    public static List<(long Pts, long Pos)> VideoPackets(string path)
+    /// <summary>Each video packet's PTS, the file offset of its first TS packet and whether
+    /// ffprobe flags it a keyframe, in file order.</summary>
+    public static List<(long Pts, long Pos, bool Key)> VideoPackets(string path)
     {
-        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,pos", "-of", "csv=p=0", path);
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,pos,flags", "-of", "csv=p=0", path);
         Assert.True(code == 0, $"ffprobe {path}: {err}");
-        var list = new List<(long, long)>();
+        var list = new List<(long, long, bool)>();
         foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] w = line.Split(',');
-            list.Add((long.Parse(w[0], CultureInfo.InvariantCulture), long.Parse(w[1], CultureInfo.InvariantCulture)));
+            list.Add((long.Parse(w[0], CultureInfo.InvariantCulture), long.Parse(w[1], CultureInfo.InvariantCulture), w[2].StartsWith('K')));
         }
         return list;
     }
