@@ -34,6 +34,10 @@ internal static class CutPlanner
         foreach (TimeRange r in ranges)
         {
             long from = Ticks(r.From), to = Ticks(r.To);
+            if (from >= rec.EndTicks && double.IsPositiveInfinity(r.To))
+            {
+                continue; // "to the end" from past the end (a --keep whose end is the recording's): nothing
+            }
             if (from >= rec.EndTicks)
             {
                 throw new ArgumentException($"the range {r} starts past the end of the recording ({rec.Duration:0.###} s)");
@@ -56,8 +60,13 @@ internal static class CutPlanner
             var cut = new PlannedCut(s, e, head ? 0 : first!.Value.Pts!.Value, toEnd ? rec.EndTicks : last!.Value.Pts!.Value, head);
             if (cuts.Count > 0 && cuts[^1].End >= s)
             {
-                cut = cuts[^1] with { End = e, ToTicks = cut.ToTicks }; // touching after snapping: one cut
+                // Touching after snapping: one cut.
+                cut = cuts[^1] with { End = Math.Max(cuts[^1].End, e), ToTicks = Math.Max(cuts[^1].ToTicks, cut.ToTicks) };
                 cuts.RemoveAt(cuts.Count - 1);
+                if (cut.Head && cut.End == rec.End)
+                {
+                    throw new ArgumentException($"the ranges up to {r} remove the whole recording ({rec.Duration:0.###} s); delete the file instead");
+                }
             }
             cuts.Add(cut);
         }
@@ -132,7 +141,11 @@ internal static class CutPlanner
     {
         private readonly List<Patch> _writes = [];
         private readonly List<(long, long, long)> _parts = [];
-        private long _cursor;
+
+        // The output starts on the same packet grid phase as the recording (its first bytes a
+        // hole where the recording has a partial packet), so that a part's packets can sit
+        // where they sat in their blocks, and its whole blocks move as extents.
+        private long _cursor = rec.Grid.Start % rec.Grid.Size;
 
         internal void Add(PlannedCut cut, List<long> halfPes, CancellationToken cancel)
         {
@@ -229,9 +242,10 @@ internal static class CutPlanner
     {
         var runs = new Dictionary<int, Run>();
         var resolved = new HashSet<int>();
-        for (long at = from, step = ScanStep; at < to && resolved.Count < pids.Count; at += step, step = Math.Min(step * 2, ScanAtLeast))
+        for (long at = from, end, step = ScanStep; at < to && resolved.Count < pids.Count; at = end, step = Math.Min(step * 2, ScanAtLeast))
         {
-            long end = Math.Min(to, at + step);
+            // Pieces end on the packet grid, so that no packet falls between two of them.
+            end = Math.Min(to, rec.Grid.Ceiling(at + step));
             foreach ((long offset, int pid, bool start) in rec.StreamPackets(at, end, pids, cancel))
             {
                 if (resolved.Contains(pid))

@@ -83,6 +83,7 @@ internal sealed class ProgramTables
 
     private static Dictionary<int, int> ParsePat(ReadOnlySpan<byte> t)
     {
+        CheckLength(t, 12, "PAT");
         var map = new Dictionary<int, int>();
         int end = 3 + SectionLength(t) - 4; // before the CRC
         for (int i = 8; i + 4 <= end; i += 4)
@@ -99,6 +100,7 @@ internal sealed class ProgramTables
 
     private static List<MediaTrack> ParsePmt(ReadOnlySpan<byte> t)
     {
+        CheckLength(t, 16, "PMT");
         var streams = new List<MediaTrack>();
         int end = 3 + SectionLength(t) - 4;
         int i = 12 + (((t[10] & 0x0F) << 8) | t[11]);
@@ -145,6 +147,15 @@ internal sealed class ProgramTables
     }
 
     private static int SectionLength(ReadOnlySpan<byte> t) => ((t[1] & 0x0F) << 8) | t[2];
+
+    /// <summary>A section too short for its fixed fields, or longer than what carried it, is damaged.</summary>
+    private static void CheckLength(ReadOnlySpan<byte> t, int least, string table)
+    {
+        if (t.Length < least || 3 + SectionLength(t) < least || 3 + SectionLength(t) > t.Length)
+        {
+            throw new InvalidDataException($"the {table} is damaged: a section of {t.Length} bytes declares {3 + SectionLength(t)} (at least {least} needed)");
+        }
+    }
 
     /// <summary>One PSI section gathered from the packets that carry it.</summary>
     private sealed class Section(int tableId)

@@ -31,6 +31,12 @@ internal sealed class Recording
     /// reordering): a second is more than any broadcast GOP structure uses.</summary>
     private const long Reorder = TicksPerSecond;
 
+    /// <summary>How far from the end the last timestamps are looked for.</summary>
+    private const long TailLimit = 64L << 20;
+
+    /// <summary>The longest GOP a keyframe search reads through before it gives up.</summary>
+    private const long MaxGop = 120 * TicksPerSecond;
+
     /// <summary>Bytes of video payload read from each access unit to judge it by its codec.</summary>
     private const int CodecBytes = 4096;
 
@@ -80,10 +86,10 @@ internal sealed class Recording
         MediaTrack video = tables.Video
             ?? throw new InvalidDataException($"the recording has no video stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes");
         var probe = new Recording(file, size, grid, tables, video, 0);
-        List<VideoUnit> first = [.. probe.Units(grid.Start, probe.End, cancel: cancel).Where(u => u.Pts is not null).Take(32)];
+        List<VideoUnit> first = [.. probe.Units(grid.Start, Math.Min(probe.End, grid.Start + ProgramTables.SearchBytes), cancel: cancel).Where(u => u.Pts is not null).Take(32)];
         if (first.Count == 0)
         {
-            throw new InvalidDataException($"no video access unit with a timestamp on PID {video.Pid} ({video.Codec})");
+            throw new InvalidDataException($"no video access unit with a timestamp on PID {video.Pid} ({video.Codec}) in the first {ProgramTables.SearchBytes >> 20} MiB");
         }
         var recording = new Recording(file, size, grid, tables, video, first[0].Pts!.Value);
         long[] pts = [.. first.Select(u => recording.Relative(u.Pts!.Value)).Order()];
@@ -191,11 +197,13 @@ internal sealed class Recording
         {
             long from = Grid.Floor(Math.Max(Grid.Start, End - window));
             long?[] pts = [.. Units(from, End, cancel: cancel).Select(u => u.Pts).Where(t => t is not null)];
-            if (pts.Length >= 16 || from == Grid.Start)
+            if (pts.Length >= 16 || from == Grid.Start || window >= TailLimit)
             {
-                return pts.Max() ?? 0;
+                return pts.Max() ?? NoTimestamp();
             }
         }
+
+        long NoTimestamp() => throw new InvalidDataException($"no video timestamp in the last {TailLimit >> 20} MiB of the recording (PID {Video.Pid}): the video stops long before the end");
     }
 
     /// <summary>The decode time of the first video unit with a timestamp at or after
@@ -237,11 +245,12 @@ internal sealed class Recording
     }
 
     /// <summary>The first random-access unit presented at or after <paramref name="ticks"/>;
-    /// null if there is none before the end.</summary>
+    /// null if there is none before the end or within <see cref="MaxGop"/> of it.</summary>
     internal VideoUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
     {
         long from = SeekBefore(ticks - Reorder, cancel);
-        return Units(from, End, cancel: cancel).Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
+        return Units(from, End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + MaxGop))
+            .Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
     }
 
     /// <summary>The last random-access unit presented at or before <paramref name="ticks"/>:
@@ -252,7 +261,7 @@ internal sealed class Recording
         {
             (IEnumerable<VideoUnit> units, bool fromStart) = UnitsAround(ticks, window, cancel);
             VideoUnit? found = units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (VideoUnit?)u).LastOrDefault();
-            if (found is not null || fromStart)
+            if (found is not null || fromStart || window >= MaxGop)
             {
                 return found;
             }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks-media.md from the samples bench/media-cut.sh took.
+
+    python3 bench/media-report.py RESULTS.TSV DOC.md KERNEL FFMPEG_VERSION
+"""
+import csv
+import datetime
+import statistics
+import sys
+
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
+doc, kernel, ffmpeg_version = sys.argv[2], sys.argv[3], sys.argv[4]
+CUT, COLD, FFMPEG, COLLAPSE = 'movdata cut', 'movdata cut, cold cache', 'ffmpeg -c copy', 'movdata collapse (bytes)'
+
+
+def cell(fs, size, who, field='ms'):
+    values = [float(r[field]) for r in rows if r['fs'] == fs and r['size_mib'] == size and r['contender'] == who and r[field]]
+    return statistics.median(values) if values else None
+
+
+def duration(ms):
+    if ms is None:
+        return ''
+    return f'{ms / 1000:.2f} s' if ms >= 1000 else f'{ms:.1f} ms'
+
+
+def number(value):
+    return '' if value is None else f'{value:,.0f}'
+
+
+fss = sorted({r['fs'] for r in rows}, key=['xfs', 'ext4', 'btrfs'].index)
+sizes = sorted({r['size_mib'] for r in rows}, key=int)
+big, small = sizes[-1], sizes[0]
+seconds = {r['size_mib']: float(r['duration_s']) for r in rows}
+out = [
+    '# Benchmarks: cutting a recording', '',
+    'Written by `bench/media-cut.sh` (`bench/media-report.py`); do not edit by hand, run it again.', '',
+    f'- run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; kernel {kernel}; ffmpeg {ffmpeg_version}; 2 cores; '
+    'loop-mounted sparse images on the machine\'s disk (eng/scratch-fs.sh)',
+    '- recordings: H.264 1280x720 + AAC made by ffmpeg (a minute of video looped with -c copy, the sound encoded for the whole length): '
+    + ', '.join(f'{s} MiB = {seconds[s] / 60:.0f} min' for s in sizes)
+    + '; three ad breaks of 3 % each, at 20 %, 50 % and 80 % of the timeline',
+    '- **movdata cut**: the Native AOT `movdata cut REC --remove … ×3 --json` as a whole process, fsyncs and journal included, '
+    'right after the recording was copied in (its pages cached); **cold cache**: the same after `echo 3 > /proc/sys/vm/drop_caches`',
+    '- **ffmpeg -c copy**: one remux pass `ffmpeg -i REC -map 0 -c copy OUT`, then `sync OUT` (the pass cutting tools run, usually twice); '
+    '**movdata collapse (bytes)**: today\'s byte-level `movdata collapse` of the same byte ranges, last to first',
+    '- written: the bytes the cut wrote in place (null packets, tables, marks), by its own count; '
+    'device: what the filesystem\'s loop device wrote during the cut (sectors in /sys/block/loopN/stat, after a sync), its journal and metadata included',
+    '- each cell: the median of the runs; the cut recording of each size is judged by `ffmpeg -v error -copyts` (no error line) '
+    'and shown to hold the same bytes on the other filesystems by SHA-256',
+    '',
+    '## The figures to reach', '',
+    '| figure | target | measured | |',
+    '|---|---|---|---|',
+]
+
+
+def figure(name, target, value, met):
+    out.append(f'| {name} | {target} | {value} | {"met" if met else "**missed**"} |')
+
+
+for fs in fss:
+    written, copied = cell(fs, big, CUT, 'bytes_written'), cell(fs, big, CUT, 'bytes_copied')
+    figure(f'{fs}, {big} MiB: written per cut', '≤ 256 KiB', f'{written / 3 / 1024:.0f} KiB', written / 3 <= 256 * 1024)
+    figure(f'{fs}, {big} MiB: bytes of the tail copied', '0', f'{copied:.0f}', copied == 0)
+    cut, remux = cell(fs, big, CUT), cell(fs, big, FFMPEG)
+    figure(f'{fs}, {big} MiB: ffmpeg pass / movdata cut', '≥ 200', f'{remux / cut:.0f}', remux / cut >= 200)
+    figure(f'{fs}: cut of {big} MiB / cut of {small} MiB', '≤ 2', f'{cut / cell(fs, small, CUT):.2f}', cut / cell(fs, small, CUT) <= 2)
+    cold_big, cold_small = cell(fs, big, COLD), cell(fs, small, COLD)
+    if cold_big and cold_small:
+        figure(f'{fs}, cold cache: cut of {big} MiB / cut of {small} MiB', '≤ 2', f'{cold_big / cold_small:.2f}', cold_big / cold_small <= 2)
+rss = max(float(r['max_rss_kib']) for r in rows if r['contender'] in (CUT, COLD))
+figure('peak memory of movdata cut, any size, any filesystem', '< 64 MiB', f'{rss / 1024:.1f} MiB', rss < 64 * 1024)
+
+out += [
+    '', '## Every figure', '',
+    '| fs | recording | movdata cut | cold cache | written | device | copied | peak memory | ffmpeg -c copy | movdata collapse (bytes) | its bytes copied |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+]
+for fs in fss:
+    for size in sizes:
+        out.append(
+            f'| {fs} | {size} MiB | {duration(cell(fs, size, CUT))} | {duration(cell(fs, size, COLD))} | {number(cell(fs, size, CUT, "bytes_written"))} | '
+            f'{number(cell(fs, size, CUT, "device_written"))} | {number(cell(fs, size, CUT, "bytes_copied"))} | '
+            f'{cell(fs, size, CUT, "max_rss_kib") / 1024:.1f} MiB | {duration(cell(fs, size, FFMPEG))} | '
+            f'{duration(cell(fs, size, COLLAPSE))} | {number(cell(fs, size, COLLAPSE, "bytes_copied"))} |')
+out += ['', 'Raw samples: `bench/results/media/results.tsv`; the cut\'s JSON per filesystem and size beside it.', '']
+open(doc, 'w').write('\n'.join(out))
+print('\n'.join(out))
