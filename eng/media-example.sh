@@ -20,7 +20,7 @@ rec=$dir/news.ts
 echo "1. record $minutes minutes (H.264 640x360 + AAC, a keyframe every 2 s) with ffmpeg"
 ffmpeg -v error -y -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000 \
   -t $((minutes * 60)) -c:v libx264 -preset veryfast -g 50 -b:v 4M -c:a aac -f mpegts "$rec"
-frames_before=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$rec")
+frames_before=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$rec" | head -n 1)
 echo "   $(stat -c %s "$rec") bytes, $frames_before video frames"
 
 echo "2. three ad breaks, as comskip writes them"
@@ -41,7 +41,7 @@ echo "   took $(( (end - start) / 1000000 )) ms (whole process)"
 
 echo "4. the judge"
 errors=$(ffmpeg -v error -copyts -i "$rec" -f null - 2>&1 | wc -l)
-frames_after=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$rec")
+frames_after=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$rec" | head -n 1)
 removed=$(python3 -c 'import json,sys; print(round(sum(r["to"] - r["from"] for r in json.load(open(sys.argv[1]))["removed"]) * 25))' "$dir/cut.json")
 echo "   ffmpeg -v error -copyts: $errors error lines"
 echo "   ffprobe: $frames_after video frames (before $frames_before, removed $removed at 25 fps)"

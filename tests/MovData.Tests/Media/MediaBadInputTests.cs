@@ -47,6 +47,7 @@ public sealed class MediaBadInputTests
         new("cut-overlapping-ranges", Recording(), ["cut", "{rec}", "--remove", "4-9", "--remove", "8-12"], Always(2), "overlap"),
         new("cut-range-past-end", Recording(), ["cut", "{rec}", "--remove", "30-40"], Always(2), "starts past the end"),
         new("cut-whole-recording", Recording(), ["cut", "{rec}", "--remove", "0-100"], Always(2), "removes the whole recording"),
+        new("cut-touching-ranges-remove-everything", Recording(), ["cut", "{rec}", "--remove", "0-10", "--remove", "10-30"], Always(2), "remove the whole recording"),
         new("cut-no-ranges", Recording(), ["cut", "{rec}"], Always(2), "give the ranges one way"),
         new("cut-two-range-sources", Recording(), ["cut", "{rec}", "--remove", "4-9", "--keep", "2-20"], Always(2), "give the ranges one way"),
         new("cut-edl-malformed-line", dir => WithEdl(dir, "4 9 3\n12 fifteen 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 2"),
