@@ -28,11 +28,12 @@ else
   export MOVDATA_IMAGE_SIZE=12G
 fi
 mkdir -p "$out"
-rm -f "$out"/judged-*
+# Scratch of the run (the last cut's JSON, peak memory, digests judged), not results.
+work=$(mktemp -d)
 dotnet publish src/MovData.Cli -c Release -o artifacts/aot -nologo -v quiet
 tool=$PWD/artifacts/aot/movdata
 
-trap 'bash eng/scratch-fs.sh down "$root"' EXIT
+trap 'bash eng/scratch-fs.sh down "$root"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 line=$(bash eng/scratch-fs.sh up "$root")
 export "${line?}"
@@ -88,19 +89,19 @@ for size in "${sizes[@]}"; do
       sync -f "$dir/cut.ts"
       before=$(device_written "$dir")
       t0=$(now_ns)
-      /usr/bin/time -f %M -o "$out/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$out/cut.json"
+      /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$work/cut.json"
       t1=$(now_ns)
       after=$(device_written "$dir")
-      read -r written copied < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["bytesWritten"], r["bytesCopied"])' "$out/cut.json")
-      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$out/rss")" "$written" "$copied" "$((after - before))" >> "$results"
+      read -r written copied < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["bytesWritten"], r["bytesCopied"])' "$work/cut.json")
+      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$written" "$copied" "$((after - before))" >> "$results"
       if [ "$run" = 1 ]; then
         # The judge, once per size: decoding gigabytes takes minutes, and the same cut on a
         # filesystem of the same block size must give the same bytes (checked by digest).
         sum=$(sha256sum < "$dir/cut.ts" | cut -d' ' -f1)
-        if [ "$sum" != "$(cat "$out/judged-$size" 2>/dev/null)" ]; then
+        if [ "$sum" != "$(cat "$work/judged-$size" 2>/dev/null)" ]; then
           errors=$(ffmpeg -v error -copyts -i "$dir/cut.ts" -f null - 2>&1 | wc -l)
           [ "$errors" = 0 ] || { echo "ffmpeg reports $errors error lines on the cut recording ($fs, $size MiB)" >&2; exit 1; }
-          echo "$sum" > "$out/judged-$size"
+          echo "$sum" > "$work/judged-$size"
         fi
       fi
     done
@@ -109,17 +110,17 @@ for size in "${sizes[@]}"; do
     sync
     echo 3 > /proc/sys/vm/drop_caches
     t0=$(now_ns)
-    /usr/bin/time -f %M -o "$out/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$out/cut.json"
+    /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$work/cut.json"
     t1=$(now_ns)
-    printf '%s\t%s\t%s\tmovdata cut, cold cache\t1\t%s\t%s\t\t\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$(cat "$out/rss")" >> "$results"
-    cp "$out/cut.json" "$out/cut-$fs-$size.json"
+    printf '%s\t%s\t%s\tmovdata cut, cold cache\t1\t%s\t%s\t\t\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" >> "$results"
+    cp "$work/cut.json" "$out/cut-$fs-$size.json"
     for run in $(seq 1 "$runs"); do
       rm -f "$dir/remux.ts"
       t0=$(now_ns)
-      /usr/bin/time -f %M -o "$out/rss" ffmpeg -v error -i "$rec" -map 0 -c copy -f mpegts "$dir/remux.ts"
+      /usr/bin/time -f %M -o "$work/rss" ffmpeg -v error -i "$rec" -map 0 -c copy -f mpegts "$dir/remux.ts"
       sync "$dir/remux.ts"
       t1=$(now_ns)
-      printf '%s\t%s\t%s\tffmpeg -c copy\t%s\t%s\t%s\t%s\t%s\t\n' "$fs" "$mib" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$out/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
+      printf '%s\t%s\t%s\tffmpeg -c copy\t%s\t%s\t%s\t%s\t%s\t\n' "$fs" "$mib" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
     done
     rm -f "$dir/remux.ts"
     # Today's byte-level collapse of the same byte ranges, last to first (one run: it copies the tails).
@@ -130,7 +131,7 @@ for size in "${sizes[@]}"; do
     while read -r offset length; do
       c=$("$tool" collapse "$dir/collapse.ts" --offset "$offset" --length "$length" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytesCopied"])')
       copied=$((copied + c))
-    done < <(python3 -c 'import json,sys; [print(r["offset"], r["length"]) for r in reversed(json.load(open(sys.argv[1]))["removed"])]' "$out/cut.json")
+    done < <(python3 -c 'import json,sys; [print(r["offset"], r["length"]) for r in reversed(json.load(open(sys.argv[1]))["removed"])]' "$work/cut.json")
     t1=$(now_ns)
     printf '%s\t%s\t%s\tmovdata collapse (bytes)\t1\t%s\t\t\t%s\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$copied" >> "$results"
     rm -f "$dir/collapse.ts" "$dir/cut.ts"
