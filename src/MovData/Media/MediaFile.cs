@@ -19,10 +19,15 @@ public static class MediaFile
     /// <exception cref="InvalidDataException">Not an MPEG-TS or M2TS recording, or one without
     /// program tables or video; the message says what was found.</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="ArgumentException">The path is a directory.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled.</exception>
     public static RecordingInfo Inspect(string path, IProgress<long>? progress = null, CancellationToken cancel = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"{path} is a directory; give a recording", nameof(path));
+        }
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         Recording rec = Recording.Open(file, cancel);
         int keyframes = rec.CountKeyframes(progress, cancel);

@@ -31,6 +31,8 @@ public sealed class MediaBadInputTests
         new("cut-not-a-recording", Bytes(() => Files.Pattern(91, 300_000)), ["cut", "{rec}", "--remove", "1-2"], Always(2), "not an MPEG-TS or M2TS recording"),
         new("cut-mp4-file", Bytes(() => [0, 0, 0, 0x20, .. "ftypisom"u8, .. new byte[4000]]), ["cut", "{rec}", "--remove", "1-2"], Always(2), "MP4"),
         new("cut-empty-file", Bytes(() => []), ["cut", "{rec}", "--remove", "1-2"], Always(2), "empty"),
+        new("info-directory", Recording(), ["info", "{dir}"], Always(2), "is a directory"),
+        new("cut-directory", Recording(), ["cut", "{dir}", "--remove", "4-9"], Always(2), "is a directory"),
         new("info-not-a-recording", Bytes(() => Files.Pattern(92, 300_000)), ["info", "{rec}"], Always(2), "not an MPEG-TS or M2TS recording"),
         new("cut-no-video", Bytes(() => File.ReadAllBytes(AudioOnly())), ["cut", "{rec}", "--remove", "1-2"], Always(2), "no video stream"),
         new("cut-truncated-last-packet", dir =>
