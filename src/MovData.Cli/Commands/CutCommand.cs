@@ -83,7 +83,7 @@ internal static class CutCommand
             Shared.WriteJson(io, w =>
             {
                 w.WriteStartObject();
-                w.WriteString("format", InfoCommand.FormatName(r.Format));
+                w.WriteString("format", MediaText.FormatName(r.Format));
                 w.WriteNumber("packetSize", r.PacketSize);
                 w.WriteNumber("durationBefore", Math.Round(r.DurationBefore, 3));
                 w.WriteNumber("durationAfter", Math.Round(r.DurationAfter, 3));
@@ -116,17 +116,17 @@ internal static class CutCommand
             return;
         }
         var o = io.Out;
-        o.WriteLine(Invariant($"{rec}: {InfoCommand.FormatName(r.Format)}, {InfoCommand.Clock(r.DurationBefore)} -> {InfoCommand.Clock(r.DurationAfter)}"));
+        o.WriteLine(MediaText.Invariant($"{rec}: {MediaText.FormatName(r.Format)}, {MediaText.Clock(r.DurationBefore)} -> {MediaText.Clock(r.DurationAfter)}"));
         o.WriteLine($"  {"from",-14} {"to",-14} {"offset",14} {"length",14}");
         foreach (RemovedRange x in r.Removed)
         {
-            o.WriteLine(Invariant($"  {InfoCommand.Clock(x.From),-14} {InfoCommand.Clock(x.To),-14} {x.Offset,14} {x.Length,14}"));
+            o.WriteLine(MediaText.Invariant($"  {MediaText.Clock(x.From),-14} {MediaText.Clock(x.To),-14} {x.Offset,14} {x.Length,14}"));
         }
         foreach (TimeRange t in r.Unchanged)
         {
             o.WriteLine($"  {t}: holds no whole GOP (keyframe to keyframe); nothing removed");
         }
-        o.WriteLine(Invariant($"  {r.BytesWritten} bytes written, {r.BytesCopied} bytes copied, tail shifted: {r.Method.ToContractName()}"));
+        o.WriteLine(MediaText.Invariant($"  {r.BytesWritten} bytes written, {r.BytesCopied} bytes copied, tail shifted: {r.Method.ToContractName()}"));
         if (r.SavedTo is not null)
         {
             o.WriteLine($"  removed parts saved to {r.SavedTo}");

@@ -28,7 +28,7 @@ internal static class InfoCommand
                 Shared.WriteJson(io, w =>
                 {
                     w.WriteStartObject();
-                    w.WriteString("format", FormatName(info.Format));
+                    w.WriteString("format", MediaText.FormatName(info.Format));
                     w.WriteNumber("packetSize", info.PacketSize);
                     w.WriteNumber("firstPacket", info.FirstPacket);
                     w.WriteNumber("size", info.Size);
@@ -63,28 +63,26 @@ internal static class InfoCommand
                 return 0;
             }
             var o = io.Out;
-            o.WriteLine(Invariant($"{rec}: {FormatName(info.Format)}, {info.PacketSize}-byte packets from offset {info.FirstPacket}, {info.Size} bytes ({Sizes.Human(info.Size)})"));
-            o.WriteLine(Invariant($"  duration   {Clock(info.Duration)} ({info.Duration:0.###} s)"));
+            o.WriteLine(MediaText.Invariant($"{rec}: {MediaText.FormatName(info.Format)}, {info.PacketSize}-byte packets from offset {info.FirstPacket}, {info.Size} bytes ({Sizes.Human(info.Size)})"));
+            o.WriteLine(MediaText.Invariant($"  duration   {MediaText.Clock(info.Duration)} ({info.Duration:0.###} s)"));
             foreach (MediaProgram program in info.Programs)
             {
-                o.WriteLine(Invariant($"  program {program.Number} (PMT PID {program.PmtPid})"));
+                o.WriteLine(MediaText.Invariant($"  program {program.Number} (PMT PID {program.PmtPid})"));
                 foreach (MediaTrack s in program.Streams)
                 {
-                    o.WriteLine(Invariant($"    PID {s.Pid,-5} {s.Kind.ToString().ToLowerInvariant(),-6} {s.Codec} (type 0x{s.StreamType:x2})"));
+                    o.WriteLine(MediaText.Invariant($"    PID {s.Pid,-5} {s.Kind.ToString().ToLowerInvariant(),-6} {s.Codec} (type 0x{s.StreamType:x2})"));
                 }
             }
-            o.WriteLine(Invariant($"  keyframes  {info.Keyframes} on PID {info.Video.Pid}, one every {info.MeanGop:0.##} s on average"));
+            o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes} on PID {info.Video.Pid}, one every {info.MeanGop:0.##} s on average"));
             o.WriteLine($"  a cut here {CostSentence(info.CutMethod)}");
             if (info.PartialLastPacket > 0)
             {
-                o.WriteLine(Invariant($"  warning: the last packet is incomplete ({info.PartialLastPacket} bytes): truncate -s {info.Size - info.PartialLastPacket} before cutting"));
+                o.WriteLine(MediaText.Invariant($"  warning: the last packet is incomplete ({info.PartialLastPacket} bytes): truncate -s {info.Size - info.PartialLastPacket} before cutting"));
             }
             return 0;
         }));
         return command;
     }
-
-    internal static string FormatName(RecordingFormat f) => f == RecordingFormat.M2ts ? "m2ts" : "mpegts";
 
     private static string CostSentence(RangeMethod m) => m switch
     {
@@ -93,11 +91,4 @@ internal static class InfoCommand
         _ => "copies: this filesystem cannot shift blocks, so what follows a cut is rewritten",
     };
 
-    internal static string Clock(double seconds)
-    {
-        var t = TimeSpan.FromSeconds(seconds);
-        return Invariant($"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}.{t.Milliseconds:000}");
-    }
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

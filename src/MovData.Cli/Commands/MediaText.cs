@@ -1,0 +1,20 @@
+using System.Globalization;
+using MovData.Media;
+
+namespace MovData.Cli.Commands;
+
+/// <summary>How the media verbs (info, cut) write formats and times.</summary>
+internal static class MediaText
+{
+    /// <summary>"mpegts" or "m2ts", as ffprobe names the formats.</summary>
+    internal static string FormatName(RecordingFormat f) => f == RecordingFormat.M2ts ? "m2ts" : "mpegts";
+
+    /// <summary>H:MM:SS.fff.</summary>
+    internal static string Clock(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return Invariant($"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}.{t.Milliseconds:000}");
+    }
+
+    internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
