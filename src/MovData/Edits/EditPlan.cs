@@ -14,7 +14,8 @@ internal enum StepKind
     /// <summary>fallocate INSERT_RANGE of A at OffsetA; done if A's size already grew.</summary>
     Insert,
 
-    /// <summary>A [OffsetA, +Length) into sidecar B from 0 (clone or copy). A is intact until the next step.</summary>
+    /// <summary>A [OffsetA, +Length) into sidecar B at OffsetB (clone or copy); at OffsetB 0
+    /// the sidecar is emptied first. A is intact until a later step.</summary>
     Save,
 
     /// <summary>Sets A's size to Length.</summary>

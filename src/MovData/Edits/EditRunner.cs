@@ -120,8 +120,11 @@ internal sealed class EditRunner : IDisposable
             case StepKind.Insert:
                 return Shift(s);
             case StepKind.Save:
-                Truncate(Handle(s.B, create: true), 0);
-                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B), 0, s.Length, s.ByClone, intoHole: true));
+                if (s.OffsetB == 0)
+                {
+                    Truncate(Handle(s.B, create: true), 0);
+                }
+                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B, create: true), s.OffsetB, s.Length, s.ByClone, intoHole: true));
             case StepKind.Truncate:
                 Truncate(Handle(s.A), s.Length);
                 return (null, 0);

@@ -15,8 +15,8 @@ internal sealed record BlockRemoval(long Offset, long Length, bool ToEnd);
 /// then <see cref="Writes"/> written (its padding, program tables and marks).</summary>
 internal sealed record RemovedOutput(string Path, long Size, List<(long Source, long Target, long Length)> Parts, List<Patch> Writes);
 
-/// <summary>A cut as a format plans it: the block ranges to remove, in file order (run from
-/// the last to the first, so that none moves the offsets of those still to come), then
+/// <summary>A cut as a format plans it: the block ranges to remove, in file order (only the
+/// last may reach the end; they go in one shift, <see cref="Plans.CollapseAll"/>), then
 /// <see cref="Writes"/> in the file as it is after them: what is left of each removed range
 /// made into something the format skips, and any marks its neighbours need.</summary>
 internal sealed record CutLayout(List<BlockRemoval> Removals, List<Patch> Writes, RemovedOutput? Output)
@@ -62,19 +62,12 @@ internal static class PaddedCut
         }
         long size = f.Size;
         p.Group(CutGroup, "native");
-        foreach (BlockRemoval r in Enumerable.Reverse(layout.Removals))
+        if (layout.Removals.LastOrDefault() is { ToEnd: true } end)
         {
-            if (r.ToEnd)
-            {
-                p.Add(new EditStep(StepKind.Truncate, CutGroup, fi, 0, -1, 0, r.Offset));
-                size = r.Offset;
-            }
-            else if (r.Length > 0)
-            {
-                Plans.Collapse(p, fi, size, bs, caps, r.Offset, r.Length, CutGroup);
-                size -= r.Length;
-            }
+            p.Add(new EditStep(StepKind.Truncate, CutGroup, fi, 0, -1, 0, end.Offset));
+            size = end.Offset;
         }
+        Plans.CollapseAll(p, fi, size, bs, caps, [.. layout.Removals.Where(r => !r.ToEnd && r.Length > 0).Select(r => (r.Offset, r.Length))], CutGroup);
         // One step for every byte written: a crash between the collapses and it leaves
         // partial packets at the joins, which recovery overwrites like the cut would.
         if (layout.Writes.Count > 0)

@@ -98,6 +98,42 @@ internal static class Plans
     }
 
     /// <summary>
+    /// Removes several block-aligned ranges of file <paramref name="f"/> (in file order, none
+    /// reaching its end) in one shift: natively one collapse each, from the last to the first;
+    /// where the filesystem has no collapse, what lies between and after them is saved into
+    /// one sidecar, packed, the file cut at the first range and the sidecar put back, so the
+    /// tail is cloned (or copied) twice in all, not twice per range.
+    /// </summary>
+    internal static void CollapseAll(EditPlan p, int f, long size, long bs, Capabilities caps, IReadOnlyList<(long Offset, long Length)> ranges, string group)
+    {
+        if (caps.Collapse == true || ranges.Count < 2)
+        {
+            foreach ((long offset, long length) in ranges.Reverse())
+            {
+                Collapse(p, f, size, bs, caps, offset, length, group);
+                size -= length;
+            }
+            return;
+        }
+        bool byClone = caps.Reflink == true;
+        int sidecar = p.AddSidecar();
+        long packed = 0;
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            long from = ranges[i].Offset + ranges[i].Length;
+            long to = i + 1 < ranges.Count ? ranges[i + 1].Offset : size;
+            // Every piece but the last is whole blocks; the last ends at the end of both files,
+            // where btrfs allows an unaligned last block to be cloned.
+            p.Add(new EditStep(StepKind.Save, group, f, from, sidecar, packed, to - from, ByClone: byClone));
+            packed += to - from;
+        }
+        p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, ranges[0].Offset));
+        p.Add(new EditStep(StepKind.Restore, group, f, ranges[0].Offset, sidecar, 0, packed, ByClone: byClone));
+        p.Add(new EditStep(StepKind.Unlink, group, sidecar, 0, -1, 0, 0));
+        p.Group(group, byClone ? "emulated" : "copy");
+    }
+
+    /// <summary>
     /// Carries [sourceOffset, +length) of <paramref name="src"/> to <paramref name="dst"/> at
     /// <paramref name="destOffset"/>, by Move when <paramref name="move"/> (the source range is
     /// left empty), else by clone or copy. Where both offsets sit equally far into their
