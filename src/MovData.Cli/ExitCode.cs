@@ -14,4 +14,8 @@ internal enum ExitCode
 
     /// <summary>Not supported on this filesystem under the options given; nothing changed.</summary>
     NotSupported = 3,
+
+    /// <summary>Interrupted (SIGINT, SIGTERM): stopped at a step boundary with the files
+    /// consistent, the rest recorded for `movdata recover` (128 + SIGINT, as shells report it).</summary>
+    Interrupted = 130,
 }

@@ -7,9 +7,9 @@ namespace MovData.Cli;
 /// writers given, so tests read exactly what a user sees.</summary>
 internal static class MovDataCli
 {
-    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    internal static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
     {
-        var io = new Io(output, error);
+        var io = new Io(output, error, cancel);
         var root = new RootCommand("movdata: move, clone, exchange, collapse, insert and punch byte ranges of files at the extent level.")
         {
             MoveCommand.Create(io),
@@ -44,5 +44,6 @@ internal static class MovDataCli
     }
 }
 
-/// <summary>Where a verb writes: standard output for results, standard error for the rest.</summary>
-internal sealed record Io(TextWriter Out, TextWriter Err);
+/// <summary>Where a verb writes (standard output for results, standard error for the rest),
+/// and the token SIGINT and SIGTERM cancel.</summary>
+internal sealed record Io(TextWriter Out, TextWriter Err, CancellationToken Cancel = default);

@@ -250,18 +250,7 @@ internal static unsafe class Exports
     }
 
     /// <summary>The errno a kernel ioctl would have returned for this failure.</summary>
-    internal static int ErrnoOf(Exception e) => e switch
-    {
-        EditIncompleteException { InnerException: Exception cause } => ErrnoOf(cause),
-        ContractViolationException or ArgumentException or InvalidDataException => EINVAL,
-        FileSystemNotSupportedException ns => ns.Errno != 0 ? ns.Errno : EOPNOTSUPP,
-        UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : EPERM,
-        FileNotFoundException or DirectoryNotFoundException => ENOENT,
-        IOException io when IsErrno(io.HResult) => io.HResult,
-        _ => EIO,
-    };
-
-    private static bool IsErrno(int value) => value is > 0 and < 4096;
+    internal static int ErrnoOf(Exception e) => Errno.Of(e);
 
     private static int Fail(int errno, string message)
     {

@@ -87,9 +87,13 @@ public sealed class ContractViolationException : ArgumentException
 
 /// <summary>
 /// A Move failed part-way (I/O error, no space). <see cref="Result"/> says how far it got:
-/// the first <see cref="MoveResult.MovedLength"/> bytes of the range are in the receiver and
-/// a hole in the donor; the rest is still in the donor. No byte was lost.
-/// <see cref="Exception.InnerException"/> is the operating system's error.
+/// the first <see cref="MoveResult.MovedLength"/> bytes of the range are durable in the
+/// receiver and punched from the donor; <see cref="FailedStage"/> is what failed. No byte was
+/// lost: where <see cref="RecoveryPending"/> is false the rest of the range is still in the
+/// donor and a hole in the receiver; where it is true the files are not yet in that state (a
+/// chunk is in both, or the donor's punch may not be durable), the Move's journal record is
+/// kept, and <see cref="FileRange.Recover(string)"/> (or the next edit of either file)
+/// finishes the Move. <see cref="Exception.InnerException"/> is the operating system's error.
 /// </summary>
 public sealed class MoveIncompleteException : IOException
 {
@@ -103,16 +107,55 @@ public sealed class MoveIncompleteException : IOException
     public MoveIncompleteException(string message, Exception innerException)
         : base(message, innerException) => Result = new MoveResult(0, MoveMethod.CopyPunch, 0);
 
-    /// <summary>Creates the exception with the progress made.</summary>
+    /// <summary>Creates the exception with the progress made, the files consistent.</summary>
     public MoveIncompleteException(MoveResult result, Exception innerException)
-        : base($"move stopped after {result.MovedLength} bytes ({result.Method.ToContractName()}): {innerException.Message}", innerException)
+        : this(result, MoveStage.WriteReceiver, recoveryPending: false, innerException)
     {
+    }
+
+    /// <summary>Creates the exception with the progress made, the stage that failed and
+    /// whether recovery must still finish the Move.</summary>
+    public MoveIncompleteException(MoveResult result, MoveStage failedStage, bool recoveryPending, Exception innerException)
+        : this(result, failedStage, recoveryPending, innerException, Describe(result, failedStage, recoveryPending, innerException))
+    {
+    }
+
+    private MoveIncompleteException(MoveResult result, MoveStage failedStage, bool recoveryPending, Exception innerException, string message)
+        : base(message, innerException)
+    {
+        ArgumentNullException.ThrowIfNull(result);
         Result = result;
+        FailedStage = failedStage;
+        RecoveryPending = recoveryPending;
         HResult = innerException.HResult;
     }
 
-    /// <summary>What was done before the failure.</summary>
+    /// <summary>What was done before the failure: <see cref="MoveResult.MovedLength"/> bytes
+    /// are durable in the receiver and punched from the donor.</summary>
     public MoveResult Result { get; }
+
+    /// <summary>The stage of the Move that failed.</summary>
+    public MoveStage FailedStage { get; }
+
+    /// <summary>True when the files are not yet as <see cref="Result"/> says and the Move's
+    /// journal record is kept for recovery to finish it; false when they are (the rest of the
+    /// range in the donor, a hole in the receiver).</summary>
+    public bool RecoveryPending { get; }
+
+    /// <summary>The same failure with a word on where the journal record is (or that none
+    /// could be kept).</summary>
+    internal MoveIncompleteException WithNote(string note) =>
+        new(Result, FailedStage, RecoveryPending, InnerException!, $"{Message}; {note}");
+
+    private static string Describe(MoveResult result, MoveStage stage, bool pending, Exception inner)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(inner);
+        string state = pending
+            ? "no byte is lost, but the files are not yet consistent: recovery finishes the move"
+            : "the rest is still in the donor";
+        return $"move stopped after {result.MovedLength} bytes ({result.Method.ToContractName()}) while {stage.ToContractName()}: {inner.Message}; {state}";
+    }
 }
 
 /// <summary>
@@ -131,4 +174,80 @@ public sealed class EditIncompleteException : IOException
 
     /// <summary>Creates the exception with a message and the cause.</summary>
     public EditIncompleteException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>
+/// A long Move or edit was cancelled through its <see cref="CancellationToken"/>. It stopped at
+/// a step boundary with the files consistent: <see cref="Done"/> of <see cref="Total"/> bytes
+/// were done, and the rest is kept in the edit's journal record, so that
+/// <see cref="FileRange.Recover(string)"/> (or the next edit of these files) finishes it.
+/// Cancelled before anything changed, an operation throws a plain
+/// <see cref="OperationCanceledException"/> instead.
+/// </summary>
+public sealed class EditInterruptedException : OperationCanceledException
+{
+    /// <summary>Creates the exception.</summary>
+    public EditInterruptedException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public EditInterruptedException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and the cause.</summary>
+    public EditInterruptedException(string message, Exception innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for an edit that stopped after <paramref name="done"/>
+    /// of <paramref name="total"/> <paramref name="unit"/> ("bytes" or "steps"), its record
+    /// kept in <paramref name="journalDirectory"/>.</summary>
+    public EditInterruptedException(string edit, long done, long total, string unit, string journalDirectory, CancellationToken token)
+        : base($"{edit} interrupted after {done} of {total} {unit}; the rest is recorded: `movdata recover {Path.GetDirectoryName(journalDirectory)}` finishes it", token)
+    {
+        Edit = edit;
+        Done = done;
+        Total = total;
+        Unit = unit;
+        JournalDirectory = journalDirectory;
+    }
+
+    /// <summary>What <see cref="Done"/> and <see cref="Total"/> count: "bytes" (a Move) or
+    /// "steps" (a multi-step edit).</summary>
+    public string Unit { get; } = "bytes";
+
+    /// <summary>"move", "splice", "collapse", "insert", "concat" or "cut".</summary>
+    public string Edit { get; } = "";
+
+    /// <summary>How much of the edit was done when it stopped.</summary>
+    public long Done { get; }
+
+    /// <summary>How much the whole edit does.</summary>
+    public long Total { get; }
+
+    /// <summary>The journal directory that holds the record of the rest.</summary>
+    public string JournalDirectory { get; } = "";
+}
+
+/// <summary>The operating system's error numbers behind MovData's exceptions, as a kernel
+/// ioctl would return them: the C ABI returns them negated, the CLI prints their names.</summary>
+public static class Errno
+{
+    /// <summary>The errno of a failure: the kernel's where it answered, EINVAL for a broken
+    /// rule or bad input, EOPNOTSUPP for a refusal of the filesystem, ECANCELED for an
+    /// interruption, EIO where nothing better is known.</summary>
+    public static int Of(Exception exception) => exception switch
+    {
+        null => 0,
+        EditIncompleteException { InnerException: Exception cause } => Of(cause),
+        MoveIncompleteException { InnerException: Exception cause } => Of(cause),
+        OperationCanceledException => Native.Interop.ECANCELED,
+        ContractViolationException or ArgumentException or InvalidDataException => Native.Interop.EINVAL,
+        FileSystemNotSupportedException ns => ns.Errno != 0 ? ns.Errno : Native.Interop.EOPNOTSUPP,
+        UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : Native.Interop.EPERM,
+        FileNotFoundException or DirectoryNotFoundException => Native.Interop.ENOENT,
+        IOException io when IsErrno(io.HResult) => io.HResult,
+        _ => Native.Interop.EIO,
+    };
+
+    /// <summary>"ENOSPC", "EIO", ...: the C name of <paramref name="errno"/>, or its number.</summary>
+    public static string NameOf(int errno) => Native.Interop.ErrnoName(errno);
+
+    private static bool IsErrno(int value) => value is > 0 and < 4096;
 }

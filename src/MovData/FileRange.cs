@@ -37,6 +37,8 @@ public static class FileRange
     /// <param name="length">Block-aligned length, greater than 0.</param>
     /// <param name="flags">Options; unknown bits are refused.</param>
     /// <param name="progress">Told the bytes of the range done so far.</param>
+    /// <param name="cancellationToken">Stops a copying Move after its current chunk, the
+    /// files consistent and the rest recorded for <see cref="Recover(string)"/>.</param>
     /// <returns>The moved length (the whole range), the method used and the bytes copied.</returns>
     /// <exception cref="ContractViolationException">A rule was broken (alignment, range,
     /// receiver not a hole, overlap, flags, file kind, open mode); nothing changed.</exception>
@@ -45,13 +47,17 @@ public static class FileRange
     /// <exception cref="UnauthorizedAccessException">A file is immutable, append-only or on a
     /// read-only mount; nothing changed.</exception>
     /// <exception cref="MoveIncompleteException">Failed part-way; its Result says how much was
-    /// moved, and every byte is in the donor or the receiver.</exception>
+    /// moved, its FailedStage what failed, and every byte is in the donor or the receiver
+    /// (where RecoveryPending, recovery finishes the Move).</exception>
+    /// <exception cref="EditInterruptedException">Cancelled part-way; the rest is recorded.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before anything changed.</exception>
+    /// <exception cref="EditIncompleteException">An interrupted edit of these files could not be finished, or its record cannot be read; nothing changed.</exception>
     /// <exception cref="IOException">Reading the files' state failed; nothing changed.</exception>
     public static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length,
-        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null) =>
-        Editor.Move(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
+        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        MoveEdit.Run(donor, donorOffset, receiver, receiverOffset, length, flags, progress, cancellationToken);
 
-    /// <summary>Path form of <see cref="Move(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>;
+    /// <summary>Path form of <see cref="Move(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?, CancellationToken)"/>;
     /// opens both files read-write.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>
     /// <exception cref="ContractViolationException">As the handle form, or a path is a directory.</exception>
@@ -59,15 +65,15 @@ public static class FileRange
     /// <exception cref="UnauthorizedAccessException">As the handle form, or no permission to open.</exception>
     /// <exception cref="MoveIncompleteException">As the handle form.</exception>
     public static MoveResult Move(string donorPath, long donorOffset, string receiverPath, long receiverOffset, long length,
-        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null)
+        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         using SafeFileHandle donor = OpenForEdit(donorPath, "donor");
         using SafeFileHandle receiver = OpenForEdit(receiverPath, "receiver");
-        return Move(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
+        return Move(donor, donorOffset, receiver, receiverOffset, length, flags, progress, cancellationToken);
     }
 
     /// <summary>
-    /// The seed's call shape: moves as <see cref="Move(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>
+    /// The seed's call shape: moves as <see cref="Move(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?, CancellationToken)"/>
     /// and sets <see cref="MoveDataRequest.MovedLen"/>, on success and on a failure part-way.
     /// </summary>
     /// <exception cref="ContractViolationException">As the handle form.</exception>
@@ -180,9 +186,11 @@ public static class FileRange
     /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where it would copy more than an edge block; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only, or the journal directory cannot be written.</exception>
     /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Collapse(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None) =>
-        Editor.Shift(file, offset, length, flags, collapse: true);
+    public static RangeResult Collapse(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Editor.Shift(file, offset, length, flags, collapse: true, progress, cancellationToken);
 
     /// <summary>
     /// Inserts a hole of <paramref name="length"/> bytes at <paramref name="offset"/>; the rest
@@ -195,9 +203,11 @@ public static class FileRange
     /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where it would copy more than an edge block; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only, or the journal directory cannot be written.</exception>
     /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     /// <exception cref="IOException">Any other errno, EFBIG among them.</exception>
-    public static RangeResult Insert(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None) =>
-        Editor.Shift(file, offset, length, flags, collapse: false);
+    public static RangeResult Insert(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Editor.Shift(file, offset, length, flags, collapse: false, progress, cancellationToken);
 
     /// <summary>
     /// The seed's whole non-linear edit as one operation: inserts a hole of
@@ -213,22 +223,23 @@ public static class FileRange
     /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where data would be copied; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">A file is immutable, append-only or read-only, or the journal directory cannot be written.</exception>
     /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     public static EditResult Splice(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length,
-        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null) =>
-        Editor.Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
+        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Editor.Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress, cancellationToken);
 
-    /// <summary>Path form of <see cref="Splice(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>.</summary>
+    /// <summary>Path form of <see cref="Splice(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?, CancellationToken)"/>.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>
     /// <exception cref="ContractViolationException">As the handle form, or a path is a directory.</exception>
     /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
     /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
     /// <exception cref="EditIncompleteException">As the handle form.</exception>
     public static EditResult Splice(string donorPath, long donorOffset, string receiverPath, long receiverOffset, long length,
-        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null)
+        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         using SafeFileHandle donor = OpenForEdit(donorPath, "donor");
         using SafeFileHandle receiver = OpenForEdit(receiverPath, "receiver");
-        return Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress);
+        return Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress, cancellationToken);
     }
 
     /// <summary>
@@ -244,9 +255,11 @@ public static class FileRange
     /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where data would be copied; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">A part or the output directory cannot be written.</exception>
     /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
+    /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     /// <exception cref="IOException"><paramref name="output"/> exists (EEXIST), or any other errno.</exception>
-    public static EditResult Concat(string output, IReadOnlyList<ConcatPart> parts, bool move = false, MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null) =>
-        Editor.Concat(output, parts, move, flags, progress);
+    public static EditResult Concat(string output, IReadOnlyList<ConcatPart> parts, bool move = false, MoveFlags flags = MoveFlags.None,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Editor.Concat(output, parts, move, flags, progress, cancellationToken);
 
     /// <summary>
     /// Finishes or undoes every interrupted edit whose journal record is next to
@@ -255,10 +268,11 @@ public static class FileRange
     /// no byte is lost. An edit running in another process now is left alone. Every edit also
     /// runs this for its own files before it starts. See docs/journal.md.
     /// </summary>
-    /// <returns>One entry per record found: finished, discarded, in progress, or failed (kept).</returns>
+    /// <returns>One entry per record found: finished, discarded, in progress, or failed (kept;
+    /// a record that cannot be read is failed too, with why, and never acted on).</returns>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="IOException">The journal could not be read.</exception>
-    public static IReadOnlyList<RecoveredEdit> Recover(string path) => Editor.Recover(path);
+    public static IReadOnlyList<RecoveredEdit> Recover(string path) => Recovery.Recover(path);
 
     /// <summary>
     /// The file's segments in order, covering [0, size): data, hole or unwritten, shared or
@@ -292,7 +306,11 @@ public static class FileRange
     /// filesystem per process; where that directory is not writable, operations whose support
     /// could not be tried are reported unsupported.
     /// </summary>
+    /// <remarks>On a read-only mount every operation is unsupported and
+    /// <see cref="FileSystemProbe.ReadOnly"/> is true.</remarks>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    /// <exception cref="FileSystemNotSupportedException">The path is on a kernel filesystem
+    /// that holds no regular files (proc, sysfs, ...).</exception>
     /// <exception cref="IOException">statfs or statx failed.</exception>
     public static FileSystemProbe Probe(string path)
     {
@@ -301,6 +319,17 @@ public static class FileRange
         ThrowIf(errno, $"statx of {path}");
         errno = Interop.StatFsPath(path, out Interop.StatFs fs);
         ThrowIf(errno, $"statfs of {path}");
+        if (FileFacts.HoldsNoRegularFiles(fs.Type) is { } pseudo)
+        {
+            throw new FileSystemNotSupportedException(
+                $"{path} is on {pseudo}, a kernel filesystem that holds no regular files to edit; probe a directory of a disk filesystem (xfs, btrfs, ext4, tmpfs, ...)");
+        }
+        if ((fs.Flags & Interop.ST_RDONLY) != 0)
+        {
+            // Trial calls would only meet EROFS, and every edit fails with it: say so.
+            return new FileSystemProbe(FileFacts.FsTypeName(fs.Type), fs.Bsize,
+                Enum.GetValues<RangeOperation>().ToDictionary(op => op, _ => Support.Unsupported)) { ReadOnly = true };
+        }
         bool isDirectory = (st.Mode & Interop.S_IFMT) == Interop.S_IFDIR;
         string directory = isDirectory ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
         ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
@@ -330,22 +359,25 @@ public static class FileRange
     /// </summary>
     /// <param name="file">The file, opened read-write.</param>
     /// <param name="progress">Told the bytes copied so far.</param>
+    /// <param name="cancellationToken">Stops the copy before the exchange; the file is unchanged.</param>
+    /// <exception cref="OperationCanceledException">Cancelled; the file is unchanged.</exception>
     /// <exception cref="FileSystemNotSupportedException">The filesystem has no exchange-range (anything but XFS with the feature).</exception>
     /// <exception cref="ContractViolationException">Not a regular file, or not opened read-write.</exception>
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
     /// <exception cref="IOException">The file changed during the copy, no space for the copy, or any other errno; the file is unchanged.</exception>
-    public static DefragmentResult Defragment(SafeFileHandle file, IProgress<long>? progress = null) => Defragmenter.Run(file, progress);
+    public static DefragmentResult Defragment(SafeFileHandle file, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Defragmenter.Run(file, progress, cancellationToken);
 
-    /// <summary>Path form of <see cref="Defragment(SafeFileHandle, IProgress{long}?)"/>.</summary>
+    /// <summary>Path form of <see cref="Defragment(SafeFileHandle, IProgress{long}?, CancellationToken)"/>.</summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
     /// <exception cref="ContractViolationException">As the handle form, or a directory.</exception>
     /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
     /// <exception cref="IOException">As the handle form.</exception>
-    public static DefragmentResult Defragment(string path, IProgress<long>? progress = null)
+    public static DefragmentResult Defragment(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         using SafeFileHandle file = OpenForEdit(path, "file");
-        return Defragment(file, progress);
+        return Defragment(file, progress, cancellationToken);
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public enum Support
 /// <summary>The operations <see cref="FileRange.Probe(string)"/> reports on.</summary>
 public enum RangeOperation
 {
-    /// <summary><see cref="FileRange.Move(Microsoft.Win32.SafeHandles.SafeFileHandle, long, Microsoft.Win32.SafeHandles.SafeFileHandle, long, long, MoveFlags, IProgress{long}?)"/>.</summary>
+    /// <summary><see cref="FileRange.Move(Microsoft.Win32.SafeHandles.SafeFileHandle, long, Microsoft.Win32.SafeHandles.SafeFileHandle, long, long, MoveFlags, IProgress{long}?, CancellationToken)"/>.</summary>
     Move,
     /// <summary>FICLONERANGE.</summary>
     Clone,
@@ -65,6 +65,24 @@ public enum RangeOperation
     Defragment,
 }
 
+/// <summary>The stages every Move goes through, in order; <see cref="MoveIncompleteException.FailedStage"/>
+/// names the one that failed. The receiver is made durable before the donor is touched, so a
+/// failure at any stage leaves every byte in the donor or the receiver.</summary>
+public enum MoveStage
+{
+    /// <summary>Writing the data into the receiver (exchange, clone or copy).</summary>
+    WriteReceiver,
+
+    /// <summary>Making the receiver's new data durable (fsync).</summary>
+    SyncReceiver,
+
+    /// <summary>Punching the moved data out of the donor.</summary>
+    PunchDonor,
+
+    /// <summary>Making the donor's punch durable (fdatasync).</summary>
+    SyncDonor,
+}
+
 /// <summary>Options of a Move. The seed reserved its flags field; bits not listed here are refused.</summary>
 [Flags]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "Named after the seed's struct mov_data field 'flags'.")]
@@ -82,13 +100,23 @@ public enum MoveFlags
 /// <param name="MovedLength">Bytes of the range moved, holes included (the seed's moved_len).</param>
 /// <param name="Method">How the bytes travelled.</param>
 /// <param name="BytesCopied">Bytes of data physically copied (0 unless <see cref="MoveMethod.CopyPunch"/>).</param>
-public sealed record MoveResult(long MovedLength, MoveMethod Method, long BytesCopied);
+public sealed record MoveResult(long MovedLength, MoveMethod Method, long BytesCopied)
+{
+    /// <summary>Interrupted edits of these files that were finished, from their journal
+    /// records, before this Move began (and damaged records of the same journals, left alone).</summary>
+    public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
+}
 
 /// <summary>What a companion operation did.</summary>
 /// <param name="Length">Bytes of the range handled.</param>
 /// <param name="Method">Native, emulated or by copying.</param>
 /// <param name="BytesCopied">Bytes of data physically copied.</param>
-public sealed record RangeResult(long Length, RangeMethod Method, long BytesCopied);
+public sealed record RangeResult(long Length, RangeMethod Method, long BytesCopied)
+{
+    /// <summary>Interrupted edits of the file that were finished, from their journal records,
+    /// before this operation began (and damaged records of the same journal, left alone).</summary>
+    public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
+}
 
 /// <summary>What a Defragment did.</summary>
 /// <param name="ExtentsBefore">Data extents of the file before.</param>
@@ -100,7 +128,12 @@ public sealed record DefragmentResult(int ExtentsBefore, int ExtentsAfter, long 
 /// <param name="FsType">"xfs", "btrfs", "ext4", "tmpfs", or the statfs magic in hex.</param>
 /// <param name="BlockSize">The block size offsets and lengths must be multiples of.</param>
 /// <param name="Operations">For each operation, how it would be done here.</param>
-public sealed record FileSystemProbe(string FsType, long BlockSize, IReadOnlyDictionary<RangeOperation, Support> Operations);
+public sealed record FileSystemProbe(string FsType, long BlockSize, IReadOnlyDictionary<RangeOperation, Support> Operations)
+{
+    /// <summary>The filesystem is mounted read-only: every edit fails with EROFS, so every
+    /// operation is reported unsupported.</summary>
+    public bool ReadOnly { get; init; }
+}
 
 /// <summary>The contract's spellings of the enums, as the CLI and JSON print them.</summary>
 public static class ContractNames
@@ -130,6 +163,15 @@ public static class ContractNames
         _ => "unsupported",
     };
 
+    /// <summary>"writing the receiver", "syncing the receiver", "punching the donor" or "syncing the donor".</summary>
+    public static string ToContractName(this MoveStage stage) => stage switch
+    {
+        MoveStage.WriteReceiver => "writing the receiver",
+        MoveStage.SyncReceiver => "syncing the receiver",
+        MoveStage.PunchDonor => "punching the donor",
+        _ => "syncing the donor",
+    };
+
     /// <summary>"data", "hole" or "unwritten".</summary>
     public static string ToContractName(this SegmentKind kind) => kind switch
     {
@@ -151,6 +193,10 @@ public sealed record EditResult(IReadOnlyList<EditStepResult> Steps)
 {
     /// <summary>Bytes of data physically copied, all steps together.</summary>
     public long BytesCopied => Steps.Sum(s => s.BytesCopied);
+
+    /// <summary>Interrupted edits of these files that were finished, from their journal
+    /// records, before this edit began (and damaged records of the same journals, left alone).</summary>
+    public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
 }
 
 /// <summary>What became of one interrupted edit found by <see cref="FileRange.Recover(string)"/>.</summary>
@@ -176,7 +222,7 @@ public enum RecoveryOutcome
 /// <param name="Detail">The files involved, or why it failed.</param>
 public sealed record RecoveredEdit(string Record, string Edit, RecoveryOutcome Outcome, string Detail);
 
-/// <summary>One part of a <see cref="FileRange.Concat(string, IReadOnlyList{ConcatPart}, bool, MoveFlags, IProgress{long}?)"/>.</summary>
+/// <summary>One part of a <see cref="FileRange.Concat(string, IReadOnlyList{ConcatPart}, bool, MoveFlags, IProgress{long}?, CancellationToken)"/>.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Offset">Where the part starts in it.</param>
 /// <param name="Length">How long it is; null for the rest of the file.</param>

@@ -21,7 +21,7 @@ internal static class CloneCommand
         {
             source, destination, sourceOffset, destinationOffset, length, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             using SafeFileHandle s = File.OpenHandle(p.GetValue(source)!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using SafeFileHandle d = FileRange.OpenForEdit(p.GetValue(destination)!);

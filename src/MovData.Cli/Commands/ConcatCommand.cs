@@ -19,10 +19,10 @@ internal static class ConcatCommand
         {
             output, parts, move, zeroCopyOnly, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             List<ConcatPart> list = [.. p.GetValue(parts)!.Select(Parse)];
-            EditResult r = FileRange.Concat(p.GetValue(output)!, list, p.GetValue(move), p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None);
+            EditResult r = FileRange.Concat(p.GetValue(output)!, list, p.GetValue(move), p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, null, io.Cancel);
             long length = new FileInfo(p.GetValue(output)!).Length;
             Shared.WriteEditResult(io, p.GetValue(json), "concat", length, r);
             return 0;

@@ -24,7 +24,7 @@ internal static class CutCommand
         {
             path, remove, keep, edl, exact, saveRemoved, zeroCopyOnly, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             string rec = p.GetValue(path)!;
             string[] removes = p.GetValue(remove) ?? [];
@@ -42,8 +42,8 @@ internal static class CutCommand
             };
             CutResult r = ProgressLine.Around(io, p.GetValue(json), new FileInfo(rec).Exists ? new FileInfo(rec).Length : 0, "cut", progress =>
                 keepText is not null
-                    ? MediaFile.Keep(rec, Parse("--keep", keepText), options, progress)
-                    : MediaFile.Cut(rec, edlPath is not null ? ReadEdl(edlPath) : [.. removes.Select(t => Parse("--remove", t))], options, progress));
+                    ? MediaFile.Keep(rec, Parse("--keep", keepText), options, progress, io.Cancel)
+                    : MediaFile.Cut(rec, edlPath is not null ? ReadEdl(edlPath) : [.. removes.Select(t => Parse("--remove", t))], options, progress, io.Cancel));
             Write(io, p.GetValue(json), rec, r);
             return 0;
         }));
@@ -78,6 +78,7 @@ internal static class CutCommand
 
     private static void Write(Io io, bool json, string rec, CutResult r)
     {
+        Shared.ReportRecovered(io, r.Recovered);
         if (json)
         {
             Shared.WriteJson(io, w =>
@@ -111,6 +112,7 @@ internal static class CutCommand
                 {
                     w.WriteString("savedTo", r.SavedTo);
                 }
+                Shared.WriteRecovered(w, r.Recovered);
                 w.WriteEndObject();
             });
             return;

@@ -16,11 +16,11 @@ internal static class DefragCommand
         {
             file, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             string path = p.GetValue(file)!;
             DefragmentResult r = ProgressLine.Around(io, p.GetValue(json), new FileInfo(path).Length, "defrag", progress =>
-                FileRange.Defragment(path, progress));
+                FileRange.Defragment(path, progress, io.Cancel));
             if (p.GetValue(json))
             {
                 Shared.WriteJson(io, w =>

@@ -22,7 +22,7 @@ internal static class DemoCommand
         {
             dir, size, onXfs, keep, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), json: false, () =>
         {
             long bytes = p.GetValue(size);
             if (bytes < 1L << 20 || bytes % (1L << 20) != 0)

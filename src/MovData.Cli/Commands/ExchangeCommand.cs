@@ -21,7 +21,7 @@ internal static class ExchangeCommand
         {
             file1, file2, offset1, offset2, length, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             using SafeFileHandle a = FileRange.OpenForEdit(p.GetValue(file1)!);
             using SafeFileHandle b = FileRange.OpenForEdit(p.GetValue(file2)!);

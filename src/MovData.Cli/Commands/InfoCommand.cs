@@ -18,7 +18,7 @@ internal static class InfoCommand
         {
             path, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             string rec = p.GetValue(path)!;
             long size = new FileInfo(rec).Exists ? new FileInfo(rec).Length : 0;

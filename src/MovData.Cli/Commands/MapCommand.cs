@@ -19,7 +19,7 @@ internal static class MapCommand
         {
             file, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             IReadOnlyList<Segment> map = FileRange.Map(p.GetValue(file)!);
             if (p.GetValue(json))

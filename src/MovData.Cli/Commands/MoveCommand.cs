@@ -21,12 +21,13 @@ internal static class MoveCommand
         {
             donor, receiver, donorOffset, receiverOffset, length, zeroCopyOnly, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             long total = p.GetValue(length);
             MoveResult r = ProgressLine.Around(io, p.GetValue(json), total, "move", progress =>
                 FileRange.Move(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
-                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress));
+                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress, io.Cancel));
+            Shared.ReportRecovered(io, r.Recovered);
             if (p.GetValue(json))
             {
                 Shared.WriteJson(io, w =>
@@ -35,6 +36,7 @@ internal static class MoveCommand
                     w.WriteNumber("movedLength", r.MovedLength);
                     w.WriteString("method", r.Method.ToContractName());
                     w.WriteNumber("bytesCopied", r.BytesCopied);
+                    Shared.WriteRecovered(w, r.Recovered);
                     w.WriteEndObject();
                 });
             }

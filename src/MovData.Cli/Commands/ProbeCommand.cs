@@ -24,7 +24,7 @@ internal static class ProbeCommand
         {
             path, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             FileSystemProbe probe = FileRange.Probe(p.GetValue(path)!);
             if (p.GetValue(json))
@@ -34,6 +34,7 @@ internal static class ProbeCommand
                     w.WriteStartObject();
                     w.WriteString("fsType", probe.FsType);
                     w.WriteNumber("blockSize", probe.BlockSize);
+                    w.WriteBoolean("readOnly", probe.ReadOnly);
                     w.WriteStartObject("operations");
                     foreach ((string name, RangeOperation op) in Operations)
                     {
@@ -44,7 +45,7 @@ internal static class ProbeCommand
                 });
                 return 0;
             }
-            io.Out.WriteLine($"filesystem {probe.FsType}, block size {probe.BlockSize}");
+            io.Out.WriteLine($"filesystem {probe.FsType}, block size {probe.BlockSize}{(probe.ReadOnly ? ", mounted read-only: nothing can be edited" : "")}");
             foreach ((string name, RangeOperation op) in Operations)
             {
                 io.Out.WriteLine($"  {name,-9} {probe.Operations[op].ToContractName()}");

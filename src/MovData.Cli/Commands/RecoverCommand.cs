@@ -16,7 +16,7 @@ internal static class RecoverCommand
         {
             path, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             IReadOnlyList<RecoveredEdit> edits = FileRange.Recover(p.GetValue(path) ?? ".");
             if (p.GetValue(json))
@@ -26,12 +26,7 @@ internal static class RecoverCommand
                     w.WriteStartArray();
                     foreach (RecoveredEdit e in edits)
                     {
-                        w.WriteStartObject();
-                        w.WriteString("record", e.Record);
-                        w.WriteString("edit", e.Edit);
-                        w.WriteString("outcome", e.Outcome.ToString().ToLowerInvariant());
-                        w.WriteString("detail", e.Detail);
-                        w.WriteEndObject();
+                        Shared.WriteRecoveredEdit(w, e);
                     }
                     w.WriteEndArray();
                 });

@@ -20,45 +20,133 @@ internal static class Shared
 
     /// <summary>
     /// Runs a verb's work, mapping what can go wrong to one line on standard error and the
-    /// documented exit code (a stack trace only with --verbose).
+    /// documented exit code (a stack trace only with --verbose); with --json the failure is
+    /// also one JSON value on standard output, <c>{"error":{...}}</c>, so a script always has
+    /// something to parse.
     /// </summary>
-    internal static int Guard(Io io, bool verbose, Func<int> work)
+    internal static int Guard(Io io, bool verbose, bool json, Func<int> work)
     {
         try
         {
             return work();
         }
-        catch (Exception e) when (e is ContractViolationException or ArgumentException)
+        catch (Exception e)
         {
-            return Fail(io, verbose, e, ExitCode.Usage);
-        }
-        catch (InvalidDataException e)
-        {
-            // Input that is not what the verb takes (not a recording, a damaged one): nothing changed.
-            return Fail(io, verbose, e, ExitCode.Usage);
-        }
-        catch (FileSystemNotSupportedException e)
-        {
-            return Fail(io, verbose, e, ExitCode.NotSupported);
-        }
-        catch (Exception e) when (e is MoveIncompleteException or EditIncompleteException)
-        {
-            return Fail(io, verbose, e, ExitCode.Failed);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Fail(io, verbose, e, ExitCode.Failed);
+            ExitCode code = e switch
+            {
+                OperationCanceledException => ExitCode.Interrupted,
+                // Input that is not what the verb takes (not a recording, a damaged one): nothing changed.
+                ArgumentException or InvalidDataException => ExitCode.Usage,
+                FileSystemNotSupportedException => ExitCode.NotSupported,
+                _ => ExitCode.Failed,
+            };
+            string message = e switch
+            {
+                EditInterruptedException i => Interrupted(i),
+                OperationCanceledException => "interrupted; nothing was changed",
+                IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException => e.Message,
+                // The last resort: a failure MovData does not expect is still one line and an
+                // exit code, never an abort with a stack trace.
+                _ => $"internal error ({e.GetType().Name}: {e.Message}); please report it with the output of --verbose",
+            };
+            io.Err.WriteLine($"movdata: {message}");
+            if (verbose)
+            {
+                io.Err.WriteLine(e.ToString());
+            }
+            if (json)
+            {
+                WriteError(io, code, e, message);
+            }
+            return (int)code;
         }
     }
 
-    private static int Fail(Io io, bool verbose, Exception e, ExitCode code)
+    /// <summary>"move interrupted after 1.2 GiB of 2 GiB; the rest is recorded: movdata recover DIR".</summary>
+    private static string Interrupted(EditInterruptedException e)
     {
-        io.Err.WriteLine($"movdata: {e.Message}");
-        if (verbose)
+        string done = e.Unit == "bytes" ? $"{Sizes.Human(e.Done)} of {Sizes.Human(e.Total)}" : $"step {e.Done} of {e.Total}";
+        string home = Path.GetDirectoryName(e.JournalDirectory) is { Length: > 0 } dir ? dir : e.JournalDirectory;
+        return $"{e.Edit} interrupted after {done}; the rest is recorded: movdata recover {home}";
+    }
+
+    /// <summary>The JSON of a failure: its exit code, errno name, broken rule, message, and
+    /// for a Move or an interrupted edit how far it got.</summary>
+    private static void WriteError(Io io, ExitCode code, Exception e, string message) => WriteJson(io, w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("error");
+        w.WriteNumber("exit", (int)code);
+        w.WriteString("errno", Errno.NameOf(Errno.Of(e)));
+        if (e is ContractViolationException { Rule: var rule } && rule != 0)
         {
-            io.Err.WriteLine(e.ToString());
+            w.WriteNumber("rule", (int)rule);
         }
-        return (int)code;
+        else
+        {
+            w.WriteNull("rule");
+        }
+        w.WriteString("message", message);
+        if (e is MoveIncompleteException m)
+        {
+            w.WriteNumber("movedLength", m.Result.MovedLength);
+            w.WriteString("method", m.Result.Method.ToContractName());
+            w.WriteNumber("bytesCopied", m.Result.BytesCopied);
+            w.WriteString("failedStage", m.FailedStage.ToContractName());
+            w.WriteBoolean("recoveryPending", m.RecoveryPending);
+        }
+        if (e is EditInterruptedException i)
+        {
+            w.WriteNumber("done", i.Done);
+            w.WriteNumber("total", i.Total);
+            w.WriteString("unit", i.Unit);
+            w.WriteString("journal", i.JournalDirectory);
+        }
+        if (e is EditIncompleteException)
+        {
+            w.WriteBoolean("recoveryPending", true);
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
+
+    /// <summary>Tells standard error of the interrupted edits an edit finished first, and of
+    /// damaged journal records it left alone.</summary>
+    internal static void ReportRecovered(Io io, IReadOnlyList<RecoveredEdit> recovered)
+    {
+        foreach (RecoveredEdit r in recovered)
+        {
+            io.Err.WriteLine(r.Outcome == RecoveryOutcome.Finished
+                ? $"movdata: finished an interrupted {r.Edit} ({r.Detail}) first"
+                : $"movdata: warning: {r.Detail}");
+        }
+    }
+
+    /// <summary>The <c>"recovered"</c> array of a result's JSON, written only when an edit
+    /// was finished first (or a damaged record was found).</summary>
+    internal static void WriteRecovered(Utf8JsonWriter w, IReadOnlyList<RecoveredEdit> recovered)
+    {
+        if (recovered.Count == 0)
+        {
+            return;
+        }
+        w.WriteStartArray("recovered");
+        foreach (RecoveredEdit e in recovered)
+        {
+            WriteRecoveredEdit(w, e);
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>One record's outcome, as `movdata recover --json` lists them.</summary>
+    internal static void WriteRecoveredEdit(Utf8JsonWriter w, RecoveredEdit e)
+    {
+        w.WriteStartObject();
+        w.WriteString("record", e.Record);
+        w.WriteString("edit", e.Edit);
+        w.WriteString("outcome", e.Outcome.ToString().ToLowerInvariant());
+        w.WriteString("detail", e.Detail);
+        w.WriteEndObject();
     }
 
     /// <summary>Writes one JSON value built by <paramref name="write"/>, then a newline.</summary>
@@ -75,6 +163,7 @@ internal static class Shared
     /// <summary>The JSON of a companion operation's result.</summary>
     internal static void WriteRangeResult(Io io, bool json, string verb, RangeResult r)
     {
+        ReportRecovered(io, r.Recovered);
         if (json)
         {
             WriteJson(io, w =>
@@ -83,6 +172,7 @@ internal static class Shared
                 w.WriteNumber("length", r.Length);
                 w.WriteString("method", r.Method.ToContractName());
                 w.WriteNumber("bytesCopied", r.BytesCopied);
+                WriteRecovered(w, r.Recovered);
                 w.WriteEndObject();
             });
         }
@@ -95,6 +185,7 @@ internal static class Shared
     /// <summary>A multi-step edit's result: its steps, as JSON or one line each.</summary>
     internal static void WriteEditResult(Io io, bool json, string verb, long length, EditResult r)
     {
+        ReportRecovered(io, r.Recovered);
         if (json)
         {
             WriteJson(io, w =>
@@ -111,6 +202,7 @@ internal static class Shared
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                WriteRecovered(w, r.Recovered);
                 w.WriteEndObject();
             });
             return;

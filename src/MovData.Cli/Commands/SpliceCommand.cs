@@ -21,12 +21,12 @@ internal static class SpliceCommand
         {
             donor, receiver, donorOffset, receiverOffset, length, zeroCopyOnly, json, verbose,
         };
-        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), () =>
+        command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             long total = p.GetValue(length);
             EditResult r = ProgressLine.Around(io, p.GetValue(json), total, "splice", progress =>
                 FileRange.Splice(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
-                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress));
+                    p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress, io.Cancel));
             Shared.WriteEditResult(io, p.GetValue(json), "splice", total, r);
             return 0;
         }));

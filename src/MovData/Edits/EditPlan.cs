@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Hashing;
 using System.Text;
 
 namespace MovData.Edits;
@@ -129,7 +130,12 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
 
     // ---- the intent record's text: one line per fact, numbers in invariant culture ----
 
-    internal const string Magic = "movdata-journal 1";
+    /// <summary>The first line of a record this version writes. Version 2 ends the plan with
+    /// <c>begin CRC</c>, the CRC-32 of every byte before that line, so a record damaged on
+    /// disk is never acted on; version 1 (no checksum) is still read.</summary>
+    internal const string Magic = "movdata-journal 2";
+
+    private const string MagicPrefix = "movdata-journal ";
 
     internal string ToRecord()
     {
@@ -157,70 +163,156 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
             }
         }
         // Written last: a record without it was cut short before the edit began.
-        sb.Append("begin\n");
+        string checksum = Checksum(sb.ToString());
+        sb.Append("begin ").Append(checksum).Append('\n');
         return sb.ToString();
     }
 
+    private static string Checksum(string text) => Convert.ToHexString(Crc32.Hash(Encoding.UTF8.GetBytes(text)));
+
     private static void Line(StringBuilder sb, FormattableString line) => sb.Append(FormattableString.Invariant(line)).Append('\n');
 
-    /// <summary>Reads a record; <paramref name="done"/> gets the steps recorded as finished.
-    /// Null when the record is incomplete (the edit never began).</summary>
-    internal static EditPlan? Parse(string text, string id, out HashSet<int> done)
+    /// <summary>
+    /// Reads a record. Its <see cref="RecordReading.Plan"/> is null when the record is
+    /// incomplete (cut short before <c>begin</c>: the edit never began) or damaged; a damaged
+    /// record has <see cref="RecordReading.Damage"/> saying why, and the files it names as far
+    /// as they can be read. Never throws on the text.
+    /// </summary>
+    internal static RecordReading Read(string text, string id)
     {
-        done = [];
         // A crash while appending "done k" can leave a torn last line: it never counted.
-        int lastNewline = text.LastIndexOf('\n');
-        string[] lines = text[..(lastNewline + 1)].Split('\n');
-        if (lines.Length == 0 || lines[0] != Magic || !lines.Contains("begin"))
+        string whole = text[..(text.LastIndexOf('\n') + 1)];
+        string[] lines = whole.Split('\n');
+        List<EditFile> named = [.. lines.Select(FileLine).OfType<EditFile>()];
+        if (whole.Trim('\0', ' ', '\n').Length == 0)
         {
-            return null;
+            return new RecordReading(null, [], null, named); // nothing of it reached the disk
+        }
+        if (!lines[0].StartsWith(MagicPrefix, StringComparison.Ordinal) || !int.TryParse(lines[0].AsSpan(MagicPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int version))
+        {
+            return Damaged($"it is not a MovData journal record (its first line is '{Shorten(lines[0])}')");
+        }
+        if (version is < 1 or > 2)
+        {
+            return Damaged($"it was written by a newer MovData (journal version {version}; this one reads versions 1 and 2)");
         }
         EditPlan? plan = null;
         bool begun = false;
-        foreach (string line in lines.Skip(1))
+        HashSet<int> done = [];
+        int offset = 0;
+        for (int n = 0; n < lines.Length; offset += lines[n].Length + 1, n++)
         {
-            string[] w = line.Split(' ');
-            switch (w[0])
+            string line = lines[n];
+            if (n == 0 || (line.Length == 0 && n == lines.Length - 1))
             {
-                case "edit":
-                    plan = new EditPlan(w[1], id, "");
-                    break;
-                case "recover" when plan is not null:
-                    plan.Discard = w[1] == "discard";
-                    break;
-                case "home" when plan is not null:
-                    bool discard = plan.Discard;
-                    plan = new EditPlan(plan.Name, id, Uri.UnescapeDataString(w[1])) { Discard = discard };
-                    break;
-                case "file" when plan is not null:
-                    plan.Files.Add(new EditFile(w[2], Enum.Parse<EditFileKind>(w[3]), ulong.Parse(w[4], CultureInfo.InvariantCulture),
-                        ulong.Parse(w[5], CultureInfo.InvariantCulture), Uri.UnescapeDataString(w[7]), Long(w[6])));
-                    break;
-                case "group" when plan is not null:
-                    plan.Groups.Add((w[1], w[2]));
-                    break;
-                case "step" when plan is not null:
-                    plan.Steps.Add(new EditStep(Enum.Parse<StepKind>(w[1]), w[2], Int(w[3]), Long(w[4]), Int(w[5]), Long(w[6]), Long(w[7]), Long(w[8]), w[9] == "1"));
-                    break;
-                case "patch" when plan is not null && plan.Steps.Count > 0:
-                    plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), Convert.FromHexString(w[3])));
-                    break;
-                case "begin":
-                    begun = true;
-                    break;
-                case "done" when begun:
-                    done.Add(Int(w[1]));
-                    break;
-                case "":
-                    break;
-                default:
-                    throw new InvalidDataException($"journal record {id}: unexpected line '{line}'");
+                continue;
+            }
+            string? problem;
+            try
+            {
+                problem = Apply(line, id, ref plan, ref begun, done, version, whole[..offset]);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException or ArgumentException)
+            {
+                problem = "it is not understood";
+            }
+            if (problem is not null)
+            {
+                return Damaged($"line {n + 1} ('{Shorten(line)}'): {problem}");
             }
         }
-        return begun && plan is not null && plan.JournalDirectory.Length > 0 ? plan : null;
+        if (!begun)
+        {
+            return new RecordReading(null, [], null, named);
+        }
+        if (plan is null || plan.JournalDirectory.Length == 0)
+        {
+            return Damaged("it has no edit or home line");
+        }
+        return new RecordReading(plan, done, null, named);
+
+        RecordReading Damaged(string why) => new(null, [], why, named);
     }
 
-    private static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+    /// <summary>Applies one line to the plan being read; returns what is wrong with it, or null.</summary>
+    private static string? Apply(string line, string id, ref EditPlan? plan, ref bool begun, HashSet<int> done, int version, string before)
+    {
+        string[] w = line.Split(' ');
+        if (begun)
+        {
+            // After "begin" come only the steps recorded done, each once and in order.
+            if (w[0] != "done" || w.Length != 2)
+            {
+                return "only 'done' lines may follow 'begin'";
+            }
+            int k = Int(w[1]);
+            return k < 0 || k >= plan!.Steps.Count || done.Count > 0 && k <= done.Max() ? "steps are recorded done once each, in order" : done.Add(k) ? null : "a step is recorded done twice";
+        }
+        switch (w[0])
+        {
+            case "edit" when w.Length == 2:
+                plan = new EditPlan(w[1], id, "");
+                return null;
+            case "recover" when plan is not null && w.Length == 2 && w[1] is "discard" or "forward":
+                plan.Discard = w[1] == "discard";
+                return null;
+            case "home" when plan is not null && w.Length == 2:
+                bool discard = plan.Discard;
+                plan = new EditPlan(plan.Name, id, Uri.UnescapeDataString(w[1])) { Discard = discard };
+                return null;
+            case "file" when plan is not null && FileLine(line) is { } file:
+                plan.Files.Add(file);
+                return Int(w[1]) == plan.Files.Count - 1 ? null : "files are numbered in order";
+            case "group" when plan is not null && w.Length == 3:
+                plan.Groups.Add((w[1], w[2]));
+                return null;
+            case "step" when plan is not null && w.Length == 10:
+                var step = new EditStep(Enum.Parse<StepKind>(w[1]), w[2], Int(w[3]), Long(w[4]), Int(w[5]), Long(w[6]), Long(w[7]), Long(w[8]), w[9] == "1");
+                plan.Steps.Add(step);
+                return step.A < 0 || step.A >= plan.Files.Count || step.B >= plan.Files.Count ? "it names a file the record does not have" : null;
+            case "patch" when plan is not null && plan.Steps.Count > 0 && w.Length == 4:
+                plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), Convert.FromHexString(w[3])));
+                return null;
+            case "begin" when version == 1 && w.Length == 1:
+                begun = true;
+                return null;
+            case "begin" when version >= 2 && w.Length == 2:
+                begun = true;
+                return w[1] == Checksum(before) ? null : "the record's checksum does not match its text (damaged on disk, or changed by hand)";
+            default:
+                return "it is not understood";
+        }
+    }
 
-    private static long Long(string s) => long.Parse(s, CultureInfo.InvariantCulture);
+    /// <summary>A <c>file</c> line, or null: read on its own so that a damaged record still
+    /// says which files it names.</summary>
+    private static EditFile? FileLine(string line)
+    {
+        string[] w = line.Split(' ');
+        if (w.Length != 8 || w[0] != "file" || !Enum.TryParse(w[3], out EditFileKind kind)
+            || !ulong.TryParse(w[4], NumberStyles.None, CultureInfo.InvariantCulture, out ulong device)
+            || !ulong.TryParse(w[5], NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)
+            || !long.TryParse(w[6], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long birth))
+        {
+            return null;
+        }
+        try
+        {
+            return new EditFile(w[2], kind, device, inode, Uri.UnescapeDataString(w[7]), birth);
+        }
+        catch (UriFormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string Shorten(string line) => line.Length <= 60 ? line : line[..57] + "...";
+
+    private static int Int(string s) => int.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+    private static long Long(string s) => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 }
+
+/// <summary>A journal record as read: its plan and the steps recorded done, or why it cannot
+/// be read; and the files it names as far as they could be read either way.</summary>
+internal sealed record RecordReading(EditPlan? Plan, HashSet<int> Done, string? Damage, IReadOnlyList<EditFile> Files);

@@ -18,9 +18,10 @@ internal sealed class EditRunner : IDisposable
     private readonly bool _recovering;
     private readonly MoveFlags _flags;
     private readonly IProgress<long>? _progress;
+    private readonly CancellationToken _cancellation;
     private readonly Dictionary<string, (string Method, long Copied)> _groups = [];
 
-    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<long>? progress)
+    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<long>? progress, CancellationToken cancellation)
     {
         _plan = plan;
         _handles = new SafeFileHandle?[plan.Files.Count];
@@ -29,6 +30,7 @@ internal sealed class EditRunner : IDisposable
         _recovering = recovering;
         _flags = flags;
         _progress = progress;
+        _cancellation = cancellation;
         foreach ((string group, string method) in plan.Groups)
         {
             _groups[group] = (method, 0);
@@ -38,17 +40,20 @@ internal sealed class EditRunner : IDisposable
     /// <summary>Runs a new edit: writes its record, runs every step, removes the record. On a
     /// failure the record stays, so that recovery (or the next edit of these files) finishes it.
     /// The handles are the caller's open files, by index in the plan's file table (null, or
-    /// missing at the end, for MovData's own files).</summary>
-    internal static EditResult Run(EditPlan plan, SafeFileHandle?[] handles, IEnumerable<string> otherJournalDirectories, MoveFlags flags, IProgress<long>? progress)
+    /// missing at the end, for MovData's own files). Cancelled, it stops between two steps with
+    /// the record kept (<see cref="EditInterruptedException"/>).</summary>
+    internal static EditResult Run(EditPlan plan, SafeFileHandle?[] handles, IEnumerable<string> otherJournalDirectories, MoveFlags flags, IProgress<long>? progress,
+        CancellationToken cancellation)
     {
+        cancellation.ThrowIfCancellationRequested();
         using JournalRecord record = JournalRecord.Begin(plan, otherJournalDirectories);
         CrashSwitch.At("done", -1, handles.FirstOrDefault(h => h is not null));
-        using var runner = new EditRunner(plan, handles, recovering: false, flags, progress);
+        using var runner = new EditRunner(plan, handles, recovering: false, flags, progress, cancellation);
         try
         {
             runner.RunFrom(record, []);
         }
-        catch (Exception e) when (e is not EditIncompleteException)
+        catch (Exception e) when (e is not EditIncompleteException and not OperationCanceledException)
         {
             throw new EditIncompleteException(
                 $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
@@ -61,7 +66,7 @@ internal sealed class EditRunner : IDisposable
     /// true if the files are now as after the edit, false if as before.</summary>
     internal static bool Resume(EditPlan plan, JournalRecord record, HashSet<int> done)
     {
-        using var runner = new EditRunner(plan, new SafeFileHandle?[plan.Files.Count], recovering: true, MoveFlags.None, null);
+        using var runner = new EditRunner(plan, new SafeFileHandle?[plan.Files.Count], recovering: true, MoveFlags.None, null, CancellationToken.None);
         bool finished = !plan.Discard || runner.Published(done);
         if (!finished)
         {
@@ -97,6 +102,10 @@ internal sealed class EditRunner : IDisposable
             {
                 continue;
             }
+            if (k > 0 && _cancellation.IsCancellationRequested)
+            {
+                throw Interrupted(k);
+            }
             EditStep step = _plan.Steps[k];
             (string? method, long copied) = Execute(step);
             CrashSwitch.At("ran", k, FirstUserHandle());
@@ -107,6 +116,11 @@ internal sealed class EditRunner : IDisposable
             _groups[step.Group] = (method ?? m, c + copied);
         }
     }
+
+    /// <summary>The edit stops before step <paramref name="k"/>: steps before it are durable
+    /// and recorded, the record is kept for the rest.</summary>
+    private EditInterruptedException Interrupted(int k) =>
+        new(_plan.Name, k, _plan.Steps.Count, "steps", _plan.JournalDirectory, _cancellation);
 
     private EditResult Result() => new(_plan.Groups.Select(g => new EditStepResult(g.Group, _groups[g.Group].Method, _groups[g.Group].Copied)).ToList());
 
@@ -160,7 +174,12 @@ internal sealed class EditRunner : IDisposable
 
     private (string?, long) Move(EditStep s)
     {
-        MoveResult r = MoveEngine.Move(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, _flags, _progress, takeLocks: false);
+        MoveResult r = MoveEdit.RunAsStep(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, _flags, _progress, _cancellation);
+        if (r.MovedLength < s.Length)
+        {
+            // Cancelled inside the Move, at a chunk boundary: recovery finishes the step.
+            throw Interrupted(_plan.Steps.IndexOf(s));
+        }
         return (r.Method.ToContractName(), r.BytesCopied);
     }
 

@@ -32,7 +32,10 @@ internal sealed class JournalRecord : IDisposable
         _end = end;
     }
 
-    internal static string DirectoryFor(string fileDirectory) => Path.Combine(fileDirectory, DirectoryName);
+    /// <summary>The record's first name.</summary>
+    internal string Path => _names[0];
+
+    internal static string DirectoryFor(string fileDirectory) => System.IO.Path.Combine(fileDirectory, DirectoryName);
 
     /// <summary>A fresh identity for an edit's record and its own files.</summary>
     internal static string NewId() => Guid.NewGuid().ToString("N")[..16];
@@ -57,8 +60,8 @@ internal sealed class JournalRecord : IDisposable
         // Written and locked under a name recovery does not look at, then renamed: a record
         // is never seen unlocked or half written (the lock belongs to the inode, so the
         // rename keeps it).
-        string path = Path.Combine(plan.JournalDirectory, plan.Id + Extension);
-        string draft = Path.Combine(plan.JournalDirectory, plan.Id + DraftExtension);
+        string path = System.IO.Path.Combine(plan.JournalDirectory, plan.Id + Extension);
+        string draft = System.IO.Path.Combine(plan.JournalDirectory, plan.Id + DraftExtension);
         int errno = Interop.CreateExclusive(draft, Convert.ToInt32("600", 8), out SafeFileHandle handle);
         for (int retry = 0; errno == Interop.ENOENT && retry < 8; retry++)
         {
@@ -88,7 +91,7 @@ internal sealed class JournalRecord : IDisposable
             foreach (string dir in otherJournalDirectories.Distinct().Where(d => d != plan.JournalDirectory))
             {
                 EnsureDirectory(dir);
-                string link = Path.Combine(dir, plan.Id + Extension);
+                string link = System.IO.Path.Combine(dir, plan.Id + Extension);
                 // Across filesystems there can be no second name; the record is still found
                 // next to the first file, as docs/journal.md says.
                 if (Interop.HardLink(path, link) == 0)
@@ -146,14 +149,34 @@ internal sealed class JournalRecord : IDisposable
             handle.Dispose();
             return null;
         }
+        text = ReadText(handle, out int end);
+        if (end < RandomAccess.GetLength(handle))
+        {
+            // A torn "done" line, which never counted: the next one goes in its place.
+            RandomAccess.SetLength(handle, end);
+        }
+        return new JournalRecord(handle, [path], end);
+    }
+
+    /// <summary>A record's text, read without its lock (it may be changing: a live edit
+    /// appends "done" lines, each whole or torn at the end).</summary>
+    internal static string Peek(string path)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return ReadText(handle, out _);
+    }
+
+    /// <summary>The record's text: a record kept as metadata has it in an attribute, and the
+    /// "done" lines appended to the file after it. <paramref name="end"/> is where the file's
+    /// last whole line ends.</summary>
+    private static string ReadText(SafeFileHandle handle, out int end)
+    {
         long length = RandomAccess.GetLength(handle);
         byte[] bytes = new byte[length];
         int read = RandomAccess.Read(handle, bytes, 0);
-        // A record kept as metadata has its text in an attribute; "done" lines recovery
-        // appends go to the file after it.
+        end = Array.LastIndexOf(bytes, (byte)'\n', Math.Max(read - 1, 0), read) + 1;
         string head = Interop.GetXattr(handle, RecordAttribute, out byte[] attribute) == 0 ? Encoding.UTF8.GetString(attribute) : "";
-        text = head + Encoding.UTF8.GetString(bytes, 0, read);
-        return new JournalRecord(handle, [path], read);
+        return head + Encoding.UTF8.GetString(bytes, 0, read);
     }
 
     /// <summary>Removes drafts nobody holds: records cut short before they were named, by a
@@ -216,7 +239,7 @@ internal sealed class JournalRecord : IDisposable
             }
         }
         _handle.Dispose();
-        foreach (string? dir in _names.Select(Path.GetDirectoryName).Distinct())
+        foreach (string? dir in _names.Select(System.IO.Path.GetDirectoryName).Distinct())
         {
             try
             {

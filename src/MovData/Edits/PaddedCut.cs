@@ -35,19 +35,20 @@ internal static class PaddedCut
 {
     internal const string CutGroup = "cut", SaveGroup = "save";
 
-    internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<long>? progress)
+    internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<long>? progress,
+        CancellationToken cancellation)
     {
         Validate.KnownFlags(flags);
         FileFacts f = FileFacts.Of(file, "recording");
         Validate.Writable(f);
-        Editor.RecoverFor(file);
+        IReadOnlyList<RecoveredEdit> recovered = Recovery.ForFiles(file);
         using RangeLocks locks = RangeLocks.Take((f, 0, 0));
         f = FileFacts.Of(file, "recording"); // as it is now that this edit holds it
         Capabilities caps = Capabilities.For(f);
         CutLayout layout = plan(f, caps);
         if (layout.Removals.Count == 0 && layout.Writes.Count == 0 && layout.Output is null)
         {
-            return (new EditResult([]), layout);
+            return (new EditResult([]) { Recovered = recovered }, layout);
         }
         long bs = f.BlockSize;
         EditPlan p = Editor.NewPlan("cut", file);
@@ -81,7 +82,7 @@ internal static class PaddedCut
         Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy);
         var handles = new SafeFileHandle?[p.Files.Count];
         handles[fi] = file;
-        return (EditRunner.Run(p, handles, otherJournals, flags, progress), layout);
+        return (EditRunner.Run(p, handles, otherJournals, flags, progress, cancellation) with { Recovered = recovered }, layout);
     }
 
     /// <summary>Adds the steps that build the output of the removed parts aside, in the

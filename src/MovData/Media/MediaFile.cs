@@ -55,6 +55,8 @@ public static class MediaFile
     /// <exception cref="EditIncompleteException">The cut stopped part-way; its journal record
     /// lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
     /// <exception cref="OperationCanceledException">Signalled before the cut began changing the file; nothing changed.</exception>
+    /// <exception cref="EditInterruptedException">Signalled while the cut ran: it stopped between
+    /// two steps, and its journal record lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
     public static CutResult Cut(string path, IReadOnlyList<TimeRange> remove, CutOptions? options = null, IProgress<long>? progress = null, CancellationToken cancel = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -77,14 +79,14 @@ public static class MediaFile
             CutLayout planned = CutPlanner.Layout(rec, cuts, facts.BlockSize, cuts.Count > 0 ? options.SaveRemovedTo : null, cancel);
             cancel.ThrowIfCancellationRequested(); // the last point where nothing has changed
             return planned;
-        }, options.Flags, progress);
+        }, options.Flags, progress, cancel);
         double before = rec!.Duration;
         var removed = cuts.Select(c => new RemovedRange(Seconds(c.FromTicks), Seconds(c.ToTicks), c.Start, c.End - c.Start)).ToList();
         string method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? "native";
         return new CutResult(rec.Grid.Format, rec.Grid.Size, before, before - removed.Sum(r => r.To - r.From), removed, unchanged,
             layout.BytesWritten, edit.BytesCopied,
             method switch { "native" => RangeMethod.Native, "emulated" => RangeMethod.Emulated, _ => RangeMethod.Copy },
-            layout.Output is null ? null : Path.GetFullPath(layout.Output.Path));
+            layout.Output is null ? null : Path.GetFullPath(layout.Output.Path)) { Recovered = edit.Recovered };
     }
 
     /// <summary>Keeps only <paramref name="keep"/>: removes what is before and after it (as

@@ -88,6 +88,10 @@ public sealed record RemovedRange(double From, double To, long Offset, long Leng
 public sealed record CutResult(RecordingFormat Format, int PacketSize, double DurationBefore, double DurationAfter,
     IReadOnlyList<RemovedRange> Removed, IReadOnlyList<TimeRange> Unchanged, long BytesWritten, long BytesCopied, RangeMethod Method, string? SavedTo)
 {
+    /// <summary>Interrupted edits of the recording that were finished, from their journal
+    /// records, before this cut began (and damaged records of the same journal, left alone).</summary>
+    public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
+
     /// <summary>One line: what was removed and what it cost.</summary>
     public override string ToString() => FormattableString.Invariant(
         $"cut {Removed.Count} range(s) of {Format}: {DurationBefore:0.###} s -> {DurationAfter:0.###} s, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}");

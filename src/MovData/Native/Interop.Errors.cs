@@ -32,6 +32,7 @@ internal static partial class Interop
     internal const int EOVERFLOW = 75;
     internal const int EOPNOTSUPP = 95;
     internal const int EDQUOT = 122;
+    internal const int ECANCELED = 125;
 
     /// <summary>errno of the last P/Invoke on this thread; read it right after the call.</summary>
     internal static int LastErrno => Marshal.GetLastPInvokeError();
@@ -65,6 +66,7 @@ internal static partial class Interop
         ENOSYS => "ENOSYS",
         EOVERFLOW => "EOVERFLOW",
         EOPNOTSUPP => "EOPNOTSUPP",
+        ECANCELED => "ECANCELED",
         EDQUOT => "EDQUOT",
         _ => $"errno {errno}",
     };

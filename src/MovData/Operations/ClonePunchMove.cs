@@ -11,10 +11,15 @@ internal sealed class ClonePunchMove : MoveMechanism
 {
     internal override MoveMethod Method => MoveMethod.ClonePunch;
 
+    internal override bool Atomic => false;
+
+    internal override bool ReceiverDurableBeforeDonor => true;
+
     internal override MoveResult? TryMove(MoveJob job)
     {
         long end = job.DonorOffset + job.Length;
         List<(long Offset, long Length)> segments = Extents.DataSegments(job.Donor.Handle, job.DonorOffset, end, "the donor");
+        job.Begin(MoveStage.WriteReceiver);
         for (int i = 0; i < segments.Count; i++)
         {
             (long offset, long length) = segments[i];
@@ -30,21 +35,17 @@ internal sealed class ClonePunchMove : MoveMechanism
                 return null;
             }
             // Keep what was cloned before this segment (it is whole), undo this one.
-            long moved = offset - job.DonorOffset;
-            job.Rollback(receiverAt, length);
-            (int commitErrno, string step) = job.Commit(moved, receiverAlreadyDurable: false);
-            if (commitErrno != 0)
+            long cloned = offset - job.DonorOffset;
+            bool undone = job.RollBack(cloned, length);
+            if (cloned > 0)
             {
-                job.Rollback(job.ReceiverOffset, moved);
-                throw MoveJob.Incomplete(0, Method, 0, commitErrno, step);
+                job.Commit(Method, cloned);
+                job.SyncDonor(Method);
             }
-            throw MoveJob.Incomplete(moved, Method, 0, errno, "FICLONERANGE");
+            throw job.Fail(Method, MoveStage.WriteReceiver, errno, "FICLONERANGE", consistent: undone);
         }
-        (int finalErrno, string finalStep) = job.Commit(job.Length, receiverAlreadyDurable: false);
-        if (finalErrno != 0)
-        {
-            throw MoveJob.Incomplete(0, Method, 0, finalErrno, finalStep);
-        }
+        job.Commit(Method, job.Length);
+        job.SyncDonor(Method);
         job.Report(job.Length);
         return new MoveResult(job.Length, Method, 0);
     }

@@ -7,7 +7,8 @@ namespace MovData.Operations;
 /// Where nothing better exists: copy each data segment with copy_file_range (read/write across
 /// filesystems), in growing chunks; after each chunk make the receiver durable and punch that
 /// chunk out of the donor. A failure part-way therefore reports every whole chunk as moved and
-/// leaves the rest in the donor; memory stays bounded whatever the range's size.
+/// leaves the rest in the donor; memory stays bounded whatever the range's size. A cancelled
+/// Move stops after a chunk, with the donor's punches made durable.
 /// </summary>
 internal sealed class CopyPunchMove : MoveMechanism
 {
@@ -27,12 +28,14 @@ internal sealed class CopyPunchMove : MoveMechanism
 
     internal override MoveMethod Method => MoveMethod.CopyPunch;
 
+    internal override bool Atomic => false;
+
+    internal override bool ReceiverDurableBeforeDonor => true;
+
     internal override MoveResult? TryMove(MoveJob job)
     {
         long end = job.DonorOffset + job.Length;
         List<(long Offset, long Length)> segments = Extents.DataSegments(job.Donor.Handle, job.DonorOffset, end, "the donor");
-        long committed = 0;   // bytes of the range, from its start, fully moved
-        long bytesCopied = 0;
         bool kernelCopy = true;
         long chunk = ChunkSize;
         foreach ((long segOffset, long segLength) in segments)
@@ -41,40 +44,29 @@ internal sealed class CopyPunchMove : MoveMechanism
             {
                 n = Math.Min(chunk, segOffset + segLength - at);
                 long receiverAt = job.ReceiverOffset + (at - job.DonorOffset);
+                job.Begin(MoveStage.WriteReceiver);
                 int errno = CopyChunk(job, at, receiverAt, n, ref kernelCopy, out long copied);
+                job.AddCopied(copied);
                 if (errno != 0)
                 {
-                    // The whole chunk, not just what was counted as copied: a failed write can
-                    // leave bytes past the count, and this receiver range was a hole (rule 2).
-                    job.Rollback(receiverAt, n);
-                    throw MoveJob.Incomplete(committed, Method, bytesCopied + copied, errno, kernelCopy ? "copy_file_range" : "read/write copy");
+                    throw job.Fail(Method, MoveStage.WriteReceiver, errno, kernelCopy ? "copy_file_range" : "read/write copy",
+                        job.RollBack(at - job.DonorOffset, n));
                 }
-                bytesCopied += n;
-                errno = Interop.FDataSync(job.Receiver.Handle);
-                if (errno != 0)
+                // Punches from the end of the last commit: the holes between segments go too.
+                job.Commit(Method, at + n - job.DonorOffset, dataOnly: true);
+                job.Report(job.Moved);
+                if (job.Cancellation.IsCancellationRequested && job.Moved < job.Length)
                 {
-                    job.Rollback(receiverAt, n);
-                    throw MoveJob.Incomplete(committed, Method, bytesCopied, errno, "fdatasync of the receiver");
+                    job.SyncDonor(Method);
+                    return new MoveResult(job.Moved, Method, job.Copied);
                 }
-                // Punch from the end of the last commit: the holes between segments go too.
-                long chunkEnd = at + n - job.DonorOffset;
-                errno = Interop.Fallocate(job.Donor.Handle, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, job.DonorOffset + committed, chunkEnd - committed);
-                if (errno != 0)
-                {
-                    throw MoveJob.Incomplete(committed, Method, bytesCopied, errno, "punching the donor range");
-                }
-                committed = chunkEnd;
-                job.Report(committed);
             }
         }
         // The tail after the last data segment: holes, or unwritten extents whose space must go.
-        (int tailErrno, string step) = job.FreeDonor(job.DonorOffset + committed, job.Length - committed);
-        if (tailErrno != 0)
-        {
-            throw MoveJob.Incomplete(committed, Method, bytesCopied, tailErrno, step);
-        }
+        job.PunchDonor(Method, job.Length);
+        job.SyncDonor(Method);
         job.Report(job.Length);
-        return new MoveResult(job.Length, Method, bytesCopied);
+        return new MoveResult(job.Length, Method, job.Copied);
     }
 
     /// <summary>Copies one chunk in pieces, starting each piece's writeback as soon as it is

@@ -9,7 +9,9 @@ namespace MovData.Operations;
 /// </summary>
 internal static class Defragmenter
 {
-    internal static DefragmentResult Run(SafeFileHandle file, IProgress<long>? progress)
+    /// <remarks>Cancelled, it stops before the next segment or before the exchange: the copy
+    /// is an unnamed file, and the file is unchanged.</remarks>
+    internal static DefragmentResult Run(SafeFileHandle file, IProgress<long>? progress, CancellationToken cancellation)
     {
         FileFacts f = FileFacts.Of(file, "file");
         Validate.Writable(f);
@@ -35,6 +37,7 @@ internal static class Defragmenter
             long copied = 0;
             foreach ((long offset, long length) in data)
             {
+                cancellation.ThrowIfCancellationRequested();
                 // Allocating each data segment in one call asks the allocator for contiguous
                 // space; holes are left unallocated so they stay holes.
                 Check(Interop.Fallocate(temp, Interop.FALLOC_FL_KEEP_SIZE, offset, length), "fallocate of the temporary copy");
@@ -45,6 +48,7 @@ internal static class Defragmenter
                 progress?.Report(copied);
             }
             Check(Interop.FDataSync(temp), "fdatasync of the temporary copy");
+            cancellation.ThrowIfCancellationRequested();
 
             // A write during the copy would be lost by the exchange: refuse if the file changed.
             FileFacts now = FileFacts.Of(file, "file");

@@ -12,8 +12,13 @@ internal sealed class ExchangeRangeMove : MoveMechanism
 {
     internal override MoveMethod Method => MoveMethod.ExchangeRange;
 
+    internal override bool Atomic => true;
+
+    internal override bool ReceiverDurableBeforeDonor => false;
+
     internal override MoveResult? TryMove(MoveJob job)
     {
+        job.Begin(MoveStage.WriteReceiver);
         int errno = Interop.ExchangeRange(job.Donor.Handle, job.DonorOffset, job.Receiver.Handle, job.ReceiverOffset, job.Length, 0);
         if (Interop.IsNotSupported(errno))
         {
@@ -21,16 +26,14 @@ internal sealed class ExchangeRangeMove : MoveMechanism
         }
         if (errno != 0)
         {
-            throw MoveJob.Incomplete(0, Method, 0, errno, "XFS_IOC_EXCHANGE_RANGE");
+            throw job.Fail(Method, MoveStage.WriteReceiver, errno, "XFS_IOC_EXCHANGE_RANGE", consistent: true);
         }
         job.Report(job.Length);
         // The receiver needs no separate flush: the donor's fdatasync below forces the log
-        // that holds the exchange too.
-        (errno, string step) = job.FreeDonor(job.DonorOffset, job.Length);
-        if (errno != 0)
-        {
-            throw MoveJob.Incomplete(job.Length, Method, 0, errno, step);
-        }
+        // that holds the exchange too. What the donor range holds now is the receiver's old
+        // hole, so a failure from here on loses nothing and leaves nothing to finish.
+        job.PunchDonorAfterExchange(Method);
+        job.SyncDonor(Method, consistentIfFailed: true);
         return new MoveResult(job.Length, Method, 0);
     }
 }

@@ -11,6 +11,24 @@ internal sealed class FileFacts
     internal const long EXT4_SUPER_MAGIC = 0xEF53;
     internal const long TMPFS_MAGIC = 0x01021994;
 
+    /// <summary>The kernel's own filesystems, whose files are views of kernel state: none is
+    /// a regular file MovData could edit. Null for any other filesystem.</summary>
+    internal static string? HoldsNoRegularFiles(long magic) => magic switch
+    {
+        0x9fa0 => "proc",
+        0x62656572 => "sysfs",
+        0x1cd1 => "devpts",
+        0x64626720 => "debugfs",
+        0x74726163 => "tracefs",
+        0x27e0eb => "cgroup",
+        0x63677270 => "cgroup2",
+        0x73636673 => "securityfs",
+        0x6e736673 => "nsfs",
+        0x50495045 => "pipefs",
+        0xcafe4a11 => "bpf",
+        _ => null,
+    };
+
     private FileFacts(SafeFileHandle handle, string role)
     {
         Handle = handle;

@@ -3,19 +3,19 @@ using MovData.Layout;
 
 namespace MovData.Operations;
 
-/// <summary>The seed's FS_IOC_MOV_DATA: validate everything, then pick the mechanism.</summary>
+/// <summary>The seed's FS_IOC_MOV_DATA, in the pieces the edits layer runs in order
+/// (<c>Edits.MoveEdit</c>, the one place a Move runs): validate, then under the caller's locks
+/// check the receiver's hole, then try the mechanisms best first.</summary>
 internal static class MoveEngine
 {
     private static readonly ExchangeRangeMove Exchange = new();
     private static readonly ClonePunchMove Clone = new();
     private static readonly CopyPunchMove Copy = new();
 
-    /// <remarks>beforeChange is called once the move is validated and locked, with the
-    /// mechanism about to run, before anything changes (the edits layer writes its intent
-    /// record there), and again if that mechanism was not supported and another follows.
-    /// takeLocks is false when the caller already holds locks covering both ranges.</remarks>
-    internal static MoveResult Move(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags, IProgress<long>? progress,
-        Action<MoveJob, MoveMethod>? beforeChange = null, bool takeLocks = true)
+    /// <summary>Every rule that needs no lock: flags, file kinds, open modes, alignment,
+    /// sizes, overlap.</summary>
+    internal static MoveJob Prepare(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length, MoveFlags flags,
+        IProgress<long>? progress, CancellationToken cancellation)
     {
         (FileFacts d, FileFacts r) = Validate.DonorAndReceiver(donor, donorOffset, receiver, receiverOffset, length, flags);
         long bs = Validate.BlockSize(d, r);
@@ -25,42 +25,29 @@ internal static class MoveEngine
         Validate.WithinSize(d, donorOffset, length, "donorOffset", bs);
         Validate.WithinSize(r, receiverOffset, length, "receiverOffset", bs);
         Validate.NoOverlap(d, donorOffset, r, receiverOffset, length);
-
-        // From here on the ranges are this Move's: another MovData edit of them waits, and
-        // sees the result (the receiver range then holding data) when it gets its turn.
-        using RangeLocks? locks = takeLocks ? RangeLocks.Take((d, donorOffset, length), (r, receiverOffset, length)) : null;
-        long data = Extents.FirstData(receiver, receiverOffset, receiverOffset + length, "the receiver");
-        if (data >= 0)
-        {
-            throw new ContractViolationException(ContractRule.ReceiverNotHole, nameof(receiverOffset),
-                $"rule 2 (receiver hole): the receiver holds data at offset {data}, inside [{receiverOffset}, {receiverOffset + length}) (block size {bs})");
-        }
-
-        var job = new MoveJob(d, donorOffset, r, receiverOffset, length, progress);
-        bool sameDevice = d.Device == r.Device;
-        Capabilities caps = Capabilities.For(r);
-        foreach (MoveMechanism mechanism in Candidates(caps, sameDevice, flags))
-        {
-            beforeChange?.Invoke(job, mechanism.Method);
-            MoveResult? result = mechanism.TryMove(job);
-            if (result is not null)
-            {
-                return result;
-            }
-            // A not-supported answer for two files of one filesystem is a fact about that
-            // filesystem; across two filesystems it is only a fact about the pair.
-            if (sameDevice)
-            {
-                Capabilities.Remember(d.Device, c => mechanism.Method == MoveMethod.ExchangeRange ? c with { Exchange = false } : c with { Reflink = false });
-            }
-        }
-        string where = sameDevice ? $"{r.FsType}" : $"two filesystems ({d.FsType} and {r.FsType})";
-        throw new FileSystemNotSupportedException(
-            $"a zero-copy move is not possible on {where}: it has neither XFS exchange-range nor FICLONERANGE, so only copying could move the data, and ZeroCopyOnly forbids that; nothing was changed");
+        return new MoveJob(d, donorOffset, r, receiverOffset, length, progress, cancellation);
     }
 
-    private static IEnumerable<MoveMechanism> Candidates(Capabilities caps, bool sameDevice, MoveFlags flags)
+    /// <summary>Rule 2, checked while the caller holds the ranges: another MovData edit of
+    /// them waits, and sees the result (the receiver range then holding data) when it gets
+    /// its turn.</summary>
+    internal static void CheckReceiverHole(MoveJob job)
     {
+        long data = Extents.FirstData(job.Receiver.Handle, job.ReceiverOffset, job.ReceiverOffset + job.Length, "the receiver");
+        if (data >= 0)
+        {
+#pragma warning disable CA2208 // the parameter is FileRange.Move's, whose caller broke the rule
+            throw new ContractViolationException(ContractRule.ReceiverNotHole, "receiverOffset",
+                $"rule 2 (receiver hole): the receiver holds data at offset {data}, inside [{job.ReceiverOffset}, {job.ReceiverOffset + job.Length}) (block size {job.Receiver.BlockSize})");
+#pragma warning restore CA2208
+        }
+    }
+
+    /// <summary>The mechanisms to try, best first, as far as this filesystem is known.</summary>
+    internal static IEnumerable<MoveMechanism> Candidates(MoveJob job, MoveFlags flags)
+    {
+        bool sameDevice = job.Donor.Device == job.Receiver.Device;
+        Capabilities caps = Capabilities.For(job.Receiver);
         if (sameDevice && caps.Exchange != false)
         {
             yield return Exchange;
@@ -73,5 +60,24 @@ internal static class MoveEngine
         {
             yield return Copy;
         }
+    }
+
+    /// <summary>The mechanism answered "not supported" before changing anything.</summary>
+    internal static void NotSupported(MoveJob job, MoveMechanism mechanism)
+    {
+        // For two files of one filesystem that is a fact about the filesystem; across two
+        // filesystems only a fact about the pair.
+        if (job.Donor.Device == job.Receiver.Device)
+        {
+            Capabilities.Remember(job.Donor.Device, c => mechanism.Method == MoveMethod.ExchangeRange ? c with { Exchange = false } : c with { Reflink = false });
+        }
+    }
+
+    /// <summary>No mechanism was left: only copying could move the data, and the caller forbade it.</summary>
+    internal static FileSystemNotSupportedException NoZeroCopy(MoveJob job)
+    {
+        string where = job.Donor.Device == job.Receiver.Device ? $"{job.Receiver.FsType}" : $"two filesystems ({job.Donor.FsType} and {job.Receiver.FsType})";
+        return new FileSystemNotSupportedException(
+            $"a zero-copy move is not possible on {where}: it has neither XFS exchange-range nor FICLONERANGE, so only copying could move the data, and ZeroCopyOnly forbids that; nothing was changed");
     }
 }

@@ -62,7 +62,11 @@ public sealed class CliTests
         else
         {
             Assert.Equal(3, code);
-            Assert.Equal("", output);
+            // With --json a failure is one value on standard output too.
+            JsonElement error = JsonDocument.Parse(output).RootElement.GetProperty("error");
+            Assert.Equal(3, error.GetProperty("exit").GetInt32());
+            Assert.Equal("EOPNOTSUPP", error.GetProperty("errno").GetString());
+            Assert.Equal(JsonValueKind.Null, error.GetProperty("rule").ValueKind);
             Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal(d, Files.Take(donor));
             Assert.Equal(r, Files.Take(receiver));
@@ -242,8 +246,19 @@ public sealed class CliTests
         (int code, string output, string err) = Movdata("move", donor, receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "192M", "--json");
 
         Assert.Equal(1, code);
-        Assert.Equal("", output);
-        Assert.Matches(@"^movdata: move stopped after \d+ bytes \(copy-punch\): .*ENOSPC", err);
+        Assert.Matches(@"^movdata: move stopped after \d+ bytes \(copy-punch\) while (writing|syncing) the receiver: .*ENOSPC", err);
+        JsonElement error = JsonDocument.Parse(output).RootElement.GetProperty("error");
+        Assert.Equal(1, error.GetProperty("exit").GetInt32());
+        Assert.Equal("ENOSPC", error.GetProperty("errno").GetString());
+        long moved = error.GetProperty("movedLength").GetInt64();
+        Assert.False(error.GetProperty("recoveryPending").GetBoolean());
+        // What it reports is what the files hold: the first moved bytes in the receiver and
+        // gone from the donor, the rest still in the donor.
+        byte[] want = Files.Pattern(79, length);
+        Assert.True(want.AsSpan(0, (int)moved).SequenceEqual(Files.Read(receiver, 0, moved)), "the receiver lacks what was reported moved");
+        Assert.True(want.AsSpan((int)moved).SequenceEqual(Files.Read(donor, moved, length - moved)), "the donor lost what was not reported moved");
+        Files.AssertHole(donor, 0, moved);
+        Files.AssertHole(receiver, moved, length - moved);
     }
 
     [Fact]

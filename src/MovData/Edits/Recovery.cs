@@ -1,0 +1,207 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Native;
+using MovData.Operations;
+
+namespace MovData.Edits;
+
+/// <summary>
+/// Finishing interrupted edits from their journal records: all of a directory's
+/// (<see cref="Recover"/>, `movdata recover`), or those of the files a new edit is about to
+/// change (<see cref="ForFiles(SafeFileHandle[])"/>). A record that cannot be read is never
+/// acted on and never removed: it is reported with why, edits of the files it names are
+/// refused, and edits of other files go on.
+/// </summary>
+internal static class Recovery
+{
+    /// <summary>Finishes every interrupted edit in the journal next to <paramref name="path"/>
+    /// (a directory, or a file: then only the edits of that file).</summary>
+    internal static IReadOnlyList<RecoveredEdit> Recover(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        FileIdentity? only = null;
+        string dir = full;
+        if (!Directory.Exists(full))
+        {
+            int errno = Interop.StatxPath(full, out Interop.Statx st);
+            if (errno != 0)
+            {
+                throw Interop.GetExceptionForErrno(errno, $"statx of {path}");
+            }
+            only = FileIdentity.Of(st);
+            dir = Path.GetDirectoryName(full) ?? "/";
+        }
+        var outcomes = new List<RecoveredEdit>();
+        JournalRecord.RemoveAbandonedDrafts(JournalRecord.DirectoryFor(dir));
+        foreach (string record in Records(JournalRecord.DirectoryFor(dir)))
+        {
+            RecoveredEdit? outcome = RecoverOne(record, wait: false, only is { } o ? [o] : null);
+            if (outcome is not null)
+            {
+                outcomes.Add(outcome);
+            }
+        }
+        try
+        {
+            // A crash can leave the directory behind without a record in it (its name was
+            // durable, the record's was not).
+            Directory.Delete(JournalRecord.DirectoryFor(dir));
+        }
+        catch (IOException)
+        {
+            // Not there, or records are kept in it.
+        }
+        return outcomes;
+    }
+
+    /// <summary>Finishes the interrupted edits of these files before a new edit of them
+    /// starts; waits for one that is running now. Returns what it finished, and the damaged
+    /// records of the same journals that name none of these files (left alone).</summary>
+    /// <exception cref="EditIncompleteException">One could not be finished, or a record that
+    /// names one of these files cannot be read; nothing changed.</exception>
+    internal static IReadOnlyList<RecoveredEdit> ForFiles(params SafeFileHandle[] files) =>
+        ForFiles(files.Select(h => (h, Capabilities.PathOf(h))));
+
+    internal static IReadOnlyList<RecoveredEdit> ForFiles(IEnumerable<(SafeFileHandle Handle, string? Path)> files)
+    {
+        List<FileIdentity> ids = [];
+        List<string> journals = [];
+        foreach ((SafeFileHandle h, string? path) in files)
+        {
+            if (h is null || h.IsInvalid || h.IsClosed || Interop.FStatx(h, out Interop.Statx st) != 0)
+            {
+                continue; // the edit's own validation reports it
+            }
+            ids.Add(FileIdentity.Of(st));
+            journals.AddRange(JournalsOf(path));
+        }
+        List<RecoveredEdit> outcomes = [];
+        foreach (string record in journals.Distinct().SelectMany(Records))
+        {
+            RecoveredEdit? outcome = RecoverOne(record, wait: true, ids);
+            if (outcome is { Outcome: RecoveryOutcome.Failed, Edit: DamagedEdit })
+            {
+                outcomes.Add(outcome); // names none of these files: reported, and the edit goes on
+            }
+            else if (outcome is { Outcome: RecoveryOutcome.Failed })
+            {
+                throw new EditIncompleteException(
+                    $"an interrupted {outcome.Edit} of these files could not be finished, so this edit did not start: {outcome.Detail}; see `movdata recover {Path.GetDirectoryName(Path.GetDirectoryName(record))}`");
+            }
+            else if (outcome is { Outcome: RecoveryOutcome.Finished })
+            {
+                outcomes.Add(outcome);
+            }
+        }
+        // The common case shares one empty list, so results of edits that finished nothing
+        // first compare equal.
+        return outcomes.Count == 0 ? [] : outcomes;
+    }
+
+    /// <summary>What <see cref="RecoveredEdit.Edit"/> says of a record that cannot be read
+    /// and names none of the files asked about.</summary>
+    internal const string DamagedEdit = "?";
+
+    private static RecoveredEdit? RecoverOne(string path, bool wait, List<FileIdentity>? only)
+    {
+        string id = Path.GetFileNameWithoutExtension(path);
+        if (only is not null)
+        {
+            // Read without the lock first: a live edit of other files is not waited for.
+            string peek;
+            try
+            {
+                peek = JournalRecord.Peek(path);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+            RecordReading seen = EditPlan.Read(peek, id);
+            bool ours = seen.Files.Any(f => f.Kind == EditFileKind.User && only.Any(i => i.Matches(f)));
+            if (seen.Damage is not null)
+            {
+                return ours
+                    ? new RecoveredEdit(path, seen.Plan?.Name ?? "edit", RecoveryOutcome.Failed, $"its journal record {path} cannot be read ({seen.Damage}); it is left in place")
+                    : new RecoveredEdit(path, DamagedEdit, RecoveryOutcome.Failed, $"the journal record {path} cannot be read ({seen.Damage}); it is left in place");
+            }
+            if (seen.Plan is not null && !ours)
+            {
+                return null;
+            }
+        }
+        using JournalRecord? record = JournalRecord.Open(path, wait, out string text);
+        if (record is null)
+        {
+            return File.Exists(path) ? new RecoveredEdit(path, "?", RecoveryOutcome.InProgress, "another process holds this record: its edit is running") : null;
+        }
+        RecordReading reading = EditPlan.Read(text, id);
+        if (reading.Damage is not null)
+        {
+            string named = reading.Files.Count > 0 ? $" (it names {string.Join(", ", reading.Files.Select(f => $"{f.Role} {f.Path}"))})" : "";
+            return new RecoveredEdit(path, reading.Plan?.Name ?? "?", RecoveryOutcome.Failed,
+                $"the journal record cannot be read: {reading.Damage}{named}; it is left in place, and edits of the files it names are refused until it is dealt with (see docs/journal.md)");
+        }
+        if (reading.Plan is not { } plan)
+        {
+            // Cut short before "begin": the edit never changed anything.
+            record.Complete();
+            return new RecoveredEdit(path, "?", RecoveryOutcome.Discarded, "the record was incomplete: the edit had not begun");
+        }
+        string files = Describe(plan);
+        record.AddNames(plan.Files.Where(f => f.Kind == EditFileKind.User)
+            .Select(f => Path.Combine(JournalRecord.DirectoryFor(Path.GetDirectoryName(f.Path) ?? "/"), id + JournalRecord.Extension))
+            .Where(File.Exists));
+        try
+        {
+            bool finished = EditRunner.Resume(plan, record, reading.Done);
+            return new RecoveredEdit(path, plan.Name, finished ? RecoveryOutcome.Finished : RecoveryOutcome.Discarded, files);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FileSystemNotSupportedException or ArgumentException)
+        {
+            return new RecoveredEdit(path, plan.Name, RecoveryOutcome.Failed, $"{files}: {e.Message}");
+        }
+    }
+
+    /// <summary>"donor /a/take1.ts, receiver /a/edit.ts".</summary>
+    private static string Describe(EditPlan plan) =>
+        string.Join(", ", plan.Files.Where(f => f.Kind != EditFileKind.Own).Select(f => $"{f.Role} {f.Path}"));
+
+    private static IEnumerable<string> Records(string journalDirectory)
+    {
+        if (!Directory.Exists(journalDirectory))
+        {
+            return []; // the common case, and one stat: no exception thrown and caught per edit
+        }
+        try
+        {
+            return Directory.GetFiles(journalDirectory, "*" + JournalRecord.Extension).Order(StringComparer.Ordinal);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return []; // none, or the last edit's record was just removed with its directory
+        }
+    }
+
+    /// <summary>The journal next to a file's path; none for a file with no path.</summary>
+    internal static IEnumerable<string> JournalsOf(string? path) =>
+        path is not null ? [JournalRecord.DirectoryFor(Path.GetDirectoryName(path)!)] : [];
+}
+
+/// <summary>
+/// What tells one file from another across a crash: its inode number and creation time (statx
+/// btime, where the filesystem keeps one). Not the device number: a loop device or a disk can
+/// come back under another number after a reboot, and the record is found next to the file
+/// anyway, on its filesystem.
+/// </summary>
+internal readonly record struct FileIdentity(ulong Inode, long Birth)
+{
+    internal static FileIdentity Of(in Interop.Statx st) =>
+        new(st.Ino, (st.Mask & Interop.STATX_BTIME) != 0 ? st.Btime.Sec * 1_000_000_000 + st.Btime.Nsec : 0);
+
+    internal static FileIdentity Of(FileFacts f) => new(f.Inode, f.BirthNanoseconds);
+
+    /// <summary>The same file as the record's, where both creation times are known; the same
+    /// inode number where one is not.</summary>
+    internal bool Matches(EditFile f) => Inode == f.Inode && (Birth == 0 || f.Birth == 0 || Birth == f.Birth);
+}
