@@ -174,7 +174,8 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
 
     /// <summary>
     /// Reads a record. Its <see cref="RecordReading.Plan"/> is null when the record is
-    /// incomplete (cut short before <c>begin</c>: the edit never began) or damaged; a damaged
+    /// incomplete (empty or zero-filled: a crash before it was durable, so the edit never
+    /// began) or damaged; a damaged
     /// record has <see cref="RecordReading.Damage"/> saying why, and the files it names as far
     /// as they can be read. Never throws on the text.
     /// </summary>
@@ -223,7 +224,10 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         }
         if (!begun)
         {
-            return new RecordReading(null, [], null, named);
+            // A record is named only once its whole text is written, so text that stops short
+            // of "begin" is damage, not an edit that never began (what a crash leaves of a
+            // record that never became durable is an empty or zero-filled file, above).
+            return Damaged("it ends before its 'begin' line (cut short)");
         }
         if (plan is null || plan.JournalDirectory.Length == 0)
         {

@@ -144,7 +144,8 @@ internal static class Recovery
         }
         if (reading.Plan is not { } plan)
         {
-            // Cut short before "begin": the edit never changed anything.
+            // Empty or zero-filled: the record never became durable, so the edit never
+            // changed anything.
             record.Complete();
             return new RecoveredEdit(path, "?", RecoveryOutcome.Discarded, "the record was incomplete: the edit had not begun");
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using MovData.Edits;
 using MovData.Tests.Cli;
@@ -48,9 +49,75 @@ public sealed class DamagedRecordTests
                 byte[] flipped = (byte[])bytes.Clone();
                 flipped[i] ^= (byte)(1 << bit);
                 RecordReading r = EditPlan.Read(Encoding.UTF8.GetString(flipped), plan.Id);
-                Assert.True(r.Plan is null && (r.Damage is not null || flipped[i] == (byte)'\n'),
-                    $"byte {i} bit {bit}: read as a plan, or as incomplete without damage");
+                Assert.True(r.Plan is null && r.Damage is not null, $"byte {i} bit {bit}: read as a plan, or as incomplete without damage");
             }
+        }
+    }
+
+    public static TheoryData<string, string> Damages => Scratch.EveryFileSystemWith(["truncated", "bit-flipped", "future version"]);
+
+    [Theory, MemberData(nameof(Damages))]
+    public void DamagedRecord_IsReportedAndKept_ItsFilesRefused_OtherFilesGoOn(string fs, string damage)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        CrashScenario splice = CrashScenario.All().Single(c => c.Name == "splice aligned");
+        splice.Setup(dir.Path);
+        (int killed, _, string killErr) = CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = "kill:done:0" }, splice.Command(dir.Path));
+        Assert.True(killed == 137, $"expected SIGKILL, got {killed}: {killErr}");
+        string record = Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, ".movdata-journal"), "*.edit"));
+        Damage(record, damage);
+        byte[] recordBytes = File.ReadAllBytes(record);
+        string donor = dir.File("donor"), receiver = dir.File("receiver");
+        byte[] donorNow = Files.ReadAll(donor), receiverNow = Files.ReadAll(receiver);
+
+        // An edit of a file the record names is refused, and says why and what to do.
+        (int code, string output, string err) = CliProcess.Movdata("collapse", donor, "--offset", "0", "--length", "4k", "--json");
+        Assert.True(code == 1, $"collapse of the donor: exit {code}: {err}");
+        Assert.Contains(record, err, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", err, StringComparison.Ordinal);
+        Assert.Contains("movdata recover", err, StringComparison.Ordinal);
+        Assert.True(JsonDocument.Parse(output).RootElement.GetProperty("error").GetProperty("recoveryPending").GetBoolean());
+
+        // An edit of another file in the same directory goes on, and warns of the record.
+        string other = dir.File("other");
+        Files.Create(other, 8 * B, (0, Files.Pattern(811, 8 * B)));
+        (code, output, err) = CliProcess.Movdata("collapse", other, "--offset", "0", "--length", "4k");
+        Assert.True(code == 0, $"collapse of another file: exit {code}: {err}");
+        Assert.Equal(Files.Pattern(811, 8 * B).AsSpan(B).ToArray(), Files.ReadAll(other));
+        Assert.Contains("warning", err, StringComparison.Ordinal);
+        Assert.Contains(record, err, StringComparison.Ordinal);
+
+        // recover lists it as failed (exit 1), acts on nothing and keeps it.
+        (code, output, err) = CliProcess.Movdata("recover", dir.Path, "--json");
+        Assert.True(code == 1, $"recover: exit {code}: {output}{err}");
+        JsonElement outcome = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray());
+        Assert.Equal("failed", outcome.GetProperty("outcome").GetString());
+        Assert.Contains("cannot be read", outcome.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(recordBytes, File.ReadAllBytes(record));
+        Assert.Equal(donorNow, Files.ReadAll(donor));
+        Assert.Equal(receiverNow, Files.ReadAll(receiver));
+    }
+
+    /// <summary>Damages a record as a disk or a person might.</summary>
+    private static void Damage(string record, string how)
+    {
+        byte[] bytes = File.ReadAllBytes(record);
+        string text = Encoding.UTF8.GetString(bytes);
+        switch (how)
+        {
+            case "truncated":
+                // Cut after a whole line in the middle: no "begin".
+                File.WriteAllBytes(record, bytes.AsSpan(0, text.IndexOf('\n', text.Length / 2) + 1).ToArray());
+                break;
+            case "bit-flipped":
+                // One bit of an offset in a step line: still a well-formed line.
+                int at = text.IndexOf("\nstep ", StringComparison.Ordinal) + 12;
+                bytes[at] ^= 0x01;
+                File.WriteAllBytes(record, bytes);
+                break;
+            default:
+                File.WriteAllText(record, text.Replace("movdata-journal 2", "movdata-journal 3", StringComparison.Ordinal));
+                break;
         }
     }
 }
