@@ -348,6 +348,22 @@ internal static class CliProcess
 
     internal static (int Code, string Out, string Err) Movdata(params string[] args) => MovdataWith(null, args);
 
+    /// <summary>Starts movdata with its output redirected, for tests that signal or stop it.</summary>
+    internal static System.Diagnostics.Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
+        var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return System.Diagnostics.Process.Start(psi)!;
+    }
+
     /// <summary>Runs movdata with extra environment variables (the crash switch).</summary>
     internal static (int Code, string Out, string Err) MovdataWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
