@@ -367,17 +367,7 @@ internal static class CliProcess
     /// <summary>Runs movdata with extra environment variables (the crash switch).</summary>
     internal static (int Code, string Out, string Err) MovdataWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
-        var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
-        {
-            psi.Environment[name] = value;
-        }
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = System.Diagnostics.Process.Start(psi)!;
+        using System.Diagnostics.Process p = Start(environment, args);
         Task<string> err = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
