@@ -46,4 +46,26 @@ internal static class MovDataCli
 
 /// <summary>Where a verb writes (standard output for results, standard error for the rest),
 /// and the token SIGINT and SIGTERM cancel.</summary>
-internal sealed record Io(TextWriter Out, TextWriter Err, CancellationToken Cancel = default);
+internal sealed class Io(TextWriter output, TextWriter error, CancellationToken cancel = default)
+{
+    private static volatile bool _interruptible;
+
+    internal TextWriter Out { get; } = output;
+
+    internal TextWriter Err { get; } = error;
+
+    /// <summary>The token SIGINT and SIGTERM cancel. A verb that takes it stops at its next
+    /// step boundary when signalled; only then does the process leave the first signal to it.</summary>
+    internal CancellationToken Cancel
+    {
+        get
+        {
+            _interruptible = true;
+            return cancel;
+        }
+    }
+
+    /// <summary>Whether the running verb took <see cref="Cancel"/>: otherwise a signal ends
+    /// the process as usual (a map or a probe has nothing to stop cleanly).</summary>
+    internal static bool Interruptible => _interruptible;
+}

@@ -7,11 +7,12 @@ internal static class Program
     private static int Main(string[] args)
     {
         // The first SIGINT or SIGTERM asks the running edit to stop at its next step boundary
-        // (it then says how far it got and exits 130); a second one ends the process at once.
+        // (it then says how far it got and exits 130); a second one, or one while a verb runs
+        // that has nothing to stop cleanly, ends the process at once.
         using var cancel = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
         {
-            if (!cancel.IsCancellationRequested)
+            if (Io.Interruptible && !cancel.IsCancellationRequested)
             {
                 context.Cancel = true;
                 cancel.Cancel();

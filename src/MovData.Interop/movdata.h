@@ -19,8 +19,11 @@
  *   -EPERM       a file is immutable or append-only (chattr +i/+a); nothing was changed.
  *   -EACCES, -EROFS   permission denied, read-only filesystem.
  *   -ENOSPC, -EIO, -EDQUOT, ...   the operation failed part-way: for movdata_move,
- *                md->moved_len bytes from the start of the range were moved; every byte of
- *                the range is still in the donor or the receiver. For a multi-step edit
+ *                md->moved_len bytes from the start of the range are durable in the
+ *                receiver and punched from the donor; every byte of the range is still in
+ *                the donor or the receiver. Where the files were left not yet consistent
+ *                (the donor already touched), movdata_last_error() says so and the move's
+ *                journal record is kept for movdata_recover(). For a multi-step edit
  *                (splice, a collapse or insert that is not one kernel call), its journal
  *                record is kept and movdata_recover() finishes it (docs/journal.md).
  *   -EBADF       a descriptor is not open.

@@ -147,6 +147,12 @@ public sealed class MoveIncompleteException : IOException
     internal MoveIncompleteException WithNote(string note) =>
         new(Result, FailedStage, RecoveryPending, InnerException!, $"{Message}; {note}");
 
+    /// <summary>The same failure, recovery pending after all: its record could not be
+    /// removed, so recovery will finish the Move.</summary>
+    internal MoveIncompleteException AsPending(string note) =>
+        new(Result, FailedStage, recoveryPending: true, InnerException!,
+            $"{Describe(Result, FailedStage, pending: true, InnerException!)}; {note}");
+
     private static string Describe(MoveResult result, MoveStage stage, bool pending, Exception inner)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -105,6 +105,13 @@ public sealed record MoveResult(long MovedLength, MoveMethod Method, long BytesC
     /// <summary>Interrupted edits of these files that were finished, from their journal
     /// records, before this Move began (and damaged records of the same journals, left alone).</summary>
     public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
+
+    /// <summary>Equal when they did the same: <see cref="Recovered"/>, what happened before,
+    /// is not compared.</summary>
+    public bool Equals(MoveResult? other) => other is not null && MovedLength == other.MovedLength && Method == other.Method && BytesCopied == other.BytesCopied;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(MovedLength, Method, BytesCopied);
 }
 
 /// <summary>What a companion operation did.</summary>
@@ -116,6 +123,13 @@ public sealed record RangeResult(long Length, RangeMethod Method, long BytesCopi
     /// <summary>Interrupted edits of the file that were finished, from their journal records,
     /// before this operation began (and damaged records of the same journal, left alone).</summary>
     public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
+
+    /// <summary>Equal when they did the same: <see cref="Recovered"/>, what happened before,
+    /// is not compared.</summary>
+    public bool Equals(RangeResult? other) => other is not null && Length == other.Length && Method == other.Method && BytesCopied == other.BytesCopied;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Length, Method, BytesCopied);
 }
 
 /// <summary>What a Defragment did.</summary>

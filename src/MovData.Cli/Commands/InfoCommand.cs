@@ -22,7 +22,7 @@ internal static class InfoCommand
         {
             string rec = p.GetValue(path)!;
             long size = new FileInfo(rec).Exists ? new FileInfo(rec).Length : 0;
-            RecordingInfo info = ProgressLine.Around(io, p.GetValue(json), size, "reading", progress => MediaFile.Inspect(rec, progress));
+            RecordingInfo info = ProgressLine.Around(io, p.GetValue(json), size, "reading", progress => MediaFile.Inspect(rec, progress, io.Cancel));
             if (p.GetValue(json))
             {
                 Shared.WriteJson(io, w =>

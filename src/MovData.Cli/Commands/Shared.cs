@@ -44,7 +44,7 @@ internal static class Shared
             {
                 EditInterruptedException i => Interrupted(i),
                 OperationCanceledException => "interrupted; nothing was changed",
-                IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException => e.Message,
+                IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException => e.Message,
                 // The last resort: a failure MovData does not expect is still one line and an
                 // exit code, never an abort with a stack trace.
                 _ => $"internal error ({e.GetType().Name}: {e.Message}); please report it with the output of --verbose",

@@ -24,6 +24,7 @@ internal sealed class JournalRecord : IDisposable
     private readonly SafeFileHandle _handle;
     private readonly List<string> _names;
     private long _end;
+    private bool _tornTail;
 
     private JournalRecord(SafeFileHandle handle, List<string> names, long end)
     {
@@ -150,12 +151,9 @@ internal sealed class JournalRecord : IDisposable
             return null;
         }
         text = ReadText(handle, out int end);
-        if (end < RandomAccess.GetLength(handle))
-        {
-            // A torn "done" line, which never counted: the next one goes in its place.
-            RandomAccess.SetLength(handle, end);
-        }
-        return new JournalRecord(handle, [path], end);
+        // A torn "done" line at the end never counted: the next one goes in its place (not
+        // before: a record that turns out damaged is left exactly as it is).
+        return new JournalRecord(handle, [path], end) { _tornTail = end < RandomAccess.GetLength(handle) };
     }
 
     /// <summary>A record's text, read without its lock (it may be changing: a live edit
@@ -216,6 +214,11 @@ internal sealed class JournalRecord : IDisposable
     /// <summary>Step <paramref name="step"/>'s effect is durable: record that durably.</summary>
     internal void MarkDone(int step)
     {
+        if (_tornTail)
+        {
+            RandomAccess.SetLength(_handle, _end);
+            _tornTail = false;
+        }
         byte[] line = Encoding.UTF8.GetBytes(FormattableString.Invariant($"done {step}\n"));
         RandomAccess.Write(_handle, line, _end);
         _end += line.Length;
@@ -225,17 +228,21 @@ internal sealed class JournalRecord : IDisposable
     /// <summary>The edit ended: remove every name of the record, and the journal directory
     /// if that leaves it empty. Not synced: a record that survives a crash after this has
     /// every step done, or its last step is done and runs again harmlessly.</summary>
-    internal void Complete()
+    /// <returns>False if a name could not be removed (a filesystem gone read-only or shut
+    /// down): the record is then still there for the next recovery, which runs its steps again.</returns>
+    internal bool Complete()
     {
+        bool removed = true;
         foreach (string name in _names)
         {
             try
             {
                 File.Delete(name);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Left behind, it is found and finished (a no-op) by the next recovery.
+                // Left behind, it is found and finished by the next recovery.
+                removed = false;
             }
         }
         _handle.Dispose();
@@ -252,6 +259,7 @@ internal sealed class JournalRecord : IDisposable
             {
             }
         }
+        return removed;
     }
 
     public void Dispose() => _handle.Dispose();

@@ -95,6 +95,17 @@ internal static class MoveEdit
                 ? $"its journal record is kept in {where}: `movdata recover {Path.GetDirectoryName(where)}` finishes it"
                 : "no journal record could be kept (the receiver has no path): move the rest again once the cause is gone");
         }
+        catch (MoveIncompleteException e) when (record is not null)
+        {
+            // Consistent, as the exception says: nothing to finish, unless the record cannot
+            // be removed (the filesystem died with the error): then recovery will run it.
+            string where = Path.GetDirectoryName(record.Path)!;
+            if (!record.Complete())
+            {
+                throw e.AsPending($"its journal record could not be removed from {where}: `movdata recover {Path.GetDirectoryName(where)}` finishes the move");
+            }
+            throw;
+        }
         catch (Exception e) when (e is MoveIncompleteException or FileSystemNotSupportedException or ContractViolationException)
         {
             // Consistent, as the exception says: nothing to finish.

@@ -95,7 +95,7 @@ internal static class Recovery
         }
         // The common case shares one empty list, so results of edits that finished nothing
         // first compare equal.
-        return outcomes.Count == 0 ? [] : outcomes;
+        return outcomes.Count == 0 ? Array.Empty<RecoveredEdit>() : outcomes;
     }
 
     /// <summary>What <see cref="RecoveredEdit.Edit"/> says of a record that cannot be read

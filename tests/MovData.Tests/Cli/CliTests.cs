@@ -237,6 +237,7 @@ public sealed class CliTests
     public void Move_ExitsOneAndSaysHowFarItGot_WhenTheReceiverFillsUp()
     {
         using ScratchDir source = Scratch.On("tmpfs");
+        using IDisposable alone = Scratch.FillingTiny();
         using ScratchDir tiny = Scratch.On("tiny");
         string donor = source.File("donor"), receiver = tiny.File("receiver");
         const long length = 192L << 20;

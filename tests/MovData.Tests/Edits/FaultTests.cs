@@ -39,6 +39,11 @@ public sealed class FaultTests
         { "xfs", 8L << 20, "1:1", true, 1 },
         { "xfs", 8L << 20, "2:1", true, 1 },
         { "xfs", 8L << 20, "3:1", true, 1 },
+        // btrfs clones too; a broken log aborts its transaction.
+        { "btrfs", 8L << 20, "0:1", true, 1 },
+        { "btrfs", 8L << 20, "1:1", true, 1 },
+        { "btrfs", 8L << 20, "2:1", true, 1 },
+        { "btrfs", 8L << 20, "3:1", true, 1 },
     };
 
     [Theory, MemberData(nameof(MoveFaults))]
@@ -97,6 +102,9 @@ public sealed class FaultTests
     {
         { "xfs", "splice aligned" }, { "xfs", "collapse at a packet boundary" }, { "xfs", "insert of a length not a block multiple" }, { "xfs", "concat --move" },
         { "ext4", "splice aligned" }, { "ext4", "collapse at a packet boundary" }, { "ext4", "insert of a length not a block multiple" }, { "ext4", "concat --move" },
+        // btrfs shifts by clones through a sidecar (the emulated collapse and insert).
+        { "btrfs", "splice aligned" }, { "btrfs", "collapse at a packet boundary" }, { "btrfs", "insert of a length not a block multiple" }, { "btrfs", "concat --move" },
+        { "xfs", "concat by cloning" },
     };
 
     [Theory, MemberData(nameof(EditFaults))]

@@ -8,7 +8,7 @@ namespace MovData.Tests.Harness;
 /// its own. While that tmpfs has room the disk works; <see cref="Fill"/> takes the room, so
 /// every write the filesystem sends to a block it has not written before fails (ENOSPC from
 /// the loop device, EIO above it): data writeback first, and after <see cref="BreakLog"/> the
-/// filesystem's own log, which shuts XFS down and aborts ext4's journal. The XFS log of the
+/// filesystem's own log, which shuts XFS down, aborts ext4's journal and btrfs's transaction. The XFS log of the
 /// fresh image is deallocated before the first mount (a zeroed log is a clean one), so it too
 /// lives on blocks not yet written. <see cref="Crash"/> then stops the filesystem without
 /// flushing anything, as a power cut would, and <see cref="Remount"/> gives the room back
@@ -33,7 +33,7 @@ public sealed class FaultyDisk : IDisposable
         Mount = Path.Combine(root, "mnt");
     }
 
-    /// <summary>An XFS (reflink) or ext4 filesystem on a failing disk; skipped without root.</summary>
+    /// <summary>An XFS (reflink), btrfs or ext4 filesystem on a failing disk; skipped without root.</summary>
     public static FaultyDisk Create(string kind, long backingMiB = 448)
     {
         if (!Tools.IsRoot)
@@ -55,6 +55,10 @@ public sealed class FaultyDisk : IDisposable
         {
             Tools.MustRun("mkfs.xfs", "-q", "-f", "-m", "reflink=1", disk._image);
             disk.DeallocateXfsLog();
+        }
+        else if (kind == "btrfs")
+        {
+            Tools.MustRun("mkfs.btrfs", "-q", "-f", disk._image);
         }
         else
         {
@@ -97,7 +101,7 @@ public sealed class FaultyDisk : IDisposable
     }
 
     /// <summary>With the disk full, makes the filesystem write its log until that fails: XFS
-    /// shuts down, ext4 aborts its journal. Returns whether it failed. (After a remount XFS
+    /// shuts down, ext4 aborts its journal, btrfs its transaction. Returns whether it failed. (After a remount XFS
     /// has rewritten the log blocks just ahead of its head, so it may take a while to reach
     /// blocks the disk never had.)</summary>
     public bool BreakLog()
@@ -127,7 +131,8 @@ public sealed class FaultyDisk : IDisposable
     }
 
     /// <summary>Stops the filesystem without flushing its log (a power cut); harmless on one
-    /// that is already down.</summary>
+    /// that is already down (btrfs, whose aborted transaction writes nothing more, has no
+    /// such call here).</summary>
     public void Crash()
     {
         SafeFileHandle h;
@@ -160,14 +165,32 @@ public sealed class FaultyDisk : IDisposable
 
     public void Dispose()
     {
-        Tools.Run("umount", Mount);
-        Tools.Run("umount", _backing);
-        try
+        bool down = Unmount(Mount) & Unmount(_backing);
+        if (down)
         {
-            Directory.Delete(_root, recursive: true);
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
-        catch (IOException)
+    }
+
+    /// <summary>Unmounts, waiting out a filesystem still busy with a process that just
+    /// ended; lazily as the last resort, so no test leaves a mount behind.</summary>
+    private static bool Unmount(string path)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
         {
+            if (Tools.Run("mountpoint", "-q", path).Code != 0 || Tools.Run("umount", path).Code == 0)
+            {
+                return true;
+            }
+            Thread.Sleep(100);
         }
+        Tools.Run("umount", "-l", path);
+        return false;
     }
 }

@@ -68,6 +68,21 @@ public static class Scratch
 
     public static bool Required => Environment.GetEnvironmentVariable("MOVDATA_REQUIRE_SCRATCH") == "1";
 
+    private static readonly SemaphoreSlim TinyFree = new(1, 1);
+
+    /// <summary>Holds the tiny filesystem for one test at a time: tests that fill it up on
+    /// purpose would otherwise take each other's room.</summary>
+    public static IDisposable FillingTiny()
+    {
+        TinyFree.Wait();
+        return new Release();
+    }
+
+    private sealed class Release : IDisposable
+    {
+        public void Dispose() => TinyFree.Release();
+    }
+
     /// <summary>A fresh directory on the named scratch filesystem, removed on dispose.</summary>
     public static ScratchDir On(string fs)
     {

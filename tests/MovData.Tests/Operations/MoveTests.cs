@@ -357,6 +357,7 @@ public sealed class MoveTests
     {
         // The receiver is on a 128 MiB ext4; 192 MiB cannot fit, so the copy fails part-way.
         using ScratchDir source = Scratch.On("tmpfs");
+        using IDisposable alone = Scratch.FillingTiny();
         using ScratchDir tiny = Scratch.On("tiny");
         string donor = source.File("donor"), receiver = tiny.File("receiver");
         const long length = 192L << 20;
