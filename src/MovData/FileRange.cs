@@ -189,8 +189,8 @@ public static class FileRange
     /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
     public static RangeResult Collapse(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None,
-        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Editor.Shift(file, offset, length, flags, collapse: true, progress, cancellationToken);
+        CancellationToken cancellationToken = default) =>
+        Editor.Shift(file, offset, length, flags, collapse: true, cancellationToken);
 
     /// <summary>
     /// Inserts a hole of <paramref name="length"/> bytes at <paramref name="offset"/>; the rest
@@ -206,8 +206,8 @@ public static class FileRange
     /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     /// <exception cref="IOException">Any other errno, EFBIG among them.</exception>
     public static RangeResult Insert(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None,
-        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Editor.Shift(file, offset, length, flags, collapse: false, progress, cancellationToken);
+        CancellationToken cancellationToken = default) =>
+        Editor.Shift(file, offset, length, flags, collapse: false, cancellationToken);
 
     /// <summary>
     /// The seed's whole non-linear edit as one operation: inserts a hole of

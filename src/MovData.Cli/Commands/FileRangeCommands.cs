@@ -24,11 +24,11 @@ internal static class FileRangeCommands
 
     internal static Command Collapse(Io io) => Create(io, "collapse",
         "Remove a range; the rest shifts down and the file shrinks (native on XFS and ext4, clones on btrfs, else copying).",
-        "movdata collapse rec.ts --offset 4M --length 1M", (h, o, l, f, c) => FileRange.Collapse(h, o, l, f, null, c), zeroCopyOption: true);
+        "movdata collapse rec.ts --offset 4M --length 1M", (h, o, l, f, c) => FileRange.Collapse(h, o, l, f, c), zeroCopyOption: true);
 
     internal static Command Insert(Io io) => Create(io, "insert",
         "Insert a hole; the rest shifts up and the file grows (native on XFS and ext4, clones on btrfs, else copying).",
-        "movdata insert rec.ts --offset 4M --length 1M", (h, o, l, f, c) => FileRange.Insert(h, o, l, f, null, c), zeroCopyOption: true);
+        "movdata insert rec.ts --offset 4M --length 1M", (h, o, l, f, c) => FileRange.Insert(h, o, l, f, c), zeroCopyOption: true);
 
     private static Command Create(Io io, string verb, string summary, string example, Func<SafeFileHandle, long, long, MoveFlags, CancellationToken, RangeResult> operation, bool zeroCopyOption = false)
     {

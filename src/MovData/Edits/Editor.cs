@@ -12,7 +12,7 @@ namespace MovData.Edits;
 /// </summary>
 internal static class Editor
 {
-    internal static RangeResult Shift(SafeFileHandle file, long offset, long length, MoveFlags flags, bool collapse, IProgress<long>? progress, CancellationToken cancellation)
+    internal static RangeResult Shift(SafeFileHandle file, long offset, long length, MoveFlags flags, bool collapse, CancellationToken cancellation)
     {
         string name = collapse ? "collapse" : "insert";
         Validate.KnownFlags(flags);
@@ -54,7 +54,7 @@ internal static class Editor
             Plans.Insert(plan, fi, f.Size, bs, caps, offset, length, name);
         }
         RefuseCopying(plan, flags, $"{name} of {length} bytes at offset {offset}", f.FsType, bs);
-        EditResult result = EditRunner.Run(plan, [file, null], [], flags, progress, cancellation);
+        EditResult result = EditRunner.Run(plan, [file, null], [], flags, null, cancellation);
         string method = plan.Groups[0].Method;
         return new RangeResult(length, method switch { "native" => RangeMethod.Native, "emulated" => RangeMethod.Emulated, _ => RangeMethod.Copy }, result.BytesCopied) { Recovered = recovered };
     }
