@@ -19,6 +19,7 @@ internal sealed class EditRunner : IDisposable
     private readonly MoveFlags _flags;
     private readonly IProgress<long>? _progress;
     private readonly CancellationToken _cancellation;
+    private int _step; // the step running now
     private readonly Dictionary<string, (string Method, long Copied)> _groups = [];
 
     private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<long>? progress, CancellationToken cancellation)
@@ -107,6 +108,7 @@ internal sealed class EditRunner : IDisposable
                 throw Interrupted(k);
             }
             EditStep step = _plan.Steps[k];
+            _step = k;
             (string? method, long copied) = Execute(step);
             CrashSwitch.At("ran", k, FirstUserHandle());
             SyncAfter(step);
@@ -178,7 +180,7 @@ internal sealed class EditRunner : IDisposable
         if (r.MovedLength < s.Length)
         {
             // Cancelled inside the Move, at a chunk boundary: recovery finishes the step.
-            throw Interrupted(_plan.Steps.IndexOf(s));
+            throw Interrupted(_step);
         }
         return (r.Method.ToContractName(), r.BytesCopied);
     }

@@ -16,69 +16,46 @@ namespace MovData.Tests.Harness;
 /// </summary>
 public sealed class FaultyDisk : IDisposable
 {
-    private readonly string _root, _backing, _image, _filler;
+    private readonly string _root, _backing, _filler;
+    private readonly LoopFileSystem _fs;
 
     public string Kind { get; }
 
     /// <summary>Where the filesystem is mounted.</summary>
-    public string Mount { get; }
+    public string Mount => _fs.Mount;
 
-    private FaultyDisk(string kind, string root)
+    private FaultyDisk(string kind, string root, string backing, LoopFileSystem fs)
     {
         Kind = kind;
         _root = root;
-        _backing = Path.Combine(root, "backing");
-        _image = Path.Combine(_backing, $"{kind}.img");
-        _filler = Path.Combine(_backing, "filler");
-        Mount = Path.Combine(root, "mnt");
+        _backing = backing;
+        _filler = Path.Combine(backing, "filler");
+        _fs = fs;
     }
 
     /// <summary>An XFS (reflink), btrfs or ext4 filesystem on a failing disk; skipped without root.</summary>
     public static FaultyDisk Create(string kind, long backingMiB = 448)
     {
-        if (!Tools.IsRoot)
-        {
-            string why = "a faulty disk needs root (tmpfs and loop mounts)";
-            if (Scratch.Required)
-            {
-                Assert.Fail(why);
-            }
-            Assert.Skip(why);
-        }
+        LoopFileSystem.RequireRoot("a faulty disk needs root (tmpfs and loop mounts)");
         string root = Path.Combine("/var/tmp/movdata-scratch", $"faulty-{Guid.NewGuid():N}");
-        var disk = new FaultyDisk(kind, root);
-        Directory.CreateDirectory(disk._backing);
-        Directory.CreateDirectory(disk.Mount);
-        Tools.MustRun("mount", "-t", "tmpfs", "-o", $"size={backingMiB}m", "movdata-faulty", disk._backing);
-        Tools.MustRun("truncate", "-s", "512M", disk._image);
-        if (kind == "xfs")
-        {
-            Tools.MustRun("mkfs.xfs", "-q", "-f", "-m", "reflink=1", disk._image);
-            disk.DeallocateXfsLog();
-        }
-        else if (kind == "btrfs")
-        {
-            Tools.MustRun("mkfs.btrfs", "-q", "-f", disk._image);
-        }
-        else
-        {
-            Tools.MustRun("mkfs.ext4", "-q", "-F", disk._image);
-        }
-        Tools.MustRun("mount", "-o", "loop", disk._image, disk.Mount);
-        return disk;
+        string backing = Path.Combine(root, "backing");
+        Directory.CreateDirectory(backing);
+        Tools.MustRun("mount", "-t", "tmpfs", "-o", $"size={backingMiB}m", "movdata-faulty", backing);
+        var fs = new LoopFileSystem(kind, backing, Path.Combine(root, "mnt"), kind == "xfs" ? DeallocateXfsLog : null);
+        return new FaultyDisk(kind, root, backing, fs);
     }
 
     /// <summary>Punches the fresh image's log so that its blocks are not on the tmpfs yet.</summary>
-    private void DeallocateXfsLog()
+    private static void DeallocateXfsLog(string image)
     {
-        (int code, string sb) = Tools.Run("xfs_db", "-r", "-c", "sb 0", "-c", "p logstart logblocks agblocks agblklog blocksize", _image);
+        (int code, string sb) = Tools.Run("xfs_db", "-r", "-c", "sb 0", "-c", "p logstart logblocks agblocks agblklog blocksize", image);
         Assert.True(code == 0, sb);
         Dictionary<string, long> f = sb.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(" = "))
             .ToDictionary(w => w[0].Trim(), w => long.Parse(w[1], System.Globalization.CultureInfo.InvariantCulture));
         long agno = f["logstart"] >> (int)f["agblklog"], agbno = f["logstart"] & ((1L << (int)f["agblklog"]) - 1);
         long offset = (agno * f["agblocks"] + agbno) * f["blocksize"];
-        Tools.MustRun("fallocate", "--punch-hole", "--offset", $"{offset}", "--length", $"{f["logblocks"] * f["blocksize"]}", _image);
+        Tools.MustRun("fallocate", "--punch-hole", "--offset", $"{offset}", "--length", $"{f["logblocks"] * f["blocksize"]}", image);
     }
 
     /// <summary>Takes all the room the disk has left.</summary>
@@ -154,8 +131,7 @@ public sealed class FaultyDisk : IDisposable
     public void Remount()
     {
         File.Delete(_filler);
-        Tools.MustRun("umount", Mount);
-        Tools.MustRun("mount", "-o", "loop", _image, Mount);
+        _fs.Remount();
         string dir = Path.Combine(Mount, ".fault");
         if (Directory.Exists(dir))
         {
@@ -165,8 +141,7 @@ public sealed class FaultyDisk : IDisposable
 
     public void Dispose()
     {
-        bool down = Unmount(Mount) & Unmount(_backing);
-        if (down)
+        if (LoopFileSystem.Unmount(Mount) & LoopFileSystem.Unmount(_backing))
         {
             try
             {
@@ -176,21 +151,5 @@ public sealed class FaultyDisk : IDisposable
             {
             }
         }
-    }
-
-    /// <summary>Unmounts, waiting out a filesystem still busy with a process that just
-    /// ended; lazily as the last resort, so no test leaves a mount behind.</summary>
-    private static bool Unmount(string path)
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            if (Tools.Run("mountpoint", "-q", path).Code != 0 || Tools.Run("umount", path).Code == 0)
-            {
-                return true;
-            }
-            Thread.Sleep(100);
-        }
-        Tools.Run("umount", "-l", path);
-        return false;
     }
 }
