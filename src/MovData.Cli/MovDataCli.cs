@@ -10,7 +10,7 @@ internal static class MovDataCli
     internal static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
     {
         var io = new Io(output, error, cancel);
-        var root = new RootCommand("movdata: move, clone, exchange, collapse, insert and punch byte ranges of files at the extent level.")
+        var root = new RootCommand($"movdata: move, clone, exchange, collapse, insert and punch byte ranges of files at the extent level.\n\nSizes (--offset, --length, ...) are {Sizes.Forms}: 64M is 67108864, 64MB is 64000000.")
         {
             MoveCommand.Create(io),
             CloneCommand.Create(io),

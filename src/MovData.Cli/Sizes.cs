@@ -4,9 +4,19 @@ using System.Globalization;
 
 namespace MovData.Cli;
 
-/// <summary>Sizes as people type them: 4096, 0x1000, 4k, 64M, 1G, 1GiB (binary multiples, any case).</summary>
+/// <summary>
+/// Sizes as coreutils (truncate, dd, fallocate, head) read them, so that a length typed for
+/// one tool means the same bytes to the other: 4096, 0x1000; K, M, G, T, P, E and KiB, MiB, …
+/// are powers of 1024; KB, MB, GB, … (also kB) are powers of 1000.
+/// </summary>
 internal static class Sizes
 {
+    /// <summary>What <c>--help</c> and every size error say a size is.</summary>
+    internal const string Forms =
+        "bytes, 0x hex, or a number with K, M, G, T, P, E or KiB, MiB, ... (powers of 1024) or KB, MB, GB, ... (powers of 1000), as coreutils reads them";
+
+    private const string Letters = "KMGTPE";
+
     /// <summary>Parses a size; null if it is not one or does not fit in a signed 64-bit integer.</summary>
     internal static long? Parse(string text)
     {
@@ -24,21 +34,46 @@ internal static class Sizes
         {
             return null;
         }
-        int shift = s[digits..].ToUpperInvariant() switch
-        {
-            "" or "B" => 0,
-            "K" or "KB" or "KIB" => 10,
-            "M" or "MB" or "MIB" => 20,
-            "G" or "GB" or "GIB" => 30,
-            "T" or "TB" or "TIB" => 40,
-            "P" or "PB" or "PIB" => 50,
-            _ => -1,
-        };
-        if (shift < 0 || value > (long.MaxValue >> shift))
+        if (Multiplier(s.AsSpan(digits)) is not { } unit)
         {
             return null;
         }
-        return value << shift;
+        return value <= long.MaxValue / unit ? value * unit : null;
+    }
+
+    /// <summary>
+    /// The multiplier a suffix stands for: none; a letter alone or with iB, binary; a letter
+    /// with B, decimal. A lower-case b after the letter (64Mb) is refused, as coreutils refuses
+    /// it: it reads as bits to some and as bytes to others.
+    /// </summary>
+    private static long? Multiplier(ReadOnlySpan<char> suffix)
+    {
+        if (suffix.IsEmpty)
+        {
+            return 1;
+        }
+        int power = Letters.IndexOf(char.ToUpperInvariant(suffix[0])) + 1;
+        if (power == 0)
+        {
+            return null;
+        }
+        long thousand = 1000, kibi = 1024;
+        return suffix[1..] switch
+        {
+            "" or "iB" or "ib" or "IB" => Power(kibi, power),
+            "B" => Power(thousand, power),
+            _ => null,
+        };
+    }
+
+    private static long Power(long b, int n)
+    {
+        long r = 1;
+        for (int i = 0; i < n; i++)
+        {
+            r *= b;
+        }
+        return r;
     }
 
     /// <summary>A required size option, e.g. --length.</summary>
@@ -55,7 +90,7 @@ internal static class Sizes
         long? value = Parse(text);
         if (value is null)
         {
-            result.AddError($"{name}: '{text}' is not a size (bytes, 0x hex, or with k, M, G, T: binary multiples, up to 2^63-1)");
+            result.AddError($"{name}: '{text}' is not a size: {Forms}; at most 2^63-1 bytes");
             return 0;
         }
         return value.Value;
