@@ -273,24 +273,78 @@ public sealed class CliTests
         }
     }
 
+    /// <summary>A length typed for coreutils means the same bytes to movdata: truncate is the
+    /// judge of what 40KB and 40K are, and the punched file shows movdata read them alike.</summary>
+    [Theory]
+    [InlineData("40KB")]
+    [InlineData("40K")]
+    [InlineData("40KiB")]
+    public void Punch_ReadsASizeAsCoreutilsDoes(string size)
+    {
+        using ScratchDir dir = Scratch.On("tmpfs");
+        string f = dir.File("f"), judge = dir.File("judge");
+        byte[] content = Files.Pattern(73, 16 * B);
+        Files.Create(f, content.Length, (0, content));
+        Tools.MustRun("truncate", "-s", size, judge);
+        long length = new FileInfo(judge).Length;
+
+        (int code, _, string err) = Movdata("punch", f, "--offset", "0", "--length", size);
+
+        Assert.True(code == 0, err);
+        Files.AssertBytes(new byte[length], f, 0);
+        Files.AssertBytes(content.AsSpan((int)length).ToArray(), f, length);
+    }
+
+    [Fact]
+    public void Sizes_ABitSuffixIsRefusedWithTheFormsInTheError()
+    {
+        (int code, _, string err) = Movdata("punch", "/nonexistent", "--offset", "0", "--length", "64Mb");
+        Assert.Equal(2, code);
+        Assert.Contains("--length: '64Mb' is not a size", err, StringComparison.Ordinal);
+        Assert.Contains("KB, MB, GB, ... (powers of 1000)", err, StringComparison.Ordinal);
+        (code, string help, _) = Movdata("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("64MB is 64000000", help, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("4096", 4096L)]
     [InlineData("0x1000", 4096L)]
-    [InlineData("4k", 4096L)]
-    [InlineData("4K", 4096L)]
+    [InlineData("0", 0L)]
+    [InlineData("4k", 4L << 10)]
+    [InlineData("4K", 4L << 10)]
+    [InlineData("4KiB", 4L << 10)]
+    [InlineData("4KB", 4_000L)]
+    [InlineData("4kB", 4_000L)]
     [InlineData("64M", 64L << 20)]
+    [InlineData("64m", 64L << 20)]
+    [InlineData("64MiB", 64L << 20)]
+    [InlineData("64MB", 64_000_000L)]
     [InlineData("1G", 1L << 30)]
     [InlineData("1GiB", 1L << 30)]
     [InlineData("1gib", 1L << 30)]
+    [InlineData("1GB", 1_000_000_000L)]
     [InlineData("2T", 2L << 40)]
-    [InlineData("0", 0L)]
-    public void Sizes_ParseUnits(string text, long expected) => Assert.Equal(expected, Sizes.Parse(text));
+    [InlineData("2TiB", 2L << 40)]
+    [InlineData("2TB", 2_000_000_000_000L)]
+    [InlineData("3P", 3L << 50)]
+    [InlineData("3PiB", 3L << 50)]
+    [InlineData("3PB", 3_000_000_000_000_000L)]
+    [InlineData("7E", 7L << 60)]
+    [InlineData("7EiB", 7L << 60)]
+    [InlineData("9EB", 9_000_000_000_000_000_000L)]
+    public void Sizes_ParseAsCoreutils(string text, long expected) => Assert.Equal(expected, Sizes.Parse(text));
 
     [Theory]
     [InlineData("-1")]
     [InlineData("1e9")]
     [InlineData("99999999999T")]
+    [InlineData("8E")]
+    [InlineData("10EB")]
     [InlineData("4q")]
+    [InlineData("64Mb")]
+    [InlineData("64mb")]
+    [InlineData("4KiBB")]
     [InlineData("")]
     [InlineData("0x")]
     [InlineData("9223372036854775808")]
