@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using MovData.Cli.Commands;
 
 namespace MovData.Cli;
@@ -7,9 +8,13 @@ namespace MovData.Cli;
 /// writers given, so tests read exactly what a user sees.</summary>
 internal static class MovDataCli
 {
-    internal static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
+    /// <param name="terminalWidth">The width of the terminal <paramref name="error"/> writes
+    /// to; null when it is not a terminal (no progress is drawn then).</param>
+    /// <param name="outputWidth">The width of the terminal <paramref name="output"/> writes
+    /// to, which help wraps to; null when it is not a terminal.</param>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, Func<int>? terminalWidth = null, Func<int>? outputWidth = null, CancellationToken cancel = default)
     {
-        var io = new Io(output, error, cancel);
+        var io = new Io(output, error, terminalWidth, cancel);
         var root = new RootCommand($"movdata: move, clone, exchange, collapse, insert and punch byte ranges of files at the extent level.\n\nSizes (--offset, --length, ...) are {Sizes.Forms}: 64M is 67108864, 64MB is 64000000.")
         {
             MoveCommand.Create(io),
@@ -30,6 +35,12 @@ internal static class MovDataCli
             CutCommand.Create(io),
             DemoCommand.Create(io),
         };
+        // Help is as wide as the terminal standard output is, and unwrapped into a pipe; told
+        // here, System.CommandLine does not ask System.Console (see StandardStreams).
+        foreach (HelpAction help in root.Options.OfType<HelpOption>().Select(o => o.Action).OfType<HelpAction>())
+        {
+            help.MaxWidth = outputWidth?.Invoke() ?? int.MaxValue;
+        }
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -45,9 +56,12 @@ internal static class MovDataCli
 }
 
 /// <summary>Where a verb writes (standard output for results, standard error for the rest),
-/// and the token SIGINT and SIGTERM cancel.</summary>
-internal sealed class Io(TextWriter output, TextWriter error, CancellationToken cancel = default)
+/// whether standard error is a terminal (and how wide), and the token SIGINT and SIGTERM cancel.</summary>
+internal sealed class Io(TextWriter output, TextWriter error, Func<int>? terminalWidth = null, CancellationToken cancel = default)
 {
+    /// <summary>The columns of the terminal <see cref="Err"/> is; null when it is not one.</summary>
+    internal Func<int>? TerminalWidth { get; } = terminalWidth;
+
     private static volatile bool _interruptible;
 
     internal TextWriter Out { get; } = output;

@@ -20,6 +20,16 @@ internal static class Program
         }
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        return MovDataCli.Run(args, Console.Out, Console.Error, cancel.Token);
+        using TextWriter output = StandardStreams.Open(1), error = StandardStreams.Open(2);
+        try
+        {
+            return MovDataCli.Run(args, output, error, StandardStreams.TerminalWidth(2), StandardStreams.TerminalWidth(1), cancel.Token);
+        }
+        catch (IOException e) when (e.Source is "stdout")
+        {
+            // Standard output could not be written (a full disk, say), even to report that.
+            error.WriteLine($"movdata: {e.Message}");
+            return (int)ExitCode.Failed;
+        }
     }
 }

@@ -22,7 +22,7 @@ namespace MovData;
 /// (docs/journal.md); if one cannot be finished it throws <see cref="EditIncompleteException"/>
 /// and changes nothing.
 /// </remarks>
-public static class FileRange
+public static partial class FileRange
 {
     /// <summary>
     /// Moves <paramref name="length"/> bytes at <paramref name="donorOffset"/> in the donor to
@@ -98,118 +98,6 @@ public static class FileRange
     }
 
     /// <summary>
-    /// Shares <paramref name="length"/> bytes of the source into the destination without
-    /// copying (FICLONERANGE; the seed's enhancement 1). The destination range's old contents
-    /// are replaced; the source is unchanged.
-    /// </summary>
-    /// <exception cref="ContractViolationException">Misaligned, past the source's end, overlapping, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The filesystem has no reflink (ext4, tmpfs), or two filesystems.</exception>
-    /// <exception cref="UnauthorizedAccessException">The destination is immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Clone(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length)
-    {
-        FileFacts s = FileFacts.Of(source, "source");
-        FileFacts d = FileFacts.Of(destination, "destination");
-        Validate.Readable(s);
-        Validate.Writable(d);
-        long bs = CheckPair(s, sourceOffset, "sourceOffset", d, destinationOffset, "destinationOffset", length);
-        Validate.WithinSize(s, sourceOffset, length, "sourceOffset", bs);
-        int errno = Interop.CloneRange(source, sourceOffset, destination, destinationOffset, length);
-        ThrowIf(errno, $"FICLONERANGE from the source into the destination on {d.FsType}");
-        return new RangeResult(length, RangeMethod.Native, 0);
-    }
-
-    /// <summary>
-    /// Swaps the contents of two ranges atomically (XFS_IOC_EXCHANGE_RANGE; the seed's
-    /// enhancement 3). Both files must be on one XFS filesystem with exchange-range enabled.
-    /// </summary>
-    /// <exception cref="ContractViolationException">Misaligned, past either end, overlapping, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">Not XFS with exchange-range (EOPNOTSUPP, ENOTTY), or two filesystems.</exception>
-    /// <exception cref="UnauthorizedAccessException">A file is immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Exchange(SafeFileHandle file1, long offset1, SafeFileHandle file2, long offset2, long length)
-    {
-        FileFacts a = FileFacts.Of(file1, "file1");
-        FileFacts b = FileFacts.Of(file2, "file2");
-        Validate.Writable(a);
-        Validate.Writable(b);
-        long bs = CheckPair(a, offset1, "offset1", b, offset2, "offset2", length);
-        Validate.WithinSize(a, offset1, length, "offset1", bs);
-        Validate.WithinSize(b, offset2, length, "offset2", bs);
-        int errno = Interop.ExchangeRange(file1, offset1, file2, offset2, length, 0);
-        if (Interop.IsNotSupported(errno))
-        {
-            throw new FileSystemNotSupportedException(
-                $"exchange is not supported on {b.FsType}: XFS_IOC_EXCHANGE_RANGE needs both files on one XFS filesystem with the exchange-range feature ({Interop.ErrnoName(errno)})", errno);
-        }
-        ThrowIf(errno, "XFS_IOC_EXCHANGE_RANGE");
-        return new RangeResult(length, RangeMethod.Native, 0);
-    }
-
-    /// <summary>Deallocates [offset, offset+length): it reads as zeros, the size is unchanged
-    /// (fallocate PUNCH_HOLE|KEEP_SIZE). Partial blocks at the edges are zeroed.</summary>
-    /// <exception cref="ContractViolationException">Negative values, zero length, overflow, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The filesystem cannot punch holes.</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult PunchHole(SafeFileHandle file, long offset, long length) =>
-        Allocate(file, offset, length, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, "punch");
-
-    /// <summary>Makes [offset, offset+length) read as zeros, the size unchanged (fallocate ZERO_RANGE|KEEP_SIZE).</summary>
-    /// <exception cref="ContractViolationException">Negative values, zero length, overflow, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The filesystem has no ZERO_RANGE (tmpfs).</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult ZeroRange(SafeFileHandle file, long offset, long length) =>
-        Allocate(file, offset, length, Interop.FALLOC_FL_ZERO_RANGE | Interop.FALLOC_FL_KEEP_SIZE, "zero");
-
-    /// <summary>Allocates unwritten space for [offset, offset+length) (fallocate). With
-    /// <paramref name="keepSize"/> false, a range past the end grows the file.</summary>
-    /// <exception cref="ContractViolationException">Negative values, zero length, overflow, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The filesystem cannot preallocate.</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">Any other errno, ENOSPC among them.</exception>
-    public static RangeResult Preallocate(SafeFileHandle file, long offset, long length, bool keepSize = false) =>
-        Allocate(file, offset, length, keepSize ? Interop.FALLOC_FL_KEEP_SIZE : 0, "preallocate");
-
-    /// <summary>
-    /// Removes [offset, offset+length); the rest of the file shifts down and the size shrinks
-    /// by <paramref name="length"/>. Block-aligned: fallocate COLLAPSE_RANGE where the kernel
-    /// has it (XFS, ext4), else emulated by clones through a sidecar file (btrfs), else by
-    /// copying (tmpfs). An unaligned offset with a block-multiple length copies only the head
-    /// of one block; a length that is not a block multiple rewrites the tail by copying. Every
-    /// way but the single native call runs under a journal record, so a crash is recovered.
-    /// The range must end before the end of the file.
-    /// </summary>
-    /// <returns>The length, how (native, emulated, copy) and the bytes copied.</returns>
-    /// <exception cref="ContractViolationException">Negative values, reaching the end of the file, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where it would copy more than an edge block; nothing changed.</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only, or the journal directory cannot be written.</exception>
-    /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
-    /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
-    /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Collapse(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None,
-        CancellationToken cancellationToken = default) =>
-        Editor.Shift(file, offset, length, flags, collapse: true, cancellationToken);
-
-    /// <summary>
-    /// Inserts a hole of <paramref name="length"/> bytes at <paramref name="offset"/>; the rest
-    /// shifts up and the size grows. Done as <see cref="Collapse"/> is: fallocate INSERT_RANGE
-    /// (XFS, ext4), emulated by clones (btrfs), or by copying (tmpfs); unaligned edges copy
-    /// at most one block's head. The offset must be inside the file.
-    /// </summary>
-    /// <returns>The length, how (native, emulated, copy) and the bytes copied.</returns>
-    /// <exception cref="ContractViolationException">Negative values, at or past the end of the file, overflow, wrong file kind or open mode.</exception>
-    /// <exception cref="FileSystemNotSupportedException"><see cref="MoveFlags.ZeroCopyOnly"/> where it would copy more than an edge block; nothing changed.</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only, or the journal directory cannot be written.</exception>
-    /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
-    /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
-    /// <exception cref="IOException">Any other errno, EFBIG among them.</exception>
-    public static RangeResult Insert(SafeFileHandle file, long offset, long length, MoveFlags flags = MoveFlags.None,
-        CancellationToken cancellationToken = default) =>
-        Editor.Shift(file, offset, length, flags, collapse: false, cancellationToken);
-
-    /// <summary>
     /// The seed's whole non-linear edit as one operation: inserts a hole of
     /// <paramref name="length"/> bytes into the receiver at <paramref name="receiverOffset"/>,
     /// moves the donor range into it, and collapses the range out of the donor. The receiver
@@ -225,17 +113,17 @@ public static class FileRange
     /// <exception cref="EditIncompleteException">Stopped part-way; nothing lost, <see cref="Recover(string)"/> finishes it.</exception>
     /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     public static EditResult Splice(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length,
-        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Editor.Splice(donor, donorOffset, receiver, receiverOffset, length, flags, progress, cancellationToken);
+        MoveFlags flags = MoveFlags.None, IProgress<EditProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        SpliceEdit.Run(donor, donorOffset, receiver, receiverOffset, length, flags, progress, cancellationToken);
 
-    /// <summary>Path form of <see cref="Splice(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{long}?, CancellationToken)"/>.</summary>
+    /// <summary>Path form of <see cref="Splice(SafeFileHandle, long, SafeFileHandle, long, long, MoveFlags, IProgress{EditProgress}?, CancellationToken)"/>.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>
     /// <exception cref="ContractViolationException">As the handle form, or a path is a directory.</exception>
     /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
     /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
     /// <exception cref="EditIncompleteException">As the handle form.</exception>
     public static EditResult Splice(string donorPath, long donorOffset, string receiverPath, long receiverOffset, long length,
-        MoveFlags flags = MoveFlags.None, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+        MoveFlags flags = MoveFlags.None, IProgress<EditProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using SafeFileHandle donor = OpenForEdit(donorPath, "donor");
         using SafeFileHandle receiver = OpenForEdit(receiverPath, "receiver");
@@ -258,8 +146,8 @@ public static class FileRange
     /// <exception cref="EditInterruptedException">Cancelled between two steps; the rest is recorded.</exception>
     /// <exception cref="IOException"><paramref name="output"/> exists (EEXIST), or any other errno.</exception>
     public static EditResult Concat(string output, IReadOnlyList<ConcatPart> parts, bool move = false, MoveFlags flags = MoveFlags.None,
-        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Editor.Concat(output, parts, move, flags, progress, cancellationToken);
+        IProgress<EditProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ConcatEdit.Run(output, parts, move, flags, progress, cancellationToken);
 
     /// <summary>
     /// Finishes or undoes every interrupted edit whose journal record is next to
@@ -273,112 +161,6 @@ public static class FileRange
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="IOException">The journal could not be read.</exception>
     public static IReadOnlyList<RecoveredEdit> Recover(string path) => Recovery.Recover(path);
-
-    /// <summary>
-    /// The file's segments in order, covering [0, size): data, hole or unwritten, shared or
-    /// not, and the physical address where the filesystem tells it (FIEMAP); from
-    /// SEEK_DATA/SEEK_HOLE where it has no FIEMAP (tmpfs: no physical addresses, no unwritten).
-    /// </summary>
-    /// <exception cref="ContractViolationException">Not a regular file.</exception>
-    /// <exception cref="IOException">FIEMAP or lseek failed.</exception>
-    public static IReadOnlyList<Segment> Map(SafeFileHandle file)
-    {
-        FileFacts f = FileFacts.Of(file, "file");
-        Validate.Regular(f);
-        return Extents.Map(file, f.Size, "the file");
-    }
-
-    /// <summary>Path form of <see cref="Map(SafeFileHandle)"/>; opens the file read-only.</summary>
-    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
-    /// <exception cref="ContractViolationException">A directory or other non-regular file.</exception>
-    /// <exception cref="IOException">FIEMAP or lseek failed.</exception>
-    public static IReadOnlyList<Segment> Map(string path)
-    {
-        RefuseDirectory(path, "file");
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return Map(file);
-    }
-
-    /// <summary>
-    /// What the filesystem holding <paramref name="path"/> (a file or a directory) can do:
-    /// its type, block size, and for each operation native, emulated, copy or unsupported.
-    /// Learnt by trial calls on two unnamed temporary files in the directory, once per
-    /// filesystem per process; where that directory is not writable, operations whose support
-    /// could not be tried are reported unsupported.
-    /// </summary>
-    /// <remarks>On a read-only mount every operation is unsupported and
-    /// <see cref="FileSystemProbe.ReadOnly"/> is true.</remarks>
-    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The path is on a kernel filesystem
-    /// that holds no regular files (proc, sysfs, ...).</exception>
-    /// <exception cref="IOException">statfs or statx failed.</exception>
-    public static FileSystemProbe Probe(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        int errno = Interop.StatxPath(path, out Interop.Statx st);
-        ThrowIf(errno, $"statx of {path}");
-        errno = Interop.StatFsPath(path, out Interop.StatFs fs);
-        ThrowIf(errno, $"statfs of {path}");
-        if (FileFacts.HoldsNoRegularFiles(fs.Type) is { } pseudo)
-        {
-            throw new FileSystemNotSupportedException(
-                $"{path} is on {pseudo}, a kernel filesystem that holds no regular files to edit; probe a directory of a disk filesystem (xfs, btrfs, ext4, tmpfs, ...)");
-        }
-        if ((fs.Flags & Interop.ST_RDONLY) != 0)
-        {
-            // Trial calls would only meet EROFS, and every edit fails with it: say so.
-            return new FileSystemProbe(FileFacts.FsTypeName(fs.Type), fs.Bsize,
-                Enum.GetValues<RangeOperation>().ToDictionary(op => op, _ => Support.Unsupported)) { ReadOnly = true };
-        }
-        bool isDirectory = (st.Mode & Interop.S_IFMT) == Interop.S_IFDIR;
-        string directory = isDirectory ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-        ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
-        Capabilities caps = Capabilities.ForDirectory(directory, device, fs.Bsize);
-        static Support Native(bool? yes) => yes == true ? Support.Native : Support.Unsupported;
-        Support Shift(bool? native) => native == true ? Support.Native : caps.Reflink == true ? Support.Emulated : Support.Copy;
-        var operations = new Dictionary<RangeOperation, Support>
-        {
-            [RangeOperation.Move] = caps.Exchange == true ? Support.Native : caps.Reflink == true ? Support.Emulated : Support.Copy,
-            [RangeOperation.Clone] = Native(caps.Reflink),
-            [RangeOperation.Exchange] = Native(caps.Exchange),
-            [RangeOperation.Collapse] = Shift(caps.Collapse),
-            [RangeOperation.Insert] = Shift(caps.Insert),
-            [RangeOperation.Punch] = Native(caps.Punch),
-            [RangeOperation.Zero] = Native(caps.Zero),
-            [RangeOperation.Preallocate] = Native(caps.Preallocate),
-            [RangeOperation.Defragment] = caps.Exchange == true ? Support.Copy : Support.Unsupported,
-        };
-        return new FileSystemProbe(FileFacts.FsTypeName(fs.Type), fs.Bsize, operations);
-    }
-
-    /// <summary>
-    /// The seed's enhancement 2: copies the file's data into freshly preallocated space of an
-    /// unnamed temporary file on the same filesystem, then exchanges it in atomically (XFS
-    /// exchange-range). Holes stay holes. Readers see the old or the new layout, never a mix;
-    /// the file must not be written to meanwhile (a change seen before the exchange aborts it).
-    /// </summary>
-    /// <param name="file">The file, opened read-write.</param>
-    /// <param name="progress">Told the bytes copied so far.</param>
-    /// <param name="cancellationToken">Stops the copy before the exchange; the file is unchanged.</param>
-    /// <exception cref="OperationCanceledException">Cancelled; the file is unchanged.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The filesystem has no exchange-range (anything but XFS with the feature).</exception>
-    /// <exception cref="ContractViolationException">Not a regular file, or not opened read-write.</exception>
-    /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">The file changed during the copy, no space for the copy, or any other errno; the file is unchanged.</exception>
-    public static DefragmentResult Defragment(SafeFileHandle file, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Defragmenter.Run(file, progress, cancellationToken);
-
-    /// <summary>Path form of <see cref="Defragment(SafeFileHandle, IProgress{long}?, CancellationToken)"/>.</summary>
-    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
-    /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
-    /// <exception cref="ContractViolationException">As the handle form, or a directory.</exception>
-    /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
-    /// <exception cref="IOException">As the handle form.</exception>
-    public static DefragmentResult Defragment(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
-    {
-        using SafeFileHandle file = OpenForEdit(path, "file");
-        return Defragment(file, progress, cancellationToken);
-    }
 
     /// <summary>
     /// Opens a file for an edit: read-write, shared. A directory is refused by the contract's
@@ -407,6 +189,14 @@ public static class FileRange
         }
     }
 
+    /// <summary>Opens a file to read a range from (a clone's source, a concat's part): read-only,
+    /// shared; a directory is refused by the contract's rule.</summary>
+    internal static SafeFileHandle OpenForRead(string path, string role)
+    {
+        RefuseDirectory(path, role);
+        return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+    }
+
     private static void RefuseDirectory(string path, string role)
     {
         ArgumentException.ThrowIfNullOrEmpty(path, role);
@@ -414,38 +204,6 @@ public static class FileRange
         {
             throw new ContractViolationException(ContractRule.FileKind, role, $"the {role} {path} is a directory; range operations need regular files");
         }
-    }
-
-    private static long CheckPair(FileFacts a, long offsetA, string nameA, FileFacts b, long offsetB, string nameB, long length)
-    {
-        Validate.NonNegative(offsetA, nameA);
-        Validate.NonNegative(offsetB, nameB);
-        Validate.Positive(length, "length");
-        long bs = Validate.BlockSize(a, b);
-        Validate.Aligned(offsetA, nameA, bs);
-        Validate.Aligned(offsetB, nameB, bs);
-        Validate.Aligned(length, "length", bs);
-        Validate.NoOverlap(a, offsetA, b, offsetB, length);
-        return bs;
-    }
-
-    private static RangeResult Allocate(SafeFileHandle file, long offset, long length, int mode, string name)
-    {
-        FileFacts f = FileFacts.Of(file, "file");
-        Validate.Writable(f);
-        Validate.NonNegative(offset, "offset");
-        Validate.Positive(length, "length");
-        if (offset > long.MaxValue - length)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(offset), $"rule 5 (range): offset {offset} + length {length} overflows a 64-bit offset");
-        }
-        int errno = Interop.Fallocate(file, mode, offset, length);
-        if (Interop.IsNotSupported(errno))
-        {
-            throw new FileSystemNotSupportedException($"{name} is not supported on {f.FsType} ({Interop.ErrnoName(errno)})", errno);
-        }
-        ThrowIf(errno, $"fallocate ({name})");
-        return new RangeResult(length, RangeMethod.Native, 0);
     }
 
     private static void ThrowIf(int errno, string what)

@@ -26,6 +26,32 @@ public enum RangeMethod
     Copy,
 }
 
+/// <summary>How one step of a multi-step edit (<see cref="EditStepResult"/>) was carried out:
+/// the companion methods, a clone of whole blocks, or a Move's own method.</summary>
+public enum StepMethod
+{
+    /// <summary>The kernel's own primitive (fallocate COLLAPSE_RANGE or INSERT_RANGE, a rename, a truncate).</summary>
+    Native,
+
+    /// <summary>Composed from other zero-copy primitives (a shift by clones through a sidecar file).</summary>
+    Emulated,
+
+    /// <summary>FICLONERANGE of whole blocks (partial edge blocks, if any, copied).</summary>
+    Clone,
+
+    /// <summary>By copying data.</summary>
+    Copy,
+
+    /// <summary>A Move by XFS_IOC_EXCHANGE_RANGE.</summary>
+    ExchangeRange,
+
+    /// <summary>A Move by FICLONERANGE, then punching the donor.</summary>
+    ClonePunch,
+
+    /// <summary>A Move by copying, then punching the donor.</summary>
+    CopyPunch,
+}
+
 /// <summary>Whether a filesystem can do an operation, as <see cref="FileRange.Probe(string)"/> reports it.</summary>
 public enum Support
 {
@@ -177,6 +203,38 @@ public static class ContractNames
         _ => "unsupported",
     };
 
+    /// <summary>"native", "emulated", "clone", "copy", or a Move's "exchange-range", "clone-punch", "copy-punch".</summary>
+    public static string ToContractName(this StepMethod method) => method switch
+    {
+        StepMethod.Native => "native",
+        StepMethod.Emulated => "emulated",
+        StepMethod.Clone => "clone",
+        StepMethod.Copy => "copy",
+        StepMethod.ExchangeRange => "exchange-range",
+        StepMethod.ClonePunch => "clone-punch",
+        _ => "copy-punch",
+    };
+
+    /// <summary>The step method a Move's method is.</summary>
+    internal static StepMethod ToStepMethod(this MoveMethod method) => method switch
+    {
+        MoveMethod.ExchangeRange => StepMethod.ExchangeRange,
+        MoveMethod.ClonePunch => StepMethod.ClonePunch,
+        _ => StepMethod.CopyPunch,
+    };
+
+    /// <summary>A shift's step method as the companion operation reports it.</summary>
+    internal static RangeMethod ToRangeMethod(this StepMethod method) => method switch
+    {
+        StepMethod.Native => RangeMethod.Native,
+        StepMethod.Emulated => RangeMethod.Emulated,
+        _ => RangeMethod.Copy,
+    };
+
+    /// <summary>Reads a step method's contract name back (a journal record's group line).</summary>
+    internal static StepMethod? ParseStepMethod(string name) =>
+        Enum.GetValues<StepMethod>().Cast<StepMethod?>().FirstOrDefault(m => m!.Value.ToContractName() == name);
+
     /// <summary>"writing the receiver", "syncing the receiver", "punching the donor" or "syncing the donor".</summary>
     public static string ToContractName(this MoveStage stage) => stage switch
     {
@@ -196,10 +254,25 @@ public static class ContractNames
 }
 
 /// <summary>One step of a multi-step edit as the caller sees it.</summary>
-/// <param name="Step">"insert", "move", "collapse", "part 1", ...</param>
-/// <param name="Method">"native", "emulated", "copy", or for a move its method ("clone-punch", ...).</param>
+/// <param name="Step">The step's name: a splice's "insert", "move", "collapse"; a concat's
+/// "create", "part-1", "part-2", ..., "rename"; a cut's "cut" and "save".</param>
+/// <param name="Method">How it was done.</param>
 /// <param name="BytesCopied">Bytes of data physically copied by the step (edge blocks included).</param>
-public sealed record EditStepResult(string Step, string Method, long BytesCopied);
+public sealed record EditStepResult(string Step, StepMethod Method, long BytesCopied)
+{
+    /// <summary>"move: clone-punch, 0 bytes copied".</summary>
+    public override string ToString() => $"{Step}: {Method.ToContractName()}, {BytesCopied} bytes copied";
+}
+
+/// <summary>
+/// How far a multi-step edit (Splice, Concat, Collapse, Insert, a cut) has got: bytes of data
+/// its steps have transferred (copied, cloned or moved), of all its plan transfers. The plan
+/// decides the total, so it is told with each report: a collapse that one fallocate does has
+/// nothing to transfer, the same collapse on tmpfs copies the file's tail twice.
+/// </summary>
+/// <param name="Done">Bytes transferred so far; never more than <paramref name="Total"/>.</param>
+/// <param name="Total">Bytes the whole edit transfers; the same in every report of one edit.</param>
+public readonly record struct EditProgress(long Done, long Total);
 
 /// <summary>What a multi-step edit (Splice, Concat) did, step by step.</summary>
 /// <param name="Steps">The steps in the order they ran.</param>
@@ -207,6 +280,9 @@ public sealed record EditResult(IReadOnlyList<EditStepResult> Steps)
 {
     /// <summary>Bytes of data physically copied, all steps together.</summary>
     public long BytesCopied => Steps.Sum(s => s.BytesCopied);
+
+    /// <summary>"insert: native, 0 bytes copied; move: clone-punch, 0 bytes copied; collapse: native, 0 bytes copied".</summary>
+    public override string ToString() => string.Join("; ", Steps);
 
     /// <summary>Interrupted edits of these files that were finished, from their journal
     /// records, before this edit began (and damaged records of the same journals, left alone).</summary>
@@ -236,7 +312,7 @@ public enum RecoveryOutcome
 /// <param name="Detail">The files involved, or why it failed.</param>
 public sealed record RecoveredEdit(string Record, string Edit, RecoveryOutcome Outcome, string Detail);
 
-/// <summary>One part of a <see cref="FileRange.Concat(string, IReadOnlyList{ConcatPart}, bool, MoveFlags, IProgress{long}?, CancellationToken)"/>.</summary>
+/// <summary>One part of a <see cref="FileRange.Concat(string, IReadOnlyList{ConcatPart}, bool, MoveFlags, IProgress{EditProgress}?, CancellationToken)"/>.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Offset">Where the part starts in it.</param>
 /// <param name="Length">How long it is; null for the rest of the file.</param>

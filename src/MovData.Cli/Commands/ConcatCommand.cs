@@ -22,7 +22,8 @@ internal static class ConcatCommand
         command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             List<ConcatPart> list = [.. p.GetValue(parts)!.Select(Parse)];
-            EditResult r = FileRange.Concat(p.GetValue(output)!, list, p.GetValue(move), p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, null, io.Cancel);
+            EditResult r = ProgressLine.Around(io, p.GetValue(json), 0, "concat", progress =>
+                FileRange.Concat(p.GetValue(output)!, list, p.GetValue(move), p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress, io.Cancel));
             long length = new FileInfo(p.GetValue(output)!).Length;
             Shared.WriteEditResult(io, p.GetValue(json), "concat", length, r);
             return 0;

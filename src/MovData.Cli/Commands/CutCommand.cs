@@ -40,7 +40,7 @@ internal static class CutCommand
                 SaveRemovedTo = p.GetValue(saveRemoved),
                 Flags = p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None,
             };
-            CutResult r = ProgressLine.Around(io, p.GetValue(json), new FileInfo(rec).Exists ? new FileInfo(rec).Length : 0, "cut", progress =>
+            CutResult r = ProgressLine.Around(io, p.GetValue(json), 0, "cut", progress =>
                 keepText is not null
                     ? MediaFile.Keep(rec, Parse("--keep", keepText), options, progress, io.Cancel)
                     : MediaFile.Cut(rec, edlPath is not null ? ReadEdl(edlPath) : [.. removes.Select(t => Parse("--remove", t))], options, progress, io.Cancel));

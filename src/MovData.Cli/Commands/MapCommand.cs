@@ -48,7 +48,7 @@ internal static class MapCommand
                 });
                 return 0;
             }
-            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(io.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new PlainOutput(io.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
             var table = new Table().AddColumns("offset", "length", "kind", "shared", "physical");
             foreach (Segment s in map)
             {
@@ -84,5 +84,23 @@ internal static class MapCommand
             };
         }
         return $"|{new string(line)}| {Sizes.Human(size)}";
+    }
+
+    /// <summary>The table's output: the verb's writer as it is, never a terminal. Spectre's own
+    /// output asks System.Console whether the writer is standard output, and that first use of
+    /// System.Console on a terminal sends it the keypad-transmit sequence (see StandardStreams).</summary>
+    private sealed class PlainOutput(TextWriter writer) : IAnsiConsoleOutput
+    {
+        public TextWriter Writer => writer;
+
+        public bool IsTerminal => false;
+
+        public int Width => 120;
+
+        public int Height => 24;
+
+        public void SetEncoding(System.Text.Encoding encoding)
+        {
+        }
     }
 }

@@ -54,7 +54,7 @@ internal static class Shared
             {
                 io.Err.WriteLine(e.ToString());
             }
-            if (json)
+            if (json && !(e is IOException { Source: "stdout" }))
             {
                 WriteError(io, code, e, message);
             }
@@ -197,7 +197,7 @@ internal static class Shared
                 {
                     w.WriteStartObject();
                     w.WriteString("step", s.Step);
-                    w.WriteString("method", s.Method);
+                    w.WriteString("method", s.Method.ToContractName());
                     w.WriteNumber("bytesCopied", s.BytesCopied);
                     w.WriteEndObject();
                 }
@@ -210,7 +210,7 @@ internal static class Shared
         io.Out.WriteLine($"{verb}: {length} bytes ({Sizes.Human(length)}), {r.BytesCopied} bytes copied");
         foreach (EditStepResult s in r.Steps)
         {
-            io.Out.WriteLine($"  {s.Step,-10} {s.Method,-14} {s.BytesCopied} bytes copied");
+            io.Out.WriteLine($"  {s.Step,-10} {s.Method.ToContractName(),-14} {s.BytesCopied} bytes copied");
         }
     }
 }

@@ -24,7 +24,7 @@ internal static class SpliceCommand
         command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
             long total = p.GetValue(length);
-            EditResult r = ProgressLine.Around(io, p.GetValue(json), total, "splice", progress =>
+            EditResult r = ProgressLine.Around(io, p.GetValue(json), 0, "splice", progress =>
                 FileRange.Splice(p.GetValue(donor)!, p.GetValue(donorOffset), p.GetValue(receiver)!, p.GetValue(receiverOffset), total,
                     p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None, progress, io.Cancel));
             Shared.WriteEditResult(io, p.GetValue(json), "splice", total, r);

@@ -96,8 +96,8 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
     internal List<EditStep> Steps { get; } = [];
 
     /// <summary>The steps the caller sees, in order, with the method known when planning
-    /// (a Move's is learnt when it runs).</summary>
-    internal List<(string Group, string Method)> Groups { get; } = [];
+    /// (null for a Move: its method is learnt when it runs).</summary>
+    internal List<(string Group, StepMethod? Method)> Groups { get; } = [];
 
     internal int AddFile(EditFile file)
     {
@@ -109,7 +109,7 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
     internal int AddSidecar() => AddFile(new EditFile("sidecar", EditFileKind.Own, 0, 0,
         System.IO.Path.Combine(JournalDirectory, $"{Id}.sidecar{Files.Count}")));
 
-    internal void Group(string group, string method)
+    internal void Group(string group, StepMethod? method)
     {
         int i = Groups.FindIndex(g => g.Group == group);
         if (i < 0)
@@ -124,7 +124,10 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
 
     // The step's method is its most copying part: native, then emulated, then a move or clone
     // of whole blocks (with copied edges), then copy.
-    private static int Rank(string method) => method switch { "native" => 0, "emulated" => 1, "copy" => 3, _ => 2 };
+    private static int Rank(StepMethod? method) => method switch { StepMethod.Native => 0, StepMethod.Emulated => 1, StepMethod.Copy => 3, _ => 2 };
+
+    /// <summary>A planned group's method as the record spells it ("move" for one learnt when it runs).</summary>
+    private static string RecordName(StepMethod? method) => method?.ToContractName() ?? "move";
 
     internal void Add(EditStep step) => Steps.Add(step);
 
@@ -149,9 +152,9 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
             EditFile f = Files[i];
             Line(sb, $"file {i} {f.Role} {f.Kind} {f.Device} {f.Inode} {f.Birth} {Uri.EscapeDataString(f.Path)}");
         }
-        foreach ((string group, string method) in Groups)
+        foreach ((string group, StepMethod? method) in Groups)
         {
-            Line(sb, $"group {group} {method}");
+            Line(sb, $"group {group} {RecordName(method)}");
         }
         foreach (EditStep s in Steps)
         {
@@ -268,8 +271,9 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
                 plan.Files.Add(file);
                 return Int(w[1]) == plan.Files.Count - 1 ? null : "files are numbered in order";
             case "group" when plan is not null && w.Length == 3:
-                plan.Groups.Add((w[1], w[2]));
-                return null;
+                StepMethod? method = w[2] == "move" ? null : ContractNames.ParseStepMethod(w[2]);
+                plan.Groups.Add((w[1], method));
+                return w[2] == "move" || method is not null ? null : $"the step method '{w[2]}' is not one this version knows";
             case "step" when plan is not null && w.Length == 10:
                 var step = new EditStep(Enum.Parse<StepKind>(w[1]), w[2], Int(w[3]), Long(w[4]), Int(w[5]), Long(w[6]), Long(w[7]), Long(w[8]), w[9] == "1");
                 plan.Steps.Add(step);

@@ -17,12 +17,14 @@ internal sealed class EditRunner : IDisposable
     private readonly bool[] _owned;
     private readonly bool _recovering;
     private readonly MoveFlags _flags;
-    private readonly IProgress<long>? _progress;
+    private readonly IProgress<EditProgress>? _progress;
     private readonly CancellationToken _cancellation;
     private int _step; // the step running now
-    private readonly Dictionary<string, (string Method, long Copied)> _groups = [];
+    private long _total; // bytes the steps left to run transfer
+    private long _transferred; // of those, transferred so far
+    private readonly Dictionary<string, (StepMethod? Method, long Copied)> _groups = [];
 
-    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<long>? progress, CancellationToken cancellation)
+    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<EditProgress>? progress, CancellationToken cancellation)
     {
         _plan = plan;
         _handles = new SafeFileHandle?[plan.Files.Count];
@@ -32,7 +34,7 @@ internal sealed class EditRunner : IDisposable
         _flags = flags;
         _progress = progress;
         _cancellation = cancellation;
-        foreach ((string group, string method) in plan.Groups)
+        foreach ((string group, StepMethod? method) in plan.Groups)
         {
             _groups[group] = (method, 0);
         }
@@ -43,7 +45,7 @@ internal sealed class EditRunner : IDisposable
     /// The handles are the caller's open files, by index in the plan's file table (null, or
     /// missing at the end, for MovData's own files). Cancelled, it stops between two steps with
     /// the record kept (<see cref="EditInterruptedException"/>).</summary>
-    internal static EditResult Run(EditPlan plan, SafeFileHandle?[] handles, IEnumerable<string> otherJournalDirectories, MoveFlags flags, IProgress<long>? progress,
+    internal static EditResult Run(EditPlan plan, SafeFileHandle?[] handles, IEnumerable<string> otherJournalDirectories, MoveFlags flags, IProgress<EditProgress>? progress,
         CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
@@ -97,6 +99,7 @@ internal sealed class EditRunner : IDisposable
 
     private void RunFrom(JournalRecord record, HashSet<int> done)
     {
+        _total = _plan.Steps.Where((s, k) => !done.Contains(k)).Sum(Transfers);
         for (int k = 0; k < _plan.Steps.Count; k++)
         {
             if (done.Contains(k))
@@ -109,13 +112,29 @@ internal sealed class EditRunner : IDisposable
             }
             EditStep step = _plan.Steps[k];
             _step = k;
-            (string? method, long copied) = Execute(step);
+            long before = _transferred;
+            (StepMethod? method, long copied) = Execute(step);
+            Transferred(before + Transfers(step)); // a copy into a hole skips the source's holes
             CrashSwitch.At("ran", k, FirstUserHandle());
             SyncAfter(step);
             record.MarkDone(k);
             CrashSwitch.At("done", k, FirstUserHandle());
-            (string m, long c) = _groups.GetValueOrDefault(step.Group, ("native", 0));
+            (StepMethod? m, long c) = _groups.GetValueOrDefault(step.Group, (StepMethod.Native, 0));
             _groups[step.Group] = (method ?? m, c + copied);
+        }
+    }
+
+    /// <summary>The bytes of data a step transfers, what <see cref="EditProgress"/> counts: a
+    /// copy, a clone or a move of a range; the shifts, punches and renames only change metadata.</summary>
+    private static long Transfers(EditStep s) => s.Kind is StepKind.Save or StepKind.Restore or StepKind.Copy or StepKind.Clone or StepKind.Move ? s.Length : 0;
+
+    /// <summary>Tells the caller's progress that <paramref name="transferred"/> bytes of the edit are done.</summary>
+    private void Transferred(long transferred)
+    {
+        if (transferred != _transferred)
+        {
+            _transferred = transferred;
+            _progress?.Report(new EditProgress(transferred, _total));
         }
     }
 
@@ -124,11 +143,13 @@ internal sealed class EditRunner : IDisposable
     private EditInterruptedException Interrupted(int k) =>
         new(_plan.Name, k, _plan.Steps.Count, "steps", _plan.JournalDirectory, _cancellation);
 
-    private EditResult Result() => new(_plan.Groups.Select(g => new EditStepResult(g.Group, _groups[g.Group].Method, _groups[g.Group].Copied)).ToList());
+    private EditResult Result() => new(_plan.Groups.Select(g => new EditStepResult(g.Group,
+        _groups[g.Group].Method ?? throw new InvalidOperationException($"the {_plan.Name}'s step {g.Group} ran no Move to learn its method from"),
+        _groups[g.Group].Copied)).ToList());
 
     /// <summary>Does one step. Returns the method where the step learns it (a Move) and the
     /// bytes it copied.</summary>
-    private (string? Method, long Copied) Execute(EditStep s)
+    private (StepMethod? Method, long Copied) Execute(EditStep s)
     {
         switch (s.Kind)
         {
@@ -140,19 +161,19 @@ internal sealed class EditRunner : IDisposable
                 {
                     Truncate(Handle(s.B, create: true), 0);
                 }
-                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B, create: true), s.OffsetB, s.Length, s.ByClone, intoHole: true));
+                return (null, Transfer(s, Handle(s.A), s.OffsetA, Handle(s.B, create: true), s.OffsetB, intoHole: true));
             case StepKind.Truncate:
                 Truncate(Handle(s.A), s.Length);
                 return (null, 0);
             case StepKind.Restore:
                 // The file was cut at or before OffsetA: the destination is past its end.
-                return (null, Transfer(Handle(s.B), 0, Handle(s.A), s.OffsetA, s.Length, s.ByClone, intoHole: true));
+                return (null, Transfer(s, Handle(s.B), 0, Handle(s.A), s.OffsetA, intoHole: true));
             case StepKind.Unlink:
                 CloseHandle(s.A);
                 File.Delete(_plan.Files[s.A].Path);
                 return (null, 0);
             case StepKind.Copy:
-                return (null, Transfer(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, byClone: false));
+                return (null, Transfer(s, Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB));
             case StepKind.Punch:
                 Check(Interop.Fallocate(Handle(s.A), Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, s.OffsetA, s.Length), $"punching the {Role(s.A)}");
                 return (null, 0);
@@ -174,18 +195,19 @@ internal sealed class EditRunner : IDisposable
         }
     }
 
-    private (string?, long) Move(EditStep s)
+    private (StepMethod?, long) Move(EditStep s)
     {
-        MoveResult r = MoveEdit.RunAsStep(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, _flags, _progress, _cancellation);
+        MoveResult r = MoveEdit.RunAsStep(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, _flags,
+            _progress is null ? null : new StepProgress(this, _transferred), _cancellation);
         if (r.MovedLength < s.Length)
         {
             // Cancelled inside the Move, at a chunk boundary: recovery finishes the step.
             throw Interrupted(_step);
         }
-        return (r.Method.ToContractName(), r.BytesCopied);
+        return (r.Method.ToStepMethod(), r.BytesCopied);
     }
 
-    private (string?, long) Shift(EditStep s)
+    private (StepMethod?, long) Shift(EditStep s)
     {
         bool collapse = s.Kind == StepKind.Collapse;
         long size = RandomAccess.GetLength(Handle(s.A));
@@ -203,7 +225,7 @@ internal sealed class EditRunner : IDisposable
         return (null, 0);
     }
 
-    private (string?, long) Rename(EditStep s)
+    private (StepMethod?, long) Rename(EditStep s)
     {
         string from = _plan.Files[s.A].Path;
         string to = _plan.Files[s.B].Path;
@@ -238,11 +260,15 @@ internal sealed class EditRunner : IDisposable
         }
     }
 
-    /// <summary>Copies, or clones, <paramref name="length"/> bytes; returns the bytes copied.
-    /// Where the destination is known to be a hole (<paramref name="intoHole"/>), a copy skips
-    /// the source's holes, so they stay holes and cost nothing.</summary>
-    private static long Transfer(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length, bool byClone, bool intoHole = false)
+    /// <summary>Copies, or clones, the step's length; returns the bytes copied. Where the
+    /// destination is known to be a hole (<paramref name="intoHole"/>), a copy skips the
+    /// source's holes, so they stay holes and cost nothing.</summary>
+    private long Transfer(EditStep s, SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, bool intoHole = false)
     {
+        long length = s.Length;
+        bool byClone = s.ByClone && s.Kind != StepKind.Copy;
+        long start = _transferred;
+        Action<long>? copiedSoFar = _progress is null ? null : n => Transferred(start + n);
         if (length == 0)
         {
             return 0;
@@ -254,7 +280,7 @@ internal sealed class EditRunner : IDisposable
         }
         if (!intoHole)
         {
-            return CopyBytes(src, srcOffset, dst, dstOffset, length);
+            return CopyBytes(src, srcOffset, dst, dstOffset, length, copiedSoFar);
         }
         if (RandomAccess.GetLength(dst) < dstOffset + length)
         {
@@ -263,22 +289,44 @@ internal sealed class EditRunner : IDisposable
         long copied = 0;
         foreach ((long offset, long n) in Extents.DataSegments(src, srcOffset, srcOffset + length, "the source"))
         {
-            copied += CopyBytes(src, offset, dst, dstOffset + (offset - srcOffset), n);
+            copied += CopyBytes(src, offset, dst, dstOffset + (offset - srcOffset), n, copiedSoFar is null ? null : c => copiedSoFar(offset - srcOffset + c));
         }
         return copied;
     }
 
+    /// <summary>A copy is told to the progress this often.</summary>
+    private const long ReportEvery = 32L << 20;
+
     /// <summary>copy_file_range, or read/write where the kernel cannot (across filesystems,
-    /// overlapping ranges of one file). Returns the bytes copied.</summary>
-    internal static long CopyBytes(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length)
+    /// overlapping ranges of one file), in pieces of <see cref="ReportEvery"/>, each told to
+    /// <paramref name="copiedSoFar"/>. Returns the bytes copied.</summary>
+    internal static long CopyBytes(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length, Action<long>? copiedSoFar = null)
     {
-        int errno = Interop.CopyFileRange(src, srcOffset, dst, dstOffset, length, out long copied);
-        if (errno != 0 && copied == 0 && (Interop.IsNotSupported(errno) || errno == Interop.EINVAL))
+        bool kernelCopy = true;
+        for (long done = 0; done < length;)
         {
-            errno = Interop.CopyByReadWrite(src, srcOffset, dst, dstOffset, length, out copied);
+            long n = Math.Min(ReportEvery, length - done);
+            long copied = 0;
+            int errno = kernelCopy ? Interop.CopyFileRange(src, srcOffset + done, dst, dstOffset + done, n, out copied) : 0;
+            if (kernelCopy && errno != 0 && copied == 0 && (Interop.IsNotSupported(errno) || errno == Interop.EINVAL))
+            {
+                kernelCopy = false;
+            }
+            if (!kernelCopy)
+            {
+                errno = Interop.CopyByReadWrite(src, srcOffset + done, dst, dstOffset + done, n, out _);
+            }
+            Check(errno, "copying");
+            done += n;
+            copiedSoFar?.Invoke(done);
         }
-        Check(errno, "copying");
         return length;
+    }
+
+    /// <summary>A Move step's progress as the edit's: what the edit had transferred before it, plus the Move's bytes.</summary>
+    private sealed class StepProgress(EditRunner runner, long before) : IProgress<long>
+    {
+        public void Report(long value) => runner.Transferred(before + value);
     }
 
     private void SyncAfter(EditStep s)
@@ -406,7 +454,7 @@ internal sealed class EditRunner : IDisposable
 /// </summary>
 internal static class MoveFinisher
 {
-    internal static (string? Method, long Copied) Finish(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length)
+    internal static (StepMethod? Method, long Copied) Finish(SafeFileHandle donor, long donorOffset, SafeFileHandle receiver, long receiverOffset, long length)
     {
         long donorSize = RandomAccess.GetLength(donor);
         long end = Math.Min(donorOffset + length, donorSize);
@@ -427,7 +475,7 @@ internal static class MoveFinisher
         Check(Interop.FSync(receiver), "fsync of the receiver");
         Check(Interop.Fallocate(donor, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, donorOffset, length), "punching the donor range");
         Check(Interop.FDataSync(donor), "fdatasync of the donor");
-        return (copied > 0 ? "copy-punch" : "clone-punch", copied);
+        return (copied > 0 ? StepMethod.CopyPunch : StepMethod.ClonePunch, copied);
     }
 
     private static void Check(int errno, string what)

@@ -127,7 +127,7 @@ internal static class MoveEdit
         plan.AddFile(Editor.UserFile(job.Donor, donorPath));
         plan.AddFile(Editor.UserFile(job.Receiver, receiverPath));
         plan.Add(new EditStep(StepKind.Move, "move", 0, job.DonorOffset, 1, job.ReceiverOffset, job.Length));
-        plan.Group("move", "move");
+        plan.Group("move", null);
         // Where the mechanism's first durable change is the receiver's sync, an ordered log
         // (XFS, ext4) makes the record durable with it (JournalRecord.Begin): nothing of the
         // move can be durable without the record.

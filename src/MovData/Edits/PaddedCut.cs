@@ -35,7 +35,7 @@ internal static class PaddedCut
 {
     internal const string CutGroup = "cut", SaveGroup = "save";
 
-    internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<long>? progress,
+    internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<EditProgress>? progress,
         CancellationToken cancellation)
     {
         Validate.KnownFlags(flags);
@@ -62,7 +62,7 @@ internal static class PaddedCut
             otherJournals.Add(Path.GetDirectoryName(p.Files[outFile].Path)!);
         }
         long size = f.Size;
-        p.Group(CutGroup, "native");
+        p.Group(CutGroup, StepMethod.Native);
         if (layout.Removals.LastOrDefault() is { ToEnd: true } end)
         {
             p.Add(new EditStep(StepKind.Truncate, CutGroup, fi, 0, -1, 0, end.Offset));
@@ -108,7 +108,7 @@ internal static class PaddedCut
                 int outFile = p.AddFile(new EditFile("output", EditFileKind.Own, 0, 0, Path.Combine(journal, $"{p.Id}.out")));
                 int targetFile = p.AddFile(new EditFile("output", EditFileKind.Target, 0, 0, target));
                 p.Add(new EditStep(StepKind.Create, SaveGroup, outFile, 0, -1, 0, o.Size));
-                p.Group(SaveGroup, "native");
+                p.Group(SaveGroup, StepMethod.Native);
                 foreach ((long source, long at, long length) in o.Parts)
                 {
                     Plans.Transfer(p, fi, source, outFile, at, length, bs, move: true, zeroCopy, punchEdges: true, SaveGroup);

@@ -16,7 +16,7 @@ internal static class Plans
         if (offset + length == size)
         {
             p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, offset));
-            p.Group(group, "native");
+            p.Group(group, StepMethod.Native);
             return;
         }
         if (length % bs != 0)
@@ -42,7 +42,7 @@ internal static class Plans
         if (offset == size)
         {
             p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, size + length));
-            p.Group(group, "native");
+            p.Group(group, StepMethod.Native);
             return;
         }
         if (length % bs != 0)
@@ -67,7 +67,7 @@ internal static class Plans
         if ((collapse ? caps.Collapse : caps.Insert) == true)
         {
             p.Add(new EditStep(collapse ? StepKind.Collapse : StepKind.Insert, group, f, offset, -1, 0, length, size));
-            p.Group(group, "native");
+            p.Group(group, StepMethod.Native);
             return;
         }
         ViaSidecar(p, f, size, offset, length, collapse, byClone: caps.Reflink == true, group);
@@ -94,7 +94,7 @@ internal static class Plans
         p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, offset));
         p.Add(new EditStep(StepKind.Restore, group, f, to, s, 0, tail, ByClone: byClone));
         p.Add(new EditStep(StepKind.Unlink, group, s, 0, -1, 0, 0));
-        p.Group(group, byClone ? "emulated" : "copy");
+        p.Group(group, byClone ? StepMethod.Emulated : StepMethod.Copy);
     }
 
     /// <summary>
@@ -130,7 +130,7 @@ internal static class Plans
         p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, ranges[0].Offset));
         p.Add(new EditStep(StepKind.Restore, group, f, ranges[0].Offset, sidecar, 0, packed, ByClone: byClone));
         p.Add(new EditStep(StepKind.Unlink, group, sidecar, 0, -1, 0, 0));
-        p.Group(group, byClone ? "emulated" : "copy");
+        p.Group(group, byClone ? StepMethod.Emulated : StepMethod.Copy);
     }
 
     /// <summary>
@@ -161,17 +161,17 @@ internal static class Plans
         {
             StepKind kind = move ? StepKind.Move : zeroCopy ? StepKind.Clone : StepKind.Copy;
             p.Add(new EditStep(kind, group, src, sourceOffset + head, dst, destOffset + head, middle));
-            p.Group(group, kind switch { StepKind.Move => "move", StepKind.Clone => "clone", _ => "copy" });
+            p.Group(group, kind switch { StepKind.Move => null, StepKind.Clone => StepMethod.Clone, _ => StepMethod.Copy });
         }
         if (tail > 0)
         {
             p.Add(new EditStep(StepKind.Copy, group, src, sourceOffset + head + middle, dst, destOffset + head + middle, tail));
             // A tail longer than an edge block means nothing lined up: it was all copied.
-            p.Group(group, tail >= bs || middle == 0 ? "copy" : "clone");
+            p.Group(group, tail >= bs || middle == 0 ? StepMethod.Copy : StepMethod.Clone);
         }
         else if (middle == 0)
         {
-            p.Group(group, "copy");
+            p.Group(group, StepMethod.Copy);
         }
         if (move && punchEdges)
         {
@@ -187,5 +187,5 @@ internal static class Plans
     }
 
     /// <summary>True if the plan copies more than edge blocks (what ZeroCopyOnly refuses).</summary>
-    internal static bool CopiesData(EditPlan p) => p.Groups.Any(g => g.Method == "copy");
+    internal static bool CopiesData(EditPlan p) => p.Groups.Any(g => g.Method == StepMethod.Copy);
 }

@@ -57,7 +57,7 @@ public static class MediaFile
     /// <exception cref="OperationCanceledException">Signalled before the cut began changing the file; nothing changed.</exception>
     /// <exception cref="EditInterruptedException">Signalled while the cut ran: it stopped between
     /// two steps, and its journal record lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
-    public static CutResult Cut(string path, IReadOnlyList<TimeRange> remove, CutOptions? options = null, IProgress<long>? progress = null, CancellationToken cancel = default)
+    public static CutResult Cut(string path, IReadOnlyList<TimeRange> remove, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(remove);
@@ -82,17 +82,17 @@ public static class MediaFile
         }, options.Flags, progress, cancel);
         double before = rec!.Duration;
         var removed = cuts.Select(c => new RemovedRange(Seconds(c.FromTicks), Seconds(c.ToTicks), c.Start, c.End - c.Start)).ToList();
-        string method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? "native";
+        StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? StepMethod.Native;
         return new CutResult(rec.Grid.Format, rec.Grid.Size, before, before - removed.Sum(r => r.To - r.From), removed, unchanged,
             layout.BytesWritten, edit.BytesCopied,
-            method switch { "native" => RangeMethod.Native, "emulated" => RangeMethod.Emulated, _ => RangeMethod.Copy },
+            method.ToRangeMethod(),
             layout.Output is null ? null : Path.GetFullPath(layout.Output.Path)) { Recovered = edit.Recovered };
     }
 
     /// <summary>Keeps only <paramref name="keep"/>: removes what is before and after it (as
     /// <see cref="Cut"/>, the kept part starting on a keyframe).</summary>
     /// <exception cref="ArgumentException">As <see cref="Cut"/>.</exception>
-    public static CutResult Keep(string path, TimeRange keep, CutOptions? options = null, IProgress<long>? progress = null, CancellationToken cancel = default)
+    public static CutResult Keep(string path, TimeRange keep, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
     {
         if (keep.To <= keep.From || keep.From < 0)
         {

@@ -50,7 +50,7 @@ public readonly record struct TimeRange(double From, double To)
     public override string ToString() => FormattableString.Invariant($"{From}-{To}");
 }
 
-/// <summary>Options of <see cref="MediaFile.Cut(string, IReadOnlyList{TimeRange}, CutOptions?, IProgress{long}?, CancellationToken)"/>.</summary>
+/// <summary>Options of <see cref="MediaFile.Cut(string, IReadOnlyList{TimeRange}, CutOptions?, IProgress{EditProgress}?, CancellationToken)"/>.</summary>
 public sealed record CutOptions
 {
     /// <summary>Cut at the video frames nearest the times given instead of snapping to keyframes

@@ -295,6 +295,24 @@ public sealed class CliTests
         Files.AssertBytes(content.AsSpan((int)length).ToArray(), f, length);
     }
 
+    /// <summary>Standard output as coreutils treat it: a reader that leaves early ends the
+    /// output quietly; a full disk is one line and exit 1, never a stack trace.</summary>
+    [Fact]
+    public void Output_ToAClosedPipe_EndsQuietly_AndToAFullDisk_SaysWriteError()
+    {
+        using ScratchDir dir = Scratch.On("tmpfs");
+        string f = dir.File("f");
+        // 4000 data blocks between holes: a map far longer than a pipe holds.
+        Files.Create(f, 8000L * B, [.. Enumerable.Range(0, 4000).Select(i => (2L * i * B, Files.Pattern(i, B)))]);
+        (int code, string output) = Tools.Run("bash", "-c", $"'{CliProcess.Tool}' map '{f}' | head -c 10 >/dev/null; echo \"exit=${{PIPESTATUS[0]}}\"");
+        Assert.Equal(0, code);
+        Assert.Equal("exit=0\n", output);
+
+        (code, output) = Tools.Run("bash", "-c", $"'{CliProcess.Tool}' probe '{dir.Path}' --json >/dev/full");
+        Assert.Equal(1, code);
+        Assert.Equal("movdata: write error: No space left on device\n", output);
+    }
+
     [Fact]
     public void Sizes_ABitSuffixIsRefusedWithTheFormsInTheError()
     {
@@ -398,7 +416,7 @@ public sealed class DemoTests
 internal static class CliProcess
 {
     /// <summary>The movdata executable built beside this test assembly (same configuration).</summary>
-    private static readonly string Tool = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.Cli",
+    internal static readonly string Tool = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.Cli",
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name, "movdata"));
 
     internal static (int Code, string Out, string Err) Movdata(params string[] args) => MovdataWith(null, args);

@@ -30,7 +30,7 @@ public sealed class ConcatTests
         Assert.Equal(sa, Files.Take(a));
         Assert.Equal(sb, Files.Take(b));
         Assert.Equal(sc, Files.Take(c));
-        string part = dir.Kind.Reflink ? "clone" : "copy";
+        StepMethod part = dir.Kind.Reflink ? StepMethod.Clone : StepMethod.Copy;
         Assert.Equal(part, r.Steps[1].Method);
         Assert.Equal(part, r.Steps[2].Method);
         // Part 3 is whole blocks and a partial last block: that block alone is copied.
@@ -55,7 +55,7 @@ public sealed class ConcatTests
         EditResult r = FileRange.Concat(output, [new ConcatPart(a), new ConcatPart(b, 8 * B, 16 * B)], move: true);
 
         Assert.Equal([.. ca, .. cb.AsSpan(8 * B, 16 * B)], Files.ReadAll(output));
-        Assert.Equal(dir.Kind.MoveMethod.ToContractName(), r.Steps[1].Method);
+        Assert.Equal(dir.Kind.MoveMethod.ToContractName(), r.Steps[1].Method.ToContractName());
         Assert.Equal(dir.Kind.ZeroCopy ? 0 : 40 * B, r.BytesCopied);
         Files.AssertHole(a, 0, 24 * B);
         Files.AssertHole(b, 8 * B, 16 * B);
@@ -80,7 +80,7 @@ public sealed class ConcatTests
         EditResult r = FileRange.Concat(output, [new ConcatPart(a), new ConcatPart(b)]);
 
         Assert.Equal([.. ca, .. cb], Files.ReadAll(output));
-        Assert.Equal(("copy", 16L * B), (r.Steps[2].Method, r.Steps[2].BytesCopied));
+        Assert.Equal((StepMethod.Copy, 16L * B), (r.Steps[2].Method, r.Steps[2].BytesCopied));
         Assert.Equal(0, FileRange.Concat(dir.File("out2"), [new ConcatPart(b), new ConcatPart(a)]).Steps[1].BytesCopied * (dir.Kind.Reflink ? 1 : 0));
     }
 

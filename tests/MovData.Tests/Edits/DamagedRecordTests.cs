@@ -27,7 +27,8 @@ public sealed class DamagedRecordTests
         plan.Add(new EditStep(StepKind.Insert, "insert", 1, 4096, -1, 0, 8192, 65536));
         plan.Add(new EditStep(StepKind.Move, "move", 0, 0, 1, 4096, 8192));
         plan.Add(new EditStep(StepKind.Write, "cut", 0, 0, -1, 0, 0) { Patches = [new Patch(188, 376, [0x47, 0x1f, 0xff, 0x10])] });
-        plan.Group("insert", "native");
+        plan.Group("insert", StepMethod.Native);
+        plan.Group("move", null);
         string text = plan.ToRecord() + "done 0\n";
 
         RecordReading read = EditPlan.Read(text, plan.Id);
@@ -36,6 +37,7 @@ public sealed class DamagedRecordTests
         Assert.Equal(plan.Files, back.Files);
         Assert.Equal(plan.Steps.Select(s => (s.Kind, s.A, s.OffsetA, s.B, s.OffsetB, s.Length, s.SizeBefore)),
             back.Steps.Select(s => (s.Kind, s.A, s.OffsetA, s.B, s.OffsetB, s.Length, s.SizeBefore)));
+        Assert.Equal(plan.Groups, back.Groups);
         Assert.Equal([0], read.Done);
 
         // Every single-bit flip anywhere in the plan (before "done") is refused, never read as

@@ -61,7 +61,7 @@ public sealed class SpliceTests
         EditStepResult move = result.Steps[1];
         if (wholeBlocks)
         {
-            Assert.Equal(dir.Kind.MoveMethod.ToContractName(), move.Method);
+            Assert.Equal(dir.Kind.MoveMethod.ToContractName(), move.Method.ToContractName());
             long edges = donorOffset % B == 0 ? 0 : B; // the two partial blocks, head and tail
             Assert.Equal(dir.Kind.ZeroCopy ? edges : length - 4 * B, move.BytesCopied); // the hole is not copied
             long at = receiverOffset + (holeAt - donorOffset);
@@ -74,17 +74,17 @@ public sealed class SpliceTests
         }
         else if (!sameInBlock)
         {
-            Assert.Equal(("copy", length), (move.Method, move.BytesCopied));
+            Assert.Equal((StepMethod.Copy, length), (move.Method, move.BytesCopied));
         }
         if (length % B != 0 && receiverOffset < r.Length)
         {
             // The receiver's tail moves by a part of a block: it is rewritten by copying.
-            Assert.Equal("copy", result.Steps[0].Method);
+            Assert.Equal(StepMethod.Copy, result.Steps[0].Method);
             Assert.True(result.Steps[0].BytesCopied >= r.Length - receiverOffset);
         }
         else if (receiverOffset < r.Length)
         {
-            Assert.Equal(dir.Kind.ShiftMethod.ToContractName(), result.Steps[0].Method);
+            Assert.Equal(dir.Kind.ShiftMethod.ToContractName(), result.Steps[0].Method.ToContractName());
             long edge = receiverOffset % B; // the head of the block the hole opens in
             Assert.Equal((dir.Kind.ShiftMethod == RangeMethod.Copy ? 2 * (r.Length - receiverOffset + edge) : 0) + edge, result.Steps[0].BytesCopied);
         }
@@ -163,5 +163,13 @@ public sealed class SpliceTests
         Assert.Equal(2, CliProcess.Movdata("splice", donor, receiver, "--donor-offset", "1G", "--receiver-offset", "0", "--length", "4k").Code);
         Assert.Equal(1, CliProcess.Movdata("splice", dir.File("missing"), receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "4k").Code);
         Assert.Equal(3, CliProcess.Movdata("splice", donor, receiver, "--donor-offset", "188", "--receiver-offset", "376", "--length", "4k", "--zero-copy-only").Code);
+    }
+
+    [Fact]
+    public void EditResult_PrintsItsSteps()
+    {
+        var r = new EditResult([new("insert", StepMethod.Native, 0), new("move", StepMethod.CopyPunch, 8192), new("collapse", StepMethod.Emulated, 0)]);
+        Assert.Equal("insert: native, 0 bytes copied; move: copy-punch, 8192 bytes copied; collapse: emulated, 0 bytes copied", r.ToString());
+        Assert.Equal(8192, r.BytesCopied);
     }
 }

@@ -235,4 +235,94 @@ public sealed class CompanionTests
         Assert.Equal(ContractRule.Negative, Assert.Throws<ContractViolationException>(() => FileRange.PunchHole(h, -1, B)).Rule);
         Assert.Equal(before, Files.Take(f));
     }
+
+    /// <summary>Collapse and insert tell their progress what their plan transfers: nothing
+    /// where one fallocate shifts the file, the tail twice (out to a sidecar and back) where
+    /// clones or copies do, each report with the same total and the last one complete.</summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CollapseAndInsert_ReportTheBytesTheirPlanTransfers(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(50, 256 * B);
+        Files.Create(f, content.Length, (0, content));
+        var collapse = new Reports<EditProgress>();
+        var insert = new Reports<EditProgress>();
+
+        RangeResult c = FileRange.Collapse(f, 16 * B, 16 * B, progress: collapse);
+        RangeResult i = FileRange.Insert(f, 16 * B, 16 * B, progress: insert);
+
+        Files.AssertBytes(content.AsSpan(0, 16 * B).ToArray(), f, 0);
+        Files.AssertHole(f, 16 * B, 16 * B);
+        Files.AssertBytes(content.AsSpan(32 * B).ToArray(), f, 32 * B);
+        foreach ((RangeResult r, Reports<EditProgress> reports, long tail) in new[] { (c, collapse, 224L * B), (i, insert, 224L * B) })
+        {
+            Assert.Equal(dir.Kind.ShiftMethod, r.Method);
+            if (r.Method == RangeMethod.Native)
+            {
+                Assert.Empty(reports.All);
+                continue;
+            }
+            Assert.NotEmpty(reports.All);
+            Assert.All(reports.All, p => Assert.Equal(2 * tail, p.Total));
+            Assert.Equal(reports.All.Select(p => p.Done).Order(), reports.All.Select(p => p.Done));
+            Assert.Equal(2 * tail, reports.All[^1].Done);
+            Assert.Equal(r.Method == RangeMethod.Copy ? 2 * tail : 0, r.BytesCopied);
+        }
+    }
+
+    /// <summary>Every operation has a path form, which opens the file as the handle form needs
+    /// it and does the same thing; a directory is refused by the file-kind rule.</summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void EveryOperation_TakesPaths(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string a = dir.File("a"), b = dir.File("b");
+        byte[] ca = Files.Pattern(51, 32 * B), cb = Files.Pattern(52, 32 * B);
+        Files.Create(a, ca.Length, (0, ca));
+        Files.Create(b, cb.Length, (0, cb));
+
+        Assert.Equal(new RangeResult(4 * B, RangeMethod.Native, 0), FileRange.PunchHole(a, 0, 4 * B));
+        Files.AssertHole(a, 0, 4 * B);
+        Assert.Equal(new RangeResult(4 * B, RangeMethod.Native, 0), FileRange.Preallocate(a, 32 * B, 4 * B));
+        Assert.Equal(36 * B, new FileInfo(a).Length);
+        Assert.Equal(4 * B, FileRange.Collapse(a, 32 * B - 4 * B, 4 * B).Length);
+        Assert.Equal(32 * B, new FileInfo(a).Length);
+        Files.AssertBytes(ca.AsSpan(4 * B, 24 * B).ToArray(), a, 4 * B);
+        Assert.Equal(B, FileRange.Insert(a, 4 * B, B).Length);
+        Files.AssertHole(a, 0, 5 * B);
+        Files.AssertBytes(ca.AsSpan(4 * B, 24 * B).ToArray(), a, 5 * B);
+        if (dir.Kind.ZeroRange)
+        {
+            FileRange.ZeroRange(b, 0, B);
+            Files.AssertBytes(new byte[B], b, 0);
+        }
+        else
+        {
+            Assert.Throws<FileSystemNotSupportedException>(() => FileRange.ZeroRange(b, 0, B));
+        }
+        if (dir.Kind.Reflink)
+        {
+            FileRange.Clone(b, 8 * B, a, 8 * B, 4 * B);
+            Files.AssertBytes(cb.AsSpan(8 * B, 4 * B).ToArray(), a, 8 * B);
+        }
+        else
+        {
+            Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Clone(b, 8 * B, a, 8 * B, 4 * B));
+        }
+        if (dir.Kind.Exchange)
+        {
+            byte[] before = Files.Read(a, 16 * B, 4 * B);
+            FileRange.Exchange(a, 16 * B, b, 16 * B, 4 * B);
+            Files.AssertBytes(before, b, 16 * B);
+            Files.AssertBytes(cb.AsSpan(16 * B, 4 * B).ToArray(), a, 16 * B);
+        }
+        else
+        {
+            Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Exchange(a, 16 * B, b, 16 * B, 4 * B));
+        }
+        Assert.Equal(ContractRule.FileKind, Assert.Throws<ContractViolationException>(() => FileRange.PunchHole(dir.Path, 0, B)).Rule);
+        Assert.Equal(ContractRule.FileKind, Assert.Throws<ContractViolationException>(() => FileRange.Clone(dir.Path, 0, b, 0, B)).Rule);
+        Assert.Throws<FileNotFoundException>(() => FileRange.Collapse(dir.File("missing"), 0, B));
+    }
 }
