@@ -126,7 +126,7 @@ internal static unsafe class Exports
                 {
                     Offset = s.Offset,
                     Length = s.Length,
-                    Kind = s.Kind switch { SegmentKind.Data => 0, SegmentKind.Hole => 1, _ => 2 },
+                    Kind = (int)s.Kind,
                     Shared = s.Shared ? 1 : 0,
                     Physical = s.Physical ?? -1,
                 };
@@ -152,14 +152,10 @@ internal static unsafe class Exports
                 probe->FsType[i] = name[i];
             }
             probe->BlockSize = p.BlockSize;
-            RangeOperation[] order =
-            [
-                RangeOperation.Move, RangeOperation.Clone, RangeOperation.Exchange, RangeOperation.Collapse, RangeOperation.Insert,
-                RangeOperation.Punch, RangeOperation.Zero, RangeOperation.Preallocate, RangeOperation.Defragment,
-            ];
-            for (int i = 0; i < order.Length; i++)
+            // The enums' values are the header's MOVDATA_OP_* and MOVDATA_SUPPORT_*.
+            foreach ((RangeOperation op, Support support) in p.Operations.Where(o => (int)o.Key < ProbeStruct.OperationCount))
             {
-                probe->Operations[i] = (int)p.Operations[order[i]];
+                probe->Operations[(int)op] = (int)support;
             }
         });
     }
@@ -254,9 +250,28 @@ internal static unsafe class Exports
 
     private static int Fail(int errno, string message)
     {
-        SetLastError(message);
+        SetLastError(InHeaderTerms(message));
         return -errno;
     }
+
+    /// <summary>The library names what a caller passed by its C# parameters; a C caller
+    /// passed the header's: donor_offset, fd, MOVDATA_ZERO_COPY_ONLY.</summary>
+    private static readonly Dictionary<string, string> HeaderNames = new()
+    {
+        ["donorOffset"] = "donor_offset",
+        ["receiverOffset"] = "receiver_offset",
+        ["sourceOffset"] = "src_offset",
+        ["destinationOffset"] = "dst_offset",
+        ["file1"] = "fd1",
+        ["file2"] = "fd2",
+        ["handle"] = "fd",
+        ["keepSize"] = "keep_size",
+        ["ZeroCopyOnly"] = "MOVDATA_ZERO_COPY_ONLY",
+    };
+
+    private static readonly System.Text.RegularExpressions.Regex LibraryName = new($@"\b({string.Join('|', HeaderNames.Keys)})\b");
+
+    internal static string InHeaderTerms(string message) => LibraryName.Replace(message, m => HeaderNames[m.Value]);
 
     private static void SetLastError(string? message)
     {

@@ -7,21 +7,25 @@ namespace MovData;
 /// </summary>
 public sealed class FileSystemNotSupportedException : NotSupportedException
 {
+    private const int EOPNOTSUPP = 95;
+
     /// <summary>Creates the exception.</summary>
     public FileSystemNotSupportedException() { }
 
-    /// <summary>Creates the exception with a message.</summary>
+    /// <summary>Creates the exception with a message: MovData's own refusal, EOPNOTSUPP.</summary>
     public FileSystemNotSupportedException(string message) : base(message) { }
 
     /// <summary>Creates the exception with a message and the cause.</summary>
     public FileSystemNotSupportedException(string message, Exception innerException) : base(message, innerException) { }
 
     /// <summary>Creates the exception for the kernel's answer <paramref name="errno"/>.</summary>
-    public FileSystemNotSupportedException(string message, int errno) : base(message) => Errno = errno;
+    public FileSystemNotSupportedException(string message, int errno) : base(message) => Errno = errno != 0 ? errno : EOPNOTSUPP;
 
-    /// <summary>The kernel's errno (EOPNOTSUPP, ENOTTY, EXDEV, ENOSYS), or 0 when MovData
-    /// refused before asking the kernel.</summary>
-    public int Errno { get; }
+    /// <summary>The kernel's errno (EOPNOTSUPP, ENOTTY, EXDEV, ENOSYS), or EOPNOTSUPP where
+    /// MovData refused without asking the kernel (ZeroCopyOnly where only copying would do, a
+    /// feature it already knows the filesystem lacks): never 0, so a caller can pass it on as
+    /// the C ABI does.</summary>
+    public int Errno { get; } = EOPNOTSUPP;
 }
 
 /// <summary>The rule of the contract (docs/contract.md) a refused call broke.</summary>
@@ -245,7 +249,7 @@ public static class Errno
         MoveIncompleteException { InnerException: Exception cause } => Of(cause),
         OperationCanceledException => Native.Interop.ECANCELED,
         ContractViolationException or ArgumentException or InvalidDataException => Native.Interop.EINVAL,
-        FileSystemNotSupportedException ns => ns.Errno != 0 ? ns.Errno : Native.Interop.EOPNOTSUPP,
+        FileSystemNotSupportedException ns => ns.Errno,
         UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : Native.Interop.EPERM,
         FileNotFoundException or DirectoryNotFoundException => Native.Interop.ENOENT,
         IOException io when IsErrno(io.HResult) => io.HResult,

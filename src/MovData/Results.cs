@@ -3,27 +3,31 @@ namespace MovData;
 /// <summary>How a Move carried the bytes.</summary>
 public enum MoveMethod
 {
+    // The values are the C ABI's MOVDATA_METHOD_* (movdata.h); a test pins them.
     /// <summary>XFS_IOC_EXCHANGE_RANGE: atomic, no data copied.</summary>
-    ExchangeRange,
+    ExchangeRange = 0,
 
     /// <summary>FICLONERANGE, then punch the donor: no data copied.</summary>
-    ClonePunch,
+    ClonePunch = 1,
 
     /// <summary>copy_file_range (or read/write), then punch the donor: the data was copied.</summary>
-    CopyPunch,
+    CopyPunch = 2,
 }
 
 /// <summary>How a companion operation was carried out.</summary>
 public enum RangeMethod
 {
+    // The values are the C ABI's MOVDATA_SUPPORT_NATIVE, _EMULATED and _COPY (struct
+    // movdata_cut_result.method); a test pins them.
+
     /// <summary>The kernel's own primitive for it.</summary>
-    Native,
+    Native = 0,
 
     /// <summary>Composed from other zero-copy primitives.</summary>
-    Emulated,
+    Emulated = 1,
 
     /// <summary>By copying data.</summary>
-    Copy,
+    Copy = 2,
 }
 
 /// <summary>How one step of a multi-step edit (<see cref="EditStepResult"/>) was carried out:
@@ -55,40 +59,43 @@ public enum StepMethod
 /// <summary>Whether a filesystem can do an operation, as <see cref="FileRange.Probe(string)"/> reports it.</summary>
 public enum Support
 {
+    // The values are the C ABI's MOVDATA_SUPPORT_* (movdata.h); a test pins them.
     /// <summary>The kernel does it in one primitive.</summary>
-    Native,
+    Native = 0,
 
     /// <summary>Done without copying data, from several primitives.</summary>
-    Emulated,
+    Emulated = 1,
 
     /// <summary>Done by copying data.</summary>
-    Copy,
+    Copy = 2,
 
     /// <summary>Not possible on this filesystem and kernel.</summary>
-    Unsupported,
+    Unsupported = 3,
 }
 
 /// <summary>The operations <see cref="FileRange.Probe(string)"/> reports on.</summary>
 public enum RangeOperation
 {
+    // The values are the C ABI's MOVDATA_OP_* indices (movdata.h), and their order the
+    // order of every probe report (the CLI's, the C struct's); a test pins them.
     /// <summary><see cref="FileRange.Move(Microsoft.Win32.SafeHandles.SafeFileHandle, long, Microsoft.Win32.SafeHandles.SafeFileHandle, long, long, MoveFlags, IProgress{long}?, CancellationToken)"/>.</summary>
-    Move,
+    Move = 0,
     /// <summary>FICLONERANGE.</summary>
-    Clone,
+    Clone = 1,
     /// <summary>XFS_IOC_EXCHANGE_RANGE.</summary>
-    Exchange,
+    Exchange = 2,
     /// <summary>FALLOC_FL_COLLAPSE_RANGE.</summary>
-    Collapse,
+    Collapse = 3,
     /// <summary>FALLOC_FL_INSERT_RANGE.</summary>
-    Insert,
+    Insert = 4,
     /// <summary>FALLOC_FL_PUNCH_HOLE.</summary>
-    Punch,
+    Punch = 5,
     /// <summary>FALLOC_FL_ZERO_RANGE.</summary>
-    Zero,
+    Zero = 6,
     /// <summary>fallocate mode 0.</summary>
-    Preallocate,
+    Preallocate = 7,
     /// <summary>Copy to fresh space, exchange in.</summary>
-    Defragment,
+    Defragment = 8,
 }
 
 /// <summary>The stages every Move goes through, in order; <see cref="MoveIncompleteException.FailedStage"/>
@@ -242,6 +249,21 @@ public static class ContractNames
         MoveStage.SyncReceiver => "syncing the receiver",
         MoveStage.PunchDonor => "punching the donor",
         _ => "syncing the donor",
+    };
+
+    /// <summary>"move", "clone", "exchange", "collapse", "insert", "punch", "zero", "prealloc" or
+    /// "defrag": the CLI's verbs, and the keys of its probe JSON.</summary>
+    public static string ToContractName(this RangeOperation operation) => operation switch
+    {
+        RangeOperation.Move => "move",
+        RangeOperation.Clone => "clone",
+        RangeOperation.Exchange => "exchange",
+        RangeOperation.Collapse => "collapse",
+        RangeOperation.Insert => "insert",
+        RangeOperation.Punch => "punch",
+        RangeOperation.Zero => "zero",
+        RangeOperation.Preallocate => "prealloc",
+        _ => "defrag",
     };
 
     /// <summary>"data", "hole" or "unwritten".</summary>

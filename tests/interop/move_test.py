@@ -1,110 +1,111 @@
 #!/usr/bin/env python3
-"""Proof that Python programs get MovData: ctypes over libmovdata.so, the seed's struct.
+"""Proof that Python programs get MovData as a user would: the movdata module shipped beside
+libmovdata.so, imported from there.
 
-    python3 move_test.py LIBMOVDATA_SO DIR
+    PYTHONPATH=NATIVE_DIR python3 move_test.py DIR
+    PYTHONPATH=NATIVE_DIR python3 move_test.py --layout
 
-Moves a range between two files in DIR, checks bytes, holes and sizes, breaks a rule on
-purpose; prints "ok <method>" and exits 0, or says what was wrong and exits 1.
+Moves a range between two files in DIR, splices at byte offsets, maps, probes, recovers,
+breaks rules on purpose and checks the OSError each gives; prints "ok <method>" and exits 0,
+or says what was wrong and exits 1. --layout prints the module's struct sizes and offsets, as
+"name value" lines, for the test that compares them with what gcc makes of movdata.h.
 """
 import ctypes
 import errno
 import os
 import sys
 
+import movdata
+
 BLOCK = 4096
 BLOCKS = 16
-METHODS = {0: "exchange-range", 1: "clone-punch", 2: "copy-punch"}
 
 
-class MovData(ctypes.Structure):
-    """struct mov_data, field for field."""
-    _fields_ = [
-        ("donor_fd", ctypes.c_int),
-        ("receiver_fd", ctypes.c_int),
-        ("donor_offset", ctypes.c_int64),
-        ("receiver_offset", ctypes.c_int64),
-        ("length", ctypes.c_int64),
-        ("moved_len", ctypes.c_int64),
-        ("flags", ctypes.c_int),
-    ]
+class Failed(Exception):
+    pass
 
 
-class MovDataResult(ctypes.Structure):
-    """struct movdata_result."""
-    _fields_ = [
-        ("method", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("moved_len", ctypes.c_int64),
-        ("bytes_copied", ctypes.c_int64),
-    ]
+def check(condition, what):
+    if not condition:
+        raise Failed(what)
 
 
-def fail(lib, what):
-    print(f"FAIL: {what} (last error: {lib.movdata_last_error().decode()})", file=sys.stderr)
-    return 1
+def raises(expected_errno, call, *args):
+    """Runs call(*args); returns the OSError it raised, which must carry expected_errno."""
+    try:
+        call(*args)
+    except OSError as e:
+        check(e.errno == expected_errno, f"{call.__name__} raised errno {e.errno} ({e}), not {expected_errno}")
+        return e
+    raise Failed(f"{call.__name__}{args} did not fail")
 
 
-def main(library, directory):
-    lib = ctypes.CDLL(library)
-    lib.movdata_move.argtypes = [ctypes.POINTER(MovData)]
-    lib.movdata_move_ex.argtypes = [ctypes.POINTER(MovData), ctypes.POINTER(MovDataResult)]
-    lib.movdata_last_error.restype = ctypes.c_char_p
-
+def proof(directory):
     data = bytes((i * 7 + i // BLOCK) & 0xFF for i in range(BLOCKS * BLOCK))
     donor_path = os.path.join(directory, "py-donor")
     receiver_path = os.path.join(directory, "py-receiver")
-    donor = os.open(donor_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-    receiver = os.open(receiver_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.pwrite(donor, data, 0)
-    os.fsync(donor)
-    os.ftruncate(receiver, 2 * len(data))
+    with open(donor_path, "w+b") as donor, open(receiver_path, "w+b") as receiver:
+        donor.write(data)          # still in the file object's buffer: move() flushes it
+        receiver.truncate(2 * len(data))
 
-    md = MovData(donor_fd=donor, receiver_fd=receiver, donor_offset=4 * BLOCK,
-                 receiver_offset=20 * BLOCK, length=8 * BLOCK, flags=0)
-    result = MovDataResult()
-    if lib.movdata_move_ex(ctypes.byref(md), ctypes.byref(result)) != 0:
-        return fail(lib, "movdata_move_ex returned an error")
-    if md.moved_len != 8 * BLOCK or result.moved_len != md.moved_len:
-        return fail(lib, "moved_len is not the whole length")
-    if os.pread(receiver, 8 * BLOCK, 20 * BLOCK) != data[4 * BLOCK:12 * BLOCK]:
-        return fail(lib, "the receiver does not hold the moved bytes")
-    if os.lseek(donor, 4 * BLOCK, os.SEEK_DATA) != 12 * BLOCK:
-        return fail(lib, "the donor range is not a hole")
-    if os.lseek(receiver, 0, os.SEEK_DATA) != 20 * BLOCK:
-        return fail(lib, "the receiver has data before the moved range")
-    if os.fstat(donor).st_size != len(data) or os.fstat(receiver).st_size != 2 * len(data):
-        return fail(lib, "a file size changed")
+        r = movdata.move(donor, 4 * BLOCK, receiver, 20 * BLOCK, 8 * BLOCK)
+        check(r.moved_len == 8 * BLOCK, f"moved {r.moved_len}, not the whole length")
+        check(os.pread(receiver.fileno(), 8 * BLOCK, 20 * BLOCK) == data[4 * BLOCK:12 * BLOCK], "the receiver does not hold the moved bytes")
+        check(os.lseek(donor.fileno(), 4 * BLOCK, os.SEEK_DATA) == 12 * BLOCK, "the donor range is not a hole")
+        check(os.fstat(donor.fileno()).st_size == len(data) and os.fstat(receiver.fileno()).st_size == 2 * len(data), "a file size changed")
+        segments = movdata.map(donor)
+        check(sum(s.length for s in segments) == len(data), "the map does not cover the file")
+        check(any(s.kind == "hole" and s.offset == 4 * BLOCK and s.length == 8 * BLOCK for s in segments), f"the map has no hole where the range was: {segments}")
 
-    # The seed's whole edit at byte offsets: 188 bytes into the first block of each file.
-    lib.movdata_splice.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint32]
-    lib.movdata_recover.argtypes = [ctypes.c_char_p]
-    if lib.movdata_splice(donor, 188, receiver, 188, 2 * BLOCK, 0) != 0:
-        return fail(lib, "movdata_splice returned an error")
-    if os.fstat(donor).st_size != len(data) - 2 * BLOCK or os.fstat(receiver).st_size != 2 * len(data) + 2 * BLOCK:
-        return fail(lib, "movdata_splice: the sizes did not change by the length")
-    if os.pread(receiver, 2 * BLOCK, 188) != data[188:188 + 2 * BLOCK]:
-        return fail(lib, "movdata_splice: the receiver does not hold the range at its offset")
-    if os.pread(donor, BLOCK, 0) != data[:188] + data[188 + 2 * BLOCK:BLOCK + 2 * BLOCK]:
-        return fail(lib, "movdata_splice: the donor does not close over the range")
-    if lib.movdata_recover(directory.encode()) != 0:
-        return fail(lib, "movdata_recover found an edit left over")
+        # The seed's whole edit at byte offsets: 188 bytes into the first block of each file.
+        movdata.splice(donor.fileno(), 188, receiver.fileno(), 188, 2 * BLOCK)
+        check(os.fstat(donor.fileno()).st_size == len(data) - 2 * BLOCK, "splice: the donor did not shrink by the length")
+        check(os.fstat(receiver.fileno()).st_size == 2 * len(data) + 2 * BLOCK, "splice: the receiver did not grow by the length")
+        check(os.pread(receiver.fileno(), 2 * BLOCK, 188) == data[188:188 + 2 * BLOCK], "splice: the receiver does not hold the range")
+        check(os.pread(donor.fileno(), BLOCK, 0) == data[:188] + data[188 + 2 * BLOCK:BLOCK + 2 * BLOCK], "splice: the donor does not close over the range")
+        check(movdata.recover(directory) == 0, "recover found an edit left over")
 
-    md.donor_offset = 1
-    if lib.movdata_move(ctypes.byref(md)) != -errno.EINVAL or md.moved_len != 0:
-        return fail(lib, "a misaligned offset was not refused with -EINVAL")
-    if b"rule 1" not in lib.movdata_last_error():
-        return fail(lib, "the last error does not name the rule")
+        p = movdata.probe(directory)
+        check(p.block_size == BLOCK and set(p.operations) == set(movdata.OPERATIONS), f"probe: {p}")
+        check(p.operations["move"] in ("native", "emulated", "copy"), f"probe: move is {p.operations['move']}")
 
-    print(f"ok {METHODS[result.method]}")
-    os.close(donor)
-    os.close(receiver)
+        # Failures are OSError with the C ABI's errno and its sentence, in the header's words.
+        e = raises(errno.EINVAL, movdata.move, donor, 1, receiver, 0, BLOCK)
+        check(e.moved_len == 0, "a refused move reports bytes moved")
+        check("rule 1" in str(e) and "donor_offset" in str(e) and "donorOffset" not in str(e), f"the sentence does not use the header's names: {e}")
+        e = raises(errno.EBADF, movdata.punch_hole, 1 << 20, 0, BLOCK)
+        check(isinstance(e, OSError), "not an OSError")
+        e = raises(errno.ENOENT, movdata.recover, os.path.join(directory, "no-such-file"))
+        check(isinstance(e, FileNotFoundError), f"ENOENT is not a FileNotFoundError: {type(e).__name__}")
+        with open(donor_path, "rb") as read_only:
+            e = raises(errno.EINVAL, movdata.collapse, read_only, 0, BLOCK)
+            check(" fd " in str(e) and "handle" not in str(e), f"the sentence does not say fd: {e}")
+
     os.unlink(donor_path)
     os.unlink(receiver_path)
-    return 0
+    return r.method
+
+
+def layout():
+    """The module's structs, as the layout test compares them with movdata.h."""
+    for name, struct in [("mov_data", movdata._MovData), ("movdata_result", movdata._MoveResult),
+                         ("movdata_segment", movdata._Segment), ("movdata_probe", movdata._Probe),
+                         ("movdata_defrag_result", movdata._DefragResult), ("movdata_cut_result", movdata._CutResult)]:
+        print(f"sizeof {name} {ctypes.sizeof(struct)}")
+        for field, _ in struct._fields_:
+            if field != "reserved":
+                print(f"{name}.{field} {getattr(struct, field).offset}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        print("usage: move_test.py LIBMOVDATA_SO DIR", file=sys.stderr)
+    if sys.argv[1:] == ["--layout"]:
+        layout()
+        sys.exit(0)
+    if len(sys.argv) != 2:
+        print("usage: move_test.py DIR | --layout", file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    try:
+        print(f"ok {proof(sys.argv[1])}")
+    except Failed as failure:
+        print(f"FAIL: {failure}", file=sys.stderr)
+        sys.exit(1)

@@ -5,14 +5,6 @@ namespace MovData.Cli.Commands;
 /// <summary>movdata probe: what the filesystem holding PATH can do.</summary>
 internal static class ProbeCommand
 {
-    /// <summary>The operations, in the order and spelling the JSON uses.</summary>
-    private static readonly (string Name, RangeOperation Operation)[] Operations =
-    [
-        ("move", RangeOperation.Move), ("clone", RangeOperation.Clone), ("exchange", RangeOperation.Exchange),
-        ("collapse", RangeOperation.Collapse), ("insert", RangeOperation.Insert), ("punch", RangeOperation.Punch),
-        ("zero", RangeOperation.Zero), ("prealloc", RangeOperation.Preallocate), ("defrag", RangeOperation.Defragment),
-    ];
-
     internal static Command Create(Io io)
     {
         Argument<string> path = Shared.File("PATH", "a file or directory on the filesystem to probe");
@@ -36,9 +28,9 @@ internal static class ProbeCommand
                     w.WriteNumber("blockSize", probe.BlockSize);
                     w.WriteBoolean("readOnly", probe.ReadOnly);
                     w.WriteStartObject("operations");
-                    foreach ((string name, RangeOperation op) in Operations)
+                    foreach (RangeOperation op in Enum.GetValues<RangeOperation>())
                     {
-                        w.WriteString(name, probe.Operations[op].ToContractName());
+                        w.WriteString(op.ToContractName(), probe.Operations[op].ToContractName());
                     }
                     w.WriteEndObject();
                     w.WriteEndObject();
@@ -46,9 +38,9 @@ internal static class ProbeCommand
                 return 0;
             }
             io.Out.WriteLine($"filesystem {probe.FsType}, block size {probe.BlockSize}{(probe.ReadOnly ? ", mounted read-only: nothing can be edited" : "")}");
-            foreach ((string name, RangeOperation op) in Operations)
+            foreach (RangeOperation op in Enum.GetValues<RangeOperation>())
             {
-                io.Out.WriteLine($"  {name,-9} {probe.Operations[op].ToContractName()}");
+                io.Out.WriteLine($"  {op.ToContractName(),-9} {probe.Operations[op].ToContractName()}");
             }
             return 0;
         }));

@@ -49,6 +49,7 @@ internal static class Shared
                 // exit code, never an abort with a stack trace.
                 _ => $"internal error ({e.GetType().Name}: {e.Message}); please report it with the output of --verbose",
             };
+            message = InOptionTerms(message);
             io.Err.WriteLine($"movdata: {message}");
             if (verbose)
             {
@@ -61,6 +62,23 @@ internal static class Shared
             return (int)code;
         }
     }
+
+    /// <summary>The library names what a caller passed by its parameters (donorOffset,
+    /// ZeroCopyOnly); the person at the command line passed options.</summary>
+    private static readonly Dictionary<string, string> OptionNames = new()
+    {
+        ["donorOffset"] = "--donor-offset",
+        ["receiverOffset"] = "--receiver-offset",
+        ["sourceOffset"] = "--source-offset",
+        ["destinationOffset"] = "--destination-offset",
+        ["offset1"] = "--offset1",
+        ["offset2"] = "--offset2",
+        ["ZeroCopyOnly"] = "--zero-copy-only",
+    };
+
+    private static readonly System.Text.RegularExpressions.Regex LibraryName = new($@"\b({string.Join('|', OptionNames.Keys)})\b");
+
+    private static string InOptionTerms(string message) => LibraryName.Replace(message, m => OptionNames[m.Value]);
 
     /// <summary>"move interrupted after 1.2 GiB of 2 GiB; the rest is recorded: movdata recover DIR".</summary>
     private static string Interrupted(EditInterruptedException e)

@@ -3,14 +3,16 @@ namespace MovData;
 /// <summary>What a stretch of a file holds.</summary>
 public enum SegmentKind
 {
+    // The values are the C ABI's MOVDATA_SEGMENT_* (movdata.h); a test pins them.
+
     /// <summary>Written data.</summary>
-    Data,
+    Data = 0,
 
     /// <summary>Nothing allocated: reads as zeros.</summary>
-    Hole,
+    Hole = 1,
 
     /// <summary>Allocated but never written (preallocated): reads as zeros, counts as hole.</summary>
-    Unwritten,
+    Unwritten = 2,
 }
 
 /// <summary>One stretch of a file, as <see cref="FileRange.Map(Microsoft.Win32.SafeHandles.SafeFileHandle)"/> lists it.</summary>

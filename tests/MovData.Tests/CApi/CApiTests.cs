@@ -19,12 +19,25 @@ public sealed class CApiTests
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void PythonCtypes_MovesARange(string fs)
+    public void PythonModule_MovesARange_AndRaisesOSError(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
-        (int code, string output) = Tools.Run("python3", Path.Combine(NativeLibrary.RepoRoot, "tests", "interop", "move_test.py"), NativeLibrary.SharedObject, dir.Path);
+        (int code, string output) = NativeLibrary.Python(dir.Path);
         Assert.True(code == 0, output);
         Assert.Equal($"ok {dir.Kind.MoveMethod.ToContractName()}", output.Trim());
+    }
+
+    /// <summary>movdata.py defines the header's structs once, for its users: gcc is the judge of their layout.</summary>
+    [Fact]
+    public void PythonModule_StructsMatchTheHeader()
+    {
+        (int code, string output) = NativeLibrary.Python("--layout");
+        Assert.True(code == 0, output);
+        Dictionary<string, long> python = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .ToDictionary(p => string.Join(' ', p[..^1]), p => long.Parse(p[^1], System.Globalization.CultureInfo.InvariantCulture));
+        Dictionary<string, long> c = HeaderLayout.Value.Where(kv => !kv.Key.StartsWith("MOVDATA_", StringComparison.Ordinal)).ToDictionary();
+        CProgram.AssertSame(c, python, "movdata.h", "movdata.py");
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
@@ -41,10 +54,8 @@ public sealed class CApiTests
         Assert.Equal("", MovData.Tests.Media.Ffmpeg.DecodeErrors(rec));
     }
 
-    [Fact]
-    public void Header_StructsMatchTheLibrary()
-    {
-        const string program = """
+    /// <summary>The sizes, offsets and constants of movdata.h, as gcc compiles them.</summary>
+    private static readonly Lazy<Dictionary<string, long>> HeaderLayout = new(() => CProgram.Values("""
             #include <stdio.h>
             #include <stddef.h>
             #include "movdata.h"
@@ -63,11 +74,19 @@ public sealed class CApiTests
               P("MOVDATA_CUT_EXACT", MOVDATA_CUT_EXACT);
               P("MOVDATA_ZERO_COPY_ONLY", MOVDATA_ZERO_COPY_ONLY); P("MOVDATA_OP_COUNT", MOVDATA_OP_COUNT);
               P("MOVDATA_METHOD_EXCHANGE_RANGE", MOVDATA_METHOD_EXCHANGE_RANGE); P("MOVDATA_METHOD_CLONE_PUNCH", MOVDATA_METHOD_CLONE_PUNCH); P("MOVDATA_METHOD_COPY_PUNCH", MOVDATA_METHOD_COPY_PUNCH);
+              P("MOVDATA_OP_MOVE", MOVDATA_OP_MOVE); P("MOVDATA_OP_CLONE", MOVDATA_OP_CLONE); P("MOVDATA_OP_EXCHANGE", MOVDATA_OP_EXCHANGE);
+              P("MOVDATA_OP_COLLAPSE", MOVDATA_OP_COLLAPSE); P("MOVDATA_OP_INSERT", MOVDATA_OP_INSERT); P("MOVDATA_OP_PUNCH", MOVDATA_OP_PUNCH);
+              P("MOVDATA_OP_ZERO", MOVDATA_OP_ZERO); P("MOVDATA_OP_PREALLOCATE", MOVDATA_OP_PREALLOCATE); P("MOVDATA_OP_DEFRAGMENT", MOVDATA_OP_DEFRAGMENT);
+              P("MOVDATA_SEGMENT_DATA", MOVDATA_SEGMENT_DATA); P("MOVDATA_SEGMENT_HOLE", MOVDATA_SEGMENT_HOLE); P("MOVDATA_SEGMENT_UNWRITTEN", MOVDATA_SEGMENT_UNWRITTEN);
               P("MOVDATA_SUPPORT_NATIVE", MOVDATA_SUPPORT_NATIVE); P("MOVDATA_SUPPORT_EMULATED", MOVDATA_SUPPORT_EMULATED); P("MOVDATA_SUPPORT_COPY", MOVDATA_SUPPORT_COPY); P("MOVDATA_SUPPORT_UNSUPPORTED", MOVDATA_SUPPORT_UNSUPPORTED);
               return 0;
             }
-            """;
-        Dictionary<string, long> c = CProgram.Values(program, $"-I{Path.Combine(NativeLibrary.RepoRoot, "src", "MovData.Interop")}");
+            """, $"-I{Path.Combine(NativeLibrary.RepoRoot, "src", "MovData.Interop")}"));
+
+    [Fact]
+    public void Header_StructsMatchTheLibrary()
+    {
+        Dictionary<string, long> c = HeaderLayout.Value;
         static long Off<T>(string f) => Marshal.OffsetOf<T>(f).ToInt64();
         var ours = new Dictionary<string, long>
         {
@@ -108,6 +127,18 @@ public sealed class CApiTests
             ["MOVDATA_CUT_EXACT"] = Exports.CutExact,
             ["MOVDATA_ZERO_COPY_ONLY"] = (long)MoveFlags.ZeroCopyOnly,
             ["MOVDATA_OP_COUNT"] = ProbeStruct.OperationCount,
+            ["MOVDATA_OP_MOVE"] = (long)RangeOperation.Move,
+            ["MOVDATA_OP_CLONE"] = (long)RangeOperation.Clone,
+            ["MOVDATA_OP_EXCHANGE"] = (long)RangeOperation.Exchange,
+            ["MOVDATA_OP_COLLAPSE"] = (long)RangeOperation.Collapse,
+            ["MOVDATA_OP_INSERT"] = (long)RangeOperation.Insert,
+            ["MOVDATA_OP_PUNCH"] = (long)RangeOperation.Punch,
+            ["MOVDATA_OP_ZERO"] = (long)RangeOperation.Zero,
+            ["MOVDATA_OP_PREALLOCATE"] = (long)RangeOperation.Preallocate,
+            ["MOVDATA_OP_DEFRAGMENT"] = (long)RangeOperation.Defragment,
+            ["MOVDATA_SEGMENT_DATA"] = (long)SegmentKind.Data,
+            ["MOVDATA_SEGMENT_HOLE"] = (long)SegmentKind.Hole,
+            ["MOVDATA_SEGMENT_UNWRITTEN"] = (long)SegmentKind.Unwritten,
             ["MOVDATA_METHOD_EXCHANGE_RANGE"] = (long)MoveMethod.ExchangeRange,
             ["MOVDATA_METHOD_CLONE_PUNCH"] = (long)MoveMethod.ClonePunch,
             ["MOVDATA_METHOD_COPY_PUNCH"] = (long)MoveMethod.CopyPunch,
@@ -117,6 +148,12 @@ public sealed class CApiTests
             ["MOVDATA_SUPPORT_UNSUPPORTED"] = (long)Support.Unsupported,
         };
         CProgram.AssertSame(c, ours, "movdata.h", "the library");
+        // A cut's method is a RangeMethod, told in MOVDATA_SUPPORT_* values.
+        Assert.Equal((long)RangeMethod.Native, c["MOVDATA_SUPPORT_NATIVE"]);
+        Assert.Equal((long)RangeMethod.Emulated, c["MOVDATA_SUPPORT_EMULATED"]);
+        Assert.Equal((long)RangeMethod.Copy, c["MOVDATA_SUPPORT_COPY"]);
+        // Every operation the library probes has its slot in struct movdata_probe, and no more.
+        Assert.Equal(ProbeStruct.OperationCount, Enum.GetValues<RangeOperation>().Length);
     }
 
     [Fact]

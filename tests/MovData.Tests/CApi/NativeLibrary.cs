@@ -3,9 +3,10 @@ using MovData.Tests.Harness;
 namespace MovData.Tests.CApi;
 
 /// <summary>
-/// libmovdata.so as users get it: published (Native AOT) from this checkout once per test run
-/// into a temporary folder, with movdata.h beside it, and the C proof program compiled
-/// against them with gcc.
+/// libmovdata.so as users get it: published (Native AOT) from this checkout once per test run,
+/// with movdata.h, movdata.pc and movdata.py beside it; the C proof programs are compiled the
+/// way the README says (pkg-config's flags, which carry an rpath) and run without
+/// LD_LIBRARY_PATH, and the Python one imports the module from there.
 /// </summary>
 internal static class NativeLibrary
 {
@@ -24,14 +25,21 @@ internal static class NativeLibrary
 
     private static readonly Lazy<string> CutProgram = new(() => Compile("cut_test"), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Compiles tests/interop/NAME.c against the published header and library.</summary>
+    /// <summary>Compiles tests/interop/NAME.c as the README does:
+    /// <c>cc prog.c $(PKG_CONFIG_PATH=artifacts/native pkg-config --cflags --libs movdata)</c>.</summary>
     private static string Compile(string name)
     {
         string binary = Path.Combine(Directory, name);
-        Tools.MustRun("gcc", "-Wall", "-Wextra", "-Werror", "-o", binary, Path.Combine(RepoRoot, "tests", "interop", $"{name}.c"),
-            $"-I{Directory}", $"-L{Directory}", "-lmovdata", $"-Wl,-rpath,{Directory}");
+        (int code, string flags) = Tools.RunWith(new Dictionary<string, string> { ["PKG_CONFIG_PATH"] = Directory }, "pkg-config", "--cflags", "--libs", "movdata");
+        Assert.True(code == 0, $"pkg-config does not find movdata.pc in {Directory}: {flags}");
+        Tools.MustRun("cc", ["-Wall", "-Wextra", "-Werror", "-o", binary, Path.Combine(RepoRoot, "tests", "interop", $"{name}.c"),
+            .. flags.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
         return binary;
     }
+
+    /// <summary>Runs tests/interop/move_test.py as a user's script: the shipped module on PYTHONPATH.</summary>
+    internal static (int Code, string Output) Python(params string[] args) =>
+        Tools.RunWith(new Dictionary<string, string> { ["PYTHONPATH"] = Directory }, "python3", [Path.Combine(RepoRoot, "tests", "interop", "move_test.py"), .. args]);
 
     /// <summary>The folder holding libmovdata.so and movdata.h.</summary>
     internal static string Directory => Published.Value;

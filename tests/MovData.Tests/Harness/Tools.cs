@@ -7,9 +7,16 @@ public static class Tools
     public static bool IsRoot => Environment.UserName == "root";
 
     /// <summary>Runs a program, returns exit code and combined output.</summary>
-    public static (int Code, string Output) Run(string program, params string[] args)
+    public static (int Code, string Output) Run(string program, params string[] args) => RunWith(null, program, args);
+
+    /// <summary>Runs a program with extra environment variables; returns exit code and combined output.</summary>
+    public static (int Code, string Output) RunWith(IReadOnlyDictionary<string, string>? environment, string program, params string[] args)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);

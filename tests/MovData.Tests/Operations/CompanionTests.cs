@@ -200,8 +200,10 @@ public sealed class CompanionTests
         Snapshot before = Files.Take(f);
         using SafeFileHandle h = Files.OpenRw(f);
 
-        // A length that is not a block multiple rewrites the tail: refused everywhere.
-        Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Collapse(h, 4 * B, 100, MoveFlags.ZeroCopyOnly));
+        // A length that is not a block multiple rewrites the tail: refused everywhere, by
+        // MovData before the kernel is asked, with the errno a caller can pass on.
+        var refused = Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Collapse(h, 4 * B, 100, MoveFlags.ZeroCopyOnly));
+        Assert.Equal(95, refused.Errno); // EOPNOTSUPP
         Assert.Throws<FileSystemNotSupportedException>(() => FileRange.Insert(h, 4 * B, B + 1, MoveFlags.ZeroCopyOnly));
         if (dir.Kind.ShiftMethod == RangeMethod.Copy)
         {
