@@ -29,7 +29,7 @@ public static partial class FileRange
         long bs = CheckPair(s, sourceOffset, "sourceOffset", d, destinationOffset, "destinationOffset", length);
         Validate.WithinSize(s, sourceOffset, length, "sourceOffset", bs);
         int errno = Interop.CloneRange(source, sourceOffset, destination, destinationOffset, length);
-        ThrowIf(errno, $"FICLONERANGE from the source into the destination on {d.FsType}");
+        Interop.ThrowIfFailed(errno, $"FICLONERANGE from the source into the destination on {d.FsType}");
         return new RangeResult(length, RangeMethod.Native, 0);
     }
 
@@ -70,7 +70,7 @@ public static partial class FileRange
             throw new FileSystemNotSupportedException(
                 $"exchange is not supported on {b.FsType}: XFS_IOC_EXCHANGE_RANGE needs both files on one XFS filesystem with the exchange-range feature ({Interop.ErrnoName(errno)})", errno);
         }
-        ThrowIf(errno, "XFS_IOC_EXCHANGE_RANGE");
+        Interop.ThrowIfFailed(errno, "XFS_IOC_EXCHANGE_RANGE");
         return new RangeResult(length, RangeMethod.Native, 0);
     }
 
@@ -234,16 +234,13 @@ public static partial class FileRange
         Validate.Writable(f);
         Validate.NonNegative(offset, "offset");
         Validate.Positive(length, "length");
-        if (offset > long.MaxValue - length)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(offset), $"rule 5 (range): offset {offset} + length {length} overflows a 64-bit offset");
-        }
+        Validate.NoOverflow(offset, length, nameof(offset));
         int errno = Interop.Fallocate(file, mode, offset, length);
         if (Interop.IsNotSupported(errno))
         {
             throw new FileSystemNotSupportedException($"{name} is not supported on {f.FsType} ({Interop.ErrnoName(errno)})", errno);
         }
-        ThrowIf(errno, $"fallocate ({name})");
+        Interop.ThrowIfFailed(errno, $"fallocate ({name})");
         return new RangeResult(length, RangeMethod.Native, 0);
     }
 }

@@ -52,9 +52,9 @@ public static partial class FileRange
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         int errno = Interop.StatxPath(path, out Interop.Statx st);
-        ThrowIf(errno, $"statx of {path}");
+        Interop.ThrowIfFailed(errno, $"statx of {path}");
         errno = Interop.StatFsPath(path, out Interop.StatFs fs);
-        ThrowIf(errno, $"statfs of {path}");
+        Interop.ThrowIfFailed(errno, $"statfs of {path}");
         if (FileFacts.HoldsNoRegularFiles(fs.Type) is { } pseudo)
         {
             throw new FileSystemNotSupportedException(

@@ -205,12 +205,4 @@ public static partial class FileRange
             throw new ContractViolationException(ContractRule.FileKind, role, $"the {role} {path} is a directory; range operations need regular files");
         }
     }
-
-    private static void ThrowIf(int errno, string what)
-    {
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, what);
-        }
-    }
 }

@@ -145,6 +145,10 @@ public sealed record MoveResult(long MovedLength, MoveMethod Method, long BytesC
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(MovedLength, Method, BytesCopied);
+
+    /// <summary>"moved 67108864 bytes by clone-punch, 0 bytes copied" (and the edits finished first, if any).</summary>
+    public override string ToString() =>
+        $"moved {MovedLength} bytes by {Method.ToContractName()}, {BytesCopied} bytes copied{ContractNames.RecoveredText(Recovered)}";
 }
 
 /// <summary>What a companion operation did.</summary>
@@ -163,13 +167,21 @@ public sealed record RangeResult(long Length, RangeMethod Method, long BytesCopi
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Length, Method, BytesCopied);
+
+    /// <summary>"4096 bytes, native, 0 bytes copied" (and the edits finished first, if any).</summary>
+    public override string ToString() =>
+        $"{Length} bytes, {Method.ToContractName()}, {BytesCopied} bytes copied{ContractNames.RecoveredText(Recovered)}";
 }
 
 /// <summary>What a Defragment did.</summary>
 /// <param name="ExtentsBefore">Data extents of the file before.</param>
 /// <param name="ExtentsAfter">Data extents of the file after.</param>
 /// <param name="BytesCopied">Bytes of data copied into the fresh space.</param>
-public sealed record DefragmentResult(int ExtentsBefore, int ExtentsAfter, long BytesCopied);
+public sealed record DefragmentResult(int ExtentsBefore, int ExtentsAfter, long BytesCopied)
+{
+    /// <summary>"12 extents -> 1, 8388608 bytes copied".</summary>
+    public override string ToString() => $"{ExtentsBefore} extents -> {ExtentsAfter}, {BytesCopied} bytes copied";
+}
 
 /// <summary>What a filesystem can do, from <see cref="FileRange.Probe(string)"/>.</summary>
 /// <param name="FsType">"xfs", "btrfs", "ext4", "tmpfs", or the statfs magic in hex.</param>
@@ -180,6 +192,11 @@ public sealed record FileSystemProbe(string FsType, long BlockSize, IReadOnlyDic
     /// <summary>The filesystem is mounted read-only: every edit fails with EROFS, so every
     /// operation is reported unsupported.</summary>
     public bool ReadOnly { get; init; }
+
+    /// <summary>"xfs, block size 4096: move emulated, clone native, ..." in the operations' order.</summary>
+    public override string ToString() =>
+        $"{FsType}, block size {BlockSize}{(ReadOnly ? ", read-only" : "")}: " +
+        string.Join(", ", Enum.GetValues<RangeOperation>().Where(Operations.ContainsKey).Select(op => $"{op.ToContractName()} {Operations[op].ToContractName()}"));
 }
 
 /// <summary>The contract's spellings of the enums, as the CLI and JSON print them.</summary>
@@ -242,6 +259,20 @@ public static class ContractNames
     internal static StepMethod? ParseStepMethod(string name) =>
         Enum.GetValues<StepMethod>().Cast<StepMethod?>().FirstOrDefault(m => m!.Value.ToContractName() == name);
 
+    /// <summary>"finished", "discarded", "in-progress" or "failed".</summary>
+    public static string ToContractName(this RecoveryOutcome outcome) => outcome switch
+    {
+        RecoveryOutcome.Finished => "finished",
+        RecoveryOutcome.Discarded => "discarded",
+        RecoveryOutcome.InProgress => "in-progress",
+        _ => "failed",
+    };
+
+    /// <summary>"; before it, from the journal: move finished", or "" when there was nothing:
+    /// how the results' ToString tell of <c>Recovered</c>.</summary>
+    internal static string RecoveredText(IReadOnlyList<RecoveredEdit> recovered) =>
+        recovered.Count == 0 ? "" : $"; before it, from the journal: {string.Join(", ", recovered.Select(r => $"{r.Edit} {r.Outcome.ToContractName()}"))}";
+
     /// <summary>"writing the receiver", "syncing the receiver", "punching the donor" or "syncing the donor".</summary>
     public static string ToContractName(this MoveStage stage) => stage switch
     {
@@ -303,8 +334,9 @@ public sealed record EditResult(IReadOnlyList<EditStepResult> Steps)
     /// <summary>Bytes of data physically copied, all steps together.</summary>
     public long BytesCopied => Steps.Sum(s => s.BytesCopied);
 
-    /// <summary>"insert: native, 0 bytes copied; move: clone-punch, 0 bytes copied; collapse: native, 0 bytes copied".</summary>
-    public override string ToString() => string.Join("; ", Steps);
+    /// <summary>"insert: native, 0 bytes copied; move: clone-punch, 0 bytes copied; collapse: native, 0 bytes copied"
+    /// (and the edits finished first, if any).</summary>
+    public override string ToString() => string.Join("; ", Steps) + ContractNames.RecoveredText(Recovered);
 
     /// <summary>Interrupted edits of these files that were finished, from their journal
     /// records, before this edit began (and damaged records of the same journals, left alone).</summary>

@@ -39,7 +39,7 @@ internal static class RecoverCommand
             {
                 foreach (RecoveredEdit e in edits)
                 {
-                    io.Out.WriteLine($"recover: {e.Edit} {e.Outcome.ToString().ToLowerInvariant()}: {e.Detail}");
+                    io.Out.WriteLine($"recover: {e.Edit} {e.Outcome.ToContractName()}: {e.Detail}");
                 }
             }
             return edits.Any(e => e.Outcome == RecoveryOutcome.Failed) ? (int)ExitCode.Failed : 0;

@@ -162,7 +162,7 @@ internal static class Shared
         w.WriteStartObject();
         w.WriteString("record", e.Record);
         w.WriteString("edit", e.Edit);
-        w.WriteString("outcome", e.Outcome.ToString().ToLowerInvariant());
+        w.WriteString("outcome", e.Outcome.ToContractName());
         w.WriteString("detail", e.Detail);
         w.WriteEndObject();
     }

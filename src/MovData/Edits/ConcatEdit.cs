@@ -75,11 +75,7 @@ internal static class ConcatEdit
             long length = parts[i].Length ?? facts[i].Size - offset;
             Validate.NonNegative(offset, $"parts[{i}].Offset");
             Validate.Positive(length, $"parts[{i}].Length");
-            if (offset > facts[i].Size - length)
-            {
-                throw new ContractViolationException(ContractRule.Range, $"parts[{i}]",
-                    $"rule 5 (range): part {i + 1} ({parts[i].Path}) [{offset}, {offset} + {length}) ends past its size ({facts[i].Size} bytes)");
-            }
+            Validate.WithinSize(facts[i], offset, length, $"parts[{i}].Offset", what: $"part {i + 1} ({parts[i].Path})");
             for (int j = 0; move && j < i; j++)
             {
                 if (facts[j].SameFileAs(facts[i]) && offset < ranges[j].Offset + ranges[j].Length && ranges[j].Offset < offset + length)

@@ -175,10 +175,10 @@ internal sealed class EditRunner : IDisposable
             case StepKind.Copy:
                 return (null, Transfer(s, Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB));
             case StepKind.Punch:
-                Check(Interop.Fallocate(Handle(s.A), Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, s.OffsetA, s.Length), $"punching the {Role(s.A)}");
+                Interop.ThrowIfFailed(Interop.Fallocate(Handle(s.A), Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, s.OffsetA, s.Length), $"punching the {Role(s.A)}");
                 return (null, 0);
             case StepKind.Clone:
-                Check(Interop.CloneRange(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length), $"FICLONERANGE from the {Role(s.A)} into the {Role(s.B)}");
+                Interop.ThrowIfFailed(Interop.CloneRange(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length), $"FICLONERANGE from the {Role(s.A)} into the {Role(s.B)}");
                 return (null, 0);
             case StepKind.Move:
                 return _recovering ? MoveFinisher.Finish(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length) : Move(s);
@@ -221,7 +221,7 @@ internal sealed class EditRunner : IDisposable
             throw new IOException($"the {Role(s.A)} is {size} bytes, neither the {s.SizeBefore} the {_plan.Name} started from nor the {after} it makes: it was changed by something else; the journal record {_plan.Id} is kept");
         }
         int mode = collapse ? Interop.FALLOC_FL_COLLAPSE_RANGE : Interop.FALLOC_FL_INSERT_RANGE;
-        Check(Interop.Fallocate(Handle(s.A), mode, s.OffsetA, s.Length), $"fallocate ({(collapse ? "collapse" : "insert")}) of the {Role(s.A)}");
+        Interop.ThrowIfFailed(Interop.Fallocate(Handle(s.A), mode, s.OffsetA, s.Length), $"fallocate ({(collapse ? "collapse" : "insert")}) of the {Role(s.A)}");
         return (null, 0);
     }
 
@@ -275,7 +275,7 @@ internal sealed class EditRunner : IDisposable
         }
         if (byClone)
         {
-            Check(Interop.CloneRange(src, srcOffset, dst, dstOffset, length), "FICLONERANGE");
+            Interop.ThrowIfFailed(Interop.CloneRange(src, srcOffset, dst, dstOffset, length), "FICLONERANGE");
             return 0;
         }
         if (!intoHole)
@@ -316,7 +316,7 @@ internal sealed class EditRunner : IDisposable
             {
                 errno = Interop.CopyByReadWrite(src, srcOffset + done, dst, dstOffset + done, n, out _);
             }
-            Check(errno, "copying");
+            Interop.ThrowIfFailed(errno, "copying");
             done += n;
             copiedSoFar?.Invoke(done);
         }
@@ -334,23 +334,23 @@ internal sealed class EditRunner : IDisposable
         switch (s.Kind)
         {
             case StepKind.Unlink:
-                Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
                 break;
             case StepKind.Rename:
                 string dir = Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/";
-                Check(Interop.SyncDirectory(dir), $"fsync of {dir}");
-                Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                Interop.ThrowIfFailed(Interop.SyncDirectory(dir), $"fsync of {dir}");
+                Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
                 break;
             default:
-                Check(Interop.FSync(Handle(s.A)), $"fsync of the {Role(s.A)}");
+                Interop.ThrowIfFailed(Interop.FSync(Handle(s.A)), $"fsync of the {Role(s.A)}");
                 if (s.B >= 0)
                 {
-                    Check(Interop.FSync(Handle(s.B)), $"fsync of the {Role(s.B)}");
+                    Interop.ThrowIfFailed(Interop.FSync(Handle(s.B)), $"fsync of the {Role(s.B)}");
                 }
                 if (s.Kind is StepKind.Save or StepKind.Create)
                 {
                     // The new file's name must survive too.
-                    Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                    Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
                 }
                 break;
         }
@@ -367,7 +367,7 @@ internal sealed class EditRunner : IDisposable
         if (f.Kind == EditFileKind.Own && create && f.Role == "sidecar")
         {
             // A sidecar holds copies of the caller's data: like the record, for its owner only.
-            Check(Interop.CreateExclusive(f.Path, Convert.ToInt32("600", 8), out handle, exclusive: false), $"creating {f.Path}");
+            Interop.ThrowIfFailed(Interop.CreateExclusive(f.Path, Convert.ToInt32("600", 8), out handle, exclusive: false), $"creating {f.Path}");
         }
         else
         {
@@ -424,18 +424,10 @@ internal sealed class EditRunner : IDisposable
                 File.Delete(_plan.Files[i].Path);
             }
         }
-        Check(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+        Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
     }
 
     private static void Truncate(SafeFileHandle handle, long length) => RandomAccess.SetLength(handle, length);
-
-    private static void Check(int errno, string what)
-    {
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, what);
-        }
-    }
 
     public void Dispose()
     {
@@ -472,17 +464,9 @@ internal static class MoveFinisher
             clone = false;
             copied += EditRunner.CopyBytes(donor, from, receiver, at, to - from);
         }
-        Check(Interop.FSync(receiver), "fsync of the receiver");
-        Check(Interop.Fallocate(donor, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, donorOffset, length), "punching the donor range");
-        Check(Interop.FDataSync(donor), "fdatasync of the donor");
+        Interop.ThrowIfFailed(Interop.FSync(receiver), "fsync of the receiver");
+        Interop.ThrowIfFailed(Interop.Fallocate(donor, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, donorOffset, length), "punching the donor range");
+        Interop.ThrowIfFailed(Interop.FDataSync(donor), "fdatasync of the donor");
         return (copied > 0 ? StepMethod.CopyPunch : StepMethod.ClonePunch, copied);
-    }
-
-    private static void Check(int errno, string what)
-    {
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, what);
-        }
     }
 }

@@ -70,16 +70,13 @@ internal sealed class JournalRecord : IDisposable
             EnsureDirectory(plan.JournalDirectory);
             errno = Interop.CreateExclusive(draft, Convert.ToInt32("600", 8), out handle);
         }
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, $"creating the journal record {draft}");
-        }
+        Interop.ThrowIfFailed(errno, $"creating the journal record {draft}");
         var names = new List<string> { draft };
         var record = new JournalRecord(handle, names, 0);
         try
         {
             errno = Interop.TryLockWholeFile(handle);
-            Check(errno, $"locking the journal record {draft}");
+            Interop.ThrowIfFailed(errno, $"locking the journal record {draft}");
             byte[] text = Encoding.UTF8.GetBytes(plan.ToRecord());
             bool asMetadata = durableWithNextSync && Interop.SetXattr(handle, RecordAttribute, text) == 0;
             if (!asMetadata)
@@ -107,7 +104,7 @@ internal sealed class JournalRecord : IDisposable
             // (docs/journal.md). tmpfs keeps nothing across a crash anyway.
             if (!asMetadata)
             {
-                Check(Interop.FSync(handle), $"fsync of the journal record {path}");
+                Interop.ThrowIfFailed(Interop.FSync(handle), $"fsync of the journal record {path}");
             }
             return record;
         }
@@ -222,7 +219,7 @@ internal sealed class JournalRecord : IDisposable
         byte[] line = Encoding.UTF8.GetBytes(FormattableString.Invariant($"done {step}\n"));
         RandomAccess.Write(_handle, line, _end);
         _end += line.Length;
-        Check(Interop.FDataSync(_handle), "fdatasync of the journal record");
+        Interop.ThrowIfFailed(Interop.FDataSync(_handle), "fdatasync of the journal record");
     }
 
     /// <summary>The edit ended: remove every name of the record, and the journal directory
@@ -276,13 +273,5 @@ internal sealed class JournalRecord : IDisposable
         }
         // Made durable by the record's fsync (see Begin).
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private static void Check(int errno, string what)
-    {
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, what);
-        }
     }
 }

@@ -24,10 +24,7 @@ internal static class Recovery
         if (!Directory.Exists(full))
         {
             int errno = Interop.StatxPath(full, out Interop.Statx st);
-            if (errno != 0)
-            {
-                throw Interop.GetExceptionForErrno(errno, $"statx of {path}");
-            }
+            Interop.ThrowIfFailed(errno, $"statx of {path}");
             only = FileIdentity.Of(st);
             dir = Path.GetDirectoryName(full) ?? "/";
         }

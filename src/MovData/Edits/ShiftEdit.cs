@@ -23,7 +23,14 @@ internal static class ShiftEdit
         cancellation.ThrowIfCancellationRequested();
         using RangeLocks locks = RangeLocks.Take((f, 0, 0));
         f = FileFacts.Of(file, "file"); // as it is now that this edit holds it
-        CheckShiftRange(f, offset, length, collapse);
+        if (collapse)
+        {
+            Validate.EndsBeforeEnd(f, offset, length, nameof(offset));
+        }
+        else
+        {
+            Validate.CanGrowAt(f, offset, length, nameof(offset), mayAppend: false);
+        }
         Capabilities caps = Capabilities.For(f);
         long bs = f.BlockSize;
         bool aligned = offset % bs == 0 && length % bs == 0;
@@ -55,24 +62,5 @@ internal static class ShiftEdit
         Editor.RefuseCopying(plan, flags, $"{name} of {length} bytes at offset {offset}", f.FsType, bs);
         EditResult result = EditRunner.Run(plan, [file, null], [], flags, progress, cancellation);
         return new RangeResult(length, result.Steps[0].Method.ToRangeMethod(), result.BytesCopied) { Recovered = recovered };
-    }
-
-    private static void CheckShiftRange(FileFacts f, long offset, long length, bool collapse)
-    {
-        if (collapse && (offset > long.MaxValue - length || offset + length >= f.Size))
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(offset),
-                $"rule 5 (range): collapse needs offset + length < size; {offset} + {length} reaches the end of the file ({f.Size} bytes; block size {f.BlockSize}); truncate instead");
-        }
-        if (!collapse && offset >= f.Size)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(offset),
-                $"rule 5 (range): insert needs offset < size; {offset} is at or past the end of the file ({f.Size} bytes); extend with truncate instead");
-        }
-        if (!collapse && f.Size > long.MaxValue - length)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(length),
-                $"rule 5 (range): size {f.Size} + length {length} overflows a 64-bit offset");
-        }
     }
 }

@@ -23,16 +23,8 @@ internal static class SpliceEdit
         d = FileFacts.Of(donor, "donor");
         r = FileFacts.Of(receiver, "receiver");
         long bs = Validate.BlockSize(d, r);
-        if (donorOffset > d.Size - length)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(donorOffset),
-                $"rule 5 (range): the donor range [{donorOffset}, {donorOffset} + {length}) ends past the donor's size ({d.Size} bytes)");
-        }
-        if (receiverOffset > r.Size || r.Size > long.MaxValue - length)
-        {
-            throw new ContractViolationException(ContractRule.Range, nameof(receiverOffset),
-                $"rule 5 (range): the receiver offset {receiverOffset} is past the receiver's end ({r.Size} bytes), or its size would overflow");
-        }
+        Validate.WithinSize(d, donorOffset, length, nameof(donorOffset));
+        Validate.CanGrowAt(r, receiverOffset, length, nameof(receiverOffset), mayAppend: true);
         Capabilities dc = Capabilities.For(d);
         Capabilities rc = Capabilities.For(r);
         bool zeroCopy = d.Device == r.Device && (rc.Exchange == true || rc.Reflink == true);

@@ -157,10 +157,7 @@ internal static class Extents
     {
         var raw = new List<Interop.RawExtent>();
         int errno = size == 0 ? 0 : Interop.GetExtents(fd, 0, size, sync: true, raw);
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, $"FS_IOC_FIEMAP on {what}");
-        }
+        Interop.ThrowIfFailed(errno, $"FS_IOC_FIEMAP on {what}");
         return raw.Count(e => (e.Flags & Interop.FIEMAP_EXTENT_UNWRITTEN) == 0);
     }
 }

@@ -23,16 +23,13 @@ internal static partial class Interop
         {
             // Bounded per call so a signal or an I/O error is noticed within one chunk.
             nuint chunk = (nuint)Math.Min(length - copied, 1L << 30);
-            nint n = copy_file_range(src, ref inOff, dest, ref outOff, chunk, 0);
-            if (n < 0)
+            (long from, long to) = (inOff, outOff);
+            nint n = Retrying(() => copy_file_range(src, ref from, dest, ref to, chunk, 0), out int errno);
+            if (errno != 0)
             {
-                int errno = LastErrno;
-                if (errno == EINTR)
-                {
-                    continue;
-                }
                 return errno;
             }
+            (inOff, outOff) = (from, to);
             if (n == 0)
             {
                 return EIO;

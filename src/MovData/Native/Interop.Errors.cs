@@ -86,4 +86,40 @@ internal static partial class Interop
     }
 
     internal static Exception LastError(string what) => GetExceptionForErrno(LastErrno, what);
+
+    /// <summary>The one errno check: nothing for 0, else the mapped exception.</summary>
+    internal static void ThrowIfFailed(int errno, string what)
+    {
+        if (errno != 0)
+        {
+            throw GetExceptionForErrno(errno, what);
+        }
+    }
+
+    /// <summary>
+    /// The one EINTR rule: makes <paramref name="call"/>, a syscall that returns -1 and sets
+    /// errno when it fails, again for as long as a signal interrupts it. Returns its result;
+    /// <paramref name="errno"/> is 0, or why it failed. (The marshaller saved errno when the
+    /// syscall returned, so the managed code between it and here cannot overwrite it.)
+    /// </summary>
+    internal static nint Retrying(Func<nint> call, out int errno)
+    {
+        while (true)
+        {
+            nint result = call();
+            errno = result < 0 ? LastErrno : 0;
+            if (errno != EINTR)
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary><see cref="Retrying(Func{nint}, out int)"/> for a call that only succeeds or
+    /// fails: returns 0 or errno.</summary>
+    internal static int Retrying(Func<int> call)
+    {
+        Retrying(() => call(), out int errno);
+        return errno;
+    }
 }

@@ -16,19 +16,5 @@ internal static partial class Interop
     private static partial int fallocate(SafeFileHandle fd, int mode, long offset, long len);
 
     /// <summary>fallocate(2), EINTR retried. Returns 0 or errno.</summary>
-    internal static int Fallocate(SafeFileHandle fd, int mode, long offset, long length)
-    {
-        while (true)
-        {
-            if (fallocate(fd, mode, offset, length) == 0)
-            {
-                return 0;
-            }
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                return errno;
-            }
-        }
-    }
+    internal static int Fallocate(SafeFileHandle fd, int mode, long offset, long length) => Retrying(() => fallocate(fd, mode, offset, length));
 }

@@ -52,15 +52,8 @@ internal static partial class Interop
     internal static unsafe int LockRange(SafeFileHandle fd, long start, long length, bool locked)
     {
         var lk = new Flock { Type = locked ? F_WRLCK : F_UNLCK, Whence = (short)SEEK_SET, Start = start, Len = length };
-        while (fcntl_lock(fd, locked ? F_OFD_SETLKW : F_OFD_SETLK, &lk) != 0)
-        {
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                return errno;
-            }
-        }
-        return 0;
+        nint at = (nint)(&lk);
+        return Retrying(() => fcntl_lock(fd, locked ? F_OFD_SETLKW : F_OFD_SETLK, (Flock*)at));
     }
 
     /// <summary>Tries to take an OFD write lock on the whole file without waiting. Returns 0,
@@ -68,14 +61,8 @@ internal static partial class Interop
     internal static unsafe int TryLockWholeFile(SafeFileHandle fd)
     {
         var lk = new Flock { Type = F_WRLCK, Whence = (short)SEEK_SET, Start = 0, Len = 0 };
-        while (fcntl_lock(fd, F_OFD_SETLK, &lk) != 0)
-        {
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                return errno == EACCES ? EAGAIN : errno; // POSIX allows either for "held"
-            }
-        }
-        return 0;
+        nint at = (nint)(&lk);
+        int errno = Retrying(() => fcntl_lock(fd, F_OFD_SETLK, (Flock*)at));
+        return errno == EACCES ? EAGAIN : errno; // POSIX allows either for "held"
     }
 }

@@ -13,17 +13,7 @@ internal static partial class Interop
     /// <summary>ioctl(2) with a pointer argument, EINTR retried. Returns 0 or errno.</summary>
     internal static unsafe int Ioctl(SafeFileHandle fd, nuint request, void* arg)
     {
-        while (true)
-        {
-            if (ioctl(fd, request, arg) >= 0)
-            {
-                return 0;
-            }
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                return errno;
-            }
-        }
+        nint at = (nint)arg;
+        return Retrying(() => ioctl(fd, request, (void*)at));
     }
 }

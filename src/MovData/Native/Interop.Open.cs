@@ -50,21 +50,9 @@ internal static partial class Interop
     /// <summary>open(2), EINTR retried; the handle owns the descriptor. Returns 0 or errno.</summary>
     private static int Open(string path, int flags, int mode, out SafeFileHandle handle)
     {
-        while (true)
-        {
-            int fd = open(path, flags, mode);
-            if (fd >= 0)
-            {
-                handle = new SafeFileHandle(fd, ownsHandle: true);
-                return 0;
-            }
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                handle = new SafeFileHandle();
-                return errno;
-            }
-        }
+        nint fd = Retrying(() => open(path, flags, mode), out int errno);
+        handle = errno == 0 ? new SafeFileHandle(fd, ownsHandle: true) : new SafeFileHandle();
+        return errno;
     }
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

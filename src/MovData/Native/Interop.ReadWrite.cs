@@ -36,14 +36,10 @@ internal static partial class Interop
                     int got = 0;
                     while (got < want)
                     {
-                        nint n = pread(src, p + got, (nuint)(want - got), srcOffset + copied + got);
-                        if (n < 0)
+                        (nint at, nuint count, long offset) = ((nint)(p + got), (nuint)(want - got), srcOffset + copied + got);
+                        nint n = Retrying(() => pread(src, (byte*)at, count, offset), out int errno);
+                        if (errno != 0)
                         {
-                            int errno = LastErrno;
-                            if (errno == EINTR)
-                            {
-                                continue;
-                            }
                             return errno;
                         }
                         if (n == 0)
@@ -55,14 +51,10 @@ internal static partial class Interop
                     int put = 0;
                     while (put < got)
                     {
-                        nint n = pwrite(dest, p + put, (nuint)(got - put), destOffset + copied + put);
-                        if (n < 0)
+                        (nint at, nuint count, long offset) = ((nint)(p + put), (nuint)(got - put), destOffset + copied + put);
+                        nint n = Retrying(() => pwrite(dest, (byte*)at, count, offset), out int errno);
+                        if (errno != 0)
                         {
-                            int errno = LastErrno;
-                            if (errno == EINTR)
-                            {
-                                continue;
-                            }
                             copied += put;
                             return errno;
                         }

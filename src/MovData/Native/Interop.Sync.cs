@@ -25,30 +25,8 @@ internal static partial class Interop
         sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : LastErrno;
 
     /// <summary>fsync(2), EINTR retried. Returns 0 or errno.</summary>
-    internal static int FSync(SafeFileHandle fd)
-    {
-        while (fsync(fd) != 0)
-        {
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                return errno;
-            }
-        }
-        return 0;
-    }
+    internal static int FSync(SafeFileHandle fd) => Retrying(() => fsync(fd));
 
     /// <summary>fdatasync(2), EINTR retried. Returns 0 or errno.</summary>
-    internal static int FDataSync(SafeFileHandle fd)
-    {
-        while (fdatasync(fd) != 0)
-        {
-            int errno = LastErrno;
-            if (errno != EINTR)
-            {
-                return errno;
-            }
-        }
-        return 0;
-    }
+    internal static int FDataSync(SafeFileHandle fd) => Retrying(() => fdatasync(fd));
 }

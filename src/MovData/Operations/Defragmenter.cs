@@ -27,10 +27,7 @@ internal static class Defragmenter
         List<(long Offset, long Length)> data = Extents.DataSegments(file, 0, f.Size, "the file");
 
         int errno = Interop.OpenTempFile(directory, out SafeFileHandle temp);
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, $"O_TMPFILE in {directory}");
-        }
+        Interop.ThrowIfFailed(errno, $"O_TMPFILE in {directory}");
         using (temp)
         {
             RandomAccess.SetLength(temp, f.Size);
@@ -40,14 +37,14 @@ internal static class Defragmenter
                 cancellation.ThrowIfCancellationRequested();
                 // Allocating each data segment in one call asks the allocator for contiguous
                 // space; holes are left unallocated so they stay holes.
-                Check(Interop.Fallocate(temp, Interop.FALLOC_FL_KEEP_SIZE, offset, length), "fallocate of the temporary copy");
+                Interop.ThrowIfFailed(Interop.Fallocate(temp, Interop.FALLOC_FL_KEEP_SIZE, offset, length), "fallocate of the temporary copy");
                 // read/write, not copy_file_range: on XFS that would reflink the old,
                 // fragmented blocks instead of writing new ones.
-                Check(Interop.CopyByReadWrite(file, offset, temp, offset, length, out long n), "copying into the temporary file");
+                Interop.ThrowIfFailed(Interop.CopyByReadWrite(file, offset, temp, offset, length, out long n), "copying into the temporary file");
                 copied += n;
                 progress?.Report(copied);
             }
-            Check(Interop.FDataSync(temp), "fdatasync of the temporary copy");
+            Interop.ThrowIfFailed(Interop.FDataSync(temp), "fdatasync of the temporary copy");
             cancellation.ThrowIfCancellationRequested();
 
             // A write during the copy would be lost by the exchange: refuse if the file changed.
@@ -56,17 +53,9 @@ internal static class Defragmenter
             {
                 throw new IOException("the file changed while defragment copied it; nothing was changed, try again when it is idle");
             }
-            Check(Interop.ExchangeRange(temp, 0, file, 0, f.Size, Interop.XFS_EXCHANGE_RANGE_DSYNC), "XFS_IOC_EXCHANGE_RANGE");
+            Interop.ThrowIfFailed(Interop.ExchangeRange(temp, 0, file, 0, f.Size, Interop.XFS_EXCHANGE_RANGE_DSYNC), "XFS_IOC_EXCHANGE_RANGE");
             int after = Extents.CountDataExtents(file, f.Size, "the file");
             return new DefragmentResult(before, after, copied);
-        }
-    }
-
-    private static void Check(int errno, string what)
-    {
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, what);
         }
     }
 }

@@ -108,20 +108,11 @@ internal sealed class FileFacts
             throw new ArgumentException($"the {role} handle is closed or invalid", role);
         }
         int errno = Interop.FStatx(handle, out Interop.Statx st);
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, $"statx of the {role}");
-        }
+        Interop.ThrowIfFailed(errno, $"statx of the {role}");
         errno = Interop.FStatFs(handle, out Interop.StatFs fs);
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, $"fstatfs of the {role}");
-        }
+        Interop.ThrowIfFailed(errno, $"fstatfs of the {role}");
         errno = Interop.GetStatusFlags(handle, out int openFlags);
-        if (errno != 0)
-        {
-            throw Interop.GetExceptionForErrno(errno, $"fcntl(F_GETFL) of the {role}");
-        }
+        Interop.ThrowIfFailed(errno, $"fcntl(F_GETFL) of the {role}");
         // chattr +i / +a: FS_IOC_GETFLAGS where the filesystem has it, statx's attributes otherwise.
         bool immutable = (st.Attributes & Interop.STATX_ATTR_IMMUTABLE) != 0;
         bool append = (st.Attributes & Interop.STATX_ATTR_APPEND) != 0;

@@ -25,10 +25,7 @@ internal sealed class RangeLocks : IDisposable
             foreach (var r in ranges.OrderBy(r => r.File.Device).ThenBy(r => r.File.Inode).ThenBy(r => r.Start))
             {
                 int errno = Interop.LockRange(r.File.Handle, r.Start, r.Length, locked: true);
-                if (errno != 0)
-                {
-                    throw Interop.GetExceptionForErrno(errno, $"locking [{r.Start}, {r.Start + r.Length}) of the {r.File.Role}");
-                }
+                Interop.ThrowIfFailed(errno, $"locking [{r.Start}, {r.Start + r.Length}) of the {r.File.Role}");
                 locks._held.Add(r);
             }
             return locks;

@@ -83,18 +83,56 @@ internal static class Validate
         }
     }
 
-    /// <summary>[offset, offset+length) lies within the file (rule 5), without overflowing.</summary>
-    internal static void WithinSize(FileFacts f, long offset, long length, string offsetName, long blockSize)
+    // ---- rule 5 (range): every range refusal of every operation is written here ----
+
+    private static ContractViolationException OutOfRange(string parameter, string message) =>
+        new(ContractRule.Range, parameter, $"rule 5 (range): {message}");
+
+    /// <summary>offset + length fits in a 64-bit offset.</summary>
+    internal static void NoOverflow(long offset, long length, string offsetName)
     {
         if (offset > long.MaxValue - length)
         {
-            throw new ContractViolationException(ContractRule.Range, offsetName,
-                $"rule 5 (range): {offsetName} {offset} + length {length} overflows a 64-bit offset");
+            throw OutOfRange(offsetName, $"{offsetName} {offset} + length {length} overflows a 64-bit offset");
         }
+    }
+
+    /// <summary>[offset, offset+length) lies within the file, without overflowing;
+    /// <paramref name="what"/> names the file where its role does not say enough (a concat's part).</summary>
+    internal static void WithinSize(FileFacts f, long offset, long length, string offsetName, long blockSize = 0, string? what = null)
+    {
+        NoOverflow(offset, length, offsetName);
         if (offset + length > f.Size)
         {
-            throw new ContractViolationException(ContractRule.Range, offsetName,
-                $"rule 5 (range): {offsetName} {offset} + length {length} = {offset + length} is past the end of the {f.Role} ({f.Size} bytes; block size {blockSize})");
+            string block = blockSize > 0 ? $"; block size {blockSize}" : "";
+            throw OutOfRange(offsetName, $"{offsetName} {offset} + length {length} = {offset + length} is past the end of the {what ?? f.Role} ({f.Size} bytes{block})");
+        }
+    }
+
+    /// <summary>A collapse's range ends before the end of the file (one that reaches it is a truncate).</summary>
+    internal static void EndsBeforeEnd(FileFacts f, long offset, long length, string offsetName)
+    {
+        if (offset > long.MaxValue - length || offset + length >= f.Size)
+        {
+            throw OutOfRange(offsetName,
+                $"collapse needs offset + length < size; {offset} + {length} reaches the end of the {f.Role} ({f.Size} bytes; block size {f.BlockSize}); truncate instead");
+        }
+    }
+
+    /// <summary>The file can grow by <paramref name="length"/> at <paramref name="offset"/>: the
+    /// offset is inside it (or, where <paramref name="mayAppend"/>, at its end), and the new size
+    /// fits in 64 bits.</summary>
+    internal static void CanGrowAt(FileFacts f, long offset, long length, string offsetName, bool mayAppend)
+    {
+        if (mayAppend ? offset > f.Size : offset >= f.Size)
+        {
+            throw OutOfRange(offsetName, mayAppend
+                ? $"{offsetName} {offset} is past the end of the {f.Role} ({f.Size} bytes)"
+                : $"insert needs offset < size; {offset} is at or past the end of the {f.Role} ({f.Size} bytes); extend with truncate instead");
+        }
+        if (f.Size > long.MaxValue - length)
+        {
+            throw OutOfRange(nameof(length), $"size {f.Size} + length {length} overflows a 64-bit offset");
         }
     }
 

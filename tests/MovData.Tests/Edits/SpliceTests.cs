@@ -171,5 +171,14 @@ public sealed class SpliceTests
         var r = new EditResult([new("insert", StepMethod.Native, 0), new("move", StepMethod.CopyPunch, 8192), new("collapse", StepMethod.Emulated, 0)]);
         Assert.Equal("insert: native, 0 bytes copied; move: copy-punch, 8192 bytes copied; collapse: emulated, 0 bytes copied", r.ToString());
         Assert.Equal(8192, r.BytesCopied);
+        Assert.Equal("moved 67108864 bytes by clone-punch, 0 bytes copied", new MoveResult(64L << 20, MoveMethod.ClonePunch, 0).ToString());
+        Assert.Equal("4096 bytes, copy, 8192 bytes copied; before it, from the journal: move finished, splice failed",
+            new RangeResult(4096, RangeMethod.Copy, 8192)
+            {
+                Recovered = [new("a.edit", "move", RecoveryOutcome.Finished, ""), new("b.edit", "splice", RecoveryOutcome.Failed, "damaged")],
+            }.ToString());
+        Assert.Equal("12 extents -> 1, 8388608 bytes copied", new DefragmentResult(12, 1, 8L << 20).ToString());
+        Assert.Equal("xfs, block size 4096: move emulated, clone native",
+            new FileSystemProbe("xfs", 4096, new Dictionary<RangeOperation, Support> { [RangeOperation.Clone] = Support.Native, [RangeOperation.Move] = Support.Emulated }).ToString());
     }
 }

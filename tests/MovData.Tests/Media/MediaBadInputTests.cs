@@ -67,7 +67,7 @@ public sealed class MediaBadInputTests
             return Recordings.CopyTo("h264-aac", dir, "rec.ts");
         }, ["cut", "{rec}", "--remove", "4-9", "--save-removed", "{dir}/ads.ts"], Always(1), "exists"),
         new("cut-zero-copy-only-where-the-tail-would-be-copied", Recording(), ["cut", "{rec}", "--remove", "4-9", "--zero-copy-only"],
-            fs => fs.ShiftMethod == RangeMethod.Copy ? 3 : 0, "ZeroCopyOnly"),
+            fs => fs.ShiftMethod == RangeMethod.Copy ? 3 : 0, "--zero-copy-only forbids that"),
     ];
 
     public static TheoryData<string, string> Cases() => Scratch.EveryFileSystemWith(Rows.Select(r => r.Id));
