@@ -49,6 +49,10 @@ internal static class MovDataCli
                 error.WriteLine($"movdata: {e.Message}");
             }
             error.WriteLine("Try 'movdata --help' or 'movdata VERB --help'.");
+            if (args.Contains("--json"))
+            {
+                Shared.WriteUsageError(io, string.Join("; ", parsed.Errors.Select(e => e.Message)));
+            }
             return (int)ExitCode.Usage;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -88,6 +88,11 @@ internal static class Shared
         return $"{e.Edit} interrupted after {done}; the rest is recorded: movdata recover {home}";
     }
 
+    /// <summary>A command line the parser refused (an unknown option, a size that is not one):
+    /// with --json, one error value on standard output too, exit 2, as every other failure.</summary>
+    internal static void WriteUsageError(Io io, string message) =>
+        WriteError(io, ExitCode.Usage, new ArgumentException(message), message);
+
     /// <summary>The JSON of a failure: its exit code, errno name, broken rule, message, and
     /// for a Move or an interrupted edit how far it got.</summary>
     private static void WriteError(Io io, ExitCode code, Exception e, string message) => WriteJson(io, w =>

@@ -313,6 +313,34 @@ public sealed class CliTests
         Assert.Equal("movdata: write error: No space left on device\n", output);
     }
 
+    /// <summary>Exit 2, the two ways: a rule the library refuses, and a command line the parser
+    /// refuses; with --json each is one error value on standard output, in the tool's words.</summary>
+    [Fact]
+    public void Json_ExitTwo_ForABrokenRule_AndForABadCommandLine()
+    {
+        using ScratchDir dir = Scratch.On("tmpfs");
+        string donor = dir.File("donor"), receiver = dir.File("receiver");
+        Files.Create(donor, 16 * B, (0, Files.Pattern(74, 16 * B)));
+        Files.Create(receiver, 16 * B);
+
+        (int code, string output, string err) = Movdata("move", donor, receiver, "--donor-offset", "1", "--receiver-offset", "0", "--length", "4k", "--json");
+        Assert.Equal(2, code);
+        JsonElement error = JsonDocument.Parse(output).RootElement.GetProperty("error");
+        Assert.Equal(2, error.GetProperty("exit").GetInt32());
+        Assert.Equal("EINVAL", error.GetProperty("errno").GetString());
+        Assert.Equal(1, error.GetProperty("rule").GetInt32());
+        Assert.StartsWith("rule 1 (alignment): --donor-offset 1 is not a multiple of the block size", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"movdata: {error.GetProperty("message").GetString()}\n", err);
+
+        (code, output, err) = Movdata("move", donor, receiver, "--donor-offset", "0", "--receiver-offset", "0", "--length", "64Mb", "--json");
+        Assert.Equal(2, code);
+        error = JsonDocument.Parse(output).RootElement.GetProperty("error");
+        Assert.Equal(2, error.GetProperty("exit").GetInt32());
+        Assert.Equal("EINVAL", error.GetProperty("errno").GetString());
+        Assert.Contains("--length: '64Mb' is not a size", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Try 'movdata --help'", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Sizes_ABitSuffixIsRefusedWithTheFormsInTheError()
     {
