@@ -15,7 +15,8 @@ internal static class Sizes
     internal const string Forms =
         "bytes, 0x hex, or a number with K, M, G, T, P, E or KiB, MiB, ... (powers of 1024) or KB, MB, GB, ... (powers of 1000), as coreutils reads them";
 
-    private const string Letters = "KMGTPE";
+    /// <summary>The letters, in coreutils' cases (truncate takes k, m, g, t in lower case too; P and E only upper).</summary>
+    private const string Letters = "KMGTPE", LowerLetters = "kmgt";
 
     /// <summary>Parses a size; null if it is not one or does not fit in a signed 64-bit integer.</summary>
     internal static long? Parse(string text)
@@ -43,8 +44,8 @@ internal static class Sizes
 
     /// <summary>
     /// The multiplier a suffix stands for: none; a letter alone or with iB, binary; a letter
-    /// with B, decimal. A lower-case b after the letter (64Mb) is refused, as coreutils refuses
-    /// it: it reads as bits to some and as bytes to others.
+    /// with B, decimal. Anything else is refused as coreutils refuses it: 64Mb and 64Mib read
+    /// as bits to some and as bytes to others, 4096B is not a size there either.
     /// </summary>
     private static long? Multiplier(ReadOnlySpan<char> suffix)
     {
@@ -52,7 +53,7 @@ internal static class Sizes
         {
             return 1;
         }
-        int power = Letters.IndexOf(char.ToUpperInvariant(suffix[0])) + 1;
+        int power = Math.Max(Letters.IndexOf(suffix[0]), LowerLetters.IndexOf(suffix[0])) + 1;
         if (power == 0)
         {
             return null;
@@ -60,7 +61,7 @@ internal static class Sizes
         long thousand = 1000, kibi = 1024;
         return suffix[1..] switch
         {
-            "" or "iB" or "ib" or "IB" => Power(kibi, power),
+            "" or "iB" => Power(kibi, power),
             "B" => Power(thousand, power),
             _ => null,
         };

@@ -269,7 +269,7 @@ internal static unsafe class Exports
         ["ZeroCopyOnly"] = "MOVDATA_ZERO_COPY_ONLY",
     };
 
-    private static readonly System.Text.RegularExpressions.Regex LibraryName = new($@"\b({string.Join('|', HeaderNames.Keys)})\b");
+    private static readonly System.Text.RegularExpressions.Regex LibraryName = new($@"(?<![\w/.-])({string.Join('|', HeaderNames.Keys)})(?![\w/.-])");
 
     internal static string InHeaderTerms(string message) => LibraryName.Replace(message, m => HeaderNames[m.Value]);
 

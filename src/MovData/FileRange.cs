@@ -36,7 +36,9 @@ public static partial class FileRange
     /// <param name="receiverOffset">Block-aligned start of a hole in the receiver.</param>
     /// <param name="length">Block-aligned length, greater than 0.</param>
     /// <param name="flags">Options; unknown bits are refused.</param>
-    /// <param name="progress">Told the bytes of the range done so far.</param>
+    /// <param name="progress">Told the bytes of the range carried so far (a copy reports as it
+    /// copies, before each chunk's commit: if the Move then fails, its MovedLength, not the
+    /// last report, says what was moved).</param>
     /// <param name="cancellationToken">Stops a copying Move after its current chunk, the
     /// files consistent and the rest recorded for <see cref="Recover(string)"/>.</param>
     /// <returns>The moved length (the whole range), the method used and the bytes copied.</returns>

@@ -76,7 +76,7 @@ internal static class Shared
         ["ZeroCopyOnly"] = "--zero-copy-only",
     };
 
-    private static readonly System.Text.RegularExpressions.Regex LibraryName = new($@"\b({string.Join('|', OptionNames.Keys)})\b");
+    private static readonly System.Text.RegularExpressions.Regex LibraryName = new($@"(?<![\w/.-])({string.Join('|', OptionNames.Keys)})(?![\w/.-])");
 
     private static string InOptionTerms(string message) => LibraryName.Replace(message, m => OptionNames[m.Value]);
 

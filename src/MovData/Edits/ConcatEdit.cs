@@ -18,7 +18,7 @@ internal static class ConcatEdit
         ArgumentNullException.ThrowIfNull(parts);
         if (parts.Count == 0)
         {
-            throw new ContractViolationException(ContractRule.Range, nameof(parts), "concat needs at least one part");
+            throw Validate.OutOfRange(nameof(parts), "concat needs at least one part");
         }
         string target = Path.GetFullPath(output);
         if (File.Exists(target) || Directory.Exists(target))
@@ -87,7 +87,7 @@ internal static class ConcatEdit
             ranges.Add((offset, length));
         }
         long total = ranges.Aggregate(0L, (sum, r) => sum > long.MaxValue - r.Length
-            ? throw new ContractViolationException(ContractRule.Range, nameof(parts), "the parts' lengths add up past a 64-bit size")
+            ? throw Validate.OutOfRange(nameof(parts), "the parts' lengths add up past a 64-bit size")
             : sum + r.Length);
         using RangeLocks? locks = move ? RangeLocks.Take([.. facts.Select((f, i) => (f, ranges[i].Offset, ranges[i].Length))]) : null;
         Capabilities oc = Capabilities.ForDirectory(outDir, outDevice, fs.Bsize);

@@ -56,8 +56,10 @@ internal sealed class EditRunner : IDisposable
         {
             runner.RunFrom(record, []);
         }
-        catch (Exception e) when (e is not EditIncompleteException and not OperationCanceledException)
+        catch (Exception e) when (e is not EditIncompleteException and not EditInterruptedException)
         {
+            // Anything else, an OperationCanceledException a progress callback threw among
+            // them, stopped a step part-way: the record finishes it.
             throw new EditIncompleteException(
                 $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
         }

@@ -138,9 +138,12 @@ internal static class MoveEdit
     }
 
     /// <summary>Passes progress on, and gives the crash switch its point inside a recorded
-    /// Move: the first report, after the receiver was first written.</summary>
-    private sealed class CrashProgress(IProgress<long>? inner, SafeFileHandle donor) : IProgress<long>
+    /// Move: the first report, after the receiver was first written (for a copy, after its
+    /// first chunk was committed: the reports while a chunk is copied do not count).</summary>
+    private sealed class CrashProgress(IProgress<long>? inner, SafeFileHandle donor) : IMoveProgress
     {
+        public void ReportCopying(long done) => inner?.Report(done);
+
         private bool _armed;
 
         internal void Arm() => _armed = true;

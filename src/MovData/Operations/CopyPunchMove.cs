@@ -99,7 +99,7 @@ internal sealed class CopyPunchMove : MoveMechanism
                 return errno;
             }
             _ = Interop.StartWriteback(job.Receiver.Handle, receiverAt + piece, p);
-            job.Report(receiverAt + piece + p - job.ReceiverOffset);
+            job.ReportCopying(receiverAt + piece + p - job.ReceiverOffset);
         }
         return 0;
     }

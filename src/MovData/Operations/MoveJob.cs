@@ -33,7 +33,23 @@ internal sealed class MoveJob(FileFacts donor, long donorOffset, FileFacts recei
     /// <summary>Bytes physically copied so far.</summary>
     internal long Copied { get; private set; }
 
+    /// <summary>Tells the caller's progress how much of the range is moved.</summary>
     internal void Report(long done) => progress?.Report(done);
+
+    /// <summary>Tells the caller's progress how much of the range is carried while a chunk is
+    /// still being copied, before its commit: progress for a person to watch, and no point
+    /// for the crash switch, which counts only <see cref="Report"/>.</summary>
+    internal void ReportCopying(long done)
+    {
+        if (progress is IMoveProgress move)
+        {
+            move.ReportCopying(done);
+        }
+        else
+        {
+            progress?.Report(done);
+        }
+    }
 
     internal void AddCopied(long n) => Copied += n;
 
@@ -157,4 +173,11 @@ internal abstract class MoveMechanism
     /// supported" before anything changed. Any other failure throws
     /// <see cref="MoveIncompleteException"/> saying how far it got (<see cref="MoveJob"/>'s rules).</summary>
     internal abstract MoveResult? TryMove(MoveJob job);
+}
+
+/// <summary>A Move's progress that tells the reports made while a chunk is copied (before its
+/// commit) from the others.</summary>
+internal interface IMoveProgress : IProgress<long>
+{
+    void ReportCopying(long done);
 }

@@ -85,7 +85,8 @@ internal static class Validate
 
     // ---- rule 5 (range): every range refusal of every operation is written here ----
 
-    private static ContractViolationException OutOfRange(string parameter, string message) =>
+    /// <summary>The one way a rule-5 refusal is made: "rule 5 (range): " and the sentence.</summary>
+    internal static ContractViolationException OutOfRange(string parameter, string message) =>
         new(ContractRule.Range, parameter, $"rule 5 (range): {message}");
 
     /// <summary>offset + length fits in a 64-bit offset.</summary>

@@ -156,6 +156,18 @@ public sealed class CApiTests
         Assert.Equal(ProbeStruct.OperationCount, Enum.GetValues<RangeOperation>().Length);
     }
 
+    /// <summary>The C ABI's sentences use the header's names for what the caller passed, and
+    /// leave paths alone, even a path with such a name in it.</summary>
+    [Fact]
+    public void LastError_UsesTheHeadersNames_AndLeavesPathsAlone()
+    {
+        Assert.Equal("rule 1 (alignment): donor_offset 1 is not a multiple of the block size 4096",
+            Exports.InHeaderTerms("rule 1 (alignment): donorOffset 1 is not a multiple of the block size 4096"));
+        Assert.Equal("the donor fd must be opened for reading and writing; MOVDATA_ZERO_COPY_ONLY forbids that",
+            Exports.InHeaderTerms("the donor handle must be opened for reading and writing; ZeroCopyOnly forbids that"));
+        Assert.Equal("statx of /srv/handle/donorOffset.ts: ENOENT", Exports.InHeaderTerms("statx of /srv/handle/donorOffset.ts: ENOENT"));
+    }
+
     [Fact]
     public void ErrnoOf_MapsEveryFailureAsAnIoctlWould()
     {

@@ -152,4 +152,37 @@ public sealed class MoveJournalTests
         Files.AssertBytes(content.AsSpan(0, 4 * B).ToArray(), donor, 0);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, ".movdata-journal")));
     }
+
+    private sealed class CancelOnFirstReport : IProgress<EditProgress>
+    {
+        public void Report(EditProgress value) => throw new OperationCanceledException("the caller gave up from its progress callback");
+    }
+
+    /// <summary>An edit's progress callback that throws OperationCanceledException stops a step
+    /// part-way, not at a step boundary: the caller is told the edit is incomplete (not that it
+    /// was interrupted cleanly), the record is kept, and recovery finishes the collapse.</summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Collapse_WhoseProgressThrowsCancellation_IsIncomplete_AndRecoveryFinishesIt(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(902, 64 * B);
+        Files.Create(f, content.Length, (0, content));
+        byte[] after = [.. content.AsSpan(0, 8 * B), .. content.AsSpan(12 * B)];
+
+        if (dir.Kind.ShiftMethod == RangeMethod.Native)
+        {
+            // One fallocate: nothing to report, nothing to stop.
+            Assert.Equal(RangeMethod.Native, FileRange.Collapse(f, 8 * B, 4 * B, progress: new CancelOnFirstReport()).Method);
+        }
+        else
+        {
+            var e = Assert.Throws<EditIncompleteException>(() => FileRange.Collapse(f, 8 * B, 4 * B, progress: new CancelOnFirstReport()));
+            Assert.IsType<OperationCanceledException>(e.InnerException);
+            Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, ".movdata-journal"), "*.edit"));
+            Assert.Equal(RecoveryOutcome.Finished, Assert.Single(FileRange.Recover(dir.Path)).Outcome);
+        }
+        Files.AssertBytes(after, f, 0);
+        Assert.Equal(after.Length, new FileInfo(f).Length);
+    }
 }

@@ -327,4 +327,27 @@ public sealed class CompanionTests
         Assert.Equal(ContractRule.FileKind, Assert.Throws<ContractViolationException>(() => FileRange.Clone(dir.Path, 0, b, 0, B)).Rule);
         Assert.Throws<FileNotFoundException>(() => FileRange.Collapse(dir.File("missing"), 0, B));
     }
+
+    /// <summary>A length that is not a block multiple rewrites the whole tail by copying, here
+    /// 72 MiB: more than one of the pieces an edit's copy is made in, so a piece that lands
+    /// at the wrong offset shows in the bytes.</summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void CollapseAndInsert_OfAPartBlock_CopyTheTailInPieces_ByteForByte(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string f = dir.File("f");
+        byte[] content = Files.Pattern(53, 72L << 20);
+        Files.Create(f, content.Length, (0, content));
+
+        RangeResult c = FileRange.Collapse(f, B, 100);
+        Assert.True(c.BytesCopied >= content.Length - B - 100, $"copied {c.BytesCopied}");
+        Assert.Equal(content.Length - 100, new FileInfo(f).Length);
+        Assert.True(content.AsSpan(0, B).SequenceEqual(Files.Read(f, 0, B)), "the head changed");
+        Assert.True(content.AsSpan(B + 100).SequenceEqual(Files.Read(f, B, content.Length - B - 100)), "the tail is not the old tail moved down by 100 bytes");
+
+        FileRange.Insert(f, B, 100);
+        Assert.Equal(content.Length, new FileInfo(f).Length);
+        Assert.True(new byte[100].AsSpan().SequenceEqual(Files.Read(f, B, 100)), "the inserted bytes are not zeros");
+        Assert.True(content.AsSpan(B + 100).SequenceEqual(Files.Read(f, B + 100, content.Length - B - 100)), "the tail is not back where it was");
+    }
 }
