@@ -97,11 +97,27 @@ internal static class Sizes
         return value.Value;
     }
 
-    internal static string Human(long bytes) => bytes switch
+    /// <summary>"1.23 GiB", "64 MiB", "512 B".</summary>
+    internal static string Human(long bytes) => Scaled(bytes, "0.##");
+
+    /// <summary>"433 MiB", "85.3 MiB", "1.21 GiB": three figures, enough for a rate.</summary>
+    internal static string Brief(double bytes)
     {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.##} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.##} MiB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.##} KiB",
-        _ => $"{bytes} B",
+        double value = Scale(bytes).Value;
+        return Scaled(bytes, value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##");
+    }
+
+    private static string Scaled(double bytes, string format)
+    {
+        (double value, string unit) = Scale(bytes);
+        return $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}";
+    }
+
+    private static (double Value, string Unit) Scale(double bytes) => bytes switch
+    {
+        >= 1L << 30 => (bytes / (1L << 30), "GiB"),
+        >= 1L << 20 => (bytes / (1L << 20), "MiB"),
+        >= 1L << 10 => (bytes / 1024, "KiB"),
+        _ => (bytes, "B"),
     };
 }

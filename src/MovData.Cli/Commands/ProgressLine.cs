@@ -88,7 +88,7 @@ internal sealed class ProgressLine : IProgress<long>, IProgress<EditProgress>
         done = Math.Clamp(done, 0, Math.Max(total, 0));
         int percent = total <= 0 ? 100 : (int)(done * 100 / total);
         int filled = percent * BarWidth / 100;
-        string speed = rate >= 1 ? $", {Rate(rate)}" : "";
+        string speed = rate >= 1 ? $", {Sizes.Brief(rate)}/s" : "";
         string left = rate >= 1 && done < total ? $", {Duration((total - done) / rate)} left" : "";
         string counts = $"{Sizes.Human(done)} of {Sizes.Human(total)}{speed}{left}";
         string line = $"{what} {percent,3}% [{new string('#', filled)}{new string('.', BarWidth - filled)}] {counts}";
@@ -97,20 +97,6 @@ internal sealed class ProgressLine : IProgress<long>, IProgress<EditProgress>
             line = $"{what} {percent,3}% {counts}";
         }
         return line.Length <= width ? line : line[..width];
-    }
-
-    /// <summary>"433 MiB/s", "85.3 MiB/s", "1.21 GiB/s": three figures are enough for a rate.</summary>
-    internal static string Rate(double bytesPerSecond)
-    {
-        (double value, string unit) = bytesPerSecond switch
-        {
-            >= 1L << 30 => (bytesPerSecond / (1L << 30), "GiB"),
-            >= 1L << 20 => (bytesPerSecond / (1L << 20), "MiB"),
-            >= 1L << 10 => (bytesPerSecond / (1L << 10), "KiB"),
-            _ => (bytesPerSecond, "B"),
-        };
-        string format = value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##";
-        return $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}/s";
     }
 
     /// <summary>MOVDATA_PROGRESS_DELAY seconds, 0.5 if unset or not a number.</summary>

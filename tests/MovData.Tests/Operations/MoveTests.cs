@@ -310,19 +310,14 @@ public sealed class MoveTests
         string donor = dir.File("donor"), receiver = dir.File("receiver");
         Files.Create(donor, 64 * B, (0, Files.Pattern(22, 64 * B)));
         Files.Create(receiver, 64 * B);
-        var reports = new List<long>();
+        var progress = new Reports<long>();
+        List<long> reports = progress.All;
 
-        FileRange.Move(donor, 0, receiver, 0, 64 * B, MoveFlags.None, new SyncProgress(reports));
+        FileRange.Move(donor, 0, receiver, 0, 64 * B, MoveFlags.None, progress);
 
         Assert.NotEmpty(reports);
         Assert.Equal(64 * B, reports[^1]);
         Assert.Equal(reports.Order(), reports);
-    }
-
-    /// <summary>Progress&lt;T&gt; posts to the thread pool; this one records in order, at once.</summary>
-    private sealed class SyncProgress(List<long> into) : IProgress<long>
-    {
-        public void Report(long value) => into.Add(value);
     }
 
     [Theory]
@@ -338,9 +333,10 @@ public sealed class MoveTests
         byte[] first = Files.Pattern(24, 100 * MiB), second = Files.Pattern(25, 116 * MiB);
         Files.Create(donor, 256 * MiB, (0, first), (140 * MiB, second));
         Files.Create(receiver, 256 * MiB);
-        var reports = new List<long>();
+        var progress = new Reports<long>();
+        List<long> reports = progress.All;
 
-        MoveResult result = FileRange.Move(donor, 0, receiver, 0, 256 * MiB, MoveFlags.None, new SyncProgress(reports));
+        MoveResult result = FileRange.Move(donor, 0, receiver, 0, 256 * MiB, MoveFlags.None, progress);
 
         Assert.Equal(new MoveResult(256 * MiB, MoveMethod.CopyPunch, 216 * MiB), result);
         Files.AssertBytes(first, receiver, 0);
