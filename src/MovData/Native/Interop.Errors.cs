@@ -64,6 +64,7 @@ internal static partial class Interop
         ESPIPE => "ESPIPE",
         EROFS => "EROFS",
         ENOSYS => "ENOSYS",
+        ENODATA => "ENODATA",
         EOVERFLOW => "EOVERFLOW",
         EOPNOTSUPP => "EOPNOTSUPP",
         ECANCELED => "ECANCELED",

@@ -55,4 +55,59 @@ internal static partial class Interop
             }
         }
     }
+    // Linux 6.13+: the exchange happens only if file2 did not change since START_COMMIT.
+    internal const nuint XFS_IOC_START_COMMIT = 0x80585882; // _IOR('X', 130, struct xfs_commit_range)
+    internal const nuint XFS_IOC_COMMIT_RANGE = 0x40585883; // _IOW('X', 131, struct xfs_commit_range)
+
+    /// <summary>
+    /// struct xfs_commit_range { __s32 file1_fd; __u32 pad; __u64 file1_offset;
+    /// __u64 file2_offset; __u64 length; __u64 flags; __u64 file2_freshness[6]; };
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct XfsCommitRange
+    {
+        internal int File1Fd;
+        internal uint Pad;
+        internal ulong File1Offset;
+        internal ulong File2Offset;
+        internal ulong Length;
+        internal ulong Flags;
+        internal fixed ulong File2Freshness[6];
+    }
+
+    /// <summary>XFS_IOC_START_COMMIT on <paramref name="file2"/>: remembers what file2 is now
+    /// (its freshness), for <see cref="CommitRange"/>. Returns 0 or errno.</summary>
+    internal static unsafe int StartCommit(SafeFileHandle file2, out XfsCommitRange commit)
+    {
+        XfsCommitRange arg = default;
+        int errno = Ioctl(file2, XFS_IOC_START_COMMIT, &arg);
+        commit = arg;
+        return errno;
+    }
+
+    /// <summary>XFS_IOC_COMMIT_RANGE on <paramref name="file2"/>: exchanges [offset1, +length)
+    /// of file1 with [offset2, +length) of file2 atomically, but only if file2 is unchanged
+    /// since <see cref="StartCommit"/> (EBUSY otherwise, nothing exchanged). Returns 0 or errno.</summary>
+    internal static unsafe int CommitRange(SafeFileHandle file1, long offset1, SafeFileHandle file2, long offset2, long length, ulong flags, XfsCommitRange started)
+    {
+        bool added = false;
+        file1.DangerousAddRef(ref added);
+        try
+        {
+            XfsCommitRange arg = started;
+            arg.File1Fd = (int)file1.DangerousGetHandle();
+            arg.File1Offset = (ulong)offset1;
+            arg.File2Offset = (ulong)offset2;
+            arg.Length = (ulong)length;
+            arg.Flags = flags;
+            return Ioctl(file2, XFS_IOC_COMMIT_RANGE, &arg);
+        }
+        finally
+        {
+            if (added)
+            {
+                file1.DangerousRelease();
+            }
+        }
+    }
 }

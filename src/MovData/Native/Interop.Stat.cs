@@ -10,6 +10,9 @@ internal static partial class Interop
     internal const uint STATX_BASIC_STATS = 0x07ff;
     internal const uint STATX_BTIME = 0x0800;
 
+    /// <summary>Linux 6.8+: stx_mnt_id is a mount's unique, never reused 64-bit id.</summary>
+    internal const uint STATX_MNT_ID_UNIQUE = 0x4000;
+
     internal const ulong STATX_ATTR_IMMUTABLE = 0x00000010;
     internal const ulong STATX_ATTR_APPEND = 0x00000020;
 
@@ -50,6 +53,7 @@ internal static partial class Interop
         internal uint RdevMinor;
         internal uint DevMajor;
         internal uint DevMinor;
+        internal ulong MntId;
     }
 
     /// <summary>
@@ -90,13 +94,13 @@ internal static partial class Interop
 
     /// <summary>statx of an open file. Returns 0 or errno.</summary>
     internal static int FStatx(SafeFileHandle fd, out Statx buf) =>
-        statx(fd, string.Empty, AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, out buf) == 0 ? 0 : LastErrno;
+        statx(fd, string.Empty, AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID_UNIQUE, out buf) == 0 ? 0 : LastErrno;
 
     internal const int AT_FDCWD = -100;
 
     /// <summary>statx of a path (following symlinks). Returns 0 or errno.</summary>
     internal static int StatxPath(string path, out Statx buf) =>
-        statx_path(AT_FDCWD, path, 0, STATX_BASIC_STATS | STATX_BTIME, out buf) == 0 ? 0 : LastErrno;
+        statx_path(AT_FDCWD, path, 0, STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID_UNIQUE, out buf) == 0 ? 0 : LastErrno;
 
     /// <summary>statfs(2) of a path. Returns 0 or errno.</summary>
     internal static int StatFsPath(string path, out StatFs buf) =>

@@ -6,8 +6,9 @@ namespace MovData.Operations;
 
 /// <summary>
 /// What one filesystem can do natively, learnt once by trial calls on two unnamed temporary
-/// files (O_TMPFILE) in a directory of that filesystem, and cached by device for the life of
-/// the process (as xfsprogs' libfrog/file_exchange.c remembers a missing ioctl). null means
+/// files (O_TMPFILE) in a directory of that filesystem, and cached by device and mount for the
+/// life of the process (as xfsprogs' libfrog/file_exchange.c remembers a missing ioctl): a
+/// device mounted again (a loop device reused for another filesystem) is learnt again. null means
 /// "not known": the trial could not run there (no writable directory), and the real call will
 /// find out, falling back only on a not-supported answer.
 /// </summary>
@@ -15,27 +16,32 @@ internal sealed record Capabilities(bool? Reflink, bool? Exchange, bool? Punch, 
 {
     internal static readonly Capabilities Unknown = new(null, null, null, null, null, null, null);
 
-    private static readonly ConcurrentDictionary<ulong, Capabilities> Cache = new();
+    /// <summary>By device: the capabilities, and the unique id of the mount they were learnt on (0: unknown).</summary>
+    private static readonly ConcurrentDictionary<ulong, (ulong Mount, Capabilities Caps)> Cache = new();
 
     /// <summary>The capabilities of the filesystem <paramref name="f"/> lives on.</summary>
-    internal static Capabilities For(FileFacts f) => Cache.TryGetValue(f.Device, out Capabilities? known)
-        ? known
-        : Learn(f.Device, DirectoryOf(f.Handle), f.BlockSize);
+    internal static Capabilities For(FileFacts f) => Known(f.Device, f.MountId) ?? Learn(f.Device, f.MountId, DirectoryOf(f.Handle), f.BlockSize);
 
     /// <summary>The capabilities of the filesystem holding <paramref name="directory"/>.</summary>
-    internal static Capabilities ForDirectory(string directory, ulong device, long blockSize) =>
-        Cache.TryGetValue(device, out Capabilities? known) ? known : Learn(device, directory, blockSize);
+    internal static Capabilities ForDirectory(string directory, ulong device, long blockSize)
+    {
+        ulong mount = Interop.StatxPath(directory, out Interop.Statx st) == 0 ? FileFacts.UniqueMountId(st) : 0;
+        return Known(device, mount) ?? Learn(device, mount, directory, blockSize);
+    }
 
     /// <summary>A real call answered "not supported": remember it.</summary>
     internal static void Remember(ulong device, Func<Capabilities, Capabilities> update) =>
-        Cache.AddOrUpdate(device, _ => update(Unknown), (_, old) => update(old));
+        Cache.AddOrUpdate(device, _ => (0, update(Unknown)), (_, old) => (old.Mount, update(old.Caps)));
 
-    private static Capabilities Learn(ulong device, string? directory, long blockSize)
+    private static Capabilities? Known(ulong device, ulong mount) =>
+        Cache.TryGetValue(device, out var known) && known.Mount == mount ? known.Caps : null;
+
+    private static Capabilities Learn(ulong device, ulong mount, string? directory, long blockSize)
     {
         Capabilities caps = directory is null ? Unknown : Trial(directory, blockSize);
         if (caps != Unknown)
         {
-            Cache[device] = caps;
+            Cache[device] = (mount, caps);
         }
         return caps;
     }

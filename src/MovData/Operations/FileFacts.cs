@@ -42,6 +42,10 @@ internal sealed class FileFacts
 
     internal ulong Device { get; private init; }
     internal ulong Inode { get; private init; }
+
+    /// <summary>The unique id of the mount the file is on (Linux 6.8+), else 0: a loop device
+    /// mounted again, perhaps with another filesystem, is another mount with the same device.</summary>
+    internal ulong MountId { get; private init; }
     internal long Size { get; private init; }
     internal int Mode { get; private init; }
     internal long FsMagic { get; private init; }
@@ -91,13 +95,16 @@ internal sealed class FileFacts
             // Report the file as if opened read-write, so only its attributes and mount decide.
             return new FileFacts(handle, role)
             {
-                Device = facts.Device, Inode = facts.Inode, Size = facts.Size, Mode = facts.Mode, FsMagic = facts.FsMagic,
+                Device = facts.Device, Inode = facts.Inode, MountId = facts.MountId, Size = facts.Size, Mode = facts.Mode, FsMagic = facts.FsMagic,
                 BlockSize = facts.BlockSize, ReadOnlyMount = facts.ReadOnlyMount, OpenFlags = Interop.O_RDWR,
                 Immutable = facts.Immutable, AppendOnly = facts.AppendOnly,
                 ChangeTimeSec = facts.ChangeTimeSec, ChangeTimeNsec = facts.ChangeTimeNsec,
             };
         }
     }
+
+    /// <summary>stx_mnt_id where it is the unique id, else 0.</summary>
+    internal static ulong UniqueMountId(in Interop.Statx st) => (st.Mask & Interop.STATX_MNT_ID_UNIQUE) != 0 ? st.MntId : 0;
 
     /// <summary>Reads the facts of <paramref name="handle"/>; throws what the kernel said if it cannot.</summary>
     internal static FileFacts Of(SafeFileHandle handle, string role)
@@ -125,6 +132,7 @@ internal sealed class FileFacts
         {
             Device = ((ulong)st.DevMajor << 32) | st.DevMinor,
             Inode = st.Ino,
+            MountId = UniqueMountId(st),
             Size = (long)st.Size,
             Mode = st.Mode,
             FsMagic = fs.Type,

@@ -30,6 +30,16 @@ public sealed class NativeLayoutTests
         #include <linux/fs.h>
         #include <linux/fiemap.h>
         #include <linux/falloc.h>
+        #include <linux/btrfs.h>
+        /* Not in any uapi header: fs/ext4/ext4.h's struct, as e2fsprogs' e4defrag declares it. */
+        struct move_extent { uint32_t reserved; uint32_t donor_fd; uint64_t orig_start; uint64_t donor_start; uint64_t len; uint64_t moved_len; };
+        #define EXT4_IOC_MOVE_EXT _IOWR('f', 15, struct move_extent)
+        /* Linux 6.12's <xfs/xfs_fs.h> (Debian 12 has neither it nor xfslibs-dev by default). */
+        struct xfs_commit_range { int32_t file1_fd; uint32_t pad; uint64_t file1_offset; uint64_t file2_offset; uint64_t length; uint64_t flags; uint64_t file2_freshness[6]; };
+        #define XFS_IOC_START_COMMIT _IOR('X', 130, struct xfs_commit_range)
+        #define XFS_IOC_COMMIT_RANGE _IOW('X', 131, struct xfs_commit_range)
+        struct xfs_fsop_geom_head { uint32_t blocksize; uint32_t rtextsize; uint32_t agblocks; uint32_t agcount; uint8_t rest[240]; };
+        #define XFS_IOC_FSGEOMETRY _IOR('X', 126, struct xfs_fsop_geom_head)
         struct xfs_exchange_range { int32_t file1_fd; uint32_t pad; uint64_t file1_offset; uint64_t file2_offset; uint64_t length; uint64_t flags; };
         #define XFS_IOC_EXCHANGE_RANGE _IOW('X', 129, struct xfs_exchange_range)
         #define XFS_IOC_GOINGDOWN _IOR('X', 125, uint32_t)
@@ -41,7 +51,16 @@ public sealed class NativeLayoutTests
           S(fiemap); O(fiemap, fm_start); O(fiemap, fm_length); O(fiemap, fm_flags); O(fiemap, fm_mapped_extents); O(fiemap, fm_extent_count); O(fiemap, fm_extents);
           S(fiemap_extent); O(fiemap_extent, fe_logical); O(fiemap_extent, fe_physical); O(fiemap_extent, fe_length); O(fiemap_extent, fe_flags);
           S(xfs_exchange_range); O(xfs_exchange_range, file1_fd); O(xfs_exchange_range, file1_offset); O(xfs_exchange_range, file2_offset); O(xfs_exchange_range, length); O(xfs_exchange_range, flags);
-          S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_btime); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor);
+          S(file_dedupe_range); O(file_dedupe_range, src_offset); O(file_dedupe_range, src_length); O(file_dedupe_range, dest_count); O(file_dedupe_range, info);
+          S(file_dedupe_range_info); O(file_dedupe_range_info, dest_fd); O(file_dedupe_range_info, dest_offset); O(file_dedupe_range_info, bytes_deduped); O(file_dedupe_range_info, status);
+          P("FIDEDUPERANGE", FIDEDUPERANGE); P("FILE_DEDUPE_RANGE_DIFFERS", FILE_DEDUPE_RANGE_DIFFERS);
+          S(move_extent); O(move_extent, donor_fd); O(move_extent, orig_start); O(move_extent, donor_start); O(move_extent, len); O(move_extent, moved_len); P("EXT4_IOC_MOVE_EXT", EXT4_IOC_MOVE_EXT);
+          S(btrfs_ioctl_defrag_range_args); O(btrfs_ioctl_defrag_range_args, start); O(btrfs_ioctl_defrag_range_args, len); O(btrfs_ioctl_defrag_range_args, flags);
+          O(btrfs_ioctl_defrag_range_args, extent_thresh); O(btrfs_ioctl_defrag_range_args, compress_type); P("BTRFS_IOC_DEFRAG_RANGE", BTRFS_IOC_DEFRAG_RANGE); P("BTRFS_DEFRAG_RANGE_START_IO", BTRFS_DEFRAG_RANGE_START_IO);
+          S(xfs_commit_range); O(xfs_commit_range, file1_fd); O(xfs_commit_range, file1_offset); O(xfs_commit_range, file2_offset); O(xfs_commit_range, length); O(xfs_commit_range, flags); O(xfs_commit_range, file2_freshness);
+          P("XFS_IOC_START_COMMIT", XFS_IOC_START_COMMIT); P("XFS_IOC_COMMIT_RANGE", XFS_IOC_COMMIT_RANGE); P("XFS_IOC_FSGEOMETRY", XFS_IOC_FSGEOMETRY); O(xfs_fsop_geom_head, agblocks);
+          P("POSIX_FADV_DONTNEED", POSIX_FADV_DONTNEED); P("ENODATA", ENODATA); P("EBUSY", EBUSY);
+          S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_btime); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor); O(statx, stx_mnt_id);
           S(flock); O(flock, l_type); O(flock, l_whence); O(flock, l_start); O(flock, l_len); O(flock, l_pid);
           P("F_OFD_SETLK", F_OFD_SETLK); P("F_OFD_SETLKW", F_OFD_SETLKW); P("F_WRLCK", F_WRLCK); P("F_UNLCK", F_UNLCK);
           S(statfs); O(statfs, f_type); O(statfs, f_bsize); O(statfs, f_fsid); O(statfs, f_flags);
@@ -92,6 +111,47 @@ public sealed class NativeLayoutTests
             ["offsetof xfs_exchange_range.file2_offset"] = Off<Interop.XfsExchangeRange>("File2Offset"),
             ["offsetof xfs_exchange_range.length"] = Off<Interop.XfsExchangeRange>("Length"),
             ["offsetof xfs_exchange_range.flags"] = Off<Interop.XfsExchangeRange>("Flags"),
+            ["sizeof file_dedupe_range"] = 24,
+            ["offsetof file_dedupe_range.src_offset"] = Off<Interop.FileDedupeRangeOne>("SrcOffset"),
+            ["offsetof file_dedupe_range.src_length"] = Off<Interop.FileDedupeRangeOne>("SrcLength"),
+            ["offsetof file_dedupe_range.dest_count"] = Off<Interop.FileDedupeRangeOne>("DestCount"),
+            ["offsetof file_dedupe_range.info"] = Off<Interop.FileDedupeRangeOne>("DestFd"),
+            ["sizeof file_dedupe_range_info"] = Marshal.SizeOf<Interop.FileDedupeRangeOne>() - 24,
+            ["offsetof file_dedupe_range_info.dest_fd"] = Off<Interop.FileDedupeRangeOne>("DestFd") - 24,
+            ["offsetof file_dedupe_range_info.dest_offset"] = Off<Interop.FileDedupeRangeOne>("DestOffset") - 24,
+            ["offsetof file_dedupe_range_info.bytes_deduped"] = Off<Interop.FileDedupeRangeOne>("BytesDeduped") - 24,
+            ["offsetof file_dedupe_range_info.status"] = Off<Interop.FileDedupeRangeOne>("Status") - 24,
+            ["FIDEDUPERANGE"] = (long)Interop.FIDEDUPERANGE,
+            ["FILE_DEDUPE_RANGE_DIFFERS"] = Interop.FILE_DEDUPE_RANGE_DIFFERS,
+            ["sizeof move_extent"] = Marshal.SizeOf<Interop.MoveExtent>(),
+            ["offsetof move_extent.donor_fd"] = Off<Interop.MoveExtent>("DonorFd"),
+            ["offsetof move_extent.orig_start"] = Off<Interop.MoveExtent>("OrigStart"),
+            ["offsetof move_extent.donor_start"] = Off<Interop.MoveExtent>("DonorStart"),
+            ["offsetof move_extent.len"] = Off<Interop.MoveExtent>("Len"),
+            ["offsetof move_extent.moved_len"] = Off<Interop.MoveExtent>("MovedLen"),
+            ["EXT4_IOC_MOVE_EXT"] = (long)Interop.EXT4_IOC_MOVE_EXT,
+            ["sizeof btrfs_ioctl_defrag_range_args"] = Marshal.SizeOf<Interop.BtrfsDefragRangeArgs>(),
+            ["offsetof btrfs_ioctl_defrag_range_args.start"] = Off<Interop.BtrfsDefragRangeArgs>("Start"),
+            ["offsetof btrfs_ioctl_defrag_range_args.len"] = Off<Interop.BtrfsDefragRangeArgs>("Len"),
+            ["offsetof btrfs_ioctl_defrag_range_args.flags"] = Off<Interop.BtrfsDefragRangeArgs>("Flags"),
+            ["offsetof btrfs_ioctl_defrag_range_args.extent_thresh"] = Off<Interop.BtrfsDefragRangeArgs>("ExtentThresh"),
+            ["offsetof btrfs_ioctl_defrag_range_args.compress_type"] = Off<Interop.BtrfsDefragRangeArgs>("CompressType"),
+            ["BTRFS_IOC_DEFRAG_RANGE"] = (long)Interop.BTRFS_IOC_DEFRAG_RANGE,
+            ["BTRFS_DEFRAG_RANGE_START_IO"] = (long)Interop.BTRFS_DEFRAG_RANGE_START_IO,
+            ["sizeof xfs_commit_range"] = Marshal.SizeOf<Interop.XfsCommitRange>(),
+            ["offsetof xfs_commit_range.file1_fd"] = Off<Interop.XfsCommitRange>("File1Fd"),
+            ["offsetof xfs_commit_range.file1_offset"] = Off<Interop.XfsCommitRange>("File1Offset"),
+            ["offsetof xfs_commit_range.file2_offset"] = Off<Interop.XfsCommitRange>("File2Offset"),
+            ["offsetof xfs_commit_range.length"] = Off<Interop.XfsCommitRange>("Length"),
+            ["offsetof xfs_commit_range.flags"] = Off<Interop.XfsCommitRange>("Flags"),
+            ["offsetof xfs_commit_range.file2_freshness"] = Off<Interop.XfsCommitRange>("File2Freshness"),
+            ["XFS_IOC_START_COMMIT"] = (long)Interop.XFS_IOC_START_COMMIT,
+            ["XFS_IOC_COMMIT_RANGE"] = (long)Interop.XFS_IOC_COMMIT_RANGE,
+            ["XFS_IOC_FSGEOMETRY"] = (long)Interop.XFS_IOC_FSGEOMETRY,
+            ["offsetof xfs_fsop_geom_head.agblocks"] = Off<Interop.XfsFsopGeom>("AgBlocks"),
+            ["POSIX_FADV_DONTNEED"] = Interop.POSIX_FADV_DONTNEED,
+            ["ENODATA"] = Interop.ENODATA,
+            ["EBUSY"] = Interop.EBUSY,
             ["sizeof statx"] = Marshal.SizeOf<Interop.Statx>(),
             ["offsetof statx.stx_blksize"] = Off<Interop.Statx>("Blksize"),
             ["offsetof statx.stx_attributes"] = Off<Interop.Statx>("Attributes"),
@@ -102,6 +162,7 @@ public sealed class NativeLayoutTests
             ["offsetof statx.stx_ctime"] = Off<Interop.Statx>("Ctime"),
             ["offsetof statx.stx_dev_major"] = Off<Interop.Statx>("DevMajor"),
             ["offsetof statx.stx_dev_minor"] = Off<Interop.Statx>("DevMinor"),
+            ["offsetof statx.stx_mnt_id"] = Off<Interop.Statx>("MntId"),
             ["sizeof flock"] = Marshal.SizeOf<Interop.Flock>(),
             ["offsetof flock.l_type"] = Off<Interop.Flock>("Type"),
             ["offsetof flock.l_whence"] = Off<Interop.Flock>("Whence"),

@@ -1,0 +1,16 @@
+using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
+
+namespace MovData.Native;
+
+internal static partial class Interop
+{
+    internal const int POSIX_FADV_DONTNEED = 4;
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int posix_fadvise(SafeFileHandle fd, long offset, long length, int advice);
+
+    /// <summary>posix_fadvise(POSIX_FADV_DONTNEED) over the whole file: drop its clean cached
+    /// pages. Returns 0 or errno (posix_fadvise returns it; it does not set errno).</summary>
+    internal static int DropCachedPages(SafeFileHandle fd) => posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
