@@ -1,7 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using MovData.Edits;
-using MovData.Layout;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData;
@@ -18,12 +15,7 @@ public static partial class FileRange
     /// </summary>
     /// <exception cref="ContractViolationException">Not a regular file.</exception>
     /// <exception cref="IOException">FIEMAP or lseek failed.</exception>
-    public static IReadOnlyList<Segment> Map(SafeFileHandle file)
-    {
-        FileFacts f = FileFacts.Of(file, "file");
-        Validate.Regular(f);
-        return Extents.Map(file, f.Size, "the file");
-    }
+    public static IReadOnlyList<Segment> Map(SafeFileHandle file) => FileLayout.Map(file);
 
     /// <summary>Path form of <see cref="Map(SafeFileHandle)"/>; opens the file read-only.</summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
@@ -48,71 +40,82 @@ public static partial class FileRange
     /// <exception cref="FileSystemNotSupportedException">The path is on a kernel filesystem
     /// that holds no regular files (proc, sysfs, ...).</exception>
     /// <exception cref="IOException">statfs or statx failed.</exception>
-    public static FileSystemProbe Probe(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        int errno = Interop.StatxPath(path, out Interop.Statx st);
-        Interop.ThrowIfFailed(errno, $"statx of {path}");
-        errno = Interop.StatFsPath(path, out Interop.StatFs fs);
-        Interop.ThrowIfFailed(errno, $"statfs of {path}");
-        if (FileFacts.HoldsNoRegularFiles(fs.Type) is { } pseudo)
-        {
-            throw new FileSystemNotSupportedException(
-                $"{path} is on {pseudo}, a kernel filesystem that holds no regular files to edit; probe a directory of a disk filesystem (xfs, btrfs, ext4, tmpfs, ...)");
-        }
-        if ((fs.Flags & Interop.ST_RDONLY) != 0)
-        {
-            // Trial calls would only meet EROFS, and every edit fails with it: say so.
-            return new FileSystemProbe(FileFacts.FsTypeName(fs.Type), fs.Bsize,
-                Enum.GetValues<RangeOperation>().ToDictionary(op => op, _ => Support.Unsupported)) { ReadOnly = true };
-        }
-        bool isDirectory = (st.Mode & Interop.S_IFMT) == Interop.S_IFDIR;
-        string directory = isDirectory ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-        ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
-        Capabilities caps = Capabilities.ForDirectory(directory, device, fs.Bsize);
-        static Support Native(bool? yes) => yes == true ? Support.Native : Support.Unsupported;
-        Support Shift(bool? native) => native == true ? Support.Native : caps.Reflink == true ? Support.Emulated : Support.Copy;
-        var operations = new Dictionary<RangeOperation, Support>
-        {
-            [RangeOperation.Move] = caps.Exchange == true ? Support.Native : caps.Reflink == true ? Support.Emulated : Support.Copy,
-            [RangeOperation.Clone] = Native(caps.Reflink),
-            [RangeOperation.Exchange] = Native(caps.Exchange),
-            [RangeOperation.Collapse] = Shift(caps.Collapse),
-            [RangeOperation.Insert] = Shift(caps.Insert),
-            [RangeOperation.Punch] = Native(caps.Punch),
-            [RangeOperation.Zero] = Native(caps.Zero),
-            [RangeOperation.Preallocate] = Native(caps.Preallocate),
-            [RangeOperation.Defragment] = caps.Exchange == true ? Support.Copy : Support.Unsupported,
-        };
-        return new FileSystemProbe(FileFacts.FsTypeName(fs.Type), fs.Bsize, operations);
-    }
+    public static FileSystemProbe Probe(string path) => Prober.Probe(path);
 
     /// <summary>
-    /// The seed's enhancement 2: copies the file's data into freshly preallocated space of an
-    /// unnamed temporary file on the same filesystem, then exchanges it in atomically (XFS
-    /// exchange-range). Holes stay holes. Readers see the old or the new layout, never a mix;
-    /// the file must not be written to meanwhile (a change seen before the exchange aborts it).
+    /// The seed's enhancement 2: rewrites the file's data onto fresh contiguous blocks through
+    /// the filesystem's own primitive, with no moment where a crash or a concurrent writer
+    /// could lose a byte: XFS with exchange-range copies and commits the copy only if the file
+    /// did not change (XFS_IOC_COMMIT_RANGE); XFS with reflink copies and swaps the copy in
+    /// where the bytes are still the same (FIDEDUPERANGE); ext4 moves extents into a fresh
+    /// donor (EXT4_IOC_MOVE_EXT); btrfs rewrites them (BTRFS_IOC_DEFRAG_RANGE). Holes stay
+    /// holes. A file already at its ideal extent count, or whose fresh space would be no less
+    /// fragmented, is left as it was (<see cref="DefragmentResult.Skipped"/>).
     /// </summary>
     /// <param name="file">The file, opened read-write.</param>
-    /// <param name="progress">Told the bytes copied so far.</param>
-    /// <param name="cancellationToken">Stops the copy before the exchange; the file is unchanged.</param>
-    /// <exception cref="OperationCanceledException">Cancelled; the file is unchanged.</exception>
-    /// <exception cref="FileSystemNotSupportedException">The filesystem has no exchange-range (anything but XFS with the feature).</exception>
+    /// <param name="options">A dry run checks and plans, and changes nothing.</param>
+    /// <param name="progress">Told the bytes of data done so far, of <see cref="FragmentationReport.DataBytes"/>.</param>
+    /// <param name="cancellationToken">Stops between two pieces; what was swapped is swapped, nothing is lost.</param>
+    /// <exception cref="OperationCanceledException">Cancelled; the file holds the same bytes.</exception>
+    /// <exception cref="FileSystemNotSupportedException">tmpfs (no extents), XFS with neither reflink nor exchange-range, or another filesystem; nothing changed.</exception>
     /// <exception cref="ContractViolationException">Not a regular file, or not opened read-write.</exception>
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
-    /// <exception cref="IOException">The file changed during the copy, no space for the copy, or any other errno; the file is unchanged.</exception>
-    public static DefragmentResult Defragment(SafeFileHandle file, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Defragmenter.Run(file, progress, cancellationToken);
+    /// <exception cref="IOException">EBUSY: another process has the file open for writing (refused, nothing
+    /// changed) or wrote it meanwhile (abandoned, nothing lost); ENOSPC: too little free space
+    /// for the fresh copy (found before anything is written); any other errno.</exception>
+    public static DefragmentResult Defragment(SafeFileHandle file, DefragmentOptions options, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Defragmenter.Run(file, options, progress, cancellationToken);
+    }
 
-    /// <summary>Path form of <see cref="Defragment(SafeFileHandle, IProgress{long}?, CancellationToken)"/>.</summary>
+    /// <summary><see cref="Defragment(SafeFileHandle, DefragmentOptions, IProgress{long}?, CancellationToken)"/> with the default options.</summary>
+    /// <exception cref="OperationCanceledException">As that form.</exception>
+    /// <exception cref="FileSystemNotSupportedException">As that form.</exception>
+    /// <exception cref="ContractViolationException">As that form.</exception>
+    /// <exception cref="UnauthorizedAccessException">As that form.</exception>
+    /// <exception cref="IOException">As that form.</exception>
+    public static DefragmentResult Defragment(SafeFileHandle file, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Defragmenter.Run(file, new DefragmentOptions(), progress, cancellationToken);
+
+    /// <summary>Path form of <see cref="Defragment(SafeFileHandle, DefragmentOptions, IProgress{long}?, CancellationToken)"/>; opens the file read-write.</summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
     /// <exception cref="ContractViolationException">As the handle form, or a directory.</exception>
     /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
     /// <exception cref="IOException">As the handle form.</exception>
-    public static DefragmentResult Defragment(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public static DefragmentResult Defragment(string path, DefragmentOptions options, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         using SafeFileHandle file = OpenForEdit(path, "file");
-        return Defragment(file, progress, cancellationToken);
+        return Defragment(file, options, progress, cancellationToken);
+    }
+
+    /// <summary>Path form of <see cref="Defragment(SafeFileHandle, IProgress{long}?, CancellationToken)"/>; opens the file read-write.</summary>
+    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
+    /// <exception cref="ContractViolationException">As the handle form, or a directory.</exception>
+    /// <exception cref="UnauthorizedAccessException">As the handle form.</exception>
+    /// <exception cref="IOException">As the handle form.</exception>
+    public static DefragmentResult Defragment(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Defragment(path, new DefragmentOptions(), progress, cancellationToken);
+
+    /// <summary>
+    /// How fragmented the file is: its data extents (FIEMAP), the fewest this filesystem could
+    /// hold its data in, a score, and how much of it is shared. Changes nothing.
+    /// </summary>
+    /// <exception cref="FileSystemNotSupportedException">tmpfs, or another filesystem without extents.</exception>
+    /// <exception cref="ContractViolationException">Not a regular file.</exception>
+    /// <exception cref="IOException">FIEMAP or lseek failed.</exception>
+    public static FragmentationReport Fragmentation(SafeFileHandle file) => FileLayout.Fragmentation(file);
+
+    /// <summary>Path form of <see cref="Fragmentation(SafeFileHandle)"/>; opens the file read-only.</summary>
+    /// <exception cref="FileNotFoundException">The path does not exist.</exception>
+    /// <exception cref="FileSystemNotSupportedException">As the handle form.</exception>
+    /// <exception cref="ContractViolationException">As the handle form, or a directory.</exception>
+    /// <exception cref="IOException">As the handle form.</exception>
+    public static FragmentationReport Fragmentation(string path)
+    {
+        using SafeFileHandle file = OpenForRead(path, "file");
+        return Fragmentation(file);
     }
 }

@@ -94,7 +94,7 @@ public enum RangeOperation
     Zero = 6,
     /// <summary>fallocate mode 0.</summary>
     Preallocate = 7,
-    /// <summary>Copy to fresh space, exchange in.</summary>
+    /// <summary>Rewrite a file onto fresh contiguous blocks (<see cref="DefragmentMethod"/>).</summary>
     Defragment = 8,
 }
 
@@ -173,14 +173,84 @@ public sealed record RangeResult(long Length, RangeMethod Method, long BytesCopi
         $"{Length} bytes, {Method.ToContractName()}, {BytesCopied} bytes copied{ContractNames.RecoveredText(Recovered)}";
 }
 
-/// <summary>What a Defragment did.</summary>
-/// <param name="ExtentsBefore">Data extents of the file before.</param>
-/// <param name="ExtentsAfter">Data extents of the file after.</param>
-/// <param name="BytesCopied">Bytes of data copied into the fresh space.</param>
-public sealed record DefragmentResult(int ExtentsBefore, int ExtentsAfter, long BytesCopied)
+/// <summary>How a Defragment rewrote the file: each filesystem's own way of putting a file's
+/// bytes on fresh contiguous blocks without a moment where they are lost.</summary>
+public enum DefragmentMethod
 {
-    /// <summary>"12 extents -> 1, 8388608 bytes copied".</summary>
-    public override string ToString() => $"{ExtentsBefore} extents -> {ExtentsAfter}, {BytesCopied} bytes copied";
+    // The values are the C ABI's MOVDATA_DEFRAG_* (movdata.h); a test pins them.
+
+    /// <summary>Nothing was rewritten: the file is already at its ideal extent count, or no
+    /// fresh space could hold it in fewer extents.</summary>
+    None = 0,
+
+    /// <summary>XFS with exchange-range: copied into a fresh unnamed file, then swapped in by
+    /// XFS_IOC_COMMIT_RANGE, which refuses if the file changed since the copy began.</summary>
+    CopyExchange = 1,
+
+    /// <summary>XFS with reflink: copied into a fresh unnamed file, then FIDEDUPERANGE makes
+    /// the file share the copy's blocks wherever the bytes are still the same.</summary>
+    CopyDedupe = 2,
+
+    /// <summary>ext4: EXT4_IOC_MOVE_EXT copies into a fresh preallocated donor's blocks and
+    /// swaps extents, under the file's lock.</summary>
+    MoveExtents = 3,
+
+    /// <summary>btrfs: BTRFS_IOC_DEFRAG_RANGE rewrites small extents copy-on-write.</summary>
+    DefragRange = 4,
+}
+
+/// <summary>How a Defragment is to be run.</summary>
+public sealed record DefragmentOptions
+{
+    /// <summary>Check and plan everything (support, writers, free space), change nothing: the
+    /// result says what would be done.</summary>
+    public bool DryRun { get; init; }
+}
+
+/// <summary>What a Defragment did (or, for a dry run, would do).</summary>
+/// <param name="Method">How the file was rewritten; <see cref="DefragmentMethod.None"/> when it was left as it was.</param>
+/// <param name="ExtentsBefore">Data extents of the file before (FIEMAP).</param>
+/// <param name="ExtentsAfter">Data extents of the file after.</param>
+/// <param name="IdealExtents">The fewest extents this filesystem can hold the file's data in.</param>
+/// <param name="BytesCopied">Bytes of data written to fresh blocks (by MovData or by the kernel).</param>
+/// <param name="SharedBytesUnshared">Bytes that were shared with another file (reflink,
+/// snapshot) and now have blocks of their own: the space the defragment cost.</param>
+public sealed record DefragmentResult(DefragmentMethod Method, int ExtentsBefore, int ExtentsAfter, int IdealExtents, long BytesCopied, long SharedBytesUnshared)
+{
+    /// <summary>Only planned: nothing was changed.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The file was left as it was (<see cref="Method"/> is None).</summary>
+    public bool Skipped => Method == DefragmentMethod.None;
+
+    /// <summary>Skipped because the file already had no more extents than its ideal.</summary>
+    public bool AtIdeal => Skipped && ExtentsBefore <= IdealExtents;
+
+    /// <summary>"copy-dedupe: 4123 extents -> 5 (ideal 4), 1073741824 bytes copied".</summary>
+    public override string ToString() => Skipped
+        ? $"skipped: {ExtentsBefore} extent{(ExtentsBefore == 1 ? "" : "s")} ({(AtIdeal ? "already at its ideal" : "no fresh space would hold it in fewer")}, ideal {IdealExtents})"
+        : $"{(DryRun ? "would defragment by " : "")}{Method.ToContractName()}: {ExtentsBefore} extents -> {(DryRun ? "?" : ExtentsAfter.ToString(System.Globalization.CultureInfo.InvariantCulture))} (ideal {IdealExtents}), {BytesCopied} bytes {(DryRun ? "to copy" : "copied")}" +
+          (SharedBytesUnshared > 0 ? $", {SharedBytesUnshared} shared bytes {(DryRun ? "would become" : "became")} exclusive" : "");
+}
+
+/// <summary>How fragmented a file is, from <see cref="FileRange.Fragmentation(Microsoft.Win32.SafeHandles.SafeFileHandle)"/>.</summary>
+/// <param name="Extents">Data extents (FIEMAP records, unwritten ones not counted).</param>
+/// <param name="IdealExtents">The fewest extents this filesystem can hold the data in: each
+/// run of data between holes needs its length over the filesystem's longest extent (ext4 and
+/// btrfs 128 MiB, XFS one allocation group), rounded up.</param>
+/// <param name="DataBytes">Bytes of data (holes not counted): what a defragment copies.</param>
+/// <param name="SharedBytes">Bytes of data shared with another file (reflink, snapshot).</param>
+public sealed record FragmentationReport(int Extents, int IdealExtents, long DataBytes, long SharedBytes)
+{
+    /// <summary>0 when the file is at its ideal, rising towards 100 as the extents outnumber
+    /// it: 100 × (extents − ideal) / extents, rounded down.</summary>
+    public int Score => Extents <= IdealExtents ? 0 : (int)(100L * (Extents - IdealExtents) / Extents);
+
+    /// <summary>No defragment can lower the extent count.</summary>
+    public bool AtIdeal => Extents <= IdealExtents;
+
+    /// <summary>"4123 extents, ideal 4, score 99".</summary>
+    public override string ToString() => $"{Extents} extents, ideal {IdealExtents}, score {Score}";
 }
 
 /// <summary>What a filesystem can do, from <see cref="FileRange.Probe(string)"/>.</summary>
@@ -258,6 +328,16 @@ public static class ContractNames
     /// <summary>Reads a step method's contract name back (a journal record's group line).</summary>
     internal static StepMethod? ParseStepMethod(string name) =>
         Enum.GetValues<StepMethod>().Cast<StepMethod?>().FirstOrDefault(m => m!.Value.ToContractName() == name);
+
+    /// <summary>"none", "copy-exchange", "copy-dedupe", "move-extents" or "defrag-range".</summary>
+    public static string ToContractName(this DefragmentMethod method) => method switch
+    {
+        DefragmentMethod.CopyExchange => "copy-exchange",
+        DefragmentMethod.CopyDedupe => "copy-dedupe",
+        DefragmentMethod.MoveExtents => "move-extents",
+        DefragmentMethod.DefragRange => "defrag-range",
+        _ => "none",
+    };
 
     /// <summary>"finished", "discarded", "in-progress" or "failed".</summary>
     public static string ToContractName(this RecoveryOutcome outcome) => outcome switch

@@ -8,11 +8,14 @@ namespace MovData.Operations;
 /// <c>MOVDATA_TEST_CRASH=ACTION:POINT:K[:N]</c> an edit dies (or stops) at one step boundary,
 /// the Nth time it reaches it (first by default).
 /// ACTION is <c>kill</c> (SIGKILL this process), <c>shutdown</c> (shut the filesystem down
-/// without flushing its log, as xfstests' godown does, then SIGKILL) or <c>stop</c> (SIGSTOP
+/// without flushing its log, as xfstests' godown does, then SIGKILL), <c>shutdown-logflush</c>
+/// (the same after committing the log, so metadata survives and unwritten data does not) or <c>stop</c> (SIGSTOP
 /// this process: the fault tests fill the disk under it, then let it go on into real
 /// I/O errors). POINT is <c>ran</c> (step K changed the files, nothing of it is synced or
 /// recorded yet), <c>done</c> (step K is durable and recorded; <c>done:-1</c> is just after
-/// the intent record) or <c>stage</c> (a Move is about to begin <see cref="MoveStage"/> K).
+/// the intent record), <c>stage</c> (a Move is about to begin <see cref="MoveStage"/> K) or
+/// <c>defrag</c> (a Defragment: 0 the fresh copy written, not yet durable; 1 the fresh copy or
+/// donor ready, nothing swapped; 2 the first piece swapped; 3 all swapped, the file not yet synced).
 /// Unset, it costs one comparison per step.
 /// </summary>
 internal static class CrashSwitch
@@ -29,7 +32,7 @@ internal static class CrashSwitch
         // stages recur once per chunk).
         string[] w = value?.Split(':') ?? [];
         int n = 1;
-        return w.Length is 3 or 4 && w[0] is "kill" or "shutdown" or "stop" && w[1] is "ran" or "done" or "stage" && int.TryParse(w[2], out int k)
+        return w.Length is 3 or 4 && w[0] is "kill" or "shutdown" or "shutdown-logflush" or "stop" && w[1] is "ran" or "done" or "stage" or "defrag" && int.TryParse(w[2], out int k)
             && (w.Length == 3 || int.TryParse(w[3], out n))
             ? (w[0], w[1], k, n)
             : null;
@@ -46,9 +49,9 @@ internal static class CrashSwitch
             Interop.StopSelf();
             return;
         }
-        if (a.Action == "shutdown" && onFileSystem is not null)
+        if (a.Action is "shutdown" or "shutdown-logflush" && onFileSystem is not null)
         {
-            _ = Interop.ShutdownFileSystem(onFileSystem);
+            _ = Interop.ShutdownFileSystem(onFileSystem, logFlush: a.Action == "shutdown-logflush");
         }
         Interop.KillSelf();
         Thread.Sleep(Timeout.Infinite);

@@ -177,7 +177,10 @@ public sealed class SpliceTests
             {
                 Recovered = [new("a.edit", "move", RecoveryOutcome.Finished, ""), new("b.edit", "splice", RecoveryOutcome.Failed, "damaged")],
             }.ToString());
-        Assert.Equal("12 extents -> 1, 8388608 bytes copied", new DefragmentResult(12, 1, 8L << 20).ToString());
+        Assert.Equal("copy-dedupe: 12 extents -> 1 (ideal 1), 8388608 bytes copied", new DefragmentResult(DefragmentMethod.CopyDedupe, 12, 1, 1, 8L << 20, 0).ToString());
+        Assert.Equal("would defragment by move-extents: 12 extents -> ? (ideal 1), 8388608 bytes to copy, 4096 shared bytes would become exclusive",
+            new DefragmentResult(DefragmentMethod.MoveExtents, 12, 12, 1, 8L << 20, 4096) { DryRun = true }.ToString());
+        Assert.Equal("skipped: 1 extent (already at its ideal, ideal 1)", new DefragmentResult(DefragmentMethod.None, 1, 1, 1, 0, 0).ToString());
         Assert.Equal("xfs, block size 4096: move emulated, clone native",
             new FileSystemProbe("xfs", 4096, new Dictionary<RangeOperation, Support> { [RangeOperation.Clone] = Support.Native, [RangeOperation.Move] = Support.Emulated }).ToString());
     }

@@ -9,8 +9,8 @@ internal sealed class LoopFileSystem : IDisposable
 
     internal string Mount { get; }
 
-    /// <summary>A fresh 512 MiB image of <paramref name="kind"/> (xfs with reflink, btrfs or
-    /// ext4), mounted; as root only (a test run that requires the scratch filesystems fails
+    /// <summary>A fresh 512 MiB image of <paramref name="kind"/> (xfs with reflink,
+    /// xfs-noreflink, btrfs or ext4), mounted; as root only (a test run that requires the scratch filesystems fails
     /// without it, others skip). The image goes into <paramref name="imageDirectory"/> (a
     /// directory of its own under /var/tmp by default); <paramref name="beforeMount"/> may
     /// change the fresh image first.</summary>
@@ -33,6 +33,9 @@ internal sealed class LoopFileSystem : IDisposable
         {
             case "xfs":
                 Tools.MustRun("mkfs.xfs", "-q", "-f", "-m", "reflink=1", Image);
+                break;
+            case "xfs-noreflink":
+                Tools.MustRun("mkfs.xfs", "-q", "-f", "-m", "reflink=0", Image);
                 break;
             case "btrfs":
                 Tools.MustRun("mkfs.btrfs", "-q", "-f", Image);

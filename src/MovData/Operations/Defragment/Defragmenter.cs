@@ -5,57 +5,127 @@ using MovData.Native;
 namespace MovData.Operations;
 
 /// <summary>
-/// Copy to fresh space, then exchange it in: the seed's enhancement 2, on XFS exchange-range.
+/// The seed's enhancement 2 on every filesystem that has a way to do it without a moment
+/// where the file's bytes are at risk: it measures the file, refuses what it must (no way
+/// here, another writer, too little free space), skips a file already at its ideal, and runs
+/// the filesystem's own mechanism (<see cref="DefragmentMethod"/>).
 /// </summary>
 internal static class Defragmenter
 {
-    /// <remarks>Cancelled, it stops before the next segment or before the exchange: the copy
-    /// is an unnamed file, and the file is unchanged.</remarks>
-    internal static DefragmentResult Run(SafeFileHandle file, IProgress<long>? progress, CancellationToken cancellation)
+    internal static DefragmentResult Run(SafeFileHandle file, DefragmentOptions options, IProgress<long>? progress, CancellationToken cancellation)
     {
         FileFacts f = FileFacts.Of(file, "file");
         Validate.Writable(f);
-        Capabilities caps = Capabilities.For(f);
-        if (caps.Exchange != true)
+        DefragMechanism mechanism = Choose(f);
+        FragmentationReport report = FileLayout.Measure(f);
+        OpenWriters.Refuse(f, "defragment");
+        if (report.AtIdeal)
+        {
+            return new DefragmentResult(DefragmentMethod.None, report.Extents, report.Extents, report.IdealExtents, 0, 0) { DryRun = options.DryRun };
+        }
+        RequireFreeSpace(f, report);
+        if (options.DryRun)
+        {
+            return new DefragmentResult(mechanism.Method, report.Extents, report.Extents, report.IdealExtents, report.DataBytes, report.SharedBytes) { DryRun = true };
+        }
+        List<Segment> before = Extents.Map(file, f.Size, "the file");
+        var job = new DefragJob(f, report, progress, cancellation);
+        DefragmentMethod method = mechanism.Run(job);
+        if (method == DefragmentMethod.None)
+        {
+            return new DefragmentResult(DefragmentMethod.None, report.Extents, report.Extents, report.IdealExtents, 0, 0);
+        }
+        (long rewritten, long unshared) = FileLayout.Compare(before, Extents.Map(file, f.Size, "the file"));
+        int after = Extents.CountDataExtents(file, f.Size, "the file");
+        return new DefragmentResult(method, report.Extents, after, report.IdealExtents, Math.Max(rewritten, job.BytesCopied), unshared);
+    }
+
+    /// <summary>How a Probe reports defragment: the kernel's own primitive (ext4, btrfs), or
+    /// a copy MovData makes and swaps in (XFS).</summary>
+    internal static Support SupportOn(long fsMagic, Capabilities caps) => MechanismFor(fsMagic, caps)?.Method switch
+    {
+        null => Support.Unsupported,
+        DefragmentMethod.MoveExtents or DefragmentMethod.DefragRange => Support.Native,
+        _ => Support.Copy,
+    };
+
+    private static DefragMechanism? MechanismFor(long fsMagic, Capabilities caps) => fsMagic switch
+    {
+        FileFacts.EXT4_SUPER_MAGIC => new MoveExtentsDefrag(),
+        FileFacts.BTRFS_SUPER_MAGIC => new DefragRangeDefrag(),
+        FileFacts.XFS_SUPER_MAGIC when caps.Exchange == true => new CopyExchangeDefrag(),
+        FileFacts.XFS_SUPER_MAGIC when caps.Reflink == true => new CopyDedupeDefrag(),
+        _ => null,
+    };
+
+    /// <summary>The mechanism for this filesystem, or the sentence that says why there is none.</summary>
+    private static DefragMechanism Choose(FileFacts f)
+    {
+        if (MechanismFor(f.FsMagic, Capabilities.For(f)) is { } mechanism)
+        {
+            return mechanism;
+        }
+        if (f.FsMagic == FileFacts.XFS_SUPER_MAGIC)
         {
             throw new FileSystemNotSupportedException(
-                $"defragment is not supported on {f.FsType}: it swaps the fresh copy in with XFS_IOC_EXCHANGE_RANGE, which only XFS with the exchange-range feature has (mkfs.xfs -i exchange=1); nothing was changed");
+                "defragment is not supported on this XFS: it needs reflink (mkfs.xfs -m reflink=1, the default since xfsprogs 5.1) or exchange-range to swap a fresh copy in. " +
+                "XFS_IOC_SWAPEXT, which xfs_fsr uses, is not used: on this kernel a crash after it left XFS without rmapbt unmountable (docs/contract.md); nothing was changed");
         }
-        string directory = Capabilities.DirectoryOf(file)
-            ?? throw new IOException("defragment needs the file's directory for its temporary copy, and the file has none (deleted?)");
-        int before = Extents.CountDataExtents(file, f.Size, "the file");
-        List<(long Offset, long Length)> data = Extents.DataSegments(file, 0, f.Size, "the file");
+        FileLayout.Measure(f); // tmpfs: says why it has nothing to defragment
+        throw new FileSystemNotSupportedException(
+            $"defragment is not supported on {f.FsType}: MovData defragments XFS, ext4 and btrfs through each one's own primitive; nothing was changed");
+    }
 
-        int errno = Interop.OpenTempFile(directory, out SafeFileHandle temp);
-        Interop.ThrowIfFailed(errno, $"O_TMPFILE in {directory}");
-        using (temp)
+    /// <summary>Every mechanism writes the data to fresh blocks before the old ones are freed:
+    /// that room must be there before anything is written. A sixteenth more is asked for the
+    /// new extents' metadata.</summary>
+    private static void RequireFreeSpace(FileFacts f, FragmentationReport report)
+    {
+        Interop.ThrowIfFailed(Interop.FStatFs(f.Handle, out Interop.StatFs fs), "fstatfs of the file");
+        long free = (long)fs.Bavail * fs.Bsize;
+        long needed = report.DataBytes + (report.DataBytes / 16);
+        if (free < needed)
         {
-            RandomAccess.SetLength(temp, f.Size);
-            long copied = 0;
-            foreach ((long offset, long length) in data)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                // Allocating each data segment in one call asks the allocator for contiguous
-                // space; holes are left unallocated so they stay holes.
-                Interop.ThrowIfFailed(Interop.Fallocate(temp, Interop.FALLOC_FL_KEEP_SIZE, offset, length), "fallocate of the temporary copy");
-                // read/write, not copy_file_range: on XFS that would reflink the old,
-                // fragmented blocks instead of writing new ones.
-                Interop.ThrowIfFailed(Interop.CopyByReadWrite(file, offset, temp, offset, length, out long n), "copying into the temporary file");
-                copied += n;
-                progress?.Report(copied);
-            }
-            Interop.ThrowIfFailed(Interop.FDataSync(temp), "fdatasync of the temporary copy");
-            cancellation.ThrowIfCancellationRequested();
-
-            // A write during the copy would be lost by the exchange: refuse if the file changed.
-            FileFacts now = FileFacts.Of(file, "file");
-            if (now.ChangeTimeSec != f.ChangeTimeSec || now.ChangeTimeNsec != f.ChangeTimeNsec || now.Size != f.Size)
-            {
-                throw new IOException("the file changed while defragment copied it; nothing was changed, try again when it is idle");
-            }
-            Interop.ThrowIfFailed(Interop.ExchangeRange(temp, 0, file, 0, f.Size, Interop.XFS_EXCHANGE_RANGE_DSYNC), "XFS_IOC_EXCHANGE_RANGE");
-            int after = Extents.CountDataExtents(file, f.Size, "the file");
-            return new DefragmentResult(before, after, copied);
+            throw new IOException(
+                $"defragment needs {needed} bytes free for a fresh copy of the file's {report.DataBytes} bytes of data, and the filesystem has {free}; nothing was changed",
+                Interop.ENOSPC);
         }
     }
+}
+
+/// <summary>One defragment's facts, shared by the mechanisms: the file, its measure, and
+/// where progress and cancellation go.</summary>
+internal sealed class DefragJob(FileFacts file, FragmentationReport report, IProgress<long>? progress, CancellationToken cancellation)
+{
+    internal FileFacts File { get; } = file;
+    internal SafeFileHandle Handle => File.Handle;
+    internal FragmentationReport Report { get; } = report;
+    internal CancellationToken Cancellation { get; } = cancellation;
+
+    /// <summary>Bytes of data the mechanism wrote to fresh blocks.</summary>
+    internal long BytesCopied { get; set; }
+
+    /// <summary>The file's runs of data (holes left out), as the copy and the swaps walk them.</summary>
+    internal List<(long Offset, long Length)> DataRuns() => Extents.DataSegments(Handle, 0, File.Size, "the file");
+
+    /// <summary>The directory the file was opened from, where its fresh copy is made.</summary>
+    internal string Directory => Capabilities.DirectoryOf(Handle)
+        ?? throw new IOException("defragment needs the file's directory for its fresh copy, and the file has none (deleted?); nothing was changed");
+
+    /// <summary>Tells the progress <paramref name="done"/> bytes of the job's <see cref="FragmentationReport.DataBytes"/>.</summary>
+    internal void Progress(long done) => progress?.Report(Math.Min(done, Report.DataBytes));
+}
+
+/// <summary>One filesystem's way to rewrite a file onto fresh blocks.</summary>
+internal abstract class DefragMechanism
+{
+    /// <summary>Bytes one swap call (a dedupe, a move of extents, a defrag range) covers:
+    /// progress and cancellation come between calls.</summary>
+    internal const long Piece = 8L << 20;
+
+    internal abstract DefragmentMethod Method { get; }
+
+    /// <summary>Rewrites the file; returns <see cref="DefragmentMethod.None"/> when the fresh
+    /// space turned out no less fragmented than the file, so nothing was changed.</summary>
+    internal abstract DefragmentMethod Run(DefragJob job);
 }

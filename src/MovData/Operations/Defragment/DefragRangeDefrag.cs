@@ -1,0 +1,44 @@
+using MovData.Native;
+
+namespace MovData.Operations;
+
+/// <summary>
+/// btrfs: BTRFS_IOC_DEFRAG_RANGE rewrites every extent shorter than btrfs's longest (128 MiB)
+/// copy-on-write, one such length at a time; a crash leaves each piece old or new, never torn. Extents
+/// shared with a reflinked copy or a snapshot are unshared by it: the result says how many
+/// bytes that was, and the free-space check counted them before.
+/// </summary>
+internal sealed class DefragRangeDefrag : DefragMechanism
+{
+    /// <summary>One call per longest extent: a shorter range would cap the extents it writes.</summary>
+    private const long RangePiece = FileLayout.BtrfsMaxExtentBytes;
+
+    internal override DefragmentMethod Method => DefragmentMethod.DefragRange;
+
+    internal override DefragmentMethod Run(DefragJob job)
+    {
+        long done = 0;
+        bool first = true;
+        CrashSwitch.At("defrag", 1, job.Handle);
+        foreach ((long offset, long length) in job.DataRuns())
+        {
+            for (long at = 0; at < length;)
+            {
+                job.Cancellation.ThrowIfCancellationRequested();
+                long n = Math.Min(RangePiece, length - at);
+                Interop.ThrowIfFailed(Interop.BtrfsDefragRange(job.Handle, offset + at, n, (uint)FileLayout.BtrfsMaxExtentBytes), "BTRFS_IOC_DEFRAG_RANGE");
+                at += n;
+                done += n;
+                job.Progress(done);
+                if (first)
+                {
+                    CrashSwitch.At("defrag", 2, job.Handle);
+                    first = false;
+                }
+            }
+        }
+        CrashSwitch.At("defrag", 3, job.Handle);
+        Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
+        return Method;
+    }
+}
