@@ -32,24 +32,7 @@ internal static class Shared
         }
         catch (Exception e)
         {
-            ExitCode code = e switch
-            {
-                OperationCanceledException => ExitCode.Interrupted,
-                // Input that is not what the verb takes (not a recording, a damaged one): nothing changed.
-                ArgumentException or InvalidDataException => ExitCode.Usage,
-                FileSystemNotSupportedException => ExitCode.NotSupported,
-                _ => ExitCode.Failed,
-            };
-            string message = e switch
-            {
-                EditInterruptedException i => Interrupted(i),
-                OperationCanceledException => "interrupted; nothing was changed",
-                IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException => e.Message,
-                // The last resort: a failure MovData does not expect is still one line and an
-                // exit code, never an abort with a stack trace.
-                _ => $"internal error ({e.GetType().Name}: {e.Message}); please report it with the output of --verbose",
-            };
-            message = InOptionTerms(message);
+            (ExitCode code, string message) = Classify(e);
             io.Err.WriteLine($"movdata: {message}");
             if (verbose)
             {
@@ -61,6 +44,29 @@ internal static class Shared
             }
             return (int)code;
         }
+    }
+
+    /// <summary>The exit code and the one-line message a failure gets, in the tool's terms.</summary>
+    internal static (ExitCode Code, string Message) Classify(Exception e)
+    {
+        ExitCode code = e switch
+        {
+            OperationCanceledException => ExitCode.Interrupted,
+            // Input that is not what the verb takes (not a recording, a damaged one): nothing changed.
+            ArgumentException or InvalidDataException => ExitCode.Usage,
+            FileSystemNotSupportedException => ExitCode.NotSupported,
+            _ => ExitCode.Failed,
+        };
+        string message = e switch
+        {
+            EditInterruptedException i => Interrupted(i),
+            OperationCanceledException => "interrupted; nothing was changed",
+            IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException => e.Message,
+            // The last resort: a failure MovData does not expect is still one line and an
+            // exit code, never an abort with a stack trace.
+            _ => $"internal error ({e.GetType().Name}: {e.Message}); please report it with the output of --verbose",
+        };
+        return (code, InOptionTerms(message));
     }
 
     /// <summary>The library names what a caller passed by its parameters (donorOffset,
@@ -98,6 +104,13 @@ internal static class Shared
     private static void WriteError(Io io, ExitCode code, Exception e, string message) => WriteJson(io, w =>
     {
         w.WriteStartObject();
+        WriteErrorObject(w, code, e, message);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The <c>"error":{...}</c> member of a failure's JSON.</summary>
+    internal static void WriteErrorObject(Utf8JsonWriter w, ExitCode code, Exception e, string message)
+    {
         w.WriteStartObject("error");
         w.WriteNumber("exit", (int)code);
         w.WriteString("errno", Errno.NameOf(Errno.Of(e)));
@@ -130,8 +143,7 @@ internal static class Shared
             w.WriteBoolean("recoveryPending", true);
         }
         w.WriteEndObject();
-        w.WriteEndObject();
-    });
+    }
 
     /// <summary>Tells standard error of the interrupted edits an edit finished first, and of
     /// damaged journal records it left alone.</summary>
