@@ -12,7 +12,7 @@ namespace MovData.CApi;
 /// </summary>
 internal static unsafe class Exports
 {
-    private const int EPERM = 1, ENOENT = 2, EIO = 5, EINVAL = 22, EOPNOTSUPP = 95;
+    private const int EPERM = 1, ENOENT = 2, EIO = 5, EBADF = 9, EINVAL = 22, EOPNOTSUPP = 95;
 
     [ThreadStatic]
     private static byte* t_lastError;
@@ -170,6 +170,31 @@ internal static unsafe class Exports
         }
     });
 
+    /// <summary>movdata_defragment_ex's flag for <see cref="DefragmentOptions.DryRun"/>.</summary>
+    internal const uint DefragDryRun = 0x1;
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_defragment_ex")]
+    private static int DefragmentEx(int fd, uint flags, DefragInfoStruct* info) => Call(() =>
+    {
+        if ((flags & ~DefragDryRun) != 0)
+        {
+            throw new ArgumentException($"flags: unknown bits 0x{flags & ~DefragDryRun:x} (only MOVDATA_DEFRAG_DRY_RUN)");
+        }
+        DefragmentResult r = FileRange.Defragment(Borrow(fd), new DefragmentOptions { DryRun = (flags & DefragDryRun) != 0 });
+        if (info != null)
+        {
+            *info = new DefragInfoStruct
+            {
+                Method = (int)r.Method,
+                ExtentsBefore = r.ExtentsBefore,
+                ExtentsAfter = r.ExtentsAfter,
+                IdealExtents = r.IdealExtents,
+                BytesCopied = r.BytesCopied,
+                SharedBytesUnshared = r.SharedBytesUnshared,
+            };
+        }
+    });
+
     /// <summary>movdata_cut's flag for <see cref="CutOptions.Exact"/>; the low bits are MoveFlags.</summary>
     internal const uint CutExact = 0x100;
 
@@ -222,8 +247,11 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "movdata_last_error")]
     private static byte* LastError() => t_lastError != null ? t_lastError : EmptyString;
 
-    /// <summary>The caller's descriptor, borrowed: never closed here.</summary>
-    private static SafeFileHandle Borrow(int fd) => new(fd, ownsHandle: false);
+    /// <summary>The caller's descriptor, borrowed: never closed here. A negative one is EBADF,
+    /// as the kernel answers it (a closed one gets EBADF from the first call on it).</summary>
+    private static SafeFileHandle Borrow(int fd) => fd >= 0
+        ? new(fd, ownsHandle: false)
+        : throw new IOException($"fd {fd} is not an open file descriptor", EBADF);
 
     private static int Call(Action work) => Call(() =>
     {

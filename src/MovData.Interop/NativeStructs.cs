@@ -59,6 +59,18 @@ internal struct DefragResultStruct
     internal long BytesCopied;
 }
 
+/// <summary>struct movdata_defrag_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct DefragInfoStruct
+{
+    internal int Method;
+    internal int ExtentsBefore;
+    internal int ExtentsAfter;
+    internal int IdealExtents;
+    internal long BytesCopied;
+    internal long SharedBytesUnshared;
+}
+
 /// <summary>struct movdata_cut_result.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct CutResultStruct

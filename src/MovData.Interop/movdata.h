@@ -168,9 +168,35 @@ struct movdata_defrag_result {
 	int64_t	bytes_copied;	/* bytes copied into fresh space */
 };
 
-/* Copies the file's data to fresh contiguous space and exchanges it in atomically (XFS with
- * exchange-range; -EOPNOTSUPP elsewhere). result may be NULL. */
+/* Rewrites the file onto fresh contiguous blocks (movdata_defragment_ex with flags 0);
+ * result may be NULL. */
 int movdata_defragment(int fd, struct movdata_defrag_result *result);
+
+/* struct movdata_defrag_info.method: how the file was rewritten. */
+#define MOVDATA_DEFRAG_NONE		0	/* left as it was: at its ideal, or no fewer extents possible */
+#define MOVDATA_DEFRAG_COPY_EXCHANGE	1	/* XFS exchange-range: copy, XFS_IOC_COMMIT_RANGE */
+#define MOVDATA_DEFRAG_COPY_DEDUPE	2	/* XFS reflink: copy, FIDEDUPERANGE where still the same */
+#define MOVDATA_DEFRAG_MOVE_EXTENTS	3	/* ext4: EXT4_IOC_MOVE_EXT into a fresh donor */
+#define MOVDATA_DEFRAG_DEFRAG_RANGE	4	/* btrfs: BTRFS_IOC_DEFRAG_RANGE */
+
+/* movdata_defragment_ex flag: check and plan everything, change nothing. */
+#define MOVDATA_DEFRAG_DRY_RUN	0x1
+
+struct movdata_defrag_info {
+	int32_t	method;			/* MOVDATA_DEFRAG_* */
+	int32_t	extents_before;		/* data extents before */
+	int32_t	extents_after;		/* data extents after (before, for a dry run) */
+	int32_t	ideal_extents;		/* the fewest this filesystem can hold the data in */
+	int64_t	bytes_copied;		/* data written to fresh blocks (to be written, dry run) */
+	int64_t	shared_bytes_unshared;	/* reflinked or snapshotted bytes that became the file's own */
+};
+
+/* The seed's enhancement 2 on XFS, ext4 and btrfs, through each one's own primitive (see
+ * MOVDATA_DEFRAG_*); a crash or a concurrent writer loses nothing. -EOPNOTSUPP on tmpfs and
+ * other filesystems, -EBUSY when another process has the file open for writing (nothing
+ * changed) or wrote it meanwhile (abandoned, nothing lost), -ENOSPC when the fresh copy would
+ * not fit (found before anything is written), -EBADF for a bad fd. info may be NULL. */
+int movdata_defragment_ex(int fd, uint32_t flags, struct movdata_defrag_info *info);
 
 /* movdata_cut flag: cut at the frames nearest the times instead of snapping to keyframes. */
 #define MOVDATA_CUT_EXACT	0x100

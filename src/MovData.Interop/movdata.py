@@ -33,6 +33,8 @@ __all__ = [
 # layout with what gcc makes of the header).
 ZERO_COPY_ONLY = 0x1
 CUT_EXACT = 0x100
+DEFRAG_DRY_RUN = 0x1
+DEFRAG_METHODS = ("none", "copy-exchange", "copy-dedupe", "move-extents", "defrag-range")  # MOVDATA_DEFRAG_*
 METHODS = ("exchange-range", "clone-punch", "copy-punch")           # MOVDATA_METHOD_*
 SEGMENT_KINDS = ("data", "hole", "unwritten")                       # MOVDATA_SEGMENT_*
 SUPPORT = ("native", "emulated", "copy", "unsupported")             # MOVDATA_SUPPORT_*
@@ -66,6 +68,12 @@ class _DefragResult(ctypes.Structure):
                 ("bytes_copied", ctypes.c_int64)]
 
 
+class _DefragInfo(ctypes.Structure):
+    _fields_ = [("method", ctypes.c_int32), ("extents_before", ctypes.c_int32),
+                ("extents_after", ctypes.c_int32), ("ideal_extents", ctypes.c_int32),
+                ("bytes_copied", ctypes.c_int64), ("shared_bytes_unshared", ctypes.c_int64)]
+
+
 class _CutResult(ctypes.Structure):
     _fields_ = [("duration_before", ctypes.c_double), ("duration_after", ctypes.c_double),
                 ("bytes_written", ctypes.c_int64), ("bytes_copied", ctypes.c_int64),
@@ -76,7 +84,7 @@ class _CutResult(ctypes.Structure):
 MoveResult = namedtuple("MoveResult", "moved_len method bytes_copied")
 Segment = namedtuple("Segment", "offset length kind shared physical")
 Probe = namedtuple("Probe", "fs_type block_size operations")
-DefragResult = namedtuple("DefragResult", "extents_before extents_after bytes_copied")
+DefragResult = namedtuple("DefragResult", "extents_before extents_after bytes_copied method ideal_extents shared_bytes_unshared")
 CutResult = namedtuple("CutResult", "duration_before duration_after bytes_written bytes_copied method removed packet_size")
 
 _I64, _INT, _U32, _P = ctypes.c_int64, ctypes.c_int, ctypes.c_uint32, ctypes.POINTER
@@ -94,6 +102,7 @@ _SIGNATURES = {
     "movdata_map": [_INT, _P(_Segment), ctypes.c_size_t, _P(ctypes.c_size_t)],
     "movdata_probe": [ctypes.c_char_p, _P(_Probe)],
     "movdata_defragment": [_INT, _P(_DefragResult)],
+    "movdata_defragment_ex": [_INT, _U32, _P(_DefragInfo)],
     "movdata_cut": [ctypes.c_char_p, _P(ctypes.c_double), ctypes.c_size_t, ctypes.c_char_p, _U32, _P(_CutResult)],
 }
 _library = None
@@ -233,12 +242,15 @@ def probe(path):
     return Probe(p.fs_type.decode(), p.block_size, {op: SUPPORT[p.operations[i]] for i, op in enumerate(OPERATIONS)})
 
 
-def defragment(f):
-    """Copies the file's data to fresh space and exchanges it in atomically (XFS exchange-range)."""
+def defragment(f, dry_run=False):
+    """Rewrites the file onto fresh contiguous blocks through its filesystem's own primitive;
+    method is "none" (left as it was), "copy-exchange", "copy-dedupe", "move-extents" or
+    "defrag-range". With dry_run, plans and changes nothing."""
     _flush(f)
-    r = _DefragResult()
-    _check(_lib().movdata_defragment(_fd(f), ctypes.byref(r)))
-    return DefragResult(r.extents_before, r.extents_after, r.bytes_copied)
+    r = _DefragInfo()
+    _check(_lib().movdata_defragment_ex(_fd(f), DEFRAG_DRY_RUN if dry_run else 0, ctypes.byref(r)))
+    return DefragResult(r.extents_before, r.extents_after, r.bytes_copied, DEFRAG_METHODS[r.method], r.ideal_extents,
+                        r.shared_bytes_unshared)
 
 
 def cut(path, ranges, save_removed=None, exact=False, zero_copy_only=False):

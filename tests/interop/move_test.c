@@ -118,6 +118,19 @@ int main(int argc, char **argv)
 	md.flags = 0x100;
 	if (movdata_move(&md) != -EINVAL)
 		return fail("unknown flags were not refused with -EINVAL");
+	/* A descriptor that is not one: -EBADF, as the kernel's ioctl answers. */
+	md.flags = 0;
+	md.donor_fd = -1;
+	if (movdata_move(&md) != -EBADF || strstr(movdata_last_error(), "fd -1") == NULL)
+		return fail("donor_fd -1 was not refused with -EBADF");
+	md.donor_fd = donor;
+	if (movdata_defragment_ex(-1, 0, NULL) != -EBADF)
+		return fail("movdata_defragment_ex(-1) was not refused with -EBADF");
+	{
+		struct movdata_defrag_info info;
+		if (movdata_defragment_ex(donor, 0x80, &info) != -EINVAL)
+			return fail("movdata_defragment_ex with unknown flags was not refused with -EINVAL");
+	}
 
 	printf("ok %s\n", result.method == MOVDATA_METHOD_EXCHANGE_RANGE ? "exchange-range" :
 			  result.method == MOVDATA_METHOD_CLONE_PUNCH ? "clone-punch" : "copy-punch");

@@ -75,6 +75,8 @@ def proof(directory):
         check("rule 1" in str(e) and "donor_offset" in str(e) and "donorOffset" not in str(e), f"the sentence does not use the header's names: {e}")
         e = raises(errno.EBADF, movdata.punch_hole, 1 << 20, 0, BLOCK)
         check(isinstance(e, OSError), "not an OSError")
+        raises(errno.EBADF, movdata.punch_hole, -1, 0, BLOCK)
+        raises(errno.EBADF, movdata.defragment, -1)
         e = raises(errno.ENOENT, movdata.recover, os.path.join(directory, "no-such-file"))
         check(isinstance(e, FileNotFoundError), f"ENOENT is not a FileNotFoundError: {type(e).__name__}")
         with open(donor_path, "rb") as read_only:
@@ -90,7 +92,8 @@ def layout():
     """The module's structs, as the layout test compares them with movdata.h."""
     for name, struct in [("mov_data", movdata._MovData), ("movdata_result", movdata._MoveResult),
                          ("movdata_segment", movdata._Segment), ("movdata_probe", movdata._Probe),
-                         ("movdata_defrag_result", movdata._DefragResult), ("movdata_cut_result", movdata._CutResult)]:
+                         ("movdata_defrag_result", movdata._DefragResult), ("movdata_defrag_info", movdata._DefragInfo),
+                         ("movdata_cut_result", movdata._CutResult)]:
         print(f"sizeof {name} {ctypes.sizeof(struct)}")
         for field, _ in struct._fields_:
             if field != "reserved":

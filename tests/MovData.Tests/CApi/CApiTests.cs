@@ -69,6 +69,10 @@ public sealed class CApiTests
               S(movdata_segment); O(movdata_segment, offset); O(movdata_segment, length); O(movdata_segment, kind); O(movdata_segment, shared); O(movdata_segment, physical);
               S(movdata_probe); O(movdata_probe, fs_type); O(movdata_probe, block_size); O(movdata_probe, operations);
               S(movdata_defrag_result); O(movdata_defrag_result, extents_before); O(movdata_defrag_result, extents_after); O(movdata_defrag_result, bytes_copied);
+              S(movdata_defrag_info); O(movdata_defrag_info, method); O(movdata_defrag_info, extents_before); O(movdata_defrag_info, extents_after);
+              O(movdata_defrag_info, ideal_extents); O(movdata_defrag_info, bytes_copied); O(movdata_defrag_info, shared_bytes_unshared);
+              P("MOVDATA_DEFRAG_DRY_RUN", MOVDATA_DEFRAG_DRY_RUN); P("MOVDATA_DEFRAG_NONE", MOVDATA_DEFRAG_NONE); P("MOVDATA_DEFRAG_COPY_EXCHANGE", MOVDATA_DEFRAG_COPY_EXCHANGE);
+              P("MOVDATA_DEFRAG_COPY_DEDUPE", MOVDATA_DEFRAG_COPY_DEDUPE); P("MOVDATA_DEFRAG_MOVE_EXTENTS", MOVDATA_DEFRAG_MOVE_EXTENTS); P("MOVDATA_DEFRAG_DEFRAG_RANGE", MOVDATA_DEFRAG_DEFRAG_RANGE);
               S(movdata_cut_result); O(movdata_cut_result, duration_before); O(movdata_cut_result, duration_after); O(movdata_cut_result, bytes_written);
               O(movdata_cut_result, bytes_copied); O(movdata_cut_result, method); O(movdata_cut_result, removed); O(movdata_cut_result, packet_size);
               P("MOVDATA_CUT_EXACT", MOVDATA_CUT_EXACT);
@@ -116,6 +120,19 @@ public sealed class CApiTests
             ["movdata_defrag_result.extents_before"] = Off<DefragResultStruct>("ExtentsBefore"),
             ["movdata_defrag_result.extents_after"] = Off<DefragResultStruct>("ExtentsAfter"),
             ["movdata_defrag_result.bytes_copied"] = Off<DefragResultStruct>("BytesCopied"),
+            ["sizeof movdata_defrag_info"] = Marshal.SizeOf<DefragInfoStruct>(),
+            ["movdata_defrag_info.method"] = Off<DefragInfoStruct>("Method"),
+            ["movdata_defrag_info.extents_before"] = Off<DefragInfoStruct>("ExtentsBefore"),
+            ["movdata_defrag_info.extents_after"] = Off<DefragInfoStruct>("ExtentsAfter"),
+            ["movdata_defrag_info.ideal_extents"] = Off<DefragInfoStruct>("IdealExtents"),
+            ["movdata_defrag_info.bytes_copied"] = Off<DefragInfoStruct>("BytesCopied"),
+            ["movdata_defrag_info.shared_bytes_unshared"] = Off<DefragInfoStruct>("SharedBytesUnshared"),
+            ["MOVDATA_DEFRAG_DRY_RUN"] = Exports.DefragDryRun,
+            ["MOVDATA_DEFRAG_NONE"] = (long)DefragmentMethod.None,
+            ["MOVDATA_DEFRAG_COPY_EXCHANGE"] = (long)DefragmentMethod.CopyExchange,
+            ["MOVDATA_DEFRAG_COPY_DEDUPE"] = (long)DefragmentMethod.CopyDedupe,
+            ["MOVDATA_DEFRAG_MOVE_EXTENTS"] = (long)DefragmentMethod.MoveExtents,
+            ["MOVDATA_DEFRAG_DEFRAG_RANGE"] = (long)DefragmentMethod.DefragRange,
             ["sizeof movdata_cut_result"] = Marshal.SizeOf<CutResultStruct>(),
             ["movdata_cut_result.duration_before"] = Off<CutResultStruct>("DurationBefore"),
             ["movdata_cut_result.duration_after"] = Off<CutResultStruct>("DurationAfter"),
@@ -179,5 +196,6 @@ public sealed class CApiTests
         Assert.Equal(2, Exports.ErrnoOf(new FileNotFoundException("m")));
         Assert.Equal(28, Exports.ErrnoOf(new MoveIncompleteException(new MoveResult(4096, MoveMethod.CopyPunch, 4096), new IOException("m", 28))));
         Assert.Equal(5, Exports.ErrnoOf(new InvalidOperationException("m")));
+        Assert.Equal(16, Exports.ErrnoOf(new IOException("m", 16)));
     }
 }
