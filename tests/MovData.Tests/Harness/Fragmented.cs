@@ -57,6 +57,8 @@ internal static class Fragmented
             Directory.Delete(fill, recursive: true);
         }
         Tools.MustRun("sync", "-f", dir);
+        int extents = FileRange.Fragmentation(path).Extents;
+        Assert.True(extents >= size / Piece / 4, $"the filesystem did not fragment the test file: {extents} extents for {size} bytes");
         return path;
     }
 
