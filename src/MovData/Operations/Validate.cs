@@ -172,4 +172,19 @@ internal static class Validate
     }
 
     internal static long BlockSize(FileFacts a, FileFacts b) => Math.Max(a.BlockSize, b.BlockSize);
+
+    /// <summary>The checks a Clone and an Exchange share: offsets not negative, a length above
+    /// 0, all three multiples of the larger block size, no overlap. Returns that block size.</summary>
+    internal static long Pair(FileFacts a, long offsetA, string nameA, FileFacts b, long offsetB, string nameB, long length)
+    {
+        NonNegative(offsetA, nameA);
+        NonNegative(offsetB, nameB);
+        Positive(length, "length");
+        long bs = BlockSize(a, b);
+        Aligned(offsetA, nameA, bs);
+        Aligned(offsetB, nameB, bs);
+        Aligned(length, "length", bs);
+        NoOverlap(a, offsetA, b, offsetB, length);
+        return bs;
+    }
 }
