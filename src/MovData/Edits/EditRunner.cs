@@ -336,23 +336,23 @@ internal sealed class EditRunner : IDisposable
         switch (s.Kind)
         {
             case StepKind.Unlink:
-                Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                Durability.SyncDirectory(_plan.JournalDirectory);
                 break;
             case StepKind.Rename:
                 string dir = Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/";
-                Interop.ThrowIfFailed(Interop.SyncDirectory(dir), $"fsync of {dir}");
-                Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                Durability.SyncDirectory(dir);
+                Durability.SyncDirectory(_plan.JournalDirectory);
                 break;
             default:
-                Interop.ThrowIfFailed(Interop.FSync(Handle(s.A)), $"fsync of the {Role(s.A)}");
+                Durability.Sync(Handle(s.A), $"fsync of the {Role(s.A)}");
                 if (s.B >= 0)
                 {
-                    Interop.ThrowIfFailed(Interop.FSync(Handle(s.B)), $"fsync of the {Role(s.B)}");
+                    Durability.Sync(Handle(s.B), $"fsync of the {Role(s.B)}");
                 }
                 if (s.Kind is StepKind.Save or StepKind.Create)
                 {
                     // The new file's name must survive too.
-                    Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                    Durability.SyncDirectory(_plan.JournalDirectory);
                 }
                 break;
         }
@@ -426,7 +426,7 @@ internal sealed class EditRunner : IDisposable
                 File.Delete(_plan.Files[i].Path);
             }
         }
-        Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+        Durability.SyncDirectory(_plan.JournalDirectory);
     }
 
     private static void Truncate(SafeFileHandle handle, long length) => RandomAccess.SetLength(handle, length);
@@ -466,9 +466,9 @@ internal static class MoveFinisher
             clone = false;
             copied += EditRunner.CopyBytes(donor, from, receiver, at, to - from);
         }
-        Interop.ThrowIfFailed(Interop.FSync(receiver), "fsync of the receiver");
+        Durability.Sync(receiver, "fsync of the receiver");
         Interop.ThrowIfFailed(Interop.Fallocate(donor, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, donorOffset, length), "punching the donor range");
-        Interop.ThrowIfFailed(Interop.FDataSync(donor), "fdatasync of the donor");
+        Durability.SyncData(donor, "fdatasync of the donor");
         return (copied > 0 ? StepMethod.CopyPunch : StepMethod.ClonePunch, copied);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using MovData.Native;
+using MovData.Operations;
 
 namespace MovData.Edits;
 
@@ -104,7 +105,7 @@ internal sealed class JournalRecord : IDisposable
             // (docs/journal.md). tmpfs keeps nothing across a crash anyway.
             if (!asMetadata)
             {
-                Interop.ThrowIfFailed(Interop.FSync(handle), $"fsync of the journal record {path}");
+                Durability.Sync(handle, $"fsync of the journal record {path}");
             }
             return record;
         }
@@ -219,7 +220,7 @@ internal sealed class JournalRecord : IDisposable
         byte[] line = Encoding.UTF8.GetBytes(FormattableString.Invariant($"done {step}\n"));
         RandomAccess.Write(_handle, line, _end);
         _end += line.Length;
-        Interop.ThrowIfFailed(Interop.FDataSync(_handle), "fdatasync of the journal record");
+        Durability.SyncData(_handle, "fdatasync of the journal record");
     }
 
     /// <summary>The edit ended: remove every name of the record, and the journal directory
