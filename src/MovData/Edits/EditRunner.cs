@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using MovData.Layout;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -339,7 +338,7 @@ internal sealed class EditRunner : IDisposable
         if (f.Kind == EditFileKind.Own && create && f.Role == "sidecar")
         {
             // A sidecar holds copies of the caller's data: like the record, for its owner only.
-            Interop.ThrowIfFailed(Interop.CreateExclusive(f.Path, Convert.ToInt32("600", 8), out handle, exclusive: false), $"creating {f.Path}");
+            handle = OwnFiles.Create(f.Path, $"creating {f.Path}", exclusive: false);
         }
         else
         {
