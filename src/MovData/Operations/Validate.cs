@@ -137,6 +137,17 @@ internal static class Validate
         }
     }
 
+    /// <summary>A new file will be made at <paramref name="path"/>: nothing may be there. The
+    /// refusal is an IOException with EEXIST: "<paramref name="shownPath"/> exists; " and
+    /// <paramref name="because"/>.</summary>
+    internal static void Absent(string path, string shownPath, string because)
+    {
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            throw new IOException($"{shownPath} exists; {because}", Interop.EEXIST);
+        }
+    }
+
     internal static void NoOverlap(FileFacts a, long offsetA, FileFacts b, long offsetB, long length)
     {
         if (a.SameFileAs(b) && offsetA < offsetB + length && offsetB < offsetA + length)
