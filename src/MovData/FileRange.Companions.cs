@@ -1,7 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 using MovData.Edits;
 using MovData.Layout;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData;
@@ -20,18 +19,8 @@ public static partial class FileRange
     /// <exception cref="FileSystemNotSupportedException">The filesystem has no reflink (ext4, tmpfs), or two filesystems.</exception>
     /// <exception cref="UnauthorizedAccessException">The destination is immutable, append-only or read-only.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Clone(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length)
-    {
-        FileFacts s = FileFacts.Of(source, "source");
-        FileFacts d = FileFacts.Of(destination, "destination");
-        Validate.Readable(s);
-        Validate.Writable(d);
-        long bs = CheckPair(s, sourceOffset, "sourceOffset", d, destinationOffset, "destinationOffset", length);
-        Validate.WithinSize(s, sourceOffset, length, "sourceOffset", bs);
-        int errno = Interop.CloneRange(source, sourceOffset, destination, destinationOffset, length);
-        Interop.ThrowIfFailed(errno, $"FICLONERANGE from the source into the destination on {d.FsType}");
-        return new RangeResult(length, RangeMethod.Native, 0);
-    }
+    public static RangeResult Clone(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length) =>
+        CloneOperation.Run(source, sourceOffset, destination, destinationOffset, length);
 
     /// <summary>Path form of <see cref="Clone(SafeFileHandle, long, SafeFileHandle, long, long)"/>;
     /// opens the source read-only and the destination read-write.</summary>
@@ -55,24 +44,8 @@ public static partial class FileRange
     /// <exception cref="FileSystemNotSupportedException">Not XFS with exchange-range (EOPNOTSUPP, ENOTTY), or two filesystems.</exception>
     /// <exception cref="UnauthorizedAccessException">A file is immutable, append-only or read-only.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
-    public static RangeResult Exchange(SafeFileHandle file1, long offset1, SafeFileHandle file2, long offset2, long length)
-    {
-        FileFacts a = FileFacts.Of(file1, "file1");
-        FileFacts b = FileFacts.Of(file2, "file2");
-        Validate.Writable(a);
-        Validate.Writable(b);
-        long bs = CheckPair(a, offset1, "offset1", b, offset2, "offset2", length);
-        Validate.WithinSize(a, offset1, length, "offset1", bs);
-        Validate.WithinSize(b, offset2, length, "offset2", bs);
-        int errno = Interop.ExchangeRange(file1, offset1, file2, offset2, length, 0);
-        if (Interop.IsNotSupported(errno))
-        {
-            throw new FileSystemNotSupportedException(
-                $"exchange is not supported on {b.FsType}: XFS_IOC_EXCHANGE_RANGE needs both files on one XFS filesystem with the exchange-range feature ({Interop.ErrnoName(errno)})", errno);
-        }
-        Interop.ThrowIfFailed(errno, "XFS_IOC_EXCHANGE_RANGE");
-        return new RangeResult(length, RangeMethod.Native, 0);
-    }
+    public static RangeResult Exchange(SafeFileHandle file1, long offset1, SafeFileHandle file2, long offset2, long length) =>
+        ExchangeOperation.Run(file1, offset1, file2, offset2, length);
 
     /// <summary>Path form of <see cref="Exchange(SafeFileHandle, long, SafeFileHandle, long, long)"/>; opens both files read-write.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>
@@ -94,7 +67,7 @@ public static partial class FileRange
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
     public static RangeResult PunchHole(SafeFileHandle file, long offset, long length) =>
-        Allocate(file, offset, length, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, "punch");
+        Allocation.PunchHole(file, offset, length);
 
     /// <summary>Path form of <see cref="PunchHole(SafeFileHandle, long, long)"/>; opens the file read-write.</summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
@@ -114,7 +87,7 @@ public static partial class FileRange
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
     /// <exception cref="IOException">Any other errno.</exception>
     public static RangeResult ZeroRange(SafeFileHandle file, long offset, long length) =>
-        Allocate(file, offset, length, Interop.FALLOC_FL_ZERO_RANGE | Interop.FALLOC_FL_KEEP_SIZE, "zero");
+        Allocation.ZeroRange(file, offset, length);
 
     /// <summary>Path form of <see cref="ZeroRange(SafeFileHandle, long, long)"/>; opens the file read-write.</summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
@@ -135,7 +108,7 @@ public static partial class FileRange
     /// <exception cref="UnauthorizedAccessException">Immutable, append-only or read-only.</exception>
     /// <exception cref="IOException">Any other errno, ENOSPC among them.</exception>
     public static RangeResult Preallocate(SafeFileHandle file, long offset, long length, bool keepSize = false) =>
-        Allocate(file, offset, length, keepSize ? Interop.FALLOC_FL_KEEP_SIZE : 0, "preallocate");
+        Allocation.Preallocate(file, offset, length, keepSize);
 
     /// <summary>Path form of <see cref="Preallocate(SafeFileHandle, long, long, bool)"/>; opens the file read-write.</summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
@@ -214,33 +187,5 @@ public static partial class FileRange
     {
         using SafeFileHandle file = OpenForEdit(path, "file");
         return Insert(file, offset, length, flags, progress, cancellationToken);
-    }
-    private static long CheckPair(FileFacts a, long offsetA, string nameA, FileFacts b, long offsetB, string nameB, long length)
-    {
-        Validate.NonNegative(offsetA, nameA);
-        Validate.NonNegative(offsetB, nameB);
-        Validate.Positive(length, "length");
-        long bs = Validate.BlockSize(a, b);
-        Validate.Aligned(offsetA, nameA, bs);
-        Validate.Aligned(offsetB, nameB, bs);
-        Validate.Aligned(length, "length", bs);
-        Validate.NoOverlap(a, offsetA, b, offsetB, length);
-        return bs;
-    }
-
-    private static RangeResult Allocate(SafeFileHandle file, long offset, long length, int mode, string name)
-    {
-        FileFacts f = FileFacts.Of(file, "file");
-        Validate.Writable(f);
-        Validate.NonNegative(offset, "offset");
-        Validate.Positive(length, "length");
-        Validate.NoOverflow(offset, length, nameof(offset));
-        int errno = Interop.Fallocate(file, mode, offset, length);
-        if (Interop.IsNotSupported(errno))
-        {
-            throw new FileSystemNotSupportedException($"{name} is not supported on {f.FsType} ({Interop.ErrnoName(errno)})", errno);
-        }
-        Interop.ThrowIfFailed(errno, $"fallocate ({name})");
-        return new RangeResult(length, RangeMethod.Native, 0);
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -21,10 +20,7 @@ internal static class ConcatEdit
             throw Validate.OutOfRange(nameof(parts), "concat needs at least one part");
         }
         string target = Path.GetFullPath(output);
-        if (File.Exists(target) || Directory.Exists(target))
-        {
-            throw new IOException($"{output} exists; concat makes a new file and never replaces one", Interop.EEXIST);
-        }
+        Validate.Absent(target, output, "concat makes a new file and never replaces one");
         string outDir = Path.GetDirectoryName(target) ?? "/";
         var handles = new List<SafeFileHandle>();
         try
@@ -48,16 +44,7 @@ internal static class ConcatEdit
             }
             IReadOnlyList<RecoveredEdit> recovered = Recovery.ForFiles([.. handles]);
             cancellation.ThrowIfCancellationRequested();
-            int errno = Interop.StatxPath(outDir, out Interop.Statx st);
-            if (errno == 0)
-            {
-                errno = Interop.StatFsPath(outDir, out Interop.StatFs fs);
-                if (errno == 0)
-                {
-                    return ConcatLocked(target, outDir, ((ulong)st.DevMajor << 32) | st.DevMinor, fs, parts, handles, facts, move, flags, progress, cancellation) with { Recovered = recovered };
-                }
-            }
-            throw Interop.GetExceptionForErrno(errno, $"statfs of {outDir}");
+            return ConcatLocked(target, outDir, DirectoryFacts.Of(outDir), parts, handles, facts, move, flags, progress, cancellation) with { Recovered = recovered };
         }
         finally
         {
@@ -65,7 +52,7 @@ internal static class ConcatEdit
         }
     }
 
-    private static EditResult ConcatLocked(string target, string outDir, ulong outDevice, Interop.StatFs fs, IReadOnlyList<ConcatPart> parts,
+    private static EditResult ConcatLocked(string target, string outDir, DirectoryFacts od, IReadOnlyList<ConcatPart> parts,
         List<SafeFileHandle> handles, List<FileFacts> facts, bool move, MoveFlags flags, IProgress<EditProgress>? progress, CancellationToken cancellation)
     {
         var ranges = new List<(long Offset, long Length)>();
@@ -90,8 +77,8 @@ internal static class ConcatEdit
             ? throw Validate.OutOfRange(nameof(parts), "the parts' lengths add up past a 64-bit size")
             : sum + r.Length);
         using RangeLocks? locks = move ? RangeLocks.Take([.. facts.Select((f, i) => (f, ranges[i].Offset, ranges[i].Length))]) : null;
-        Capabilities oc = Capabilities.ForDirectory(outDir, outDevice, fs.Bsize);
-        long bs = Math.Max(fs.Bsize, facts.Max(f => f.BlockSize));
+        Capabilities oc = Capabilities.ForDirectory(outDir, od.Device, od.BlockSize);
+        long bs = Math.Max(od.BlockSize, facts.Max(f => f.BlockSize));
         string journal = JournalRecord.DirectoryFor(outDir);
         var plan = new EditPlan("concat", JournalRecord.NewId(), journal) { Discard = !move };
         var fileIndex = new int[parts.Count];
@@ -107,14 +94,14 @@ internal static class ConcatEdit
         bool allZeroCopy = true;
         for (int i = 0; i < parts.Count; i++)
         {
-            bool zeroCopy = facts[i].Device == outDevice && (move ? oc.Exchange == true || oc.Reflink == true : oc.Reflink == true);
+            bool zeroCopy = facts[i].Device == od.Device && (move ? oc.Exchange == true || oc.Reflink == true : oc.Reflink == true);
             allZeroCopy &= zeroCopy;
             Plans.Transfer(plan, fileIndex[i], ranges[i].Offset, outFile, cursor, ranges[i].Length, bs, move, zeroCopy, punchEdges: true, $"part-{i + 1}");
             cursor += ranges[i].Length;
         }
         plan.Add(new EditStep(StepKind.Rename, "rename", outFile, 0, targetFile, 0, 0));
         plan.Group("rename", StepMethod.Native);
-        Editor.RefuseCopying(plan, flags, $"concat of {parts.Count} parts", FileFacts.FsTypeName(fs.Type), bs, allZeroCopy);
+        Editor.RefuseCopying(plan, flags, $"concat of {parts.Count} parts", od.FsType, bs, allZeroCopy);
         var planHandles = new SafeFileHandle?[plan.Files.Count];
         for (int i = 0; i < parts.Count; i++)
         {

@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using MovData.Layout;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -177,10 +176,10 @@ internal sealed class EditRunner : IDisposable
             case StepKind.Copy:
                 return (null, Transfer(s, Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB));
             case StepKind.Punch:
-                Interop.ThrowIfFailed(Interop.Fallocate(Handle(s.A), Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, s.OffsetA, s.Length), $"punching the {Role(s.A)}");
+                Allocation.Punch(Handle(s.A), s.OffsetA, s.Length, $"punching the {Role(s.A)}");
                 return (null, 0);
             case StepKind.Clone:
-                Interop.ThrowIfFailed(Interop.CloneRange(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length), $"FICLONERANGE from the {Role(s.A)} into the {Role(s.B)}");
+                CloneOperation.Clone(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length, $"FICLONERANGE from the {Role(s.A)} into the {Role(s.B)}");
                 return (null, 0);
             case StepKind.Move:
                 return _recovering ? MoveFinisher.Finish(Handle(s.A), s.OffsetA, Handle(s.B), s.OffsetB, s.Length) : Move(s);
@@ -222,8 +221,7 @@ internal sealed class EditRunner : IDisposable
         {
             throw new IOException($"the {Role(s.A)} is {size} bytes, neither the {s.SizeBefore} the {_plan.Name} started from nor the {after} it makes: it was changed by something else; the journal record {_plan.Id} is kept");
         }
-        int mode = collapse ? Interop.FALLOC_FL_COLLAPSE_RANGE : Interop.FALLOC_FL_INSERT_RANGE;
-        Interop.ThrowIfFailed(Interop.Fallocate(Handle(s.A), mode, s.OffsetA, s.Length), $"fallocate ({(collapse ? "collapse" : "insert")}) of the {Role(s.A)}");
+        Allocation.Shift(Handle(s.A), collapse, s.OffsetA, s.Length, $"fallocate ({(collapse ? "collapse" : "insert")}) of the {Role(s.A)}");
         return (null, 0);
     }
 
@@ -277,12 +275,12 @@ internal sealed class EditRunner : IDisposable
         }
         if (byClone)
         {
-            Interop.ThrowIfFailed(Interop.CloneRange(src, srcOffset, dst, dstOffset, length), "FICLONERANGE");
+            CloneOperation.Clone(src, srcOffset, dst, dstOffset, length, "FICLONERANGE");
             return 0;
         }
         if (!intoHole)
         {
-            return CopyBytes(src, srcOffset, dst, dstOffset, length, copiedSoFar);
+            return RangeCopy.Copy(src, srcOffset, dst, dstOffset, length, copiedSoFar);
         }
         if (RandomAccess.GetLength(dst) < dstOffset + length)
         {
@@ -291,38 +289,9 @@ internal sealed class EditRunner : IDisposable
         long copied = 0;
         foreach ((long offset, long n) in Extents.DataSegments(src, srcOffset, srcOffset + length, "the source"))
         {
-            copied += CopyBytes(src, offset, dst, dstOffset + (offset - srcOffset), n, copiedSoFar is null ? null : c => copiedSoFar(offset - srcOffset + c));
+            copied += RangeCopy.Copy(src, offset, dst, dstOffset + (offset - srcOffset), n, copiedSoFar is null ? null : c => copiedSoFar(offset - srcOffset + c));
         }
         return copied;
-    }
-
-    /// <summary>A copy is told to the progress this often.</summary>
-    private const long ReportEvery = 32L << 20;
-
-    /// <summary>copy_file_range, or read/write where the kernel cannot (across filesystems,
-    /// overlapping ranges of one file), in pieces of <see cref="ReportEvery"/>, each told to
-    /// <paramref name="copiedSoFar"/>. Returns the bytes copied.</summary>
-    internal static long CopyBytes(SafeFileHandle src, long srcOffset, SafeFileHandle dst, long dstOffset, long length, Action<long>? copiedSoFar = null)
-    {
-        bool kernelCopy = true;
-        for (long done = 0; done < length;)
-        {
-            long n = Math.Min(ReportEvery, length - done);
-            long copied = 0;
-            int errno = kernelCopy ? Interop.CopyFileRange(src, srcOffset + done, dst, dstOffset + done, n, out copied) : 0;
-            if (kernelCopy && errno != 0 && copied == 0 && (Interop.IsNotSupported(errno) || errno == Interop.EINVAL))
-            {
-                kernelCopy = false;
-            }
-            if (!kernelCopy)
-            {
-                errno = Interop.CopyByReadWrite(src, srcOffset + done, dst, dstOffset + done, n, out _);
-            }
-            Interop.ThrowIfFailed(errno, "copying");
-            done += n;
-            copiedSoFar?.Invoke(done);
-        }
-        return length;
     }
 
     /// <summary>A Move step's progress as the edit's: what the edit had transferred before it, plus the Move's bytes.</summary>
@@ -336,23 +305,23 @@ internal sealed class EditRunner : IDisposable
         switch (s.Kind)
         {
             case StepKind.Unlink:
-                Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                Durability.SyncDirectory(_plan.JournalDirectory);
                 break;
             case StepKind.Rename:
                 string dir = Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/";
-                Interop.ThrowIfFailed(Interop.SyncDirectory(dir), $"fsync of {dir}");
-                Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                Durability.SyncDirectory(dir);
+                Durability.SyncDirectory(_plan.JournalDirectory);
                 break;
             default:
-                Interop.ThrowIfFailed(Interop.FSync(Handle(s.A)), $"fsync of the {Role(s.A)}");
+                Durability.Sync(Handle(s.A), $"fsync of the {Role(s.A)}");
                 if (s.B >= 0)
                 {
-                    Interop.ThrowIfFailed(Interop.FSync(Handle(s.B)), $"fsync of the {Role(s.B)}");
+                    Durability.Sync(Handle(s.B), $"fsync of the {Role(s.B)}");
                 }
                 if (s.Kind is StepKind.Save or StepKind.Create)
                 {
                     // The new file's name must survive too.
-                    Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+                    Durability.SyncDirectory(_plan.JournalDirectory);
                 }
                 break;
         }
@@ -369,7 +338,7 @@ internal sealed class EditRunner : IDisposable
         if (f.Kind == EditFileKind.Own && create && f.Role == "sidecar")
         {
             // A sidecar holds copies of the caller's data: like the record, for its owner only.
-            Interop.ThrowIfFailed(Interop.CreateExclusive(f.Path, Convert.ToInt32("600", 8), out handle, exclusive: false), $"creating {f.Path}");
+            handle = OwnFiles.Create(f.Path, $"creating {f.Path}", exclusive: false);
         }
         else
         {
@@ -426,7 +395,7 @@ internal sealed class EditRunner : IDisposable
                 File.Delete(_plan.Files[i].Path);
             }
         }
-        Interop.ThrowIfFailed(Interop.SyncDirectory(_plan.JournalDirectory), $"fsync of {_plan.JournalDirectory}");
+        Durability.SyncDirectory(_plan.JournalDirectory);
     }
 
     private static void Truncate(SafeFileHandle handle, long length) => RandomAccess.SetLength(handle, length);
@@ -459,16 +428,16 @@ internal static class MoveFinisher
             long from = Math.Max(seg.Offset, donorOffset);
             long to = Math.Min(seg.End, end);
             long at = receiverOffset + (from - donorOffset);
-            if (clone && Interop.CloneRange(donor, from, receiver, at, to - from) == 0)
+            if (clone && CloneOperation.TryClone(donor, from, receiver, at, to - from))
             {
                 continue;
             }
             clone = false;
-            copied += EditRunner.CopyBytes(donor, from, receiver, at, to - from);
+            copied += RangeCopy.Copy(donor, from, receiver, at, to - from);
         }
-        Interop.ThrowIfFailed(Interop.FSync(receiver), "fsync of the receiver");
-        Interop.ThrowIfFailed(Interop.Fallocate(donor, Interop.FALLOC_FL_PUNCH_HOLE | Interop.FALLOC_FL_KEEP_SIZE, donorOffset, length), "punching the donor range");
-        Interop.ThrowIfFailed(Interop.FDataSync(donor), "fdatasync of the donor");
+        Durability.Sync(receiver, "fsync of the receiver");
+        Allocation.Punch(donor, donorOffset, length, "punching the donor range");
+        Durability.SyncData(donor, "fdatasync of the donor");
         return (copied > 0 ? StepMethod.CopyPunch : StepMethod.ClonePunch, copied);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using MovData.Native;
+using MovData.Operations;
 
 namespace MovData.Edits;
 
@@ -63,22 +63,23 @@ internal sealed class JournalRecord : IDisposable
         // rename keeps it).
         string path = System.IO.Path.Combine(plan.JournalDirectory, plan.Id + Extension);
         string draft = System.IO.Path.Combine(plan.JournalDirectory, plan.Id + DraftExtension);
-        int errno = Interop.CreateExclusive(draft, Convert.ToInt32("600", 8), out SafeFileHandle handle);
-        for (int retry = 0; errno == Interop.ENOENT && retry < 8; retry++)
+        string creating = $"creating the journal record {draft}";
+        SafeFileHandle? created = OwnFiles.TryCreate(draft, creating);
+        for (int retry = 1; created is null; retry++)
         {
-            // Another edit removed the journal directory as it emptied: make it again.
+            // Another edit removed the journal directory as it emptied: make it again (8
+            // times; the last try throws whatever it meets).
             EnsureDirectory(plan.JournalDirectory);
-            errno = Interop.CreateExclusive(draft, Convert.ToInt32("600", 8), out handle);
+            created = retry < 8 ? OwnFiles.TryCreate(draft, creating) : OwnFiles.Create(draft, creating);
         }
-        Interop.ThrowIfFailed(errno, $"creating the journal record {draft}");
+        SafeFileHandle handle = created;
         var names = new List<string> { draft };
         var record = new JournalRecord(handle, names, 0);
         try
         {
-            errno = Interop.TryLockWholeFile(handle);
-            Interop.ThrowIfFailed(errno, $"locking the journal record {draft}");
+            OwnFiles.Lock(handle, $"locking the journal record {draft}");
             byte[] text = Encoding.UTF8.GetBytes(plan.ToRecord());
-            bool asMetadata = durableWithNextSync && Interop.SetXattr(handle, RecordAttribute, text) == 0;
+            bool asMetadata = durableWithNextSync && OwnFiles.TrySetAttribute(handle, RecordAttribute, text);
             if (!asMetadata)
             {
                 RandomAccess.Write(handle, text, 0);
@@ -92,7 +93,7 @@ internal sealed class JournalRecord : IDisposable
                 string link = System.IO.Path.Combine(dir, plan.Id + Extension);
                 // Across filesystems there can be no second name; the record is still found
                 // next to the first file, as docs/journal.md says.
-                if (Interop.HardLink(path, link) == 0)
+                if (OwnFiles.TryLink(path, link))
                 {
                     names.Add(link);
                 }
@@ -104,7 +105,7 @@ internal sealed class JournalRecord : IDisposable
             // (docs/journal.md). tmpfs keeps nothing across a crash anyway.
             if (!asMetadata)
             {
-                Interop.ThrowIfFailed(Interop.FSync(handle), $"fsync of the journal record {path}");
+                Durability.Sync(handle, $"fsync of the journal record {path}");
             }
             return record;
         }
@@ -130,16 +131,20 @@ internal sealed class JournalRecord : IDisposable
         {
             return null; // its edit ended (and the emptied journal directory went with it)
         }
-        int errno = wait ? Interop.LockRange(handle, 0, 0, locked: true) : Interop.TryLockWholeFile(handle);
-        if (errno == Interop.EAGAIN)
+        bool locked;
+        try
+        {
+            locked = OwnFiles.TryLock(handle, wait, $"locking the journal record {path}");
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        if (!locked)
         {
             handle.Dispose();
             return null;
-        }
-        if (errno != 0)
-        {
-            handle.Dispose();
-            throw Interop.GetExceptionForErrno(errno, $"locking the journal record {path}");
         }
         // The edit that held it may have ended (and removed it) while we waited.
         if (!File.Exists(path))
@@ -170,7 +175,7 @@ internal sealed class JournalRecord : IDisposable
         byte[] bytes = new byte[length];
         int read = RandomAccess.Read(handle, bytes, 0);
         end = Array.LastIndexOf(bytes, (byte)'\n', Math.Max(read - 1, 0), read) + 1;
-        string head = Interop.GetXattr(handle, RecordAttribute, out byte[] attribute) == 0 ? Encoding.UTF8.GetString(attribute) : "";
+        string head = OwnFiles.TryGetAttribute(handle, RecordAttribute, out byte[] attribute) ? Encoding.UTF8.GetString(attribute) : "";
         return head + Encoding.UTF8.GetString(bytes, 0, read);
     }
 
@@ -192,7 +197,7 @@ internal sealed class JournalRecord : IDisposable
             try
             {
                 using SafeFileHandle h = File.OpenHandle(draft, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-                if (Interop.TryLockWholeFile(h) == 0)
+                if (OwnFiles.TryLock(h))
                 {
                     File.Delete(draft);
                 }
@@ -219,7 +224,7 @@ internal sealed class JournalRecord : IDisposable
         byte[] line = Encoding.UTF8.GetBytes(FormattableString.Invariant($"done {step}\n"));
         RandomAccess.Write(_handle, line, _end);
         _end += line.Length;
-        Interop.ThrowIfFailed(Interop.FDataSync(_handle), "fdatasync of the journal record");
+        Durability.SyncData(_handle, "fdatasync of the journal record");
     }
 
     /// <summary>The edit ended: remove every name of the record, and the journal directory

@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -90,36 +89,24 @@ internal static class PaddedCut
     private static (int OutFile, int TargetFile, bool ZeroCopy) AddOutput(EditPlan p, int fi, FileFacts f, RemovedOutput o, long bs)
     {
         string target = Path.GetFullPath(o.Path);
-        if (File.Exists(target) || Directory.Exists(target))
-        {
-            throw new IOException($"{o.Path} exists; the removed parts go into a new file and never replace one", Interop.EEXIST);
-        }
+        Validate.Absent(target, o.Path, "the removed parts go into a new file and never replace one");
         string outDir = Path.GetDirectoryName(target) ?? "/";
-        int errno = Interop.StatxPath(outDir, out Interop.Statx st);
-        if (errno == 0)
+        DirectoryFacts od = DirectoryFacts.Of(outDir);
+        Capabilities oc = Capabilities.ForDirectory(outDir, od.Device, od.BlockSize);
+        bool zeroCopy = f.Device == od.Device && (oc.Exchange == true || oc.Reflink == true);
+        string journal = JournalRecord.DirectoryFor(outDir);
+        int outFile = p.AddFile(new EditFile("output", EditFileKind.Own, 0, 0, Path.Combine(journal, $"{p.Id}.out")));
+        int targetFile = p.AddFile(new EditFile("output", EditFileKind.Target, 0, 0, target));
+        p.Add(new EditStep(StepKind.Create, SaveGroup, outFile, 0, -1, 0, o.Size));
+        p.Group(SaveGroup, StepMethod.Native);
+        foreach ((long source, long at, long length) in o.Parts)
         {
-            errno = Interop.StatFsPath(outDir, out Interop.StatFs fs);
-            if (errno == 0)
-            {
-                ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
-                Capabilities oc = Capabilities.ForDirectory(outDir, device, fs.Bsize);
-                bool zeroCopy = f.Device == device && (oc.Exchange == true || oc.Reflink == true);
-                string journal = JournalRecord.DirectoryFor(outDir);
-                int outFile = p.AddFile(new EditFile("output", EditFileKind.Own, 0, 0, Path.Combine(journal, $"{p.Id}.out")));
-                int targetFile = p.AddFile(new EditFile("output", EditFileKind.Target, 0, 0, target));
-                p.Add(new EditStep(StepKind.Create, SaveGroup, outFile, 0, -1, 0, o.Size));
-                p.Group(SaveGroup, StepMethod.Native);
-                foreach ((long source, long at, long length) in o.Parts)
-                {
-                    Plans.Transfer(p, fi, source, outFile, at, length, bs, move: true, zeroCopy, punchEdges: true, SaveGroup);
-                }
-                if (o.Writes.Count > 0)
-                {
-                    p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Writes });
-                }
-                return (outFile, targetFile, zeroCopy);
-            }
+            Plans.Transfer(p, fi, source, outFile, at, length, bs, move: true, zeroCopy, punchEdges: true, SaveGroup);
         }
-        throw Interop.GetExceptionForErrno(errno, $"statfs of {outDir}");
+        if (o.Writes.Count > 0)
+        {
+            p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Writes });
+        }
+        return (outFile, targetFile, zeroCopy);
     }
 }

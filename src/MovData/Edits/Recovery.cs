@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -23,9 +22,8 @@ internal static class Recovery
         string dir = full;
         if (!Directory.Exists(full))
         {
-            int errno = Interop.StatxPath(full, out Interop.Statx st);
-            Interop.ThrowIfFailed(errno, $"statx of {path}");
-            only = FileIdentity.Of(st);
+            (ulong inode, long birth) = FileFacts.IdentityOf(full, path);
+            only = new FileIdentity(inode, birth);
             dir = Path.GetDirectoryName(full) ?? "/";
         }
         var outcomes = new List<RecoveredEdit>();
@@ -65,11 +63,11 @@ internal static class Recovery
         List<string> journals = [];
         foreach ((SafeFileHandle h, string? path) in files)
         {
-            if (h is null || h.IsInvalid || h.IsClosed || Interop.FStatx(h, out Interop.Statx st) != 0)
+            if (h is null || h.IsInvalid || h.IsClosed || FileFacts.IdentityOf(h) is not { } id)
             {
                 continue; // the edit's own validation reports it
             }
-            ids.Add(FileIdentity.Of(st));
+            ids.Add(new FileIdentity(id.Inode, id.Birth));
             journals.AddRange(JournalsOf(path));
         }
         List<RecoveredEdit> outcomes = [];
@@ -194,9 +192,6 @@ internal static class Recovery
 /// </summary>
 internal readonly record struct FileIdentity(ulong Inode, long Birth)
 {
-    internal static FileIdentity Of(in Interop.Statx st) =>
-        new(st.Ino, (st.Mask & Interop.STATX_BTIME) != 0 ? st.Btime.Sec * 1_000_000_000 + st.Btime.Nsec : 0);
-
     internal static FileIdentity Of(FileFacts f) => new(f.Inode, f.BirthNanoseconds);
 
     /// <summary>The same file as the record's, where both creation times are known; the same

@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using MovData.Native;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -37,14 +36,9 @@ internal static class ShiftEdit
         if (aligned && (collapse ? caps.Collapse : caps.Insert) != false)
         {
             // One kernel call, atomic as far as the filesystem's log makes it: no record needed.
-            int errno = Interop.Fallocate(file, collapse ? Interop.FALLOC_FL_COLLAPSE_RANGE : Interop.FALLOC_FL_INSERT_RANGE, offset, length);
-            if (errno == 0)
+            if (Allocation.TryShift(file, collapse, offset, length))
             {
                 return new RangeResult(length, RangeMethod.Native, 0) { Recovered = recovered };
-            }
-            if (!Interop.IsNotSupported(errno) && errno != Interop.EINVAL)
-            {
-                throw Interop.GetExceptionForErrno(errno, $"fallocate ({name})");
             }
             Capabilities.Remember(f.Device, c => collapse ? c with { Collapse = false } : c with { Insert = false });
             caps = Capabilities.For(f);

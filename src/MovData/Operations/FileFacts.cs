@@ -130,7 +130,7 @@ internal sealed class FileFacts
         }
         return new FileFacts(handle, role)
         {
-            Device = ((ulong)st.DevMajor << 32) | st.DevMinor,
+            Device = DeviceOf(st),
             Inode = st.Ino,
             MountId = UniqueMountId(st),
             Size = (long)st.Size,
@@ -143,7 +143,26 @@ internal sealed class FileFacts
             AppendOnly = append,
             ChangeTimeSec = st.Ctime.Sec,
             ChangeTimeNsec = st.Ctime.Nsec,
-            BirthNanoseconds = (st.Mask & Interop.STATX_BTIME) != 0 ? st.Btime.Sec * 1_000_000_000 + st.Btime.Nsec : 0,
+            BirthNanoseconds = BirthOf(st),
         };
     }
+
+    /// <summary>The inode number and creation time (as <see cref="BirthNanoseconds"/>) of the
+    /// file at <paramref name="path"/>; a failure is reported as "statx of"
+    /// <paramref name="shownPath"/>.</summary>
+    internal static (ulong Inode, long Birth) IdentityOf(string path, string shownPath)
+    {
+        Interop.ThrowIfFailed(Interop.StatxPath(path, out Interop.Statx st), $"statx of {shownPath}");
+        return (st.Ino, BirthOf(st));
+    }
+
+    /// <summary>The inode number and creation time of an open file; null if statx fails
+    /// (the caller's own checks say why).</summary>
+    internal static (ulong Inode, long Birth)? IdentityOf(SafeFileHandle handle) =>
+        Interop.FStatx(handle, out Interop.Statx st) == 0 ? (st.Ino, BirthOf(st)) : null;
+
+    internal static ulong DeviceOf(in Interop.Statx st) => ((ulong)st.DevMajor << 32) | st.DevMinor;
+
+    private static long BirthOf(in Interop.Statx st) =>
+        (st.Mask & Interop.STATX_BTIME) != 0 ? st.Btime.Sec * 1_000_000_000 + st.Btime.Nsec : 0;
 }

@@ -137,6 +137,17 @@ internal static class Validate
         }
     }
 
+    /// <summary>A new file will be made at <paramref name="path"/>: nothing may be there. The
+    /// refusal is an IOException with EEXIST: "<paramref name="shownPath"/> exists; " and
+    /// <paramref name="because"/>.</summary>
+    internal static void Absent(string path, string shownPath, string because)
+    {
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            throw new IOException($"{shownPath} exists; {because}", Interop.EEXIST);
+        }
+    }
+
     internal static void NoOverlap(FileFacts a, long offsetA, FileFacts b, long offsetB, long length)
     {
         if (a.SameFileAs(b) && offsetA < offsetB + length && offsetB < offsetA + length)
@@ -172,4 +183,19 @@ internal static class Validate
     }
 
     internal static long BlockSize(FileFacts a, FileFacts b) => Math.Max(a.BlockSize, b.BlockSize);
+
+    /// <summary>The checks a Clone and an Exchange share: offsets not negative, a length above
+    /// 0, all three multiples of the larger block size, no overlap. Returns that block size.</summary>
+    internal static long Pair(FileFacts a, long offsetA, string nameA, FileFacts b, long offsetB, string nameB, long length)
+    {
+        NonNegative(offsetA, nameA);
+        NonNegative(offsetB, nameB);
+        Positive(length, "length");
+        long bs = BlockSize(a, b);
+        Aligned(offsetA, nameA, bs);
+        Aligned(offsetB, nameB, bs);
+        Aligned(length, "length", bs);
+        NoOverlap(a, offsetA, b, offsetB, length);
+        return bs;
+    }
 }
