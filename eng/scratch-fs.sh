@@ -5,6 +5,7 @@
 #   eng/scratch-fs.sh up   [ROOT]   create (or reuse) and mount; prints MOVDATA_SCRATCH=...
 #   eng/scratch-fs.sh down [ROOT]   unmount and detach only what lives under ROOT
 #   eng/scratch-fs.sh env  [ROOT]   print the MOVDATA_SCRATCH line for what is mounted now
+#   eng/scratch-fs.sh mkfs KIND IMG make one image as "up" makes KIND's (for benchmarks)
 #
 # ROOT defaults to $MOVDATA_SCRATCH_ROOT or /var/tmp/movdata-scratch. MOVDATA_IMAGE_SIZE and
 # MOVDATA_TMPFS_SIZE (default 1G each) size the images for benchmarks with larger files. Needs root, mkfs.xfs
@@ -121,8 +122,9 @@ down() {
 }
 
 case $cmd in
+  mkfs) make_fs "${2:?kind}" "${3:?image}" ;;
   up) up ;;
   down) down ;;
   env) env_line ;;
-  *) die "usage: $0 up|down|env [ROOT]" ;;
+  *) die "usage: $0 up|down|env [ROOT] | mkfs KIND IMAGE" ;;
 esac

@@ -14,6 +14,14 @@ internal static class DefragCommand
     internal static Command Create(Io io)
     {
         var paths = new Argument<string[]>("PATH") { Description = "files to defragment, or directories with -r", Arity = ArgumentArity.OneOrMore };
+        // A list of paths would otherwise swallow a mistyped option as a file name.
+        paths.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.Length > 1 && t.Value.StartsWith('-')))
+            {
+                result.AddError($"unrecognized option '{token.Value}' (a file whose name begins with '-' is written ./{token.Value})");
+            }
+        });
         var recursive = new Option<bool>("--recursive", "-r") { Description = "defragment every regular file under each directory given" };
         var check = new Option<bool>("--check") { Description = "only report each file's extents, its ideal count and a score (0: nothing to gain); change nothing" };
         var dryRun = new Option<bool>("--dry-run") { Description = "check everything a defragment would (support, writers, free space) and say what it would do; change nothing" };
