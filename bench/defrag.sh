@@ -3,9 +3,10 @@
 #
 #   sudo bench/defrag.sh           a 1 GiB file in 256 KiB pieces (4096+ extents) on xfs,
 #                                  xfs with exchange-range, ext4 and btrfs; `movdata defrag`
-#                                  on one image, the filesystem's tool on an identical copy of
-#                                  the image (xfs_fsr, e4defrag, btrfs filesystem defragment),
-#                                  cache dropped before each; writes docs/benchmarks-defrag.md
+#                                  on a copy of the image, the filesystem's tool on another
+#                                  identical copy (xfs_fsr, e4defrag, btrfs filesystem
+#                                  defragment), cache dropped before each, three times (the
+#                                  median time is reported); writes docs/benchmarks-defrag.md
 #                                  and bench/results/defrag/results.tsv
 #   sudo bench/defrag.sh --smoke   a 64 MiB file on xfs only, into artifacts/
 #
@@ -21,9 +22,9 @@ command -v e4defrag >/dev/null && command -v xfs_fsr >/dev/null && command -v bt
   echo "bench/defrag.sh: needs e4defrag (e2fsprogs), xfs_fsr (xfsprogs) and btrfs (btrfs-progs)" >&2; exit 1; }
 
 if [ "${1:-}" = "--smoke" ]; then
-  size_mib=64 piece_kib=64 image=1G fss=(xfs) out=artifacts/bench-defrag docs=
+  size_mib=64 piece_kib=64 image=1G fss=(xfs) runs=1 out=artifacts/bench-defrag docs=
 else
-  size_mib=1024 piece_kib=256 image=4G fss=(xfs xfs-exchange ext4 btrfs) out=bench/results/defrag docs=docs/benchmarks-defrag.md
+  size_mib=1024 piece_kib=256 image=4G fss=(xfs xfs-exchange ext4 btrfs) runs=3 out=bench/results/defrag docs=docs/benchmarks-defrag.md
 fi
 root=/var/tmp/movdata-bench-defrag
 mkdir -p "$out" "$root"
@@ -62,44 +63,55 @@ run_peer() {
   esac
 }
 
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# One contender on a fresh copy of the pristine image: prints "seconds extents runs method".
+contend() { # FS SIDE(movdata|peer)
+  local fs=$1 side=$2 copy=$root/$1-$2.img mnt=$root/mnt-$2 t0 t1 method=
+  cp --sparse=always "$root/$fs.img" "$copy"
+  mkdir -p "$mnt"
+  # One image is mounted at a time: XFS and btrfs refuse (or confuse) two with one UUID.
+  mount -o loop "$copy" "$mnt"
+  cold
+  t0=$(now_ns)
+  if [ "$side" = movdata ]; then
+    method=$("$tool" defrag --json "$mnt/rec.ts" | python3 -c 'import json, sys; print(json.load(sys.stdin)["files"][0]["method"])')
+  else
+    run_peer "$fs" "$mnt/rec.ts" > "$out/$fs-peer.log" 2>&1 || { cat "$out/$fs-peer.log" >&2; exit 1; }
+    method=-
+  fi
+  t1=$(now_ns)
+  [ "$(sha256sum < "$mnt/rec.ts")" = "$sum" ] || { echo "bench/defrag.sh: $side changed the bytes on $fs" >&2; exit 1; }
+  echo "$(seconds "$t0" "$t1") $(extents "$mnt/rec.ts") $(contiguous_runs "$mnt/rec.ts") $method"
+  umount "$mnt"
+  rm -f "$copy"
+}
+
 tsv=$out/results.tsv
-printf 'fs\tsize_mib\textents_before\tmovdata_method\tmovdata_extents\tmovdata_runs\tmovdata_s\tpeer\tpeer_extents\tpeer_runs\tpeer_s\n' > "$tsv"
+printf 'fs\tsize_mib\textents_before\tmovdata_method\tmovdata_extents\tmovdata_runs\tmovdata_s\tpeer\tpeer_extents\tpeer_runs\tpeer_s\tmovdata_all_s\tpeer_all_s\n' > "$tsv"
 for fs in "${fss[@]}"; do
   img=$root/$fs.img
   rm -f "$img"
   truncate -s "$image" "$img"
   bash eng/scratch-fs.sh mkfs "$fs" "$img"
-  mkdir -p "$root/mnt-a" "$root/mnt-b"
+  mkdir -p "$root/mnt-a"
   mount -o loop "$img" "$root/mnt-a"
   file=$(python3 bench/fragment.py "$root/mnt-a" rec.ts "$size_mib" "$piece_kib")
   sum=$(sha256sum < "$file")
   before=$(extents "$file")
   umount "$root/mnt-a"
-  # The peer works on an identical copy: same layout, same free space.
-  cp --sparse=always "$img" "$root/$fs-copy.img"
-  mount -o loop "$img" "$root/mnt-a"
-  mount -o loop "$root/$fs-copy.img" "$root/mnt-b"
-  a=$root/mnt-a/rec.ts b=$root/mnt-b/rec.ts
-
-  cold
-  t0=$(now_ns)
-  json=$("$tool" defrag --json "$a")
-  t1=$(now_ns)
-  ours_s=$(seconds "$t0" "$t1")
-  method=$(echo "$json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["files"][0]["method"])')
-  [ "$(sha256sum < "$a")" = "$sum" ] || { echo "bench/defrag.sh: movdata changed the bytes on $fs" >&2; exit 1; }
-
-  cold
-  t0=$(now_ns)
-  run_peer "$fs" "$b" > "$out/$fs-peer.log" 2>&1 || { cat "$out/$fs-peer.log"; exit 1; }
-  t1=$(now_ns)
-  peer_s=$(seconds "$t0" "$t1")
-  [ "$(sha256sum < "$b")" = "$sum" ] || { echo "bench/defrag.sh: $(peer_of "$fs") changed the bytes on $fs" >&2; exit 1; }
-
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$size_mib" "$before" "$method" "$(extents "$a")" "$(contiguous_runs "$a")" "$ours_s" \
-    "$(peer_of "$fs")" "$(extents "$b")" "$(contiguous_runs "$b")" "$peer_s" | tee -a "$tsv"
-  umount "$root/mnt-a" "$root/mnt-b"
-  rm -f "$img" "$root/$fs-copy.img"
+  ours_all=() peer_all=()
+  for run in $(seq "$runs"); do
+    r=$(contend "$fs" movdata)
+    read -r s ours ours_runs method <<< "$r"
+    ours_all+=("$s")
+    r=$(contend "$fs" peer)
+    read -r s theirs their_runs _ <<< "$r"
+    peer_all+=("$s")
+  done
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$size_mib" "$before" "$method" "$ours" "$ours_runs" "$(median "${ours_all[@]}")" \
+    "$(peer_of "$fs")" "$theirs" "$their_runs" "$(median "${peer_all[@]}")" "${ours_all[*]}" "${peer_all[*]}" | tee -a "$tsv"
+  rm -f "$img"
 done
 
 [ -n "$docs" ] || exit 0
@@ -110,16 +122,22 @@ done
   echo
   echo "A ${size_mib} MiB file written into ${piece_kib} KiB holes of a full ${image} loop image (\`bench/fragment.py\`: a"
   echo "reserve set aside, the rest filled with small files, every other one deleted, the file"
-  echo "written, the rest deleted). \`movdata defrag\` runs on the image, the filesystem's own tool on an"
-  echo "identical copy of it, each with the page cache dropped first; both files keep their SHA-256."
+  echo "written, the rest deleted). \`movdata defrag\` and the filesystem's own tool each run on a fresh"
+  echo "copy of that image, the page cache dropped first, $runs times in turn; both keep the file's SHA-256."
   echo "Extents are FIEMAP's data records (what \`movdata defrag --check\` counts; ext4 and btrfs cap"
   echo "one at 128 MiB, XFS at an allocation group, 1 GiB here); runs are filefrag's physically"
   echo "contiguous runs. Time is the whole command, as a person would run it."
   echo
-  echo "| filesystem | extents before | movdata (method) | extents after | runs | time | peer | extents after | runs | time |"
+  echo "| filesystem | extents before | movdata (method) | extents after | runs | time (median) | peer | extents after | runs | time (median) |"
   echo "|---|---:|---|---:|---:|---:|---|---:|---:|---:|"
-  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ before method ours ours_runs ours_s peer theirs their_runs peer_s; do
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ before method ours ours_runs ours_s peer theirs their_runs peer_s ours_all peer_all; do
     echo "| $fs | $before | \`movdata defrag\` ($method) | $ours | $ours_runs | ${ours_s} s | \`$peer\` | $theirs | $their_runs | ${peer_s} s |"
+  done
+  echo
+  echo "Every run's time, in seconds (movdata; peer):"
+  echo
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ _ _ _ _ _ _ _ _ _ ours_all peer_all; do
+    echo "- $fs: $ours_all; $peer_all"
   done
 } > "$docs"
 echo "wrote $docs"

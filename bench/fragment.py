@@ -43,6 +43,8 @@ while True:
     pieces.append(path)
 for path in pieces[::2]:
     os.unlink(path)
+# btrfs gives freed extents back only when its transaction commits.
+os.sync()
 target = os.path.join(mount, name)
 fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
 block = os.urandom(1 << 20)

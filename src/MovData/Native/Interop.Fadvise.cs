@@ -5,6 +5,7 @@ namespace MovData.Native;
 
 internal static partial class Interop
 {
+    internal const int POSIX_FADV_WILLNEED = 3;
     internal const int POSIX_FADV_DONTNEED = 4;
 
     [LibraryImport("libc", EntryPoint = "posix_fadvise")]
@@ -13,4 +14,8 @@ internal static partial class Interop
     /// <summary>posix_fadvise(POSIX_FADV_DONTNEED) over the whole file: drop its clean cached
     /// pages. Returns 0 or errno (posix_fadvise returns it; it does not set errno).</summary>
     internal static int DropCachedPages(SafeFileHandle fd) => posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+
+    /// <summary>posix_fadvise(POSIX_FADV_WILLNEED): start reading [offset, +length) into the
+    /// page cache now, without waiting. Only a hint; returns 0 or errno.</summary>
+    internal static int Prefetch(SafeFileHandle fd, long offset, long length) => posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED);
 }

@@ -6,8 +6,12 @@ namespace MovData.Native;
 internal static partial class Interop
 {
     internal const int O_CLOEXEC = 0x80000;
-    internal const int O_TMPFILE = 0x410000; // __O_TMPFILE | O_DIRECTORY
-    internal const int O_DIRECTORY = 0x10000;
+
+    // arm64 swaps two of the generic values (arch/arm64/include/uapi/asm/fcntl.h).
+    private static readonly bool Arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+    internal static readonly int O_DIRECTORY = Arm64 ? 0x4000 : 0x10000;
+    internal static readonly int O_DIRECT = Arm64 ? 0x10000 : 0x4000;
+    internal static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY; // __O_TMPFILE | O_DIRECTORY
     internal const int O_CREAT = 0x40;
     internal const int O_EXCL = 0x80;
 
@@ -20,6 +24,12 @@ internal static partial class Interop
     /// </summary>
     internal static int OpenTempFile(string directory, out SafeFileHandle handle) =>
         Open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, Convert.ToInt32("600", 8), out handle);
+
+    /// <summary><see cref="OpenTempFile"/> with O_DIRECT: writes go to the disk, not through
+    /// the page cache (whole blocks from block-aligned memory only). Returns 0 or errno
+    /// (EINVAL where the filesystem has no direct I/O).</summary>
+    internal static int OpenDirectTempFile(string directory, out SafeFileHandle handle) =>
+        Open(directory, O_TMPFILE | O_DIRECT | O_RDWR | O_CLOEXEC, Convert.ToInt32("600", 8), out handle);
 
     /// <summary>A read-only handle on a directory, for fsync after creating, renaming or
     /// removing an entry in it (File.OpenHandle refuses directories). Returns 0 or errno.</summary>

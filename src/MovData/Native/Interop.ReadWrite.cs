@@ -24,50 +24,81 @@ internal static partial class Interop
     /// </summary>
     internal static unsafe int CopyByReadWrite(SafeFileHandle src, long srcOffset, SafeFileHandle dest, long destOffset, long length, out long copied)
     {
-        copied = 0;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
             fixed (byte* p = buffer)
             {
-                while (copied < length)
-                {
-                    int want = (int)Math.Min(length - copied, CopyBufferSize);
-                    int got = 0;
-                    while (got < want)
-                    {
-                        (nint at, nuint count, long offset) = ((nint)(p + got), (nuint)(want - got), srcOffset + copied + got);
-                        nint n = Retrying(() => pread(src, (byte*)at, count, offset), out int errno);
-                        if (errno != 0)
-                        {
-                            return errno;
-                        }
-                        if (n == 0)
-                        {
-                            return EIO; // the source ended before the range did
-                        }
-                        got += (int)n;
-                    }
-                    int put = 0;
-                    while (put < got)
-                    {
-                        (nint at, nuint count, long offset) = ((nint)(p + put), (nuint)(got - put), destOffset + copied + put);
-                        nint n = Retrying(() => pwrite(dest, (byte*)at, count, offset), out int errno);
-                        if (errno != 0)
-                        {
-                            copied += put;
-                            return errno;
-                        }
-                        put += (int)n;
-                    }
-                    copied += got;
-                }
+                return Copy(src, srcOffset, dest, destOffset, length, p, CopyBufferSize, 0, out copied);
             }
-            return 0;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Buffer of a copy into a file opened O_DIRECT: each write is one request to the disk.</summary>
+    internal const int DirectBufferSize = 8 << 20;
+
+    /// <summary>
+    /// <see cref="CopyByReadWrite"/> into a file opened O_DIRECT (<see cref="OpenDirectTempFile"/>),
+    /// reading through the page cache: block-aligned memory, and a last block short of
+    /// <paramref name="blockSize"/> written whole, zero-padded (the caller sets the size back).
+    /// Offsets must be block multiples. Returns 0 or errno.
+    /// </summary>
+    internal static unsafe int CopyIntoDirect(SafeFileHandle src, long srcOffset, SafeFileHandle dest, long destOffset, long length, int blockSize, out long copied)
+    {
+        byte* p = (byte*)NativeMemory.AlignedAlloc(DirectBufferSize, (nuint)blockSize);
+        try
+        {
+            return Copy(src, srcOffset, dest, destOffset, length, p, DirectBufferSize, blockSize, out copied);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(p);
+        }
+    }
+
+    /// <summary>The copy loop of both: reads up to <paramref name="size"/> bytes, writes them
+    /// (rounded up to <paramref name="padTo"/> with zeros, when it is not 0).</summary>
+    private static unsafe int Copy(SafeFileHandle src, long srcOffset, SafeFileHandle dest, long destOffset, long length, byte* p, int size, int padTo, out long copied)
+    {
+        copied = 0;
+        while (copied < length)
+        {
+            int want = (int)Math.Min(length - copied, size);
+            int got = 0;
+            while (got < want)
+            {
+                (nint at, nuint count, long offset) = ((nint)(p + got), (nuint)(want - got), srcOffset + copied + got);
+                nint n = Retrying(() => pread(src, (byte*)at, count, offset), out int errno);
+                if (errno != 0)
+                {
+                    return errno;
+                }
+                if (n == 0)
+                {
+                    return EIO; // the source ended before the range did
+                }
+                got += (int)n;
+            }
+            int whole = padTo == 0 ? got : (got + padTo - 1) / padTo * padTo;
+            new Span<byte>(p + got, whole - got).Clear();
+            int put = 0;
+            while (put < whole)
+            {
+                (nint at, nuint count, long offset) = ((nint)(p + put), (nuint)(whole - put), destOffset + copied + put);
+                nint n = Retrying(() => pwrite(dest, (byte*)at, count, offset), out int errno);
+                if (errno != 0)
+                {
+                    copied += Math.Min(put, got);
+                    return errno;
+                }
+                put += (int)n;
+            }
+            copied += got;
+        }
+        return 0;
     }
 }

@@ -26,6 +26,7 @@ public sealed partial class TerminalTests
         { "insert", "tmpfs" },
         { "splice", "tmpfs" },
         { "concat", "ext4" },
+        { "defrag", "xfs" },
     };
 
     [Theory, MemberData(nameof(Verbs))]
@@ -94,6 +95,11 @@ public sealed partial class TerminalTests
     private static (string[] Args, string Result) Command(ScratchDir dir, string verb, bool json)
     {
         string a = dir.File("a"), b = dir.File("b");
+        if (verb == "defrag")
+        {
+            Fragment(a, b);
+            return (json ? ["defrag", a, "--json"] : ["defrag", a], $"{a}: ");
+        }
         Files.Create(a, Size, (0, Files.Pattern(120, Size)));
         string[] args = verb switch
         {
@@ -111,6 +117,21 @@ public sealed partial class TerminalTests
             _ => "concat: 67108864 bytes",
         };
         return (json ? [.. args, "--json"] : args, result);
+    }
+
+    /// <summary>A file whose 64 KiB pieces are allocated between another file's blocks.</summary>
+    private static void Fragment(string path, string spacer)
+    {
+        using (Microsoft.Win32.SafeHandles.SafeFileHandle f = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
+        using (Microsoft.Win32.SafeHandles.SafeFileHandle s = File.OpenHandle(spacer, FileMode.Create, FileAccess.ReadWrite))
+        {
+            for (long at = 0; at < Size; at += 64 << 10)
+            {
+                FileRange.Preallocate(f, at, 64 << 10);
+                FileRange.Preallocate(s, at / 16, Files.Block);
+            }
+            RandomAccess.Write(f, Files.Pattern(122, Size), 0);
+        }
     }
 
     private static string[] CreateHole(string path, string[] args)

@@ -73,7 +73,7 @@ public sealed class NativeLayoutTests
           P("SEEK_SET", SEEK_SET); P("SEEK_CUR", SEEK_CUR); P("SEEK_DATA", SEEK_DATA); P("SEEK_HOLE", SEEK_HOLE);
           P("O_ACCMODE", O_ACCMODE); P("O_RDWR", O_RDWR); P("O_WRONLY", O_WRONLY); P("O_APPEND", O_APPEND); P("O_TMPFILE", O_TMPFILE); P("O_CLOEXEC", O_CLOEXEC); P("F_GETFL", F_GETFL);
           P("AT_EMPTY_PATH", AT_EMPTY_PATH); P("AT_FDCWD", AT_FDCWD); P("STATX_BASIC_STATS", STATX_BASIC_STATS); P("STATX_BTIME", STATX_BTIME);
-          P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_DIRECTORY", O_DIRECTORY); P("XFS_IOC_GOINGDOWN", XFS_IOC_GOINGDOWN);
+          P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_DIRECTORY", O_DIRECTORY); P("O_DIRECT", O_DIRECT); P("XFS_IOC_GOINGDOWN", XFS_IOC_GOINGDOWN);
           P("SIGKILL", SIGKILL); P("EEXIST", EEXIST); P("ENOENT", ENOENT); P("EAGAIN", EAGAIN);
           P("STATX_ATTR_IMMUTABLE", STATX_ATTR_IMMUTABLE); P("STATX_ATTR_APPEND", STATX_ATTR_APPEND);
           return 0;
@@ -213,6 +213,7 @@ public sealed class NativeLayoutTests
             ["O_CREAT"] = Interop.O_CREAT,
             ["O_EXCL"] = Interop.O_EXCL,
             ["O_DIRECTORY"] = Interop.O_DIRECTORY,
+            ["O_DIRECT"] = Interop.O_DIRECT,
             ["XFS_IOC_GOINGDOWN"] = (long)Interop.XFS_IOC_GOINGDOWN,
             ["SIGKILL"] = Interop.SIGKILL,
             ["EEXIST"] = Interop.EEXIST,

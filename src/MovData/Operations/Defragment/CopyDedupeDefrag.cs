@@ -23,33 +23,46 @@ internal sealed class CopyDedupeDefrag : DefragMechanism
             return DefragmentMethod.None;
         }
         long data = job.Report.DataBytes, swapped = 0;
-        bool first = true;
-        foreach ((long offset, long length) in runs)
+        List<(long Offset, long Length)> pieces = [.. runs.SelectMany(r => Pieces(r.Offset, r.Length))];
+        for (int i = 0; i < pieces.Count; i++)
         {
-            for (long done = 0; done < length;)
+            job.Cancellation.ThrowIfCancellationRequested();
+            (long at, long n) = pieces[i];
+            // The comparison reads the copy (written past the cache) one page at a time: have
+            // the next piece read ahead while this one is compared.
+            if (i == 0)
             {
-                job.Cancellation.ThrowIfCancellationRequested();
-                long n = Math.Min(Piece, length - done);
-                Interop.ThrowIfFailed(Interop.DedupeRange(copy, offset + done, job.Handle, offset + done, n, out _, out bool differs), "FIDEDUPERANGE from the fresh copy into the file");
-                if (differs)
-                {
-                    Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
-                    throw new IOException(
-                        $"defragment abandoned: the file was written while it was being copied; {swapped} of {data} bytes had been swapped onto fresh blocks, and nothing was lost (FIDEDUPERANGE swaps only bytes that are still the same); try again when it is idle",
-                        Interop.EBUSY);
-                }
-                done += n;
-                swapped += n;
-                job.Progress((data / 2) + (swapped / 2));
-                if (first)
-                {
-                    CrashSwitch.At("defrag", 2, job.Handle);
-                    first = false;
-                }
+                _ = Interop.Prefetch(copy, at, n);
+            }
+            if (i + 1 < pieces.Count)
+            {
+                _ = Interop.Prefetch(copy, pieces[i + 1].Offset, pieces[i + 1].Length);
+            }
+            Interop.ThrowIfFailed(Interop.DedupeRange(copy, at, job.Handle, at, n, out _, out bool differs), "FIDEDUPERANGE from the fresh copy into the file");
+            if (differs)
+            {
+                Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
+                throw new IOException(
+                    $"defragment abandoned: the file was written while it was being copied; {swapped} of {data} bytes had been swapped onto fresh blocks, and nothing was lost (FIDEDUPERANGE swaps only bytes that are still the same); try again when it is idle",
+                    Interop.EBUSY);
+            }
+            swapped += n;
+            job.Progress((data / 2) + (swapped / 2));
+            if (i == 0)
+            {
+                CrashSwitch.At("defrag", 2, job.Handle);
             }
         }
         CrashSwitch.At("defrag", 3, job.Handle);
         Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
         return Method;
+    }
+
+    private static IEnumerable<(long Offset, long Length)> Pieces(long offset, long length)
+    {
+        for (long done = 0; done < length; done += Piece)
+        {
+            yield return (offset + done, Math.Min(Piece, length - done));
+        }
     }
 }
