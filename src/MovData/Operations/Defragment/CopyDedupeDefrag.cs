@@ -17,7 +17,7 @@ internal sealed class CopyDedupeDefrag : DefragMechanism
     internal override DefragmentMethod Run(DefragJob job)
     {
         List<(long Offset, long Length)> runs = job.DataRuns();
-        using SafeFileHandle? copy = FreshCopy.Make(job, runs, 0.5);
+        using SafeFileHandle? copy = FreshCopy.Make(job, runs, 0.5, cached: true);
         if (copy is null)
         {
             return DefragmentMethod.None;
