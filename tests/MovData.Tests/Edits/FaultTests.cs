@@ -152,7 +152,7 @@ public sealed class FaultTests
         using Process p = CliProcess.Start(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = stopAt }, args);
         Task<string> output = p.StandardOutput.ReadToEndAsync(), err = p.StandardError.ReadToEndAsync();
         var wait = Stopwatch.StartNew();
-        while (!p.HasExited && !Stopped(p.Id))
+        while (!p.HasExited && !Tools.IsStopped(p.Id))
         {
             Assert.True(wait.Elapsed < TimeSpan.FromSeconds(60), $"movdata neither stopped at {stopAt} nor ended");
             Thread.Sleep(2);
@@ -168,19 +168,6 @@ public sealed class FaultTests
         }
         p.WaitForExit();
         return (p.ExitCode, output.Result, err.Result);
-    }
-
-    private static bool Stopped(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Checks that every block of the moved range is in exactly one file, the

@@ -47,4 +47,18 @@ public static class Tools
         (int code, string output) = Run(program, args);
         Assert.True(code == 0, $"{program} {string.Join(' ', args)} failed ({code}): {output}");
     }
+
+    /// <summary>The process is stopped (SIGSTOP): its state in /proc/PID/stat is T.</summary>
+    public static bool IsStopped(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }

@@ -152,7 +152,7 @@ public sealed class DefragmentTests
         using System.Diagnostics.Process p = CliProcess.Start(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = "stop:defrag:1" }, "defrag", path);
         Task<string> err = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         Task<string> output = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Assert.True(SpinWait.SpinUntil(() => p.HasExited || Stopped(p.Id), TimeSpan.FromSeconds(60)), "movdata never stopped");
+        Assert.True(SpinWait.SpinUntil(() => p.HasExited || Tools.IsStopped(p.Id), TimeSpan.FromSeconds(60)), "movdata never stopped");
         Assert.False(p.HasExited, p.HasExited ? await err : "");
         byte[] written = Files.Pattern(66, 3 * B);
         File.WriteAllBytes(Path.Combine(fs.Mount, "patch"), written);
@@ -276,18 +276,5 @@ public sealed class DefragmentTests
         Assert.Equal(DefragmentMethod.CopyExchange, r.Method);
         Assert.True(r.ExtentsBefore >= 128 && r.ExtentsAfter <= 2, r.ToString());
         Files.AssertBytes(content, path, 0);
-    }
-
-    internal static bool Stopped(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 }

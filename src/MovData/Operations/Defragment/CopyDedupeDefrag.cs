@@ -22,18 +22,15 @@ internal sealed class CopyDedupeDefrag : DefragMechanism
         {
             return DefragmentMethod.None;
         }
-        long data = job.Report.DataBytes, swapped = 0;
-        List<(long Offset, long Length)> pieces = [.. runs.SelectMany(r => Pieces(r.Offset, r.Length))];
-        for (int i = 0; i < pieces.Count; i++)
+        long data = job.Report.DataBytes;
+        List<(long Offset, long Length)> pieces = Pieces(runs);
+        _ = Interop.Prefetch(copy, pieces[0].Offset, pieces[0].Length);
+        long swapped = 0;
+        SwapEach(job, pieces, i =>
         {
-            job.Cancellation.ThrowIfCancellationRequested();
             (long at, long n) = pieces[i];
-            // The comparison reads the copy (written past the cache) one page at a time: have
-            // the next piece read ahead while this one is compared.
-            if (i == 0)
-            {
-                _ = Interop.Prefetch(copy, at, n);
-            }
+            // The comparison reads a page at a time: should the copy have left the cache, the
+            // next piece is read ahead while this one is compared.
             if (i + 1 < pieces.Count)
             {
                 _ = Interop.Prefetch(copy, pieces[i + 1].Offset, pieces[i + 1].Length);
@@ -47,22 +44,9 @@ internal sealed class CopyDedupeDefrag : DefragMechanism
                     Interop.EBUSY);
             }
             swapped += n;
-            job.Progress((data / 2) + (swapped / 2));
-            if (i == 0)
-            {
-                CrashSwitch.At("defrag", 2, job.Handle);
-            }
-        }
+        }, done => (data / 2) + (done / 2));
         CrashSwitch.At("defrag", 3, job.Handle);
         Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
         return Method;
-    }
-
-    private static IEnumerable<(long Offset, long Length)> Pieces(long offset, long length)
-    {
-        for (long done = 0; done < length; done += Piece)
-        {
-            yield return (offset + done, Math.Min(Piece, length - done));
-        }
     }
 }

@@ -17,26 +17,11 @@ internal sealed class DefragRangeDefrag : DefragMechanism
 
     internal override DefragmentMethod Run(DefragJob job)
     {
-        long done = 0;
-        bool first = true;
         CrashSwitch.At("defrag", 1, job.Handle);
-        foreach ((long offset, long length) in job.DataRuns())
-        {
-            for (long at = 0; at < length;)
-            {
-                job.Cancellation.ThrowIfCancellationRequested();
-                long n = Math.Min(RangePiece, length - at);
-                Interop.ThrowIfFailed(Interop.BtrfsDefragRange(job.Handle, offset + at, n, (uint)FileLayout.BtrfsMaxExtentBytes), "BTRFS_IOC_DEFRAG_RANGE");
-                at += n;
-                done += n;
-                job.Progress(done);
-                if (first)
-                {
-                    CrashSwitch.At("defrag", 2, job.Handle);
-                    first = false;
-                }
-            }
-        }
+        List<(long Offset, long Length)> pieces = Pieces(job.DataRuns(), RangePiece);
+        SwapEach(job, pieces, i => Interop.ThrowIfFailed(
+            Interop.BtrfsDefragRange(job.Handle, pieces[i].Offset, pieces[i].Length, (uint)FileLayout.BtrfsMaxExtentBytes), "BTRFS_IOC_DEFRAG_RANGE"),
+            swapped => swapped);
         CrashSwitch.At("defrag", 3, job.Handle);
         Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
         return Method;

@@ -128,4 +128,28 @@ internal abstract class DefragMechanism
     /// <summary>Rewrites the file; returns <see cref="DefragmentMethod.None"/> when the fresh
     /// space turned out no less fragmented than the file, so nothing was changed.</summary>
     internal abstract DefragmentMethod Run(DefragJob job);
+
+    /// <summary>The runs of data cut into pieces of at most <paramref name="piece"/> bytes.</summary>
+    protected static List<(long Offset, long Length)> Pieces(IEnumerable<(long Offset, long Length)> runs, long piece = Piece) =>
+        [.. runs.SelectMany(r => Enumerable.Range(0, (int)((r.Length + piece - 1) / piece))
+            .Select(i => (r.Offset + (i * piece), Math.Min(piece, r.Length - (i * piece)))))];
+
+    /// <summary>Swaps each piece in turn: cancellation is honoured between pieces, progress
+    /// told after each (<paramref name="progressAfter"/> of the bytes swapped so far), and the
+    /// crash switch's point 2 comes after the first.</summary>
+    protected static void SwapEach(DefragJob job, List<(long Offset, long Length)> pieces, Action<int> swap, Func<long, long> progressAfter)
+    {
+        long swapped = 0;
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            job.Cancellation.ThrowIfCancellationRequested();
+            swap(i);
+            swapped += pieces[i].Length;
+            job.Progress(progressAfter(swapped));
+            if (i == 0)
+            {
+                CrashSwitch.At("defrag", 2, job.Handle);
+            }
+        }
+    }
 }

@@ -40,26 +40,13 @@ internal sealed class MoveExtentsDefrag : DefragMechanism
                 return DefragmentMethod.None;
             }
             CrashSwitch.At("defrag", 1, job.Handle);
-            long bs = job.File.BlockSize, moved = 0;
-            bool first = true;
-            foreach ((long offset, long length) in runs)
+            long bs = job.File.BlockSize;
+            List<(long Offset, long Length)> pieces = Pieces(runs);
+            SwapEach(job, pieces, i => MovePiece(job, donor, pieces[i].Offset / bs, (pieces[i].Length + bs - 1) / bs), moved =>
             {
-                for (long done = 0; done < length;)
-                {
-                    job.Cancellation.ThrowIfCancellationRequested();
-                    long n = Math.Min(Piece, length - done);
-                    MovePiece(job, donor, (offset + done) / bs, (n + bs - 1) / bs);
-                    done += n;
-                    moved += n;
-                    job.BytesCopied = moved;
-                    job.Progress(moved);
-                    if (first)
-                    {
-                        CrashSwitch.At("defrag", 2, job.Handle);
-                        first = false;
-                    }
-                }
-            }
+                job.BytesCopied = moved;
+                return moved;
+            });
             CrashSwitch.At("defrag", 3, job.Handle);
             Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
             return Method;
