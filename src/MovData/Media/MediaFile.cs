@@ -1,5 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 using MovData.Edits;
+using MovData.Media.TransportStream;
 using MovData.Operations;
 
 namespace MovData.Media;

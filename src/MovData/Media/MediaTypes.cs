@@ -1,5 +1,16 @@
 namespace MovData.Media;
 
+/// <summary>The two containers a cut understands.</summary>
+public enum RecordingFormat
+{
+    /// <summary>MPEG transport stream: 188-byte packets (broadcast, DVB, ATSC, IPTV recordings).</summary>
+    MpegTs,
+
+    /// <summary>BDAV MPEG-2 transport stream (Blu-ray, AVCHD): each packet behind a 4-byte
+    /// TP_extra_header carrying a copy-permission field and an arrival timestamp, 192 bytes.</summary>
+    M2ts,
+}
+
 /// <summary>What a stream carries.</summary>
 public enum MediaStreamKind
 {

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace MovData.Media;
+namespace MovData.Media.TransportStream;
 
 /// <summary>
 /// The program tables near the head of a recording: the PAT (PID 0) and each program's PMT,
@@ -40,8 +40,8 @@ internal sealed class ProgramTables
         while (scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
-            int pid = TransportStream.Pid(p);
-            if (pid == TransportStream.PatPid && pmtPids is null)
+            int pid = TsPacket.Pid(p);
+            if (pid == TsPacket.PatPid && pmtPids is null)
             {
                 pat ??= new Section(0x00);
                 if (pat.Add(p) && pat.Bytes is { } table)
@@ -173,8 +173,8 @@ internal sealed class ProgramTables
             {
                 return true;
             }
-            ReadOnlySpan<byte> payload = TransportStream.Payload(packet);
-            if (TransportStream.PayloadUnitStart(packet))
+            ReadOnlySpan<byte> payload = TsPacket.Payload(packet);
+            if (TsPacket.PayloadUnitStart(packet))
             {
                 if (payload.IsEmpty || 1 + payload[0] >= payload.Length || payload[1 + payload[0]] != tableId)
                 {

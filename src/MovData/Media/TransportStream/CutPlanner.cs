@@ -1,6 +1,7 @@
 using MovData.Edits;
+using MovData.Media.Codecs;
 
-namespace MovData.Media;
+namespace MovData.Media.TransportStream;
 
 /// <summary>A range to remove, on the packet grid: [Start, End) of the file as it is, the
 /// times of its first removed frame and of the first frame kept after it, and whether it
@@ -120,7 +121,7 @@ internal static class CutPlanner
             long nulls = rest - tables * grid.Size;
             if (nulls > 0)
             {
-                writes.Add(new Patch(s, nulls, [.. header, .. TransportStream.NullPacket()]));
+                writes.Add(new Patch(s, nulls, [.. header, .. TsPacket.NullPacket()]));
             }
             if (tables > 0)
             {
@@ -166,7 +167,7 @@ internal static class CutPlanner
             long nulls = at - tables * grid.Size - _cursor;
             if (nulls > 0)
             {
-                _writes.Add(new Patch(_cursor, nulls, [.. header, .. TransportStream.NullPacket()]));
+                _writes.Add(new Patch(_cursor, nulls, [.. header, .. TsPacket.NullPacket()]));
             }
             _writes.Add(new Patch(at - tables * grid.Size, tables * grid.Size, Tables(rec, header, tables)));
             _parts.Add((cut.Start, at, cut.End - cut.Start));
@@ -302,7 +303,7 @@ internal static class CutPlanner
     /// <summary>A null packet over the packet at <paramref name="offset"/> (an M2TS packet keeps
     /// its TP_extra_header: its arrival time still counts).</summary>
     private static Patch NullAt(Recording rec, long offset) =>
-        new(offset + rec.Grid.Header, TransportStream.PacketSize, TransportStream.NullPacket());
+        new(offset + rec.Grid.Header, TsPacket.PacketSize, TsPacket.NullPacket());
 
     /// <summary>The marks that make the unit at <paramref name="unit"/> a broken link, at the
     /// offsets <paramref name="place"/> gives.</summary>

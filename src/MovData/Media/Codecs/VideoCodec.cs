@@ -1,4 +1,4 @@
-namespace MovData.Media;
+namespace MovData.Media.Codecs;
 
 /// <summary>The video codecs whose random-access points and broken-link marks a cut knows.</summary>
 internal enum VideoCodecKind

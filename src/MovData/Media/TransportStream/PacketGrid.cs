@@ -1,72 +1,4 @@
-using System.Buffers.Binary;
-
-namespace MovData.Media;
-
-/// <summary>
-/// The fields of one 188-byte transport-stream packet (ISO/IEC 13818-1 2.4.3), read from a
-/// span that starts at its sync byte. An M2TS packet is the same 188 bytes behind a 4-byte
-/// TP_extra_header; callers pass the span after it.
-/// </summary>
-internal static class TransportStream
-{
-    internal const int PacketSize = 188;
-    internal const byte SyncByte = 0x47;
-    internal const int NullPid = 0x1FFF;
-    internal const int PatPid = 0;
-
-    internal static int Pid(ReadOnlySpan<byte> p) => ((p[1] & 0x1F) << 8) | p[2];
-
-    internal static bool PayloadUnitStart(ReadOnlySpan<byte> p) => (p[1] & 0x40) != 0;
-
-    private static int AdaptationFieldControl(ReadOnlySpan<byte> p) => (p[3] >> 4) & 3;
-
-    private static bool HasAdaptationField(ReadOnlySpan<byte> p) => (AdaptationFieldControl(p) & 2) != 0 && p[4] > 0;
-
-    /// <summary>random_access_indicator: the muxer says a decoder can start here.</summary>
-    internal static bool RandomAccess(ReadOnlySpan<byte> p) => HasAdaptationField(p) && (p[5] & 0x40) != 0;
-
-    /// <summary>The payload, or empty if the packet has none (or a malformed adaptation field).</summary>
-    internal static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> p)
-    {
-        int afc = AdaptationFieldControl(p);
-        if ((afc & 1) == 0)
-        {
-            return [];
-        }
-        int start = (afc & 2) != 0 ? 5 + p[4] : 4;
-        return start >= PacketSize ? [] : p[start..PacketSize];
-    }
-
-    /// <summary>Where the payload starts within the packet (188 if it has none).</summary>
-    internal static int PayloadStart(ReadOnlySpan<byte> p) => PacketSize - Payload(p).Length;
-
-    /// <summary>One null packet (PID 0x1FFF, payload only, 0xFF filled): every demuxer drops it.</summary>
-    internal static byte[] NullPacket()
-    {
-        byte[] p = new byte[PacketSize];
-        p.AsSpan().Fill(0xFF);
-        p[0] = SyncByte;
-        p[1] = NullPid >> 8;
-        p[2] = NullPid & 0xFF;
-        p[3] = 0x10; // payload only, continuity counter 0 (undefined for null packets)
-        return p;
-    }
-
-    /// <summary>The 33-bit timestamp of a PES header field at <paramref name="at"/> (5 bytes, marker bits between).</summary>
-    internal static long Timestamp(ReadOnlySpan<byte> b, int at) =>
-        ((long)(b[at] >> 1 & 0x07) << 30) | ((long)BinaryPrimitives.ReadUInt16BigEndian(b[(at + 1)..]) >> 1 << 15) | ((long)BinaryPrimitives.ReadUInt16BigEndian(b[(at + 3)..]) >> 1);
-}
-
-/// <summary>The two containers a cut understands.</summary>
-public enum RecordingFormat
-{
-    /// <summary>MPEG transport stream: 188-byte packets (broadcast, DVB, ATSC, IPTV recordings).</summary>
-    MpegTs,
-
-    /// <summary>BDAV MPEG-2 transport stream (Blu-ray, AVCHD): each packet behind a 4-byte
-    /// TP_extra_header carrying a copy-permission field and an arrival timestamp, 192 bytes.</summary>
-    M2ts,
-}
+namespace MovData.Media.TransportStream;
 
 /// <summary>
 /// Where a file's packets are: their size, and the offset of the first whole one (a file may
@@ -75,7 +7,7 @@ public enum RecordingFormat
 internal sealed record PacketGrid(RecordingFormat Format, int Size, long Start)
 {
     /// <summary>Bytes before the 188-byte TS packet inside each packet (the M2TS header).</summary>
-    internal int Header => Size - TransportStream.PacketSize;
+    internal int Header => Size - TsPacket.PacketSize;
 
     /// <summary>The packet holding <paramref name="offset"/>'s start, on the grid.</summary>
     internal long Floor(long offset) => offset <= Start ? Start : Start + (offset - Start) / Size * Size;
@@ -98,7 +30,7 @@ internal sealed record PacketGrid(RecordingFormat Format, int Size, long Start)
     {
         foreach ((RecordingFormat format, int size) in new[] { (RecordingFormat.MpegTs, 188), (RecordingFormat.M2ts, 192) })
         {
-            int header = size - TransportStream.PacketSize;
+            int header = size - TsPacket.PacketSize;
             for (int start = 0; start < size && start + header < head.Length; start++)
             {
                 int whole = (head.Length - start) / size;
@@ -110,7 +42,7 @@ internal sealed record PacketGrid(RecordingFormat Format, int Size, long Start)
                 bool lined = true;
                 for (int k = 0; k < need && lined; k++)
                 {
-                    lined = head[start + header + k * size] == TransportStream.SyncByte;
+                    lined = head[start + header + k * size] == TsPacket.SyncByte;
                 }
                 if (lined)
                 {
