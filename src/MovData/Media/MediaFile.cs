@@ -34,8 +34,10 @@ public static class MediaFile
         int keyframes = rec.CountKeyframes(progress, cancel);
         Capabilities caps = Capabilities.For(FileFacts.Of(file, "recording"));
         RangeMethod method = caps.Collapse == true ? RangeMethod.Native : caps.Reflink == true ? RangeMethod.Emulated : RangeMethod.Copy;
-        return new RecordingInfo(rec.Grid.Format, rec.Grid.Size, rec.Grid.Start, rec.Size, rec.Duration, rec.Tables.Programs, rec.Video,
-            keyframes, keyframes == 0 ? 0 : rec.Duration / keyframes, method, rec.PartialTail);
+        return new RecordingInfo(rec.Grid.Format, rec.Size, rec.Duration, keyframes, keyframes == 0 ? 0 : rec.Duration / keyframes, method)
+        {
+            TransportStream = new TransportStreamDetails(rec.Grid.Size, rec.Grid.Start, rec.Tables.Programs, rec.Video, rec.PartialTail),
+        };
     }
 
     /// <summary>
@@ -84,10 +86,14 @@ public static class MediaFile
         double before = rec!.Duration;
         var removed = cuts.Select(c => new RemovedRange(Seconds(c.FromTicks), Seconds(c.ToTicks), c.Start, c.End - c.Start)).ToList();
         StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? StepMethod.Native;
-        return new CutResult(rec.Grid.Format, rec.Grid.Size, before, before - removed.Sum(r => r.To - r.From), removed, unchanged,
+        return new CutResult(rec.Grid.Format, before, before - removed.Sum(r => r.To - r.From), removed, unchanged,
             layout.BytesWritten, edit.BytesCopied,
             method.ToRangeMethod(),
-            layout.Output is null ? null : Path.GetFullPath(layout.Output.Path)) { Recovered = edit.Recovered };
+            layout.Output is null ? null : Path.GetFullPath(layout.Output.Path))
+        {
+            TransportStream = new TransportStreamDetails(rec.Grid.Size, rec.Grid.Start, rec.Tables.Programs, rec.Video, rec.PartialTail),
+            Recovered = edit.Recovered,
+        };
     }
 
     /// <summary>Keeps only <paramref name="keep"/>: removes what is before and after it (as
