@@ -18,9 +18,6 @@ internal sealed record PacketGrid(RecordingFormat Format, int Size, long Start)
     /// <summary>How many packets must line up before a grid is believed.</summary>
     private const int Confirm = 16;
 
-    /// <summary>How much of the file's head is searched for the grid.</summary>
-    internal const int SearchBytes = 64 * 1024;
-
     /// <summary>
     /// Finds the grid in <paramref name="head"/> (the file's first bytes): the packet size and
     /// first offset at which the sync byte repeats for <see cref="Confirm"/> packets, or for
@@ -53,24 +50,7 @@ internal sealed record PacketGrid(RecordingFormat Format, int Size, long Start)
         return null;
     }
 
-    /// <summary>What a file that is not a transport stream seems to be, from its first bytes.</summary>
-    internal static string Describe(ReadOnlySpan<byte> head)
-    {
-        if (head.IsEmpty)
-        {
-            return "the file is empty";
-        }
-        string hex = Convert.ToHexString(head[..Math.Min(8, head.Length)]).ToLowerInvariant();
-        string? kind = head switch
-        {
-            [0x1A, 0x45, 0xDF, 0xA3, ..] => "Matroska or WebM",
-            [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', ..] => "MP4 or QuickTime",
-            [(byte)'R', (byte)'I', (byte)'F', (byte)'F', ..] => "RIFF (AVI or WAV)",
-            [0x00, 0x00, 0x01, 0xBA, ..] => "an MPEG program stream (VOB, .mpg)",
-            [(byte)'F', (byte)'L', (byte)'V', ..] => "FLV",
-            [(byte)'O', (byte)'g', (byte)'g', (byte)'S', ..] => "Ogg",
-            _ => null,
-        };
-        return $"no 0x47 sync byte repeats every 188 or 192 bytes in its first {Math.Min(head.Length, SearchBytes)} bytes (it begins {hex}{(kind is null ? "" : $": {kind}")})";
-    }
+    /// <summary>Why <paramref name="head"/> is not a transport stream's (where <see cref="Find"/> found no grid).</summary>
+    internal static string WhyNot(ReadOnlySpan<byte> head) =>
+        $"no 0x47 sync byte repeats every 188 or 192 bytes in its first {head.Length} bytes";
 }

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Media.Codecs;
 
 namespace MovData.Media.TransportStream;
 
@@ -145,6 +146,15 @@ internal sealed class ProgramTables
         }
         return ($"stream type 0x{type:x2}", MediaStreamKind.Other);
     }
+
+    /// <summary>The codec whose pictures <see cref="VideoCodec"/> judges, by a video stream's type.</summary>
+    internal static VideoCodecKind VideoCodecOf(int streamType) => streamType switch
+    {
+        0x01 or 0x02 => VideoCodecKind.Mpeg2,
+        0x1B => VideoCodecKind.H264,
+        0x24 => VideoCodecKind.Hevc,
+        _ => VideoCodecKind.Other,
+    };
 
     private static int SectionLength(ReadOnlySpan<byte> t) => ((t[1] & 0x0F) << 8) | t[2];
 

@@ -19,7 +19,7 @@ internal readonly record struct VideoUnit(long Offset, long? Pts, long? Dts, boo
 /// timestamps), so its cost does not grow with the recording; every read goes through a
 /// bounded buffer.
 /// </summary>
-internal sealed class Recording
+internal sealed partial class Recording
 {
     internal const long TicksPerSecond = 90_000;
     private const long Wrap = 1L << 33;
@@ -50,7 +50,7 @@ internal sealed class Recording
         Grid = grid;
         Tables = tables;
         Video = video;
-        Codec = VideoCodec.Of(video.StreamType);
+        Codec = ProgramTables.VideoCodecOf(video.StreamType);
         _pts0 = pts0;
     }
 
@@ -75,14 +75,12 @@ internal sealed class Recording
 
     internal double Duration => (double)EndTicks / TicksPerSecond;
 
-    /// <exception cref="InvalidDataException">Not a transport stream, no program tables, no video.</exception>
-    internal static Recording Open(SafeFileHandle file, CancellationToken cancel)
+    /// <summary>Opens a file whose <paramref name="head"/> (its first bytes) holds a packet grid.</summary>
+    /// <exception cref="InvalidDataException">No program tables, no video.</exception>
+    internal static Recording Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel)
     {
         long size = RandomAccess.GetLength(file);
-        byte[] head = new byte[(int)Math.Min(size, PacketGrid.SearchBytes)];
-        int got = RandomAccess.Read(file, head, 0);
-        PacketGrid grid = PacketGrid.Find(head.AsSpan(0, got))
-            ?? throw new InvalidDataException($"not an MPEG-TS or M2TS recording: {PacketGrid.Describe(head.AsSpan(0, got))}");
+        PacketGrid grid = PacketGrid.Find(head) ?? throw new ArgumentException("no packet grid in the head given", nameof(head));
         ProgramTables tables = ProgramTables.Read(file, grid, size, cancel);
         MediaTrack video = tables.Video
             ?? throw new InvalidDataException($"the recording has no video stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes");
