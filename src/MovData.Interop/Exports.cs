@@ -238,7 +238,7 @@ internal static unsafe class Exports
                     BytesCopied = r.BytesCopied,
                     Method = (int)r.Method,
                     Removed = r.Removed.Count,
-                    PacketSize = r.PacketSize,
+                    PacketSize = r.TransportStream?.PacketSize ?? 0,
                 };
             }
         });

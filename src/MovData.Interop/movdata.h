@@ -209,7 +209,7 @@ struct movdata_cut_result {
 	int32_t	method;			/* MOVDATA_SUPPORT_NATIVE, _EMULATED or _COPY: how what follows
 					   each cut was shifted */
 	int32_t	removed;		/* ranges removed; a range holding no whole GOP removes nothing */
-	int32_t	packet_size;		/* 188 (MPEG-TS) or 192 (M2TS) */
+	int32_t	packet_size;		/* 188 (MPEG-TS) or 192 (M2TS); 0 for a format without packets */
 	int32_t	reserved;
 };
 

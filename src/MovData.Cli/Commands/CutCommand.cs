@@ -85,7 +85,10 @@ internal static class CutCommand
             {
                 w.WriteStartObject();
                 w.WriteString("format", MediaText.FormatName(r.Format));
-                w.WriteNumber("packetSize", r.PacketSize);
+                if (r.TransportStream is { } ts)
+                {
+                    w.WriteNumber("packetSize", ts.PacketSize);
+                }
                 w.WriteNumber("durationBefore", Math.Round(r.DurationBefore, 3));
                 w.WriteNumber("durationAfter", Math.Round(r.DurationAfter, 3));
                 w.WriteStartArray("removed");

@@ -48,7 +48,9 @@ internal enum StepKind
     Rename,
 
     /// <summary>Writes the step's patches into A (each its bytes, repeated to fill its
-    /// length): the null packets and marks of a media cut. Writing them again changes nothing.</summary>
+    /// length): the null packets and marks of a media cut. Writing them again changes nothing.
+    /// Where the bytes are more than the record's text should carry, they are in file B, the
+    /// record's payload file (<see cref="EditStep.Payload"/>); otherwise B is -1.</summary>
     Write,
 }
 
@@ -56,13 +58,36 @@ internal enum StepKind
 /// fill <paramref name="Length"/> (one null packet repeated makes a run of them).</summary>
 internal sealed record Patch(long Offset, long Length, byte[] Bytes);
 
+/// <summary>
+/// Where a <see cref="StepKind.Write"/> step's bytes are when they are too many for hex
+/// lines in the record (an index a media format rewrites can be megabytes): in the step's
+/// file B, written and made durable before the record, <paramref name="Length"/> bytes whose
+/// CRC-32 is <paramref name="Checksum"/>, cut into the step's patches in order,
+/// <paramref name="Counts"/> bytes each. Recovery checks both before it writes a byte of them.
+/// </summary>
+internal sealed record WritePayload(long Length, string Checksum, List<int> Counts)
+{
+    /// <summary>The payload of <paramref name="patches"/>: their bytes, one after the other.</summary>
+    internal static WritePayload Of(List<Patch> patches)
+    {
+        var crc = new Crc32();
+        foreach (Patch p in patches)
+        {
+            crc.Append(p.Bytes);
+        }
+        return new(patches.Sum(p => (long)p.Bytes.Length), Convert.ToHexString(crc.GetCurrentHash()), [.. patches.Select(p => p.Bytes.Length)]);
+    }
+
+    internal static string ChecksumOf(ReadOnlySpan<byte> bytes) => Convert.ToHexString(Crc32.Hash(bytes));
+}
+
 /// <summary>How a file of an edit is known.</summary>
 internal enum EditFileKind
 {
     /// <summary>The caller's file: recovery opens it by path and checks device and inode.</summary>
     User,
 
-    /// <summary>MovData's own (a sidecar, an output being built), in the journal directory.</summary>
+    /// <summary>MovData's own (a sidecar, an output being built, a Write step's payload), in the journal directory.</summary>
     Own,
 
     /// <summary>A path the edit creates at its end (a concat output).</summary>
@@ -79,6 +104,10 @@ internal sealed record EditStep(StepKind Kind, string Group, int A, long OffsetA
 {
     /// <summary>What a <see cref="StepKind.Write"/> writes, in order.</summary>
     internal List<Patch> Patches { get; init; } = [];
+
+    /// <summary>For a <see cref="StepKind.Write"/> whose bytes are in payload file B: how
+    /// many and their checksum. Null where the record's <c>patch</c> lines carry them.</summary>
+    internal WritePayload? Payload { get; init; }
 }
 
 /// <summary>
@@ -129,21 +158,38 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
     /// <summary>A planned group's method as the record spells it ("move" for one learnt when it runs).</summary>
     private static string RecordName(StepMethod? method) => method?.ToContractName() ?? "move";
 
-    internal void Add(EditStep step) => Steps.Add(step);
+    /// <summary>A Write step's bytes up to this many go into the record as hex; more go into
+    /// a payload file of the record's own (<see cref="WritePayload"/>).</summary>
+    internal const int InlineWriteBytes = 64 * 1024;
+
+    internal void Add(EditStep step)
+    {
+        if (step.Kind == StepKind.Write && step.B < 0 && step.Patches.Sum(p => (long)p.Bytes.Length) > InlineWriteBytes)
+        {
+            int payload = AddFile(new EditFile("payload", EditFileKind.Own, 0, 0, System.IO.Path.Combine(JournalDirectory, WritePayloads.FileName(Id, Steps.Count))));
+            step = step with { B = payload, Payload = WritePayload.Of(step.Patches) };
+        }
+        Steps.Add(step);
+    }
 
     // ---- the intent record's text: one line per fact, numbers in invariant culture ----
 
-    /// <summary>The first line of a record this version writes. Version 2 ends the plan with
+    /// <summary>
+    /// A record's first line is <c>movdata-journal N</c>. Version 2 ends the plan with
     /// <c>begin CRC</c>, the CRC-32 of every byte before that line, so a record damaged on
-    /// disk is never acted on; version 1 (no checksum) is still read.</summary>
-    internal const string Magic = "movdata-journal 2";
-
+    /// disk is never acted on; version 3 adds a Write step's <c>payload</c> and <c>part</c>
+    /// lines (its bytes in a payload file). A record is written at the lowest version that
+    /// holds it, so a MovData that reads only versions 1 and 2 still finishes every edit
+    /// without a payload file, and refuses, as newer, the others; all three are read.
+    /// </summary>
     private const string MagicPrefix = "movdata-journal ";
+
+    private const int Version = 2, PayloadVersion = 3;
 
     internal string ToRecord()
     {
         var sb = new StringBuilder();
-        sb.Append(Magic).Append('\n');
+        sb.Append(MagicPrefix).Append(Steps.Any(s => s.Payload is not null) ? PayloadVersion : Version).Append('\n');
         Line(sb, $"edit {Name}");
         Line(sb, $"recover {(Discard ? "discard" : "forward")}");
         Line(sb, $"home {Uri.EscapeDataString(JournalDirectory)}");
@@ -159,6 +205,17 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         foreach (EditStep s in Steps)
         {
             Line(sb, $"step {s.Kind} {s.Group} {s.A} {s.OffsetA} {s.B} {s.OffsetB} {s.Length} {s.SizeBefore} {(s.ByClone ? 1 : 0)}");
+            if (s.Payload is { } payload)
+            {
+                // The step's bytes are in file B: how many, their checksum, then each patch
+                // with the count of them it takes, in order.
+                Line(sb, $"payload {payload.Length} {payload.Checksum}");
+                for (int i = 0; i < s.Patches.Count; i++)
+                {
+                    Line(sb, $"part {s.Patches[i].Offset} {s.Patches[i].Length} {payload.Counts[i]}");
+                }
+                continue;
+            }
             foreach (Patch patch in s.Patches)
             {
                 // Belongs to the step above it.
@@ -196,9 +253,9 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         {
             return Damaged($"it is not a MovData journal record (its first line is '{Shorten(lines[0])}')");
         }
-        if (version is < 1 or > 2)
+        if (version is < 1 or > PayloadVersion)
         {
-            return Damaged($"it was written by a newer MovData (journal version {version}; this one reads versions 1 and 2)");
+            return Damaged($"it was written by a newer MovData (journal version {version}; this one reads versions 1 to {PayloadVersion})");
         }
         EditPlan? plan = null;
         bool begun = false;
@@ -235,6 +292,11 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         if (plan is null || plan.JournalDirectory.Length == 0)
         {
             return Damaged("it has no edit or home line");
+        }
+        int bad = plan.Steps.FindIndex(s => s.Kind == StepKind.Write && !PayloadDescribed(plan, s));
+        if (bad >= 0)
+        {
+            return Damaged($"its Write step {bad} names a payload file without its payload line, or parts that do not add up to it");
         }
         return new RecordReading(plan, done, null, named);
 
@@ -278,9 +340,17 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
                 var step = new EditStep(Enum.Parse<StepKind>(w[1]), w[2], Int(w[3]), Long(w[4]), Int(w[5]), Long(w[6]), Long(w[7]), Long(w[8]), w[9] == "1");
                 plan.Steps.Add(step);
                 return step.A < 0 || step.A >= plan.Files.Count || step.B >= plan.Files.Count ? "it names a file the record does not have" : null;
-            case "patch" when plan is not null && plan.Steps.Count > 0 && w.Length == 4:
+            case "patch" when plan is not null && plan.Steps.Count > 0 && plan.Steps[^1].Payload is null && w.Length == 4:
                 plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), Convert.FromHexString(w[3])));
                 return null;
+            case "payload" when version >= PayloadVersion && plan is not null && plan.Steps.Count > 0 && plan.Steps[^1] is { Kind: StepKind.Write, Payload: null, Patches.Count: 0 } && w.Length == 3:
+                plan.Steps[^1] = plan.Steps[^1] with { Payload = new WritePayload(Long(w[1]), w[2], []) };
+                return null;
+            case "part" when plan is not null && plan.Steps.Count > 0 && plan.Steps[^1].Payload is { } payload && w.Length == 4:
+                // Its bytes are read from the payload file, and checked, when recovery needs them.
+                plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), []));
+                payload.Counts.Add(Int(w[3]));
+                return payload.Counts[^1] > 0 ? null : "a part takes no bytes";
             case "begin" when version == 1 && w.Length == 1:
                 begun = true;
                 return null;
@@ -291,6 +361,12 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
                 return "it is not understood";
         }
     }
+
+    /// <summary>A Write step's bytes are in its patch lines, or all in a payload file of the
+    /// record's own that its payload line describes and its part lines add up to.</summary>
+    private static bool PayloadDescribed(EditPlan plan, EditStep s) => s.Payload is not { } p
+        ? s.B < 0
+        : s.B >= 0 && plan.Files[s.B].Kind == EditFileKind.Own && p.Counts.Sum(c => (long)c) == p.Length;
 
     /// <summary>A <c>file</c> line, or null: read on its own so that a damaged record still
     /// says which files it names.</summary>

@@ -314,7 +314,7 @@ internal sealed class EditRunner : IDisposable
                 break;
             default:
                 Durability.Sync(Handle(s.A), $"fsync of the {Role(s.A)}");
-                if (s.B >= 0)
+                if (s.B >= 0 && s.Kind != StepKind.Write) // a Write's B is its payload, only read
                 {
                     Durability.Sync(Handle(s.B), $"fsync of the {Role(s.B)}");
                 }

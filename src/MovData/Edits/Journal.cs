@@ -23,6 +23,7 @@ internal sealed class JournalRecord : IDisposable
 
     private readonly SafeFileHandle _handle;
     private readonly List<string> _names;
+    private readonly List<string> _payloads = [];
     private long _end;
     private bool _tornTail;
 
@@ -78,6 +79,10 @@ internal sealed class JournalRecord : IDisposable
         try
         {
             OwnFiles.Lock(handle, $"locking the journal record {draft}");
+            // Durable before the record is written: a record that survives has its payloads.
+            // While they are written the locked draft says they belong to a live edit.
+            record._payloads.AddRange(WritePayloads.PathsOf(plan));
+            WritePayloads.Write(plan);
             byte[] text = Encoding.UTF8.GetBytes(plan.ToRecord());
             bool asMetadata = durableWithNextSync && OwnFiles.TrySetAttribute(handle, RecordAttribute, text);
             if (!asMetadata)
@@ -180,7 +185,8 @@ internal sealed class JournalRecord : IDisposable
     }
 
     /// <summary>Removes drafts nobody holds: records cut short before they were named, by a
-    /// crash before their edit began (it had changed nothing).</summary>
+    /// crash before their edit began (it had changed nothing); and payload files left
+    /// without a record.</summary>
     internal static void RemoveAbandonedDrafts(string journalDirectory)
     {
         string[] drafts;
@@ -207,11 +213,15 @@ internal sealed class JournalRecord : IDisposable
                 // Named or removed meanwhile by its edit.
             }
         }
+        WritePayloads.RemoveAbandoned(journalDirectory);
     }
 
     /// <summary>Adds the other names of this record (hard links in other journals) so that
     /// <see cref="Complete"/> removes them too.</summary>
     internal void AddNames(IEnumerable<string> paths) => _names.AddRange(paths.Where(p => !_names.Contains(p)));
+
+    /// <summary>Adds the record's payload files, which <see cref="Complete"/> removes after its names.</summary>
+    internal void AddPayloads(IEnumerable<string> paths) => _payloads.AddRange(paths);
 
     /// <summary>Step <paramref name="step"/>'s effect is durable: record that durably.</summary>
     internal void MarkDone(int step)
@@ -227,9 +237,11 @@ internal sealed class JournalRecord : IDisposable
         Durability.SyncData(_handle, "fdatasync of the journal record");
     }
 
-    /// <summary>The edit ended: remove every name of the record, and the journal directory
-    /// if that leaves it empty. Not synced: a record that survives a crash after this has
-    /// every step done, or its last step is done and runs again harmlessly.</summary>
+    /// <summary>The edit ended: remove every name of the record, then its payload files, and
+    /// the journal directory if that leaves it empty. Not synced: a record that survives a
+    /// crash after this has every step done, or its last step is done and runs again
+    /// harmlessly; recovery needs no payload of a step recorded done, and removes payload
+    /// files left without a record.</summary>
     /// <returns>False if a name could not be removed (a filesystem gone read-only or shut
     /// down): the record is then still there for the next recovery, which runs its steps again.</returns>
     internal bool Complete()
@@ -245,6 +257,17 @@ internal sealed class JournalRecord : IDisposable
             {
                 // Left behind, it is found and finished by the next recovery.
                 removed = false;
+            }
+        }
+        foreach (string payload in _payloads)
+        {
+            try
+            {
+                File.Delete(payload);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left behind with its record, or removed by the next recovery as one without.
             }
         }
         _handle.Dispose();

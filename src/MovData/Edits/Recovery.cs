@@ -131,11 +131,12 @@ internal static class Recovery
             return File.Exists(path) ? new RecoveredEdit(path, "?", RecoveryOutcome.InProgress, "another process holds this record: its edit is running") : null;
         }
         RecordReading reading = EditPlan.Read(text, id);
-        if (reading.Damage is not null)
+        // A payload file that is missing or not as the record says is damage to the record.
+        if ((reading.Damage ?? (reading.Plan is { } read ? WritePayloads.Load(read, reading.Done) : null)) is { } damage)
         {
             string named = reading.Files.Count > 0 ? $" (it names {string.Join(", ", reading.Files.Select(f => $"{f.Role} {f.Path}"))})" : "";
             return new RecoveredEdit(path, reading.Plan?.Name ?? "?", RecoveryOutcome.Failed,
-                $"the journal record cannot be read: {reading.Damage}{named}; it is left in place, and edits of the files it names are refused until it is dealt with (see docs/journal.md)");
+                $"the journal record cannot be read: {damage}{named}; it is left in place, and edits of the files it names are refused until it is dealt with (see docs/journal.md)");
         }
         if (reading.Plan is not { } plan)
         {
@@ -148,6 +149,7 @@ internal static class Recovery
         record.AddNames(plan.Files.Where(f => f.Kind == EditFileKind.User)
             .Select(f => Path.Combine(JournalRecord.DirectoryFor(Path.GetDirectoryName(f.Path) ?? "/"), id + JournalRecord.Extension))
             .Where(File.Exists));
+        record.AddPayloads(WritePayloads.PathsOf(plan));
         try
         {
             bool finished = EditRunner.Resume(plan, record, reading.Done);

@@ -7,9 +7,11 @@ namespace MovData.Media;
 /// <summary>
 /// Recordings edited in place: MPEG-TS and M2TS files cut at the cost of metadata. A cut
 /// snaps to keyframes, collapses whole blocks, turns the bytes that are not a whole number of
-/// blocks into null packets, marks the first picture after each cut as a broken link, and
-/// runs as one journaled edit (docs/media.md, docs/journal.md).
+/// blocks into what the format skips (null packets), marks the first picture after each cut
+/// as a broken link, and runs as one journaled edit (docs/media.md, docs/journal.md).
 /// </summary>
+/// <remarks>The format is recognised from the file's head (<see cref="MediaFormats"/>), and
+/// everything that depends on it is asked of the format; nothing here knows a container.</remarks>
 public static class MediaFile
 {
     /// <summary>
@@ -29,12 +31,12 @@ public static class MediaFile
             throw new ArgumentException($"{path} is a directory; give a recording", nameof(path));
         }
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        Recording rec = Recording.Open(file, cancel);
-        int keyframes = rec.CountKeyframes(progress, cancel);
+        (_, IMediaTimeline timeline) = MediaFormats.Open(file, cancel);
+        int keyframes = timeline.CountKeyframes(progress, cancel);
         Capabilities caps = Capabilities.For(FileFacts.Of(file, "recording"));
         RangeMethod method = caps.Collapse == true ? RangeMethod.Native : caps.Reflink == true ? RangeMethod.Emulated : RangeMethod.Copy;
-        return new RecordingInfo(rec.Grid.Format, rec.Grid.Size, rec.Grid.Start, rec.Size, rec.Duration, rec.Tables.Programs, rec.Video,
-            keyframes, keyframes == 0 ? 0 : rec.Duration / keyframes, method, rec.PartialTail);
+        double duration = timeline.EndTime.Seconds;
+        return timeline.WithDetails(new RecordingInfo(timeline.Format, timeline.Size, duration, keyframes, keyframes == 0 ? 0 : duration / keyframes, method));
     }
 
     /// <summary>
@@ -64,29 +66,32 @@ public static class MediaFile
         options ??= new CutOptions();
         CheckRanges(remove);
         using SafeFileHandle file = FileRange.OpenForEdit(path, "recording");
-        Recording? rec = null;
-        List<PlannedCut> cuts = [];
-        List<TimeRange> unchanged = [];
+        IMediaTimeline? timeline = null;
+        CutPlan? plan = null;
         (EditResult edit, CutLayout layout) = PaddedCut.Run(file, (facts, caps) =>
         {
-            rec = Recording.Open(file, cancel);
-            if (rec.PartialTail > 0)
-            {
-                throw new InvalidDataException(
-                    $"{path} ends in an incomplete packet ({rec.PartialTail} of {rec.Grid.Size} bytes at offset {rec.End}): an interrupted recording; drop it first (truncate -s {rec.End} {path}) and cut again");
-            }
-            (cuts, unchanged) = CutPlanner.Snap(rec, remove, options.Exact, cancel);
-            CutLayout planned = CutPlanner.Layout(rec, cuts, facts.BlockSize, cuts.Count > 0 ? options.SaveRemovedTo : null, cancel);
+            (IContainerFormat format, timeline) = MediaFormats.Open(file, cancel);
+            plan = format.PlanCut(timeline, path, remove, options, facts.BlockSize, cancel);
             cancel.ThrowIfCancellationRequested(); // the last point where nothing has changed
-            return planned;
+            return plan.Layout;
         }, options.Flags, progress, cancel);
-        double before = rec!.Duration;
-        var removed = cuts.Select(c => new RemovedRange(Seconds(c.FromTicks), Seconds(c.ToTicks), c.Start, c.End - c.Start)).ToList();
+        double before = timeline!.EndTime.Seconds;
+        var removed = plan!.Cuts.Select(c => Removed(timeline, c)).ToList();
         StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? StepMethod.Native;
-        return new CutResult(rec.Grid.Format, rec.Grid.Size, before, before - removed.Sum(r => r.To - r.From), removed, unchanged,
+        return timeline.WithDetails(new CutResult(timeline.Format, before, before - removed.Sum(r => r.To - r.From), removed, plan.Unchanged,
             layout.BytesWritten, edit.BytesCopied,
             method.ToRangeMethod(),
-            layout.Output is null ? null : Path.GetFullPath(layout.Output.Path)) { Recovered = edit.Recovered };
+            layout.Output is null ? null : Path.GetFullPath(layout.Output.Path))
+        {
+            Recovered = edit.Recovered,
+        });
+    }
+
+    /// <summary>A snapped cut as the result reports it: in seconds, and where its bytes were.</summary>
+    private static RemovedRange Removed(IMediaTimeline timeline, PlannedCut cut)
+    {
+        IReadOnlyList<(long Offset, long Length)> bytes = timeline.Holds(cut.Start, cut.End);
+        return new RemovedRange(Seconds(cut.From), Seconds(cut.To), bytes[0].Offset, bytes.Sum(b => b.Length));
     }
 
     /// <summary>Keeps only <paramref name="keep"/>: removes what is before and after it (as
@@ -127,5 +132,5 @@ public static class MediaFile
         }
     }
 
-    private static double Seconds(long ticks) => Math.Round((double)ticks / Recording.TicksPerSecond, 6);
+    private static double Seconds(MediaTime time) => Math.Round(time.Seconds, 6);
 }

@@ -1,4 +1,19 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+
 namespace MovData.Media;
+
+/// <summary>The two containers a cut understands.</summary>
+public enum RecordingFormat
+{
+    /// <summary>MPEG transport stream: 188-byte packets (broadcast, DVB, ATSC, IPTV recordings).</summary>
+    MpegTs,
+
+    /// <summary>BDAV MPEG-2 transport stream (Blu-ray, AVCHD): each packet behind a 4-byte
+    /// TP_extra_header carrying a copy-permission field and an arrival timestamp, 192 bytes.</summary>
+    M2ts,
+}
 
 /// <summary>What a stream carries.</summary>
 public enum MediaStreamKind
@@ -13,33 +28,55 @@ public enum MediaStreamKind
     Other,
 }
 
-/// <summary>One elementary stream of a program, from its PMT.</summary>
-/// <param name="Pid">Its packet identifier.</param>
-/// <param name="StreamType">The PMT's stream_type (0x1B H.264, 0x24 HEVC, 0x02 MPEG-2 video, 0x0F AAC, 0x81 AC-3, ...).</param>
-/// <param name="Codec">The codec as ffprobe names it ("h264", "hevc", "aac", ...), or "stream type 0xNN".</param>
-/// <param name="Kind">Video, audio or other.</param>
-public sealed record MediaTrack(int Pid, int StreamType, string Codec, MediaStreamKind Kind);
-
-/// <summary>One program of a transport stream.</summary>
-/// <param name="Number">Its program_number.</param>
-/// <param name="PmtPid">The PID of its program map table.</param>
-/// <param name="Streams">Its elementary streams, in PMT order.</param>
-public sealed record MediaProgram(int Number, int PmtPid, IReadOnlyList<MediaTrack> Streams);
-
 /// <summary>What <see cref="MediaFile.Inspect(string, IProgress{long}?, CancellationToken)"/> finds in a recording.</summary>
-/// <param name="Format">MPEG-TS or M2TS.</param>
-/// <param name="PacketSize">188 or 192.</param>
-/// <param name="FirstPacket">Offset of the first whole packet (non-zero when the file begins mid-packet).</param>
+/// <param name="Format">The container: MPEG-TS or M2TS.</param>
 /// <param name="Size">The file's size in bytes.</param>
 /// <param name="Duration">Seconds from the first video frame's presentation to the end of the last.</param>
-/// <param name="Programs">Programs and their streams.</param>
-/// <param name="Video">The video stream cuts are made on.</param>
 /// <param name="Keyframes">Random-access points of the video (read from the whole file).</param>
 /// <param name="MeanGop">Mean seconds between keyframes.</param>
 /// <param name="CutMethod">How a cut shifts what follows it here: native (XFS, ext4), emulated (btrfs clones) or copy (tmpfs).</param>
-/// <param name="PartialLastPacket">Bytes of an incomplete last packet (an interrupted recording); a cut refuses such a file.</param>
-public sealed record RecordingInfo(RecordingFormat Format, int PacketSize, long FirstPacket, long Size, double Duration,
-    IReadOnlyList<MediaProgram> Programs, MediaTrack Video, int Keyframes, double MeanGop, RangeMethod CutMethod, long PartialLastPacket);
+public sealed record RecordingInfo(RecordingFormat Format, long Size, double Duration, int Keyframes, double MeanGop, RangeMethod CutMethod)
+{
+    /// <summary>What only a transport stream has (packet grid, programs, PIDs); set for
+    /// <see cref="RecordingFormat.MpegTs"/> and <see cref="RecordingFormat.M2ts"/>, null for
+    /// any other format.</summary>
+    public TransportStreamDetails? TransportStream { get; init; }
+
+    /// <summary><see cref="TransportStreamDetails.PacketSize"/>, where it was before formats had details of their own.</summary>
+    /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int PacketSize => Ts.PacketSize;
+
+    /// <summary><see cref="TransportStreamDetails.FirstPacket"/>, where it was before formats had details of their own.</summary>
+    /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public long FirstPacket => Ts.FirstPacket;
+
+    /// <summary><see cref="TransportStreamDetails.Programs"/>, where they were before formats had details of their own.</summary>
+    /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IReadOnlyList<MediaProgram> Programs => Ts.Programs;
+
+    /// <summary><see cref="TransportStreamDetails.Video"/>, where it was before formats had details of their own.</summary>
+    /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public MediaTrack Video => Ts.Video;
+
+    /// <summary><see cref="TransportStreamDetails.PartialLastPacket"/>, where it was before formats had details of their own.</summary>
+    /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public long PartialLastPacket => Ts.PartialLastPacket;
+
+    private TransportStreamDetails Ts => TransportStream ?? throw new InvalidOperationException($"a {Format} recording has no transport-stream details");
+
+    // ToString lists the recording as it is now shaped: the members kept for older callers
+    // would repeat TransportStream's (and throw for another format).
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Format = {Format}, Size = {Size}, Duration = {Duration}, Keyframes = {Keyframes}, MeanGop = {MeanGop}, CutMethod = {CutMethod}, TransportStream = {TransportStream}");
+        return true;
+    }
+}
 
 /// <summary>A span of a recording's timeline in seconds, time 0 being the first video frame's presentation.</summary>
 /// <param name="From">Start, seconds.</param>
@@ -75,19 +112,28 @@ public sealed record CutOptions
 public sealed record RemovedRange(double From, double To, long Offset, long Length);
 
 /// <summary>What a cut did.</summary>
-/// <param name="Format">MPEG-TS or M2TS.</param>
-/// <param name="PacketSize">188 or 192.</param>
+/// <param name="Format">The container: MPEG-TS or M2TS.</param>
 /// <param name="DurationBefore">Seconds before.</param>
 /// <param name="DurationAfter">Seconds after.</param>
 /// <param name="Removed">The ranges removed, in order; empty if no range held a whole GOP.</param>
 /// <param name="Unchanged">The ranges asked for that removed nothing (no whole GOP in them).</param>
-/// <param name="BytesWritten">Bytes written in place: null packets, program tables, broken-link marks.</param>
+/// <param name="BytesWritten">Bytes written in place: padding the format skips (null packets), program tables, broken-link marks.</param>
 /// <param name="BytesCopied">Bytes of data copied (0 where the filesystem shifts by extents and the removed parts moved without copying).</param>
 /// <param name="Method">How what follows each cut was shifted: native, emulated (clones) or copy.</param>
 /// <param name="SavedTo">The file the removed ranges were moved into, if any.</param>
-public sealed record CutResult(RecordingFormat Format, int PacketSize, double DurationBefore, double DurationAfter,
+public sealed record CutResult(RecordingFormat Format, double DurationBefore, double DurationAfter,
     IReadOnlyList<RemovedRange> Removed, IReadOnlyList<TimeRange> Unchanged, long BytesWritten, long BytesCopied, RangeMethod Method, string? SavedTo)
 {
+    /// <summary>What only a transport stream has, as the recording was before the cut; set
+    /// for <see cref="RecordingFormat.MpegTs"/> and <see cref="RecordingFormat.M2ts"/>, null
+    /// for any other format.</summary>
+    public TransportStreamDetails? TransportStream { get; init; }
+
+    /// <summary><see cref="TransportStreamDetails.PacketSize"/>, where it was before formats had details of their own.</summary>
+    /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int PacketSize => TransportStream?.PacketSize ?? throw new InvalidOperationException($"a {Format} recording has no packet size");
+
     /// <summary>Interrupted edits of the recording that were finished, from their journal
     /// records, before this cut began (and damaged records of the same journal, left alone).</summary>
     public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];

@@ -502,11 +502,18 @@ internal static class CliProcess
 
     internal static (int Code, string Out, string Err) Movdata(params string[] args) => MovdataWith(null, args);
 
+    /// <summary>The process that runs one internal edit for the crash tests (tests/MovData.EditHost), built beside movdata.</summary>
+    internal static readonly string EditHost = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "MovData.EditHost",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name, "MovData.EditHost"));
+
     /// <summary>Starts movdata with its output redirected, for tests that signal or stop it.</summary>
-    internal static System.Diagnostics.Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    internal static System.Diagnostics.Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartProgram(Tool, environment, args);
+
+    /// <summary>Starts <paramref name="program"/> (movdata, or <see cref="EditHost"/>) with its output redirected.</summary>
+    internal static System.Diagnostics.Process StartProgram(string program, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        Assert.True(File.Exists(Tool), $"movdata not built at {Tool}");
-        var psi = new System.Diagnostics.ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Assert.True(File.Exists(program), $"{Path.GetFileName(program)} not built at {program}");
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
@@ -519,9 +526,12 @@ internal static class CliProcess
     }
 
     /// <summary>Runs movdata with extra environment variables (the crash switch).</summary>
-    internal static (int Code, string Out, string Err) MovdataWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    internal static (int Code, string Out, string Err) MovdataWith(IReadOnlyDictionary<string, string>? environment, params string[] args) => RunWith(Tool, environment, args);
+
+    /// <summary>Runs <paramref name="program"/> with extra environment variables, to its end.</summary>
+    internal static (int Code, string Out, string Err) RunWith(string program, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using System.Diagnostics.Process p = Start(environment, args);
+        using System.Diagnostics.Process p = StartProgram(program, environment, args);
         Task<string> err = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

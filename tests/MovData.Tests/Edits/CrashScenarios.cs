@@ -10,8 +10,10 @@ namespace MovData.Tests.Edits;
 /// crash at any step the files must be exactly as after; an edit that had not touched the
 /// caller's files until its last step (a concat by cloning, <see cref="Discards"/>) is
 /// discarded instead when that step had not happened, leaving them exactly as before.
+/// The edit is the movdata tool's, or with <see cref="Program"/> another process's (the
+/// edit host, for edits no verb makes yet).
 /// </summary>
-public sealed record CrashScenario(string Name, Dictionary<string, byte[]> Before, Dictionary<string, byte[]?> After, string[] Args, bool Discards = false)
+public sealed record CrashScenario(string Name, Dictionary<string, byte[]> Before, Dictionary<string, byte[]?> After, string[] Args, bool Discards = false, string? Program = null)
 {
     private const int B = Files.Block;
     private const int Packet = 188;
@@ -119,7 +121,7 @@ public sealed record CrashScenario(string Name, Dictionary<string, byte[]> Befor
             {
                 Setup(dir);
                 string when = $"{action}:{point}:{k}";
-                (int code, _, string err) = CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = when }, Command(dir));
+                (int code, _, string err) = CliProcess.RunWith(Program ?? CliProcess.Tool, new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = when }, Command(dir));
                 if (code == 0)
                 {
                     Check(dir, $"{when} (ran to the end)");

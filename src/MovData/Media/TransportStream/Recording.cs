@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Media.Codecs;
 
-namespace MovData.Media;
+namespace MovData.Media.TransportStream;
 
 /// <summary>One video access unit as the file holds it: where its PES starts (the packet with
 /// payload_unit_start), its timestamps relative to the recording's time 0 (90 kHz ticks;
@@ -18,7 +19,7 @@ internal readonly record struct VideoUnit(long Offset, long? Pts, long? Dts, boo
 /// timestamps), so its cost does not grow with the recording; every read goes through a
 /// bounded buffer.
 /// </summary>
-internal sealed class Recording
+internal sealed partial class Recording
 {
     internal const long TicksPerSecond = 90_000;
     private const long Wrap = 1L << 33;
@@ -49,7 +50,7 @@ internal sealed class Recording
         Grid = grid;
         Tables = tables;
         Video = video;
-        Codec = VideoCodec.Of(video.StreamType);
+        Codec = ProgramTables.VideoCodecOf(video.StreamType);
         _pts0 = pts0;
     }
 
@@ -74,14 +75,12 @@ internal sealed class Recording
 
     internal double Duration => (double)EndTicks / TicksPerSecond;
 
-    /// <exception cref="InvalidDataException">Not a transport stream, no program tables, no video.</exception>
-    internal static Recording Open(SafeFileHandle file, CancellationToken cancel)
+    /// <summary>Opens a file whose <paramref name="head"/> (its first bytes) holds a packet grid.</summary>
+    /// <exception cref="InvalidDataException">No program tables, no video.</exception>
+    internal static Recording Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel)
     {
         long size = RandomAccess.GetLength(file);
-        byte[] head = new byte[(int)Math.Min(size, PacketGrid.SearchBytes)];
-        int got = RandomAccess.Read(file, head, 0);
-        PacketGrid grid = PacketGrid.Find(head.AsSpan(0, got))
-            ?? throw new InvalidDataException($"not an MPEG-TS or M2TS recording: {PacketGrid.Describe(head.AsSpan(0, got))}");
+        PacketGrid grid = PacketGrid.Find(head) ?? throw new ArgumentException("no packet grid in the head given", nameof(head));
         ProgramTables tables = ProgramTables.Read(file, grid, size, cancel);
         MediaTrack video = tables.Video
             ?? throw new InvalidDataException($"the recording has no video stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes");
@@ -137,17 +136,17 @@ internal sealed class Recording
         /// <summary>Takes a packet; returns the previous unit when this one starts a new PES.</summary>
         internal VideoUnit? Add(ReadOnlySpan<byte> p, long offset)
         {
-            if (TransportStream.Pid(p) != recording.Video.Pid)
+            if (TsPacket.Pid(p) != recording.Video.Pid)
             {
                 return null;
             }
             VideoUnit? ready = null;
-            ReadOnlySpan<byte> payload = TransportStream.Payload(p);
-            if (TransportStream.PayloadUnitStart(p))
+            ReadOnlySpan<byte> payload = TsPacket.Payload(p);
+            if (TsPacket.PayloadUnitStart(p))
             {
                 ready = Flush();
                 _offset = offset;
-                _rai = TransportStream.RandomAccess(p);
+                _rai = TsPacket.RandomAccess(p);
                 (_pts, _dts, int esStart) = PesHeader(payload);
                 _esLength = 0;
                 payload = payload[Math.Min(esStart, payload.Length)..];
@@ -184,8 +183,8 @@ internal sealed class Recording
         }
         int flags = payload[7] >> 6;
         int esStart = 9 + payload[8];
-        long? pts = flags >= 2 && payload.Length >= 14 ? TransportStream.Timestamp(payload, 9) : null;
-        long? dts = flags == 3 && payload.Length >= 19 ? TransportStream.Timestamp(payload, 14) : null;
+        long? pts = flags >= 2 && payload.Length >= 14 ? TsPacket.Timestamp(payload, 9) : null;
+        long? dts = flags == 3 && payload.Length >= 19 ? TsPacket.Timestamp(payload, 14) : null;
         return (pts, dts, esStart);
     }
 
@@ -302,20 +301,20 @@ internal sealed class Recording
         while (length < limit && scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
-            if (TransportStream.Pid(p) != Video.Pid)
+            if (TsPacket.Pid(p) != Video.Pid)
             {
                 continue;
             }
-            if (TransportStream.PayloadUnitStart(p) && !first)
+            if (TsPacket.PayloadUnitStart(p) && !first)
             {
                 break;
             }
-            ReadOnlySpan<byte> payload = TransportStream.Payload(p);
+            ReadOnlySpan<byte> payload = TsPacket.Payload(p);
             int skip = first ? Math.Min(PesHeader(payload).EsStart, payload.Length) : 0;
             first = false;
             int n = Math.Min(payload.Length - skip, limit - length);
             payload.Slice(skip, n).CopyTo(es.AsSpan(length));
-            runs.Add((length, scanner.Offset + Grid.Header + TransportStream.PayloadStart(p) + skip));
+            runs.Add((length, scanner.Offset + Grid.Header + TsPacket.PayloadStart(p) + skip));
             length += n;
         }
         return new UnitBytes(es[..length], runs);
@@ -329,10 +328,10 @@ internal sealed class Recording
         while (scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
-            int pid = TransportStream.Pid(p);
+            int pid = TsPacket.Pid(p);
             if (pids.Contains(pid))
             {
-                list.Add((scanner.Offset, pid, TransportStream.PayloadUnitStart(p)));
+                list.Add((scanner.Offset, pid, TsPacket.PayloadUnitStart(p)));
             }
         }
         return list;

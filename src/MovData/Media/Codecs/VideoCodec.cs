@@ -1,4 +1,4 @@
-namespace MovData.Media;
+namespace MovData.Media.Codecs;
 
 /// <summary>The video codecs whose random-access points and broken-link marks a cut knows.</summary>
 internal enum VideoCodecKind
@@ -10,21 +10,14 @@ internal enum VideoCodecKind
 }
 
 /// <summary>
-/// What the first bytes of one video access unit (a PES payload) say about it: whether a
-/// decoder can start there, and which bytes to change so that a decoder treats it as the
-/// first picture after a splice (a broken link) and drops the pictures that lean on what
-/// came before it.
+/// What the first bytes of one video access unit say about it, whatever container carried
+/// them: whether a decoder can start there, and which bytes to change so that a decoder
+/// treats it as the first picture after a splice (a broken link) and drops the pictures that
+/// lean on what came before it. The bytes are the elementary stream as a transport stream's
+/// PES carries it, NAL units (or MPEG-2 headers) behind 00 00 01 start codes.
 /// </summary>
 internal static class VideoCodec
 {
-    internal static VideoCodecKind Of(int streamType) => streamType switch
-    {
-        0x01 or 0x02 => VideoCodecKind.Mpeg2,
-        0x1B => VideoCodecKind.H264,
-        0x24 => VideoCodecKind.Hevc,
-        _ => VideoCodecKind.Other,
-    };
-
     /// <summary>A random-access point by the codec's own rules: H.264 IDR, or an I slice after
     /// a recovery point SEI; HEVC IRAP (BLA, IDR, CRA); MPEG-2 I picture after a sequence or
     /// GOP header.</summary>

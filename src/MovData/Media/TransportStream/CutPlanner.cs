@@ -1,18 +1,13 @@
 using MovData.Edits;
+using MovData.Media.Codecs;
 
-namespace MovData.Media;
-
-/// <summary>A range to remove, on the packet grid: [Start, End) of the file as it is, the
-/// times of its first removed frame and of the first frame kept after it, and whether it
-/// takes the head (from the first packet, program tables included).</summary>
-internal sealed record PlannedCut(long Start, long End, long FromTicks, long ToTicks, bool Head);
+namespace MovData.Media.TransportStream;
 
 /// <summary>
-/// Turns "remove these seconds" into a layout the edits layer runs: each removed range is
-/// snapped to keyframes, the largest whole number of lcm(packet, block) bytes inside it is
-/// collapsed as whole blocks, and the rest of it becomes null packets (PID 0x1FFF), which
-/// every demuxer drops; so nothing after a cut is copied and at most about 192 KiB per cut is
-/// written (docs/media.md).
+/// Lays a transport stream's snapped cuts out for the edits layer: in each removed range
+/// the largest whole number of lcm(packet, block) bytes is collapsed as whole blocks, and
+/// the rest of it becomes null packets (PID 0x1FFF), which every demuxer drops; so nothing
+/// after a cut is copied and at most about 192 KiB per cut is written (docs/media.md).
 /// </summary>
 internal static class CutPlanner
 {
@@ -25,63 +20,12 @@ internal static class CutPlanner
     /// <summary>Below this, a scan goes on until every stream the PMT lists has been resolved.</summary>
     private const long ScanAtLeast = 1L << 20;
 
-    /// <summary>Snaps each range to the recording's keyframes (or, exact, to the nearest
-    /// frames). Ranges that hold no whole GOP are returned as unchanged.</summary>
-    internal static (List<PlannedCut> Cuts, List<TimeRange> Unchanged) Snap(Recording rec, IReadOnlyList<TimeRange> ranges, bool exact, CancellationToken cancel)
-    {
-        var cuts = new List<PlannedCut>();
-        var unchanged = new List<TimeRange>();
-        foreach (TimeRange r in ranges)
-        {
-            long from = Ticks(r.From), to = Ticks(r.To);
-            if (from >= rec.EndTicks && double.IsPositiveInfinity(r.To))
-            {
-                continue; // "to the end" from past the end (a --keep whose end is the recording's): nothing
-            }
-            if (from >= rec.EndTicks)
-            {
-                throw new ArgumentException($"the range {r} starts past the end of the recording ({rec.Duration:0.###} s)");
-            }
-            bool head = from <= 0;
-            VideoUnit? first = head ? null : exact ? rec.Nearest(from, cancel) : rec.FirstKeyframeAtOrAfter(from, cancel);
-            bool toEnd = to >= rec.EndTicks;
-            VideoUnit? last = toEnd ? null : exact ? rec.Nearest(to, cancel) : rec.LastKeyframeAtOrBefore(to, cancel);
-            long? start = head ? rec.Grid.Start : first?.Offset;
-            long? end = toEnd ? rec.End : last?.Offset;
-            if (start is not { } s || end is not { } e || e <= s)
-            {
-                unchanged.Add(r);
-                continue;
-            }
-            if (head && toEnd)
-            {
-                throw new ArgumentException($"the range {r} removes the whole recording ({rec.Duration:0.###} s); delete the file instead");
-            }
-            var cut = new PlannedCut(s, e, head ? 0 : first!.Value.Pts!.Value, toEnd ? rec.EndTicks : last!.Value.Pts!.Value, head);
-            if (cuts.Count > 0 && cuts[^1].End >= s)
-            {
-                // Touching after snapping: one cut.
-                cut = cuts[^1] with { End = Math.Max(cuts[^1].End, e), ToTicks = Math.Max(cuts[^1].ToTicks, cut.ToTicks) };
-                cuts.RemoveAt(cuts.Count - 1);
-                if (cut.Head && cut.End == rec.End)
-                {
-                    throw new ArgumentException($"the ranges up to {r} remove the whole recording ({rec.Duration:0.###} s); delete the file instead");
-                }
-            }
-            cuts.Add(cut);
-        }
-        return (cuts, unchanged);
-    }
-
-    internal static long Ticks(double seconds) =>
-        seconds >= long.MaxValue / 2 / Recording.TicksPerSecond ? long.MaxValue / 2 : (long)Math.Round(seconds * Recording.TicksPerSecond);
-
     /// <summary>The layout of <paramref name="cuts"/> on a filesystem of block size
     /// <paramref name="blockSize"/>, with the removed parts going to <paramref name="saveTo"/> if given.</summary>
     internal static CutLayout Layout(Recording rec, List<PlannedCut> cuts, long blockSize, string? saveTo, CancellationToken cancel)
     {
         PacketGrid grid = rec.Grid;
-        long unit = Lcm(grid.Size, blockSize);
+        long unit = Blocks.Lcm(grid.Size, blockSize);
         HashSet<int> pids = rec.Tables.ElementaryPids();
         var removals = new List<BlockRemoval>();
         var writes = new List<Patch>(); // at offsets of the file as it is now; moved below
@@ -106,8 +50,7 @@ internal static class CutPlanner
             // bytes, becomes null packets (and at a head, the program tables just before the
             // first kept keyframe, so that a demuxer knows its stream). After the collapse
             // those R bytes lie together at s.
-            long c = (s + blockSize - 1) / blockSize * blockSize;
-            long length = e > c ? (e - c) / unit * unit : 0;
+            (long c, long length) = Blocks.WholeUnitsIn(s, e, blockSize, unit);
             long rest = e - s - length;
             int tables = cut.Head ? rec.Tables.TablePackets.Length : 0;
             while (rest < tables * grid.Size && length >= unit)
@@ -120,7 +63,7 @@ internal static class CutPlanner
             long nulls = rest - tables * grid.Size;
             if (nulls > 0)
             {
-                writes.Add(new Patch(s, nulls, [.. header, .. TransportStream.NullPacket()]));
+                writes.Add(new Patch(s, nulls, [.. header, .. TsPacket.NullPacket()]));
             }
             if (tables > 0)
             {
@@ -128,10 +71,9 @@ internal static class CutPlanner
             }
             removals.Add(new BlockRemoval(c, length, ToEnd: false));
         }
-        // Every write lands in the file after all the removals: it moves down by what was
-        // collapsed before it (a fill starts at its range's start, before its own collapse).
-        List<Patch> final = [.. writes.Select(w => w with { Offset = w.Offset - removals.Where(r => !r.ToEnd && r.Offset + r.Length <= w.Offset).Sum(r => r.Length) }).OrderBy(w => w.Offset)];
-        return new CutLayout(removals, final, saved?.Output(saveTo!));
+        // Every write lands in the file after all the removals (a fill starts at its range's
+        // start, before its own collapse, so only the collapses before it move it).
+        return new CutLayout(removals, Blocks.AfterRemovals(writes, removals), saved?.Output(saveTo!));
     }
 
     /// <summary>The removed parts laid out in a new file: each behind null packets and the
@@ -166,7 +108,7 @@ internal static class CutPlanner
             long nulls = at - tables * grid.Size - _cursor;
             if (nulls > 0)
             {
-                _writes.Add(new Patch(_cursor, nulls, [.. header, .. TransportStream.NullPacket()]));
+                _writes.Add(new Patch(_cursor, nulls, [.. header, .. TsPacket.NullPacket()]));
             }
             _writes.Add(new Patch(at - tables * grid.Size, tables * grid.Size, Tables(rec, header, tables)));
             _parts.Add((cut.Start, at, cut.End - cut.Start));
@@ -302,7 +244,7 @@ internal static class CutPlanner
     /// <summary>A null packet over the packet at <paramref name="offset"/> (an M2TS packet keeps
     /// its TP_extra_header: its arrival time still counts).</summary>
     private static Patch NullAt(Recording rec, long offset) =>
-        new(offset + rec.Grid.Header, TransportStream.PacketSize, TransportStream.NullPacket());
+        new(offset + rec.Grid.Header, TsPacket.PacketSize, TsPacket.NullPacket());
 
     /// <summary>The marks that make the unit at <paramref name="unit"/> a broken link, at the
     /// offsets <paramref name="place"/> gives.</summary>
@@ -353,14 +295,4 @@ internal static class CutPlanner
 
     private static byte[] Tables(Recording rec, byte[] header, int count) =>
         [.. rec.Tables.TablePackets.Take(count).SelectMany(p => header.Concat(p))];
-
-    private static long Lcm(long a, long b)
-    {
-        long x = a, y = b;
-        while (y != 0)
-        {
-            (x, y) = (y, x % y);
-        }
-        return a / x * b;
-    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Media.Codecs;
 
-namespace MovData.Media;
+namespace MovData.Media.TransportStream;
 
 /// <summary>
 /// The program tables near the head of a recording: the PAT (PID 0) and each program's PMT,
@@ -40,8 +41,8 @@ internal sealed class ProgramTables
         while (scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
-            int pid = TransportStream.Pid(p);
-            if (pid == TransportStream.PatPid && pmtPids is null)
+            int pid = TsPacket.Pid(p);
+            if (pid == TsPacket.PatPid && pmtPids is null)
             {
                 pat ??= new Section(0x00);
                 if (pat.Add(p) && pat.Bytes is { } table)
@@ -146,6 +147,15 @@ internal sealed class ProgramTables
         return ($"stream type 0x{type:x2}", MediaStreamKind.Other);
     }
 
+    /// <summary>The codec whose pictures <see cref="VideoCodec"/> judges, by a video stream's type.</summary>
+    internal static VideoCodecKind VideoCodecOf(int streamType) => streamType switch
+    {
+        0x01 or 0x02 => VideoCodecKind.Mpeg2,
+        0x1B => VideoCodecKind.H264,
+        0x24 => VideoCodecKind.Hevc,
+        _ => VideoCodecKind.Other,
+    };
+
     private static int SectionLength(ReadOnlySpan<byte> t) => ((t[1] & 0x0F) << 8) | t[2];
 
     /// <summary>A section too short for its fixed fields, or longer than what carried it, is damaged.</summary>
@@ -173,8 +183,8 @@ internal sealed class ProgramTables
             {
                 return true;
             }
-            ReadOnlySpan<byte> payload = TransportStream.Payload(packet);
-            if (TransportStream.PayloadUnitStart(packet))
+            ReadOnlySpan<byte> payload = TsPacket.Payload(packet);
+            if (TsPacket.PayloadUnitStart(packet))
             {
                 if (payload.IsEmpty || 1 + payload[0] >= payload.Length || payload[1 + payload[0]] != tableId)
                 {

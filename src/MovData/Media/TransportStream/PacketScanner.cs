@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace MovData.Media;
+namespace MovData.Media.TransportStream;
 
 /// <summary>
 /// Reads the packets of [from, to) in file order through one bounded buffer (about 1 MiB,
@@ -32,7 +32,7 @@ internal sealed class PacketScanner
     internal long Offset => _bufferOffset + _at;
 
     /// <summary>The current packet's 188 TS bytes.</summary>
-    internal ReadOnlySpan<byte> Packet => _buffer.AsSpan(_at + _grid.Header, TransportStream.PacketSize);
+    internal ReadOnlySpan<byte> Packet => _buffer.AsSpan(_at + _grid.Header, TsPacket.PacketSize);
 
     /// <summary>The current packet as stored, M2TS header included.</summary>
     internal ReadOnlySpan<byte> Stored => _buffer.AsSpan(_at, _grid.Size);
@@ -55,7 +55,7 @@ internal sealed class PacketScanner
                     return false;
                 }
             }
-            if (_buffer[_at + _grid.Header] == TransportStream.SyncByte)
+            if (_buffer[_at + _grid.Header] == TsPacket.SyncByte)
             {
                 return true;
             }

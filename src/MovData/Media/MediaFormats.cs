@@ -1,0 +1,65 @@
+using Microsoft.Win32.SafeHandles;
+using MovData.Media.TransportStream;
+
+namespace MovData.Media;
+
+/// <summary>
+/// The formats <see cref="MediaFile"/> can open, tried in order on the head of a file; and
+/// the containers known by their head that no format here reads yet, which a refusal names.
+/// A new format is one more entry in <see cref="All"/> (and, if it was known, one less
+/// there).
+/// </summary>
+internal static class MediaFormats
+{
+    /// <summary>How much of a file's head a format is recognised from.</summary>
+    internal const int HeadBytes = 64 * 1024;
+
+    internal static readonly IReadOnlyList<IContainerFormat> All = [TransportStreamFormat.Instance];
+
+    /// <summary>Recognises the file's format from its head and opens it as a timeline.</summary>
+    /// <exception cref="InvalidDataException">No format recognises it (the message says what
+    /// each looked for, and what the file seems to be), or its format finds it damaged.</exception>
+    internal static (IContainerFormat Format, IMediaTimeline Timeline) Open(SafeFileHandle file, CancellationToken cancel)
+    {
+        long size = RandomAccess.GetLength(file);
+        byte[] buffer = new byte[(int)Math.Min(size, HeadBytes)];
+        ReadOnlySpan<byte> head = buffer.AsSpan(0, RandomAccess.Read(file, buffer, 0));
+        IContainerFormat format = Recognise(head);
+        return (format, format.Open(file, head, cancel));
+    }
+
+    /// <exception cref="InvalidDataException">No format recognises <paramref name="head"/>.</exception>
+    private static IContainerFormat Recognise(ReadOnlySpan<byte> head)
+    {
+        var whyNot = new List<string>();
+        foreach (IContainerFormat format in All)
+        {
+            if (format.Recognise(head, out string why))
+            {
+                return format;
+            }
+            whyNot.Add(why);
+        }
+        string found = head.IsEmpty ? "the file is empty" : $"{string.Join("; ", whyNot)} (it begins {Begins(head)})";
+        throw new InvalidDataException($"not an {string.Join(" or ", All.Select(f => f.Name))} recording: {found}");
+    }
+
+    /// <summary>The first bytes in hex, and what they are where a known container begins so.</summary>
+    private static string Begins(ReadOnlySpan<byte> head)
+    {
+        string hex = Convert.ToHexString(head[..Math.Min(8, head.Length)]).ToLowerInvariant();
+        return KnownButNotRead(head) is { } kind ? $"{hex}: {kind}" : hex;
+    }
+
+    /// <summary>Containers recognised by their head that no format here reads (yet).</summary>
+    private static string? KnownButNotRead(ReadOnlySpan<byte> head) => head switch
+    {
+        [0x1A, 0x45, 0xDF, 0xA3, ..] => "Matroska or WebM",
+        [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', ..] => "MP4 or QuickTime",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', ..] => "RIFF (AVI or WAV)",
+        [0x00, 0x00, 0x01, 0xBA, ..] => "an MPEG program stream (VOB, .mpg)",
+        [(byte)'F', (byte)'L', (byte)'V', ..] => "FLV",
+        [(byte)'O', (byte)'g', (byte)'g', (byte)'S', ..] => "Ogg",
+        _ => null,
+    };
+}

@@ -1,0 +1,77 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace MovData.Media.TransportStream;
+
+/// <summary>
+/// MPEG-TS and M2TS behind the format seam: recognised by a packet grid in the head, opened
+/// as a <see cref="Recording"/>, cut by <see cref="CutPlanner"/> with null-packet padding.
+/// </summary>
+internal sealed class TransportStreamFormat : IContainerFormat
+{
+    internal static readonly TransportStreamFormat Instance = new();
+
+    private TransportStreamFormat()
+    {
+    }
+
+    public string Name => "MPEG-TS or M2TS";
+
+    public bool Recognise(ReadOnlySpan<byte> head, out string whyNot)
+    {
+        bool found = PacketGrid.Find(head) is not null;
+        whyNot = found ? "" : PacketGrid.WhyNot(head);
+        return found;
+    }
+
+    public IMediaTimeline Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel) => Recording.Open(file, head, cancel);
+
+    public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel)
+    {
+        var rec = (Recording)timeline; // what Open returned
+        if (rec.PartialTail > 0)
+        {
+            throw new InvalidDataException(
+                $"{path} ends in an incomplete packet ({rec.PartialTail} of {rec.Grid.Size} bytes at offset {rec.End}): an interrupted recording; drop it first (truncate -s {rec.End} {path}) and cut again");
+        }
+        (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(rec, remove, options.Exact, cancel);
+        return new CutPlan(cuts, unchanged, CutPlanner.Layout(rec, cuts, blockSize, cuts.Count > 0 ? options.SaveRemovedTo : null, cancel));
+    }
+}
+
+/// <summary>A recording as the seam sees it: its 90 kHz clock, positions that are file offsets.</summary>
+internal sealed partial class Recording : IMediaTimeline
+{
+    RecordingFormat IMediaTimeline.Format => Grid.Format;
+
+    long IMediaTimeline.Size => Size;
+
+    long IMediaTimeline.Timescale => TicksPerSecond;
+
+    MediaTime IMediaTimeline.EndTime => new(EndTicks, TicksPerSecond);
+
+    long IMediaTimeline.StartPosition => Grid.Start;
+
+    long IMediaTimeline.EndPosition => End;
+
+    MediaPoint? IMediaTimeline.FirstKeyframeAtOrAfter(MediaTime time, CancellationToken cancel) => Point(FirstKeyframeAtOrAfter(Ticks(time), cancel));
+
+    MediaPoint? IMediaTimeline.LastKeyframeAtOrBefore(MediaTime time, CancellationToken cancel) => Point(LastKeyframeAtOrBefore(Ticks(time), cancel));
+
+    MediaPoint? IMediaTimeline.NearestFrame(MediaTime time, CancellationToken cancel) => Point(Nearest(Ticks(time), cancel));
+
+    int IMediaTimeline.CountKeyframes(IProgress<long>? progress, CancellationToken cancel) => CountKeyframes(progress, cancel);
+
+    /// <summary>A run of packets holds every unit between two of its PES starts.</summary>
+    IReadOnlyList<(long Offset, long Length)> IMediaTimeline.Holds(long from, long to) => [(from, to - from)];
+
+    RecordingInfo IMediaTimeline.WithDetails(RecordingInfo info) => info with { TransportStream = Details() };
+
+    CutResult IMediaTimeline.WithDetails(CutResult result) => result with { TransportStream = Details() };
+
+    private TransportStreamDetails Details() => new(Grid.Size, Grid.Start, Tables.Programs, Video, PartialTail);
+
+    private static long Ticks(MediaTime time) => time.In(TicksPerSecond).Ticks;
+
+    /// <summary>The units these searches return all have a presentation time.</summary>
+    private static MediaPoint? Point(VideoUnit? unit) => unit is { Pts: { } pts } u ? new MediaPoint(u.Offset, new MediaTime(pts, TicksPerSecond)) : null;
+}
