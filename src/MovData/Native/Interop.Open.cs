@@ -31,6 +31,13 @@ internal static partial class Interop
     internal static int OpenDirectTempFile(string directory, out SafeFileHandle handle) =>
         Open(directory, O_TMPFILE | O_DIRECT | O_RDWR | O_CLOEXEC, Convert.ToInt32("600", 8), out handle);
 
+    /// <summary>A second, read-only O_DIRECT handle on the file <paramref name="file"/> is
+    /// open as (through /proc/self/fd, so a file renamed or deleted meanwhile is still the
+    /// one): reads that bypass the page cache, whole blocks into block-aligned memory.
+    /// Returns 0 or errno (EINVAL where the filesystem has no direct I/O).</summary>
+    internal static int OpenDirectReader(SafeFileHandle file, out SafeFileHandle handle) =>
+        Open($"/proc/self/fd/{file.DangerousGetHandle()}", O_RDONLY | O_DIRECT | O_CLOEXEC, 0, out handle);
+
     /// <summary>A read-only handle on a directory, for fsync after creating, renaming or
     /// removing an entry in it (File.OpenHandle refuses directories). Returns 0 or errno.</summary>
     internal static int OpenDirectory(string directory, out SafeFileHandle handle) =>

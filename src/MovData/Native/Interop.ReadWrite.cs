@@ -43,7 +43,8 @@ internal static partial class Interop
 
     /// <summary>
     /// <see cref="CopyByReadWrite"/> into a file opened O_DIRECT (<see cref="OpenDirectTempFile"/>),
-    /// reading through the page cache: block-aligned memory, and a last block short of
+    /// from a source opened O_DIRECT too or not: block-aligned memory, reads asked in whole
+    /// blocks (the file's end answers the last one short), and a last block short of
     /// <paramref name="blockSize"/> written whole, zero-padded (the caller sets the size back).
     /// Offsets must be block multiples. Returns 0 or errno.
     /// </summary>
@@ -68,10 +69,11 @@ internal static partial class Interop
         while (copied < length)
         {
             int want = (int)Math.Min(length - copied, size);
+            int ask = padTo == 0 ? want : (want + padTo - 1) / padTo * padTo;
             int got = 0;
             while (got < want)
             {
-                (nint at, nuint count, long offset) = ((nint)(p + got), (nuint)(want - got), srcOffset + copied + got);
+                (nint at, nuint count, long offset) = ((nint)(p + got), (nuint)(ask - got), srcOffset + copied + got);
                 nint n = Retrying(() => pread(src, (byte*)at, count, offset), out int errno);
                 if (errno != 0)
                 {
@@ -83,6 +85,7 @@ internal static partial class Interop
                 }
                 got += (int)n;
             }
+            got = Math.Min(got, want); // a whole block asked at the end may bring bytes past the range
             int whole = padTo == 0 ? got : (got + padTo - 1) / padTo * padTo;
             new Span<byte>(p + got, whole - got).Clear();
             int put = 0;

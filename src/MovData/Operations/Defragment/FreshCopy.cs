@@ -32,6 +32,14 @@ internal static class FreshCopy
             errno = Interop.OpenTempFile(directory, out temp); // cached, or no direct I/O here
         }
         Interop.ThrowIfFailed(errno, $"O_TMPFILE in {directory}");
+        // Where nothing reads the file again, it is read past the cache too, as xfs_fsr reads
+        // it: all of a piece's extents at once (through the cache, 1 GiB in 4096 pieces read
+        // at a third of the speed).
+        SafeFileHandle source = job.Handle;
+        if (direct && Interop.OpenDirectReader(job.Handle, out SafeFileHandle reader) == 0)
+        {
+            source = reader;
+        }
         try
         {
             RandomAccess.SetLength(temp, job.File.Size);
@@ -40,14 +48,17 @@ internal static class FreshCopy
             {
                 // One fallocate per run of data asks the allocator for contiguous space.
                 Interop.ThrowIfFailed(Interop.Fallocate(temp, Interop.FALLOC_FL_KEEP_SIZE, offset, length), "fallocate of the fresh copy");
-                _ = Interop.Prefetch(job.Handle, offset, Math.Min(DefragMechanism.Piece, length));
+                if (!direct)
+                {
+                    _ = Interop.Prefetch(job.Handle, offset, Math.Min(DefragMechanism.Piece, length));
+                }
                 for (long done = 0; done < length;)
                 {
                     job.Cancellation.ThrowIfCancellationRequested();
                     long n = Math.Min(DefragMechanism.Piece, length - done);
                     // The next piece is read ahead, all its extents at once, while this one is
                     // copied: readahead alone reads a fragmented file a small window at a time.
-                    if (done + n < length)
+                    if (!direct && done + n < length)
                     {
                         _ = Interop.Prefetch(job.Handle, offset + done + n, Math.Min(DefragMechanism.Piece, length - done - n));
                     }
@@ -55,7 +66,7 @@ internal static class FreshCopy
                     // fragmented blocks instead of writing new ones.
                     long wrote;
                     Interop.ThrowIfFailed(direct
-                        ? Interop.CopyIntoDirect(job.Handle, offset + done, temp, offset + done, n, (int)job.File.BlockSize, out wrote)
+                        ? Interop.CopyIntoDirect(source, offset + done, temp, offset + done, n, (int)job.File.BlockSize, out wrote)
                         : Interop.CopyByReadWrite(job.Handle, offset + done, temp, offset + done, n, out wrote), "copying into the fresh copy");
                     if (!direct)
                     {
@@ -82,6 +93,13 @@ internal static class FreshCopy
         {
             temp.Dispose();
             throw;
+        }
+        finally
+        {
+            if (source != job.Handle)
+            {
+                source.Dispose();
+            }
         }
     }
 }
