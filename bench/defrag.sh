@@ -77,7 +77,7 @@ contend() { # FS SIDE(movdata|peer)
   if [ "$side" = movdata ]; then
     method=$("$tool" defrag --json "$mnt/rec.ts" | python3 -c 'import json, sys; print(json.load(sys.stdin)["files"][0]["method"])')
   else
-    run_peer "$fs" "$mnt/rec.ts" > "$out/$fs-peer.log" 2>&1 || { cat "$out/$fs-peer.log" >&2; exit 1; }
+    run_peer "$fs" "$mnt/rec.ts" > "$root/$fs-peer.log" 2>&1 || { cat "$root/$fs-peer.log" >&2; exit 1; }
     method=-
   fi
   # Until it is on disk: btrfs filesystem defragment returns with the rewrite still in the
