@@ -64,7 +64,7 @@ internal static class DefragCommand
                 }
                 else
                 {
-                    outcomes.Add(Fail(io, path, new ArgumentException($"{path} is a directory; defrag -r defragments the files under it"), verbose));
+                    outcomes.Add(Fail(io, path, new ArgumentException("is a directory; defrag -r defragments the files under it"), verbose));
                 }
             }
             else
