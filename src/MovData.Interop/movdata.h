@@ -175,9 +175,10 @@ int movdata_defragment(int fd, struct movdata_defrag_result *result);
 /* struct movdata_defrag_info.method: how the file was rewritten. */
 #define MOVDATA_DEFRAG_NONE		0	/* left as it was: at its ideal, or no fewer extents possible */
 #define MOVDATA_DEFRAG_COPY_EXCHANGE	1	/* XFS exchange-range: copy, XFS_IOC_COMMIT_RANGE */
-#define MOVDATA_DEFRAG_COPY_DEDUPE	2	/* XFS reflink: copy, FIDEDUPERANGE where still the same */
+#define MOVDATA_DEFRAG_COPY_DEDUPE	2	/* XFS reflink, open elsewhere: copy, FIDEDUPERANGE where still the same */
 #define MOVDATA_DEFRAG_MOVE_EXTENTS	3	/* ext4: EXT4_IOC_MOVE_EXT into a fresh donor */
 #define MOVDATA_DEFRAG_DEFRAG_RANGE	4	/* btrfs: BTRFS_IOC_DEFRAG_RANGE */
+#define MOVDATA_DEFRAG_COPY_CLONE	5	/* XFS reflink, open nowhere else: copy under a write lease, FICLONERANGE */
 
 /* movdata_defragment_ex flag: check and plan everything, change nothing. */
 #define MOVDATA_DEFRAG_DRY_RUN	0x1

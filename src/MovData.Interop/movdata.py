@@ -34,7 +34,7 @@ __all__ = [
 ZERO_COPY_ONLY = 0x1
 CUT_EXACT = 0x100
 DEFRAG_DRY_RUN = 0x1
-DEFRAG_METHODS = ("none", "copy-exchange", "copy-dedupe", "move-extents", "defrag-range")  # MOVDATA_DEFRAG_*
+DEFRAG_METHODS = ("none", "copy-exchange", "copy-dedupe", "move-extents", "defrag-range", "copy-clone")  # MOVDATA_DEFRAG_*
 METHODS = ("exchange-range", "clone-punch", "copy-punch")           # MOVDATA_METHOD_*
 SEGMENT_KINDS = ("data", "hole", "unwritten")                       # MOVDATA_SEGMENT_*
 SUPPORT = ("native", "emulated", "copy", "unsupported")             # MOVDATA_SUPPORT_*
@@ -244,8 +244,8 @@ def probe(path):
 
 def defragment(f, dry_run=False):
     """Rewrites the file onto fresh contiguous blocks through its filesystem's own primitive;
-    method is "none" (left as it was), "copy-exchange", "copy-dedupe", "move-extents" or
-    "defrag-range". With dry_run, plans and changes nothing."""
+    method is "none" (left as it was), "copy-exchange", "copy-clone", "copy-dedupe",
+    "move-extents" or "defrag-range". With dry_run, plans and changes nothing."""
     _flush(f)
     r = _DefragInfo()
     _check(_lib().movdata_defragment_ex(_fd(f), DEFRAG_DRY_RUN if dry_run else 0, ctypes.byref(r)))

@@ -187,8 +187,9 @@ public enum DefragmentMethod
     /// XFS_IOC_COMMIT_RANGE, which refuses if the file changed since the copy began.</summary>
     CopyExchange = 1,
 
-    /// <summary>XFS with reflink: copied into a fresh unnamed file, then FIDEDUPERANGE makes
-    /// the file share the copy's blocks wherever the bytes are still the same.</summary>
+    /// <summary>XFS with reflink, the file open elsewhere: copied into a fresh unnamed file,
+    /// then FIDEDUPERANGE makes the file share the copy's blocks wherever the bytes are still
+    /// the same.</summary>
     CopyDedupe = 2,
 
     /// <summary>ext4: EXT4_IOC_MOVE_EXT copies into a fresh preallocated donor's blocks and
@@ -197,6 +198,12 @@ public enum DefragmentMethod
 
     /// <summary>btrfs: BTRFS_IOC_DEFRAG_RANGE rewrites small extents copy-on-write.</summary>
     DefragRange = 4,
+
+    /// <summary>XFS with reflink, the file open nowhere else: copied into a fresh unnamed file
+    /// under a write lease (any other open waits), then FICLONERANGE makes the file share the
+    /// copy's blocks; had anyone opened the file meanwhile, it would have been
+    /// <see cref="CopyDedupe"/>.</summary>
+    CopyClone = 5,
 }
 
 /// <summary>How a Defragment is to be run.</summary>
@@ -329,13 +336,14 @@ public static class ContractNames
     internal static StepMethod? ParseStepMethod(string name) =>
         Enum.GetValues<StepMethod>().Cast<StepMethod?>().FirstOrDefault(m => m!.Value.ToContractName() == name);
 
-    /// <summary>"none", "copy-exchange", "copy-dedupe", "move-extents" or "defrag-range".</summary>
+    /// <summary>"none", "copy-exchange", "copy-clone", "copy-dedupe", "move-extents" or "defrag-range".</summary>
     public static string ToContractName(this DefragmentMethod method) => method switch
     {
         DefragmentMethod.CopyExchange => "copy-exchange",
         DefragmentMethod.CopyDedupe => "copy-dedupe",
         DefragmentMethod.MoveExtents => "move-extents",
         DefragmentMethod.DefragRange => "defrag-range",
+        DefragmentMethod.CopyClone => "copy-clone",
         _ => "none",
     };
 

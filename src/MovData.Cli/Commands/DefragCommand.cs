@@ -152,7 +152,7 @@ internal static class DefragCommand
         return new FileOutcome(path, Outcome.Failed, Code: code, Error: e, Message: message);
     }
 
-    /// <summary>One file's line: "1018 extents -> 1 (ideal 1), 64 MiB copied by copy-dedupe".</summary>
+    /// <summary>One file's line: "1018 extents -> 1 (ideal 1), 64 MiB copied by copy-clone".</summary>
     private static string Describe(FileOutcome o)
     {
         if (o.Report is { } c)

@@ -72,7 +72,7 @@ public sealed class CApiTests
               S(movdata_defrag_info); O(movdata_defrag_info, method); O(movdata_defrag_info, extents_before); O(movdata_defrag_info, extents_after);
               O(movdata_defrag_info, ideal_extents); O(movdata_defrag_info, bytes_copied); O(movdata_defrag_info, shared_bytes_unshared);
               P("MOVDATA_DEFRAG_DRY_RUN", MOVDATA_DEFRAG_DRY_RUN); P("MOVDATA_DEFRAG_NONE", MOVDATA_DEFRAG_NONE); P("MOVDATA_DEFRAG_COPY_EXCHANGE", MOVDATA_DEFRAG_COPY_EXCHANGE);
-              P("MOVDATA_DEFRAG_COPY_DEDUPE", MOVDATA_DEFRAG_COPY_DEDUPE); P("MOVDATA_DEFRAG_MOVE_EXTENTS", MOVDATA_DEFRAG_MOVE_EXTENTS); P("MOVDATA_DEFRAG_DEFRAG_RANGE", MOVDATA_DEFRAG_DEFRAG_RANGE);
+              P("MOVDATA_DEFRAG_COPY_DEDUPE", MOVDATA_DEFRAG_COPY_DEDUPE); P("MOVDATA_DEFRAG_MOVE_EXTENTS", MOVDATA_DEFRAG_MOVE_EXTENTS); P("MOVDATA_DEFRAG_DEFRAG_RANGE", MOVDATA_DEFRAG_DEFRAG_RANGE); P("MOVDATA_DEFRAG_COPY_CLONE", MOVDATA_DEFRAG_COPY_CLONE);
               S(movdata_cut_result); O(movdata_cut_result, duration_before); O(movdata_cut_result, duration_after); O(movdata_cut_result, bytes_written);
               O(movdata_cut_result, bytes_copied); O(movdata_cut_result, method); O(movdata_cut_result, removed); O(movdata_cut_result, packet_size);
               P("MOVDATA_CUT_EXACT", MOVDATA_CUT_EXACT);
@@ -133,6 +133,7 @@ public sealed class CApiTests
             ["MOVDATA_DEFRAG_COPY_DEDUPE"] = (long)DefragmentMethod.CopyDedupe,
             ["MOVDATA_DEFRAG_MOVE_EXTENTS"] = (long)DefragmentMethod.MoveExtents,
             ["MOVDATA_DEFRAG_DEFRAG_RANGE"] = (long)DefragmentMethod.DefragRange,
+            ["MOVDATA_DEFRAG_COPY_CLONE"] = (long)DefragmentMethod.CopyClone,
             ["sizeof movdata_cut_result"] = Marshal.SizeOf<CutResultStruct>(),
             ["movdata_cut_result.duration_before"] = Off<CutResultStruct>("DurationBefore"),
             ["movdata_cut_result.duration_after"] = Off<CutResultStruct>("DurationAfter"),

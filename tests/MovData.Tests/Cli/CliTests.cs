@@ -264,7 +264,7 @@ public sealed class CliTests
 
         (code, output, err) = Movdata("defrag", "--dry-run", "-r", data);
         Assert.True(code == 0, err);
-        Assert.Contains($"{rec}: would defragment by copy-dedupe: ", output, StringComparison.Ordinal);
+        Assert.Contains($"{rec}: would defragment by copy-clone: ", output, StringComparison.Ordinal);
         Assert.Contains("2 files: 1 to defragment", output, StringComparison.Ordinal);
         Assert.Equal(before, Files.Take(rec));
         Assert.Equal(blocks, Files.PhysicalBlocks(rec, 0, content.Length));
@@ -276,7 +276,7 @@ public sealed class CliTests
         (code, output, err) = Movdata("defrag", "-r", data);
         Assert.True(code == 0, err);
         Assert.Contains($"{small}: 1 extent, already at its ideal (1): skipped", output, StringComparison.Ordinal);
-        Assert.Matches(@"rec\.ts: \d+ extents -> 1 \(ideal 1\), 16 MiB copied by copy-dedupe", output);
+        Assert.Matches(@"rec\.ts: \d+ extents -> 1 \(ideal 1\), 16 MiB copied by copy-clone", output);
         Assert.Matches(@"2 files: 1 defragmented \(\d+ extents -> 1\), 1 skipped, 0 failed", output);
         Files.AssertBytes(content, rec, 0);
     }

@@ -19,7 +19,7 @@ public sealed class DefragmentTests
 
     private static DefragmentMethod Expected(string kind) => kind switch
     {
-        "xfs" => DefragmentMethod.CopyDedupe,
+        "xfs" => DefragmentMethod.CopyClone,
         "btrfs" => DefragmentMethod.DefragRange,
         _ => DefragmentMethod.MoveExtents,
     };
@@ -143,10 +143,13 @@ public sealed class DefragmentTests
 
     /// <summary>
     /// A write that lands after the copy was made and before it is swapped in is never lost:
-    /// movdata is stopped there (SIGSTOP by the test switch), another process writes, and
-    /// movdata goes on. On XFS the swap refuses (COMMIT_RANGE: EBUSY) or swaps only what is
-    /// still the same (FIDEDUPERANGE) and says it was abandoned; on ext4 and btrfs the
-    /// kernel's own primitive moves what is there now. Either way the write is in the file.
+    /// movdata is stopped there (SIGSTOP by the test switch) and another process opens the
+    /// file and writes. On ext4 and btrfs the write goes through at once, and the kernel's own
+    /// primitive moves what is there now. On XFS the open waits for movdata's write lease
+    /// (/proc/locks shows it breaking); movdata, let go on, drops the lease and swaps the rest
+    /// by FIDEDUPERANGE, which shares only what is still the same: the write lands before a
+    /// piece is compared (the defragment is abandoned, saying so) or after it is swapped.
+    /// Either way the write is in the file.
     /// </summary>
     [Theory, MemberData(nameof(Kinds))]
     public async Task Defragment_AWriteBetweenCopyAndSwap_IsNeverLost(string kind)
@@ -161,22 +164,67 @@ public sealed class DefragmentTests
         Assert.False(p.HasExited, p.HasExited ? await err : "");
         byte[] written = Files.Pattern(66, 3 * B);
         File.WriteAllBytes(Path.Combine(fs.Mount, "patch"), written);
-        Tools.MustRun("dd", $"if={Path.Combine(fs.Mount, "patch")}", $"of={path}", "bs=4096", $"seek={(5 << 20) / B}", "conv=notrunc,fsync", "status=none");
+        using var dd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dd")
+        {
+            ArgumentList = { $"if={Path.Combine(fs.Mount, "patch")}", $"of={path}", "bs=4096", $"seek={(5 << 20) / B}", "conv=notrunc,fsync", "status=none" },
+            RedirectStandardError = true,
+        })!;
         written.CopyTo(content, 5 << 20);
-        Tools.MustRun("kill", "-CONT", $"{p.Id}");
-        await p.WaitForExitAsync(TestContext.Current.CancellationToken);
-        string said = await output + await err;
-
         if (kind == "xfs")
         {
-            Assert.True(p.ExitCode == 1, said);
+            Assert.True(SpinWait.SpinUntil(() => File.ReadAllText("/proc/locks").Contains("BREAKING", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                "the writer's open should wait for movdata's lease: " + File.ReadAllText("/proc/locks"));
+            Assert.False(dd.HasExited, "the writer should be waiting for the lease");
+        }
+        else
+        {
+            await dd.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        Tools.MustRun("kill", "-CONT", $"{p.Id}");
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+        await dd.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(dd.ExitCode == 0, await dd.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+        string said = await output + await err;
+
+        if (kind == "xfs" && p.ExitCode == 1)
+        {
             Assert.Contains("defragment abandoned: the file was written while it was being copied", said, StringComparison.Ordinal);
         }
         else
         {
             Assert.True(p.ExitCode == 0, said);
+            Assert.Contains(kind == "xfs" ? "copied by copy-dedupe" : "copied by ", said, StringComparison.Ordinal);
         }
         Files.AssertBytes(content, path, 0);
+    }
+
+    /// <summary>On XFS a file open elsewhere, even only to read, gets no write lease: its
+    /// copy is swapped in by FIDEDUPERANGE, comparing, and a dry run says so beforehand.</summary>
+    [Fact]
+    public void Defragment_OnXfs_OfAFileOpenElsewhereToRead_ComparesWhatItSwaps()
+    {
+        using var fs = new LoopFileSystem("xfs");
+        byte[] content = Files.Pattern(68, Size);
+        string path = Fragmented.Make(fs.Mount, "f", content);
+        Assert.Equal(DefragmentMethod.CopyClone, FileRange.Defragment(path, new DefragmentOptions { DryRun = true }).Method);
+        using var reader = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3")
+        {
+            ArgumentList = { "-c", "import sys, time; f = open(sys.argv[1], 'rb'); print('open', flush=True); time.sleep(60)", path },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            Assert.Equal("open", reader.StandardOutput.ReadLine());
+            Assert.Equal(DefragmentMethod.CopyDedupe, FileRange.Defragment(path, new DefragmentOptions { DryRun = true }).Method);
+            DefragmentResult r = FileRange.Defragment(path);
+            Assert.Equal(DefragmentMethod.CopyDedupe, r.Method);
+            Assert.True(r.ExtentsAfter < r.ExtentsBefore, r.ToString());
+            Files.AssertBytes(content, path, 0);
+        }
+        finally
+        {
+            reader.Kill();
+        }
     }
 
     /// <summary>A file another process has open for writing is refused, the writer named as

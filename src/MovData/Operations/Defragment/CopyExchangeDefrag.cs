@@ -22,7 +22,7 @@ internal sealed class CopyExchangeDefrag : DefragMechanism
             return new CopyDedupeDefrag().Run(job);
         }
         Interop.ThrowIfFailed(errno, "XFS_IOC_START_COMMIT");
-        using SafeFileHandle? copy = FreshCopy.Make(job, job.DataRuns(), 1.0, cached: false);
+        using SafeFileHandle? copy = FreshCopy.Make(job, job.DataRuns(), 1.0, CopyIo.Direct);
         if (copy is null)
         {
             return DefragmentMethod.None;

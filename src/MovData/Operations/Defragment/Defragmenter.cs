@@ -26,7 +26,7 @@ internal static class Defragmenter
         RequireFreeSpace(f, report);
         if (options.DryRun)
         {
-            return new DefragmentResult(mechanism.Method, report.Extents, report.Extents, report.IdealExtents, report.DataBytes, report.SharedBytes) { DryRun = true };
+            return new DefragmentResult(mechanism.Planned(file), report.Extents, report.Extents, report.IdealExtents, report.DataBytes, report.SharedBytes) { DryRun = true };
         }
         List<Segment> before = Extents.Map(file, f.Size, "the file");
         var job = new DefragJob(f, report, progress, cancellation);
@@ -54,7 +54,7 @@ internal static class Defragmenter
         FileFacts.EXT4_SUPER_MAGIC => new MoveExtentsDefrag(),
         FileFacts.BTRFS_SUPER_MAGIC => new DefragRangeDefrag(),
         FileFacts.XFS_SUPER_MAGIC when caps.Exchange == true => new CopyExchangeDefrag(),
-        FileFacts.XFS_SUPER_MAGIC when caps.Reflink == true => new CopyDedupeDefrag(),
+        FileFacts.XFS_SUPER_MAGIC when caps.Reflink == true => new CopyCloneDefrag(),
         _ => null,
     };
 
@@ -124,6 +124,10 @@ internal abstract class DefragMechanism
     internal const long Piece = 8L << 20;
 
     internal abstract DefragmentMethod Method { get; }
+
+    /// <summary>The method a defragment of <paramref name="file"/> would use now, as a dry
+    /// run says it.</summary>
+    internal virtual DefragmentMethod Planned(SafeFileHandle file) => Method;
 
     /// <summary>Rewrites the file; returns <see cref="DefragmentMethod.None"/> when the fresh
     /// space turned out no less fragmented than the file, so nothing was changed.</summary>
