@@ -6,6 +6,7 @@ namespace MovData.Native;
 internal static partial class Interop
 {
     internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
 
     internal const int O_ACCMODE = 0x3;
     internal const int O_RDONLY = 0x0;
@@ -23,6 +24,14 @@ internal static partial class Interop
         flags = fcntl(fd, F_GETFL);
         return flags < 0 ? LastErrno : 0;
     }
+
+    // fcntl(2) is variadic; with an int third argument it is called as a fixed one.
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl_int(SafeFileHandle fd, int cmd, int arg);
+
+    /// <summary>F_SETFL: the handle's status flags (O_APPEND, O_DIRECT, O_NONBLOCK; the access
+    /// mode is kept whatever is passed). Returns 0 or errno.</summary>
+    internal static int SetStatusFlags(SafeFileHandle fd, int flags) => fcntl_int(fd, F_SETFL, flags) < 0 ? LastErrno : 0;
 
     // Open file description locks (Linux 3.15+): owned by the open file, not the process, so
     // two handles in one process exclude each other as two processes do.

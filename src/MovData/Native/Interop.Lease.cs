@@ -1,11 +1,9 @@
 using Microsoft.Win32.SafeHandles;
-using System.Runtime.InteropServices;
 
 namespace MovData.Native;
 
 internal static partial class Interop
 {
-    internal const int F_SETFL = 4;
     internal const int F_SETSIG = 10;
     internal const int F_SETLEASE = 1024;
     internal const int F_GETLEASE = 1025;
@@ -13,13 +11,6 @@ internal static partial class Interop
     /// <summary>Default action: ignored. The signal a lease break is told by, so that no
     /// handler is needed and nothing dies of it (SIGIO, the default, terminates).</summary>
     internal const int SIGURG = 23;
-
-    // fcntl(2) is variadic; with an int third argument it is called as a fixed one.
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int fcntl_int(SafeFileHandle fd, int cmd, int arg);
-
-    /// <summary>F_SETFL: the handle's status flags (O_APPEND, O_DIRECT, O_NONBLOCK...). Returns 0 or errno.</summary>
-    internal static int SetStatusFlags(SafeFileHandle fd, int flags) => fcntl_int(fd, F_SETFL, flags) < 0 ? LastErrno : 0;
 
     /// <summary>
     /// F_SETSIG to SIGURG, then F_SETLEASE F_WRLCK: while it is held, any other open of the
