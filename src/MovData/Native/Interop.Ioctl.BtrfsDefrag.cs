@@ -7,9 +7,6 @@ internal static partial class Interop
 {
     internal const nuint BTRFS_IOC_DEFRAG_RANGE = 0x40309410; // _IOW(0x94, 16, struct btrfs_ioctl_defrag_range_args)
 
-    /// <summary>Start writeback of the rewritten range at once, not at the next commit.</summary>
-    internal const ulong BTRFS_DEFRAG_RANGE_START_IO = 2;
-
     /// <summary>
     /// struct btrfs_ioctl_defrag_range_args { __u64 start; __u64 len; __u64 flags;
     /// __u32 extent_thresh; __u32 compress_type; __u32 unused[4]; }
@@ -26,7 +23,10 @@ internal static partial class Interop
     }
 
     /// <summary>BTRFS_IOC_DEFRAG_RANGE: btrfs rewrites the extents of [start, +length) that
-    /// are smaller than <paramref name="extentThreshold"/> bytes into new, larger ones.
+    /// are smaller than <paramref name="extentThreshold"/> bytes into new, larger ones, in the
+    /// page cache (written back as any dirty page is, or by a sync). No flags: with
+    /// BTRFS_DEFRAG_RANGE_START_IO each range's writeback ran while the next range was read,
+    /// and a 1 GiB file took longer than reading it all, then writing it all (bench/defrag.sh).
     /// Returns 0 or errno.</summary>
     internal static unsafe int BtrfsDefragRange(SafeFileHandle file, long start, long length, uint extentThreshold)
     {
@@ -34,7 +34,6 @@ internal static partial class Interop
         {
             Start = (ulong)start,
             Len = (ulong)length,
-            Flags = BTRFS_DEFRAG_RANGE_START_IO,
             ExtentThresh = extentThreshold,
         };
         return Ioctl(file, BTRFS_IOC_DEFRAG_RANGE, &arg);

@@ -56,13 +56,14 @@ public sealed class NativeLayoutTests
           P("FIDEDUPERANGE", FIDEDUPERANGE); P("FILE_DEDUPE_RANGE_DIFFERS", FILE_DEDUPE_RANGE_DIFFERS);
           S(move_extent); O(move_extent, donor_fd); O(move_extent, orig_start); O(move_extent, donor_start); O(move_extent, len); O(move_extent, moved_len); P("EXT4_IOC_MOVE_EXT", EXT4_IOC_MOVE_EXT);
           S(btrfs_ioctl_defrag_range_args); O(btrfs_ioctl_defrag_range_args, start); O(btrfs_ioctl_defrag_range_args, len); O(btrfs_ioctl_defrag_range_args, flags);
-          O(btrfs_ioctl_defrag_range_args, extent_thresh); O(btrfs_ioctl_defrag_range_args, compress_type); P("BTRFS_IOC_DEFRAG_RANGE", BTRFS_IOC_DEFRAG_RANGE); P("BTRFS_DEFRAG_RANGE_START_IO", BTRFS_DEFRAG_RANGE_START_IO);
+          O(btrfs_ioctl_defrag_range_args, extent_thresh); O(btrfs_ioctl_defrag_range_args, compress_type); P("BTRFS_IOC_DEFRAG_RANGE", BTRFS_IOC_DEFRAG_RANGE);
           S(xfs_commit_range); O(xfs_commit_range, file1_fd); O(xfs_commit_range, file1_offset); O(xfs_commit_range, file2_offset); O(xfs_commit_range, length); O(xfs_commit_range, flags); O(xfs_commit_range, file2_freshness);
           P("XFS_IOC_START_COMMIT", XFS_IOC_START_COMMIT); P("XFS_IOC_COMMIT_RANGE", XFS_IOC_COMMIT_RANGE); P("XFS_IOC_FSGEOMETRY", XFS_IOC_FSGEOMETRY); O(xfs_fsop_geom_head, agblocks);
           P("POSIX_FADV_DONTNEED", POSIX_FADV_DONTNEED); P("ENODATA", ENODATA); P("EBUSY", EBUSY);
           S(statx); O(statx, stx_blksize); O(statx, stx_attributes); O(statx, stx_mode); O(statx, stx_ino); O(statx, stx_size); O(statx, stx_btime); O(statx, stx_ctime); O(statx, stx_dev_major); O(statx, stx_dev_minor); O(statx, stx_mnt_id);
           S(flock); O(flock, l_type); O(flock, l_whence); O(flock, l_start); O(flock, l_len); O(flock, l_pid);
           P("F_OFD_SETLK", F_OFD_SETLK); P("F_OFD_SETLKW", F_OFD_SETLKW); P("F_WRLCK", F_WRLCK); P("F_UNLCK", F_UNLCK);
+          P("F_SETFL", F_SETFL); P("F_SETSIG", F_SETSIG); P("F_SETLEASE", F_SETLEASE); P("F_GETLEASE", F_GETLEASE); P("SIGURG", SIGURG);
           S(statfs); O(statfs, f_type); O(statfs, f_bsize); O(statfs, f_fsid); O(statfs, f_flags);
           P("FICLONERANGE", FICLONERANGE); P("FS_IOC_FIEMAP", FS_IOC_FIEMAP); P("FS_IOC_GETFLAGS", FS_IOC_GETFLAGS); P("XFS_IOC_EXCHANGE_RANGE", XFS_IOC_EXCHANGE_RANGE);
           P("FS_IMMUTABLE_FL", FS_IMMUTABLE_FL); P("FS_APPEND_FL", FS_APPEND_FL);
@@ -137,7 +138,6 @@ public sealed class NativeLayoutTests
             ["offsetof btrfs_ioctl_defrag_range_args.extent_thresh"] = Off<Interop.BtrfsDefragRangeArgs>("ExtentThresh"),
             ["offsetof btrfs_ioctl_defrag_range_args.compress_type"] = Off<Interop.BtrfsDefragRangeArgs>("CompressType"),
             ["BTRFS_IOC_DEFRAG_RANGE"] = (long)Interop.BTRFS_IOC_DEFRAG_RANGE,
-            ["BTRFS_DEFRAG_RANGE_START_IO"] = (long)Interop.BTRFS_DEFRAG_RANGE_START_IO,
             ["sizeof xfs_commit_range"] = Marshal.SizeOf<Interop.XfsCommitRange>(),
             ["offsetof xfs_commit_range.file1_fd"] = Off<Interop.XfsCommitRange>("File1Fd"),
             ["offsetof xfs_commit_range.file1_offset"] = Off<Interop.XfsCommitRange>("File1Offset"),
@@ -206,6 +206,11 @@ public sealed class NativeLayoutTests
             ["O_TMPFILE"] = Interop.O_TMPFILE,
             ["O_CLOEXEC"] = Interop.O_CLOEXEC,
             ["F_GETFL"] = Interop.F_GETFL,
+            ["F_SETFL"] = Interop.F_SETFL,
+            ["F_SETSIG"] = Interop.F_SETSIG,
+            ["F_SETLEASE"] = Interop.F_SETLEASE,
+            ["F_GETLEASE"] = Interop.F_GETLEASE,
+            ["SIGURG"] = Interop.SIGURG,
             ["AT_EMPTY_PATH"] = Interop.AT_EMPTY_PATH,
             ["AT_FDCWD"] = Interop.AT_FDCWD,
             ["STATX_BASIC_STATS"] = Interop.STATX_BASIC_STATS,

@@ -4,7 +4,8 @@ namespace MovData.Operations;
 
 /// <summary>
 /// btrfs: BTRFS_IOC_DEFRAG_RANGE rewrites every extent shorter than btrfs's longest (128 MiB)
-/// copy-on-write, one such length at a time; a crash leaves each piece old or new, never torn. Extents
+/// copy-on-write, one such length at a time, into the page cache; one fsync at the end writes
+/// it all; a crash leaves each piece old or new, never torn. Extents
 /// shared with a reflinked copy or a snapshot are unshared by it: the result says how many
 /// bytes that was, and the free-space check counted them before.
 /// </summary>
