@@ -5,7 +5,7 @@
 #                                  xfs with exchange-range, ext4 and btrfs; `movdata defrag`
 #                                  on a copy of the image, the filesystem's tool on another
 #                                  identical copy (xfs_fsr, e4defrag, btrfs filesystem
-#                                  defragment), cache dropped before each, three times (the
+#                                  defragment), cache dropped before each, five times (the
 #                                  median time is reported); writes docs/benchmarks-defrag.md
 #                                  and bench/results/defrag/results.tsv
 #   sudo bench/defrag.sh --smoke   a 64 MiB file on xfs only, into artifacts/
@@ -24,7 +24,7 @@ command -v e4defrag >/dev/null && command -v xfs_fsr >/dev/null && command -v bt
 if [ "${1:-}" = "--smoke" ]; then
   size_mib=64 piece_kib=64 image=1G fss=(xfs) runs=1 out=artifacts/bench-defrag docs=
 else
-  size_mib=1024 piece_kib=256 image=4G fss=(xfs xfs-exchange ext4 btrfs) runs=3 out=bench/results/defrag docs=docs/benchmarks-defrag.md
+  size_mib=1024 piece_kib=256 image=4G fss=(xfs xfs-exchange ext4 btrfs) runs=5 out=bench/results/defrag docs=docs/benchmarks-defrag.md
 fi
 root=/var/tmp/movdata-bench-defrag
 mkdir -p "$out" "$root"
