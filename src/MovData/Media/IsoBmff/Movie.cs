@@ -40,6 +40,7 @@ internal sealed partial class Movie
             end = Math.Max(end, pts + samples.Duration(i));
         }
         Pts0 = first != long.MaxValue ? first : any;
+        MediaEnd = end;
         long shown = video.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         if (shown > 0 && movieTimescale > 0)
         {
@@ -75,6 +76,9 @@ internal sealed partial class Movie
 
     /// <summary>The presentation time (video timescale) that is time 0.</summary>
     internal long Pts0 { get; }
+
+    /// <summary>Where the video's last frame's presentation ends (its own clock, before the edit list).</summary>
+    internal long MediaEnd { get; }
 
     /// <summary>Ticks of the video's clock from time 0 to the end of its last frame shown.</summary>
     internal long EndTicks { get; }

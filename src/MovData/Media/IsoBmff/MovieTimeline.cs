@@ -91,7 +91,7 @@ internal sealed partial class Movie : IMediaTimeline
         List<Box> mdats = [.. TopLevel.Where(b => b.Type == FourCc.Mdat)];
         return new IsoBmffDetails(Brands?.Major, Brands?.Compatible ?? [], Moov.Offset, Moov.Size,
             mdats.Count == 0 || Moov.Offset < mdats[0].Offset, mdats.Count, mdats.Sum(b => b.Size),
-            [.. Tracks.Select(t => new IsoBmffTrack(t.Id, t.Kind, t.Handler, t.SampleEntry, t.Codec, t.Timescale, t.Duration(MovieTimescale),
+            [.. Tracks.Select(t => new IsoBmffTrack(t.Id, t.Kind, t.Handler, t.SampleEntry, t.Codec, t.Timescale, t.Duration(MovieTimescale, t == Video ? MediaEnd : null),
                 t.Samples, t.SyncSamples, t.Edits.Count > 0, t.Table.LargeOffsets))],
             Video.Id, TopLevel.Count(b => b.Type == FourCc.Moof));
     }

@@ -71,16 +71,23 @@ internal sealed class Track
     }
 
     /// <summary>Seconds the track presents, as ffprobe reports a stream's duration: what its
-    /// edit list shows, else the media's duration (from mdhd, or the samples' for a
-    /// fragmented file, whose mdhd says 0).</summary>
-    internal double Duration(long movieTimescale)
+    /// edit list shows of the media (no more than the samples hold: a movie timescale of
+    /// 1000 rounds the edit up), else the media's duration (from mdhd, or the samples' for a
+    /// fragmented file, whose mdhd says 0). <paramref name="mediaEnd"/> is where the last
+    /// sample's presentation ends, if known (B-frames put it past the sum of durations).</summary>
+    internal double Duration(long movieTimescale, long? mediaEnd = null)
     {
+        if (Timescale <= 0)
+        {
+            return 0;
+        }
+        long end = mediaEnd ?? SampleDuration;
         long shown = Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         if (shown > 0 && movieTimescale > 0)
         {
-            return (double)shown / movieTimescale;
+            long segment = (long)((Int128)shown * Timescale / movieTimescale);
+            return (double)Math.Min(segment, end - EditStart().MediaTime) / Timescale;
         }
-        long media = MediaDuration > 0 && Fragments is null ? MediaDuration : SampleDuration;
-        return Timescale > 0 ? (double)media / Timescale : 0;
+        return (double)(MediaDuration > 0 && Fragments is null ? MediaDuration : end) / Timescale;
     }
 }
