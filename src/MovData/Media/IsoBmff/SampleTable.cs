@@ -66,11 +66,7 @@ internal sealed class SampleTable
                     uniform = r.U32();
                     if (uniform == 0)
                     {
-                        sizes = new uint[r.Count(4)];
-                        for (int i = 0; i < sizes.Length; i++)
-                        {
-                            sizes[i] = r.U32();
-                        }
+                        sizes = Entries(ref r, 4, (ref FieldReader f) => f.U32());
                         count = sizes.Length;
                     }
                     else
@@ -107,46 +103,31 @@ internal sealed class SampleTable
                 case "stco" or "co64":
                     r.FullBox();
                     large = box.Name == "co64";
-                    chunks = new long[r.Count(large ? 8 : 4)];
-                    for (int i = 0; i < chunks.Length; i++)
-                    {
-                        ulong o = large ? r.U64() : r.U32();
-                        chunks[i] = o > long.MaxValue ? long.MaxValue : (long)o;
-                    }
+                    chunks = large
+                        ? Entries(ref r, 8, (ref FieldReader f) => f.U64() is var o && o > long.MaxValue ? long.MaxValue : (long)o)
+                        : Entries(ref r, 4, (ref FieldReader f) => (long)f.U32());
                     break;
                 case "stsc":
                     r.FullBox();
-                    stsc = new (uint, uint)[r.Count(12)];
-                    for (int i = 0; i < stsc.Length; i++)
+                    stsc = Entries(ref r, 12, (ref FieldReader f) =>
                     {
-                        stsc[i] = (r.U32(), r.U32());
-                        r.Skip(4); // sample_description_index
-                    }
+                        (uint, uint) entry = (f.U32(), f.U32());
+                        f.Skip(4); // sample_description_index
+                        return entry;
+                    });
                     break;
                 case "stts":
                     r.FullBox();
-                    stts = new (uint, uint)[r.Count(8)];
-                    for (int i = 0; i < stts.Length; i++)
-                    {
-                        stts[i] = (r.U32(), r.U32());
-                    }
+                    stts = Entries(ref r, 8, (ref FieldReader f) => (f.U32(), f.U32()));
                     break;
                 case "ctts":
                     r.FullBox();
-                    ctts = new (uint, int)[r.Count(8)];
-                    for (int i = 0; i < ctts.Length; i++)
-                    {
-                        // Version 0 says unsigned, but writers put negative offsets there too; read as ffmpeg does.
-                        ctts[i] = (r.U32(), r.I32());
-                    }
+                    // Version 0 says unsigned, but writers put negative offsets there too; read as ffmpeg does.
+                    ctts = Entries(ref r, 8, (ref FieldReader f) => (f.U32(), f.I32()));
                     break;
                 case "stss":
                     r.FullBox();
-                    stss = new uint[r.Count(4)];
-                    for (int i = 0; i < stss.Length; i++)
-                    {
-                        stss[i] = r.U32();
-                    }
+                    stss = Entries(ref r, 4, (ref FieldReader f) => f.U32());
                     break;
                 case "sdtp":
                     sdtp = true;
@@ -165,6 +146,19 @@ internal sealed class SampleTable
         };
         table.CheckChunks(path);
         return table;
+    }
+
+    private delegate T EntryReader<T>(ref FieldReader r);
+
+    /// <summary>A table of a count and that many entries of <paramref name="bytes"/> each.</summary>
+    private static T[] Entries<T>(ref FieldReader r, int bytes, EntryReader<T> entry)
+    {
+        var entries = new T[r.Count(bytes)];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            entries[i] = entry(ref r);
+        }
+        return entries;
     }
 
     /// <summary>Each chunk: its offset, its first sample (0-based) and how many it holds, in
