@@ -28,14 +28,14 @@ internal static class Fragments
     private const uint SampleIsNonSync = 0x10000;
 
     /// <summary>Adds what each <c>moof</c> of <paramref name="moofs"/> holds to its track's
-    /// <see cref="Track.Fragments"/> (those of <paramref name="listed"/> listed one by one).</summary>
+    /// <see cref="Track.Fragments"/> (the video tracks' samples listed one by one).</summary>
     /// <exception cref="InvalidDataException">A fragment is damaged, or its data lies past the end of the file.</exception>
     internal static void Read(SafeFileHandle file, long fileSize, IReadOnlyList<Box> moofs, IReadOnlyList<Track> tracks,
-        IReadOnlyDictionary<int, TrackDefaults> defaults, Track? listed, CancellationToken cancel)
+        IReadOnlyDictionary<int, TrackDefaults> defaults, CancellationToken cancel)
     {
         foreach (Track t in tracks)
         {
-            t.Fragments = new FragmentSamples { List = t == listed ? new SampleList(1024) : null };
+            t.Fragments = new FragmentSamples { List = t.Kind == MediaStreamKind.Video ? new SampleList(1024) : null };
         }
         var nextDts = new Dictionary<int, long>();
         int number = 0;

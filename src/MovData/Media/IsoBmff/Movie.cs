@@ -14,12 +14,13 @@ internal sealed partial class Movie
     /// <summary>More than any real moov: a two-hour 60 fps recording's is tens of MB.</summary>
     private const long MaxMoov = 1L << 30;
 
-    private Movie(long size, IReadOnlyList<Box> top, Box moov, (string Major, uint Minor, string[] Compatible)? brands,
+    private Movie(long size, IReadOnlyList<Box> top, Box moov, byte[] moovBytes, (string Major, uint Minor, string[] Compatible)? brands,
         long movieTimescale, long movieDuration, IReadOnlyList<Track> tracks, Track video, SampleList samples)
     {
         Size = size;
         TopLevel = top;
         Moov = moov;
+        MoovBytes = moovBytes;
         Brands = brands;
         MovieTimescale = movieTimescale;
         MovieDuration = movieDuration;
@@ -56,6 +57,9 @@ internal sealed partial class Movie
 
     /// <summary>The moov box, its offset absolute.</summary>
     internal Box Moov { get; }
+
+    /// <summary>Its bytes, as read (a cut rewrites them).</summary>
+    internal byte[] MoovBytes { get; }
 
     /// <summary>ftyp's major brand, minor version and compatible brands; null where there is
     /// no ftyp (QuickTime files from before it).</summary>
@@ -142,7 +146,7 @@ internal sealed partial class Movie
         List<Box> moofs = [.. top.Where(b => b.Type == FourCc.Moof)];
         if (moofs.Count > 0)
         {
-            Fragments.Read(file, size, moofs, tracks, defaults, tracks.Where(t => t.Kind == MediaStreamKind.Video).FirstOrDefault(), cancel);
+            Fragments.Read(file, size, moofs, tracks, defaults, cancel);
             video = tracks.Where(t => t.Kind == MediaStreamKind.Video).MaxBy(t => t.Samples);
         }
         foreach (Track t in tracks)
@@ -155,7 +159,7 @@ internal sealed partial class Movie
             throw new InvalidDataException($"no video track with samples (found {found}): a cut is made on the video's keyframes");
         }
         SampleList samples = video.Fragments?.List is { Count: > 0 } listed ? listed : video.Table.List();
-        return new Movie(size, top, moov, ReadBrands(file, top), timescale, duration, tracks, video, samples);
+        return new Movie(size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples);
     }
 
     /// <summary>mvhd: the movie's timescale and duration.</summary>
@@ -261,7 +265,7 @@ internal sealed partial class Movie
     private static void CheckInFile(Track track, long size)
     {
         int n = 0;
-        foreach ((long offset, long first, long samples) in track.Table.Chunks())
+        foreach ((long offset, long first, long samples, _) in track.Table.Chunks())
         {
             n++;
             long bytes = track.Table.ChunkBytes(first, samples);

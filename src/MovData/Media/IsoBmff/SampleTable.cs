@@ -17,8 +17,9 @@ internal sealed class SampleTable
     internal long[] ChunkOffsets { get; private init; } = [];
     internal bool LargeOffsets { get; private init; }
 
-    /// <summary>stsc: from which chunk (1-based) on, how many samples a chunk holds.</summary>
-    internal (uint FirstChunk, uint Samples)[] SampleToChunk { get; private init; } = [];
+    /// <summary>stsc: from which chunk (1-based) on, how many samples a chunk holds, and
+    /// which sample entry (1-based) describes them.</summary>
+    internal (uint FirstChunk, uint Samples, uint Description)[] SampleToChunk { get; private init; } = [];
 
     /// <summary>stts: runs of decode durations.</summary>
     internal (uint Count, uint Delta)[] TimeToSample { get; private init; } = [];
@@ -29,11 +30,11 @@ internal sealed class SampleTable
     /// <summary>stss: the sync samples' 1-based numbers (null: every sample is one).</summary>
     internal uint[]? SyncSamples { get; private init; }
 
-    /// <summary>Whether sdtp gives each sample's dependencies.</summary>
-    internal bool HasDependencies { get; private init; }
+    /// <summary>sdtp: each sample's dependency byte (null without one).</summary>
+    internal byte[]? Dependencies { get; private init; }
 
-    /// <summary>The grouping types of sbgp (with sgpd): "rap ", "sync", "roll", ...</summary>
-    internal IReadOnlyList<string> SampleGroups { get; private init; } = [];
+    /// <summary>sbgp: each grouping's runs of samples and the sgpd entry they belong to.</summary>
+    internal IReadOnlyList<SampleGroup> SampleGroups { get; private init; } = [];
 
     internal long SyncCount => SyncSamples?.Length ?? Count;
 
@@ -49,12 +50,12 @@ internal sealed class SampleTable
         uint[]? sizes = null;
         long[] chunks = [];
         bool large = false;
-        (uint, uint)[] stsc = [];
+        (uint, uint, uint)[] stsc = [];
         (uint, uint)[] stts = [];
         (uint, int)[]? ctts = null;
         uint[]? stss = null;
-        bool sdtp = false;
-        var groups = new List<string>();
+        byte[]? sdtp = null;
+        var groups = new List<SampleGroup>();
         foreach (Box box in Boxes.Children(moov, stbl, path))
         {
             string at = $"{path}/{box.Name}";
@@ -109,12 +110,7 @@ internal sealed class SampleTable
                     break;
                 case "stsc":
                     r.FullBox();
-                    stsc = Entries(ref r, 12, (ref FieldReader f) =>
-                    {
-                        (uint, uint) entry = (f.U32(), f.U32());
-                        f.Skip(4); // sample_description_index
-                        return entry;
-                    });
+                    stsc = Entries(ref r, 12, (ref FieldReader f) => (f.U32(), f.U32(), f.U32()));
                     break;
                 case "stts":
                     r.FullBox();
@@ -130,19 +126,24 @@ internal sealed class SampleTable
                     stss = Entries(ref r, 4, (ref FieldReader f) => f.U32());
                     break;
                 case "sdtp":
-                    sdtp = true;
+                    r.FullBox();
+                    sdtp = r.Take(r.Remaining).ToArray();
                     break;
                 case "sbgp":
-                    r.FullBox();
-                    groups.Add(FourCc.Text(r.U32()));
+                {
+                    (byte version, _) = r.FullBox();
+                    uint type = r.U32();
+                    uint? parameter = version == 1 ? r.U32() : null;
+                    groups.Add(new SampleGroup(type, parameter, Entries(ref r, 8, (ref FieldReader f) => (f.U32(), f.U32()))));
                     break;
+                }
             }
         }
         var table = new SampleTable
         {
             Count = count, UniformSize = uniform, Sizes = sizes, ChunkOffsets = chunks, LargeOffsets = large,
             SampleToChunk = stsc, TimeToSample = stts, CompositionOffsets = ctts, SyncSamples = stss,
-            HasDependencies = sdtp, SampleGroups = groups,
+            Dependencies = sdtp, SampleGroups = groups,
         };
         table.CheckChunks(path);
         return table;
@@ -163,7 +164,7 @@ internal sealed class SampleTable
 
     /// <summary>Each chunk: its offset, its first sample (0-based) and how many it holds, in
     /// chunk order; the chunks past the last sample are not listed.</summary>
-    internal IEnumerable<(long Offset, long FirstSample, long Samples)> Chunks()
+    internal IEnumerable<(long Offset, long FirstSample, long Samples, uint Description)> Chunks()
     {
         long sample = 0;
         for (int run = 0; run < SampleToChunk.Length && sample < Count; run++)
@@ -174,7 +175,7 @@ internal sealed class SampleTable
             for (long c = Math.Max(first, 0); c < Math.Min(last, ChunkOffsets.Length) && sample < Count; c++)
             {
                 long n = Math.Min(per, Count - sample);
-                yield return (ChunkOffsets[c], sample, n);
+                yield return (ChunkOffsets[c], sample, n, SampleToChunk[run].Description);
                 sample += n;
             }
         }
@@ -232,7 +233,7 @@ internal sealed class SampleTable
         int stts = 0, ctts = 0;
         long sttsLeft = TimeToSample.Length > 0 ? TimeToSample[0].Count : 0, cttsLeft = CompositionOffsets is { Length: > 0 } c ? c[0].Count : 0;
         long dts = 0;
-        foreach ((long offset, long first, long samples) in Chunks())
+        foreach ((long offset, long first, long samples, _) in Chunks())
         {
             long at = offset;
             for (long s = first; s < first + samples; s++)
@@ -263,6 +264,10 @@ internal sealed class SampleTable
     }
 }
 
+/// <summary>An sbgp: samples of <see cref="Type"/> grouped in runs, each run's samples
+/// belonging to an sgpd entry (1-based; 0: none).</summary>
+internal sealed record SampleGroup(uint Type, uint? Parameter, (uint Count, uint Index)[] Runs);
+
 /// <summary>Samples listed one by one in decode order, as arrays (a two-hour 60 fps video is
 /// 432,000 of them, 13 MB).</summary>
 internal sealed class SampleList(int capacity)
@@ -291,6 +296,10 @@ internal sealed class SampleList(int capacity)
     internal uint Size(int i) => _size[i];
 
     internal long Pts(int i) => _pts[i];
+
+    internal long Dts(int i) => _dts[i];
+
+    internal bool IsSync(int i) => _sync.BinarySearch(i) >= 0;
 
     internal uint Duration(int i) => _duration[i];
 
