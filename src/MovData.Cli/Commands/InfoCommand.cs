@@ -126,7 +126,7 @@ internal static class InfoCommand
         o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.VideoTrackId}, one every {info.MeanGop:0.##} s on average"));
         o.WriteLine(iso.Fragmented
             ? "  a cut here is not in this version: cutting a fragmented MP4 needs its fragments rewritten"
-            : MediaText.Invariant($"  a cut here is not in this version yet; it will write a new moov (about {Sizes.Human(iso.MoovSize)}) and {CostSentence(info.CutMethod)}"));
+            : MediaText.Invariant($"  a cut here writes a new moov (about {Sizes.Human(iso.MoovSize)}) and {CostSentence(info.CutMethod)}"));
         return 0;
     }
 
@@ -183,7 +183,7 @@ internal static class InfoCommand
             w.WriteNumber("keyframes", info.Keyframes);
             w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
             w.WriteString("cutMethod", info.CutMethod.ToContractName());
-            w.WriteBoolean("canCut", false);
+            w.WriteBoolean("canCut", !iso.Fragmented);
             w.WriteEndObject();
         });
         return 0;

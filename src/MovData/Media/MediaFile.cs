@@ -51,8 +51,8 @@ public static class MediaFile
     /// <exception cref="ArgumentException">No ranges, ranges out of order or overlapping, or
     /// one that starts past the end or removes everything; nothing changed.</exception>
     /// <exception cref="InvalidDataException">Not a recording this can cut (see
-    /// <see cref="Inspect"/>; MP4 and MOV are read but not cut yet), or its last packet is
-    /// incomplete; nothing changed.</exception>
+    /// <see cref="Inspect"/>; not yet a fragmented MP4, or --save-removed of an MP4), or its
+    /// last packet is incomplete; nothing changed.</exception>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the cut would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be written.</exception>
     /// <exception cref="EditIncompleteException">The cut stopped part-way; its journal record

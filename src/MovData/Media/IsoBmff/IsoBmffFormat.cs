@@ -4,7 +4,8 @@ namespace MovData.Media.IsoBmff;
 
 /// <summary>
 /// MP4 and MOV (ISO base media file format, QuickTime) behind the format seam: recognised by
-/// a box at the head, opened as a <see cref="Movie"/> from its moov. Cutting is not here yet.
+/// a box at the head, opened as a <see cref="Movie"/> from its moov, cut by <see cref="MovieCut"/>
+/// (not yet a fragmented file).
 /// </summary>
 internal sealed class IsoBmffFormat : IContainerFormat
 {
@@ -29,13 +30,8 @@ internal sealed class IsoBmffFormat : IContainerFormat
 
     public IMediaTimeline Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel) => Movie.Open(file, cancel);
 
-    /// <exception cref="InvalidDataException">Always, for now: MP4 and MOV are read, not cut.</exception>
-    public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel)
-    {
-        var movie = (Movie)timeline; // what Open returned
-        string name = movie.Format == RecordingFormat.Mov ? "a MOV" : "an MP4";
-        string kind = movie.Fragmented ? $"{name} in {movie.TopLevel.Count(b => b.Type == FourCc.Moof)} fragments" : $"{name} file";
-        throw new InvalidDataException(
-            $"{path} is {kind}: cutting MP4 and MOV in place is not in this version of movdata yet (only MPEG-TS and M2TS are cut); nothing was changed. `movdata info` reads it");
-    }
+    /// <exception cref="InvalidDataException">What this cut does not do yet (a fragmented
+    /// file, --save-removed, a moov between media data), or a join it cannot make.</exception>
+    public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel) =>
+        MovieCut.Plan((Movie)timeline, path, remove, options, blockSize, cancel); // what Open returned
 }
