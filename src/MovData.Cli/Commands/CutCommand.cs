@@ -9,7 +9,7 @@ internal static class CutCommand
 {
     internal static Command Create(Io io)
     {
-        Argument<string> path = Shared.File("REC", "an MPEG-TS or M2TS recording, changed in place");
+        Argument<string> path = Shared.File("REC", "an MPEG-TS, M2TS, MP4 or MOV recording, changed in place");
         Option<string[]> remove = new("--remove") { Description = "a range to remove, FROM-TO (seconds, MM:SS[.fff] or HH:MM:SS[.fff]); repeat for more", AllowMultipleArgumentsPerToken = false };
         Option<string> keep = new("--keep") { Description = "keep only FROM-TO, removing what is before and after it" };
         Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3)" };
@@ -19,7 +19,7 @@ internal static class CutCommand
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("cut", Shared.Describe(
-            "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets; nothing after a cut is copied. Give --remove (repeatable), --keep or --edl.",
+            "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets (MP4: bytes no sample references, and a new moov); nothing after a cut is copied. Give --remove (repeatable), --keep or --edl.",
             "movdata cut match.ts --remove 12:00-15:30 --remove 41:10-44:00 --save-removed ads.ts"))
         {
             path, remove, keep, edl, exact, saveRemoved, zeroCopyOnly, json, verbose,

@@ -9,11 +9,11 @@ internal static class InfoCommand
 {
     internal static Command Create(Io io)
     {
-        Argument<string> path = Shared.File("REC", "an MPEG-TS (.ts) or M2TS (.m2ts, .mts) recording");
+        Argument<string> path = Shared.File("REC", "an MPEG-TS (.ts), M2TS (.m2ts, .mts), MP4 or MOV recording");
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("info", Shared.Describe(
-            "Show a recording's format, duration, programs and streams, keyframes (reads the whole file) and how a cut shifts data on its filesystem.",
+            "Show a recording's format, duration, streams or tracks, keyframes (a transport stream is read whole; an MP4's index only) and how a cut shifts data on its filesystem.",
             "movdata info news.ts --json"))
         {
             path, json, verbose,
@@ -24,6 +24,10 @@ internal static class InfoCommand
             long size = new FileInfo(rec).Exists ? new FileInfo(rec).Length : 0;
             RecordingInfo info = ProgressLine.Around(io, p.GetValue(json), size, "reading", progress => MediaFile.Inspect(rec, progress, io.Cancel));
             TransportStreamDetails? ts = info.TransportStream;
+            if (info.IsoBmff is { } iso)
+            {
+                return p.GetValue(json) ? WriteMovieJson(io, info, iso) : WriteMovie(io, rec, info, iso);
+            }
             if (p.GetValue(json))
             {
                 Shared.WriteJson(io, w =>
@@ -100,6 +104,89 @@ internal static class InfoCommand
         }
         w.WriteEndArray();
         w.WriteNumber("videoPid", ts.Video.Pid);
+    }
+
+    /// <summary>An MP4 or MOV file: brand, moov, tracks, keyframes, and what a cut would cost.</summary>
+    private static int WriteMovie(Io io, string rec, RecordingInfo info, IsoBmffDetails iso)
+    {
+        var o = io.Out;
+        string brand = iso.MajorBrand is { } major ? $"brand {major.TrimEnd()} ({string.Join(' ', iso.CompatibleBrands.Select(b => b.TrimEnd()))})" : "no ftyp";
+        o.WriteLine(MediaText.Invariant($"{rec}: {MediaText.FormatName(info.Format)}, {brand}, {info.Size} bytes ({Sizes.Human(info.Size)})"));
+        o.WriteLine(MediaText.Invariant($"  duration   {MediaText.Clock(info.Duration)} ({info.Duration:0.###} s)"));
+        o.WriteLine(MediaText.Invariant($"  moov       {iso.MoovSize} bytes ({Sizes.Human(iso.MoovSize)}) at offset {iso.MoovOffset}, {(iso.MoovBeforeMedia ? "before" : "after")} the media ({iso.MediaDataBoxes} mdat, {Sizes.Human(iso.MediaDataBytes)})"));
+        if (iso.Fragmented)
+        {
+            o.WriteLine(MediaText.Invariant($"  fragmented {iso.Fragments} movie fragments (moof): the samples are indexed there, not in moov"));
+        }
+        foreach (IsoBmffTrack t in iso.Tracks)
+        {
+            string sync = t.SyncSamples == t.Samples ? "all sync" : MediaText.Invariant($"{t.SyncSamples} sync");
+            o.WriteLine(MediaText.Invariant($"  track {t.Id,-4} {t.Kind.ToString().ToLowerInvariant(),-6} {t.Codec} ({t.SampleEntry}), {t.Duration:0.###} s, {t.Samples} samples, {sync}{(t.EditList ? ", edit list" : "")}"));
+        }
+        o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.VideoTrackId}, one every {info.MeanGop:0.##} s on average"));
+        o.WriteLine(iso.Fragmented
+            ? "  a cut here is not in this version: cutting a fragmented MP4 needs its fragments rewritten"
+            : MediaText.Invariant($"  a cut here writes a new moov (about {Sizes.Human(iso.MoovSize)}) and {CostSentence(info.CutMethod)}"));
+        return 0;
+    }
+
+    private static int WriteMovieJson(Io io, RecordingInfo info, IsoBmffDetails iso)
+    {
+        Shared.WriteJson(io, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("format", MediaText.FormatName(info.Format));
+            w.WriteNumber("size", info.Size);
+            w.WriteNumber("duration", Math.Round(info.Duration, 3));
+            if (iso.MajorBrand is { } major)
+            {
+                w.WriteString("brand", major);
+            }
+            else
+            {
+                w.WriteNull("brand");
+            }
+            w.WriteStartArray("compatibleBrands");
+            foreach (string b in iso.CompatibleBrands)
+            {
+                w.WriteStringValue(b);
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("moov");
+            w.WriteNumber("offset", iso.MoovOffset);
+            w.WriteNumber("size", iso.MoovSize);
+            w.WriteBoolean("beforeMedia", iso.MoovBeforeMedia);
+            w.WriteEndObject();
+            w.WriteNumber("mdatBoxes", iso.MediaDataBoxes);
+            w.WriteNumber("mdatBytes", iso.MediaDataBytes);
+            w.WriteBoolean("fragmented", iso.Fragmented);
+            w.WriteNumber("fragments", iso.Fragments);
+            w.WriteStartArray("tracks");
+            foreach (IsoBmffTrack t in iso.Tracks)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", t.Id);
+                w.WriteString("kind", t.Kind.ToString().ToLowerInvariant());
+                w.WriteString("handler", t.Handler);
+                w.WriteString("sampleEntry", t.SampleEntry);
+                w.WriteString("codec", t.Codec);
+                w.WriteNumber("timescale", t.Timescale);
+                w.WriteNumber("duration", Math.Round(t.Duration, 6));
+                w.WriteNumber("samples", t.Samples);
+                w.WriteNumber("syncSamples", t.SyncSamples);
+                w.WriteBoolean("editList", t.EditList);
+                w.WriteBoolean("largeOffsets", t.LargeOffsets);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteNumber("videoTrack", iso.VideoTrackId);
+            w.WriteNumber("keyframes", info.Keyframes);
+            w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
+            w.WriteString("cutMethod", info.CutMethod.ToContractName());
+            w.WriteBoolean("canCut", !iso.Fragmented);
+            w.WriteEndObject();
+        });
+        return 0;
     }
 
     private static string CostSentence(RangeMethod m) => m switch

@@ -6,8 +6,15 @@ namespace MovData.Cli.Commands;
 /// <summary>How the media verbs (info, cut) write formats and times.</summary>
 internal static class MediaText
 {
-    /// <summary>"mpegts" or "m2ts", as ffprobe names the formats.</summary>
-    internal static string FormatName(RecordingFormat f) => f == RecordingFormat.M2ts ? "m2ts" : "mpegts";
+    /// <summary>"mpegts", "m2ts", "mp4" or "mov", as ffprobe names the formats (it names
+    /// the last two together, "mov,mp4,...": the brand tells them apart).</summary>
+    internal static string FormatName(RecordingFormat f) => f switch
+    {
+        RecordingFormat.M2ts => "m2ts",
+        RecordingFormat.Mp4 => "mp4",
+        RecordingFormat.Mov => "mov",
+        _ => "mpegts",
+    };
 
     /// <summary>H:MM:SS.fff.</summary>
     internal static string Clock(double seconds)

@@ -18,8 +18,8 @@ public static class MediaFile
     /// Reads a recording: format, packet grid, programs and streams, duration, and (reading
     /// the whole file, reporting bytes read to <paramref name="progress"/>) its keyframes.
     /// </summary>
-    /// <exception cref="InvalidDataException">Not an MPEG-TS or M2TS recording, or one without
-    /// program tables or video; the message says what was found.</exception>
+    /// <exception cref="InvalidDataException">Not an MPEG-TS, M2TS, MP4 or MOV recording, or one
+    /// without program tables, index (moov) or video; the message says what was found.</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="ArgumentException">The path is a directory.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled.</exception>
@@ -51,7 +51,8 @@ public static class MediaFile
     /// <exception cref="ArgumentException">No ranges, ranges out of order or overlapping, or
     /// one that starts past the end or removes everything; nothing changed.</exception>
     /// <exception cref="InvalidDataException">Not a recording this can cut (see
-    /// <see cref="Inspect"/>), or its last packet is incomplete; nothing changed.</exception>
+    /// <see cref="Inspect"/>; not yet a fragmented MP4, or --save-removed of an MP4), or its
+    /// last packet is incomplete; nothing changed.</exception>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the cut would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be written.</exception>
     /// <exception cref="EditIncompleteException">The cut stopped part-way; its journal record

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Media.IsoBmff;
 using MovData.Media.TransportStream;
 
 namespace MovData.Media;
@@ -14,7 +15,7 @@ internal static class MediaFormats
     /// <summary>How much of a file's head a format is recognised from.</summary>
     internal const int HeadBytes = 64 * 1024;
 
-    internal static readonly IReadOnlyList<IContainerFormat> All = [TransportStreamFormat.Instance];
+    internal static readonly IReadOnlyList<IContainerFormat> All = [TransportStreamFormat.Instance, IsoBmffFormat.Instance];
 
     /// <summary>Recognises the file's format from its head and opens it as a timeline.</summary>
     /// <exception cref="InvalidDataException">No format recognises it (the message says what
@@ -41,7 +42,14 @@ internal static class MediaFormats
             whyNot.Add(why);
         }
         string found = head.IsEmpty ? "the file is empty" : $"{string.Join("; ", whyNot)} (it begins {Begins(head)})";
-        throw new InvalidDataException($"not an {string.Join(" or ", All.Select(f => f.Name))} recording: {found}");
+        throw new InvalidDataException($"not an {Names()} recording: {found}");
+    }
+
+    /// <summary>"MPEG-TS, M2TS, MP4 or MOV": every name of every format, as one list.</summary>
+    private static string Names()
+    {
+        string[] names = [.. All.SelectMany(f => f.Name.Split(" or "))];
+        return names.Length == 1 ? names[0] : $"{string.Join(", ", names[..^1])} or {names[^1]}";
     }
 
     /// <summary>The first bytes in hex, and what they are where a known container begins so.</summary>
@@ -55,7 +63,6 @@ internal static class MediaFormats
     private static string? KnownButNotRead(ReadOnlySpan<byte> head) => head switch
     {
         [0x1A, 0x45, 0xDF, 0xA3, ..] => "Matroska or WebM",
-        [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', ..] => "MP4 or QuickTime",
         [(byte)'R', (byte)'I', (byte)'F', (byte)'F', ..] => "RIFF (AVI or WAV)",
         [0x00, 0x00, 0x01, 0xBA, ..] => "an MPEG program stream (VOB, .mpg)",
         [(byte)'F', (byte)'L', (byte)'V', ..] => "FLV",

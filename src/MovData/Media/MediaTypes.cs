@@ -4,7 +4,7 @@ using System.Text;
 
 namespace MovData.Media;
 
-/// <summary>The two containers a cut understands.</summary>
+/// <summary>The containers MovData reads: transport streams (read and cut) and MP4/MOV (read).</summary>
 public enum RecordingFormat
 {
     /// <summary>MPEG transport stream: 188-byte packets (broadcast, DVB, ATSC, IPTV recordings).</summary>
@@ -13,6 +13,13 @@ public enum RecordingFormat
     /// <summary>BDAV MPEG-2 transport stream (Blu-ray, AVCHD): each packet behind a 4-byte
     /// TP_extra_header carrying a copy-permission field and an arrival timestamp, 192 bytes.</summary>
     M2ts,
+
+    /// <summary>MP4 (ISO base media file format: phones, cameras, OBS, ffmpeg): boxes, an index
+    /// (moov) of every sample's offset, size and time.</summary>
+    Mp4,
+
+    /// <summary>QuickTime MOV: the same boxes as MP4 (major brand "qt  ", or no ftyp at all).</summary>
+    Mov,
 }
 
 /// <summary>What a stream carries.</summary>
@@ -29,7 +36,7 @@ public enum MediaStreamKind
 }
 
 /// <summary>What <see cref="MediaFile.Inspect(string, IProgress{long}?, CancellationToken)"/> finds in a recording.</summary>
-/// <param name="Format">The container: MPEG-TS or M2TS.</param>
+/// <param name="Format">The container: MPEG-TS, M2TS, MP4 or MOV.</param>
 /// <param name="Size">The file's size in bytes.</param>
 /// <param name="Duration">Seconds from the first video frame's presentation to the end of the last.</param>
 /// <param name="Keyframes">Random-access points of the video (read from the whole file).</param>
@@ -41,6 +48,11 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
     /// <see cref="RecordingFormat.MpegTs"/> and <see cref="RecordingFormat.M2ts"/>, null for
     /// any other format.</summary>
     public TransportStreamDetails? TransportStream { get; init; }
+
+    /// <summary>What only an MP4 or MOV file has (brands, moov, tracks); set for
+    /// <see cref="RecordingFormat.Mp4"/> and <see cref="RecordingFormat.Mov"/>, null for any
+    /// other format.</summary>
+    public IsoBmffDetails? IsoBmff { get; init; }
 
     /// <summary><see cref="TransportStreamDetails.PacketSize"/>, where it was before formats had details of their own.</summary>
     /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
@@ -73,7 +85,7 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
     // would repeat TransportStream's (and throw for another format).
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append(CultureInfo.InvariantCulture, $"Format = {Format}, Size = {Size}, Duration = {Duration}, Keyframes = {Keyframes}, MeanGop = {MeanGop}, CutMethod = {CutMethod}, TransportStream = {TransportStream}");
+        builder.Append(CultureInfo.InvariantCulture, $"Format = {Format}, Size = {Size}, Duration = {Duration}, Keyframes = {Keyframes}, MeanGop = {MeanGop}, CutMethod = {CutMethod}, TransportStream = {TransportStream}, IsoBmff = {IsoBmff}");
         return true;
     }
 }

@@ -18,6 +18,15 @@ public sealed class CutCrashTests
     {
         ["cut, removed parts saved"] = ["cut", "{rec}", "--remove", "4.5-9", "--remove", "11.5-15.5", "--save-removed", "{ads}"],
         ["cut --keep (head and tail)"] = ["cut", "{rec}", "--keep", "5-17"],
+        ["mp4 cut, moov at the end"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "4.3-8.2", "--remove", "9-100"],
+        ["mp4 cut, moov at the front"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8"],
+    };
+
+    /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
+    private static readonly Dictionary<string, string> Kinds = new()
+    {
+        ["mp4 cut, moov at the end"] = "mp4-h264-aac",
+        ["mp4 cut, moov at the front"] = "mp4-faststart",
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);
@@ -36,6 +45,7 @@ public sealed class CutCrashTests
     {
         { "xfs", "cut, removed parts saved" },
         { "ext4", "cut, removed parts saved" },
+        { "xfs", "mp4 cut, moov at the end" },
     };
 
     [Theory, MemberData(nameof(ShutdownCases))]
@@ -52,7 +62,7 @@ public sealed class CutCrashTests
     /// uninterrupted in <paramref name="dir"/>, leaves them).</summary>
     private static CrashScenario Scenario(string dir, string name)
     {
-        byte[] before = File.ReadAllBytes(Recordings.Path("h264-aac"));
+        byte[] before = File.ReadAllBytes(Recordings.Path(Kinds.GetValueOrDefault(name, "h264-aac")));
         string rec = Path.Combine(dir, "rec"), ads = Path.Combine(dir, "ads");
         File.WriteAllBytes(rec, before);
         string[] args = [.. Cuts[name].Select(a => a.Replace("{rec}", rec, StringComparison.Ordinal).Replace("{ads}", ads, StringComparison.Ordinal))];

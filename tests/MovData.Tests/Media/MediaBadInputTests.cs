@@ -28,12 +28,25 @@ public sealed class MediaBadInputTests
 
     public static readonly Row[] Rows =
     [
-        new("cut-not-a-recording", Bytes(() => Files.Pattern(91, 300_000)), ["cut", "{rec}", "--remove", "1-2"], Always(2), "not an MPEG-TS or M2TS recording"),
-        new("cut-mp4-file", Bytes(() => [0, 0, 0, 0x20, .. "ftypisom"u8, .. new byte[4000]]), ["cut", "{rec}", "--remove", "1-2"], Always(2), "MP4"),
+        new("cut-not-a-recording", Bytes(() => Files.Pattern(91, 300_000)), ["cut", "{rec}", "--remove", "1-2"], Always(2), "not an MPEG-TS, M2TS, MP4 or MOV recording"),
+        new("cut-mp4-file", Bytes(() => [0, 0, 0, 0x20, .. "ftypisom"u8, .. new byte[4000]]), ["cut", "{rec}", "--remove", "1-2"], Always(2), "no moov box"),
+        new("cut-mp4-fragmented", Movie("mp4-fragmented"), ["cut", "{rec}", "--remove", "4-6"], Always(2), "cannot be cut: it is a fragmented MP4 (6 fragments)"),
+        new("cut-mp4-save-removed", Movie("mp4-h264-aac"), ["cut", "{rec}", "--remove", "4-6", "--save-removed", "{dir}/ads.mp4"], Always(2), "--save-removed is not supported for MP4 and MOV yet"),
+        new("cut-mp4-zero-copy-only-where-the-tail-would-be-copied", Movie("mp4-h264-aac"), ["cut", "{rec}", "--remove", "4-6", "--zero-copy-only"],
+            fs => fs.ShiftMethod == RangeMethod.Copy ? 3 : 0, "--zero-copy-only forbids that"),
+        new("info-mp4-no-moov", Movie("mp4-h264-aac", UpToMoov), ["info", "{rec}"], Always(2), "no moov box: an unfinished recording"),
+        new("cut-mp4-no-moov", Movie("mp4-h264-aac", UpToMoov), ["cut", "{rec}", "--remove", "4-6"], Always(2), "no moov box: an unfinished recording"),
+        new("info-mp4-truncated-moov", Movie("mp4-h264-aac", b => b[..^100]), ["info", "{rec}"], Always(2), "is truncated"),
+        new("cut-mp4-truncated-moov", Movie("mp4-h264-aac", b => b[..^100]), ["cut", "{rec}", "--remove", "4-6"], Always(2), "is truncated"),
+        new("info-mp4-cut-short-after-moov", Movie("mp4-faststart", b => b[..(b.Length / 2)]), ["info", "{rec}"], Always(2), "its tables point outside the file"),
+        new("info-mp4-chunk-offset-past-end", Movie("mp4-h264-aac", ChunkOffsetPastEnd), ["info", "{rec}"], Always(2), "its tables point outside the file"),
+        new("info-mp4-fragment-past-end", Movie("mp4-fragmented", b => b[..(b.Length - 1000)]), ["info", "{rec}"], Always(2), "its index points outside the file"),
+        new("info-mp4-box-larger-than-moov", Movie("mp4-h264-aac", TrakLargerThanMoov), ["info", "{rec}"], Always(2), "(a truncated or corrupt moov)"),
+        new("info-mp4-no-video", Bytes(() => File.ReadAllBytes(AudioOnlyMp4())), ["info", "{rec}"], Always(2), "no video track"),
         new("cut-empty-file", Bytes(() => []), ["cut", "{rec}", "--remove", "1-2"], Always(2), "empty"),
         new("info-directory", Recording(), ["info", "{dir}"], Always(2), "is a directory"),
         new("cut-directory", Recording(), ["cut", "{dir}", "--remove", "4-9"], Always(2), "is a directory"),
-        new("info-not-a-recording", Bytes(() => Files.Pattern(92, 300_000)), ["info", "{rec}"], Always(2), "not an MPEG-TS or M2TS recording"),
+        new("info-not-a-recording", Bytes(() => Files.Pattern(92, 300_000)), ["info", "{rec}"], Always(2), "not an MPEG-TS, M2TS, MP4 or MOV recording"),
         new("cut-no-video", Bytes(() => File.ReadAllBytes(AudioOnly())), ["cut", "{rec}", "--remove", "1-2"], Always(2), "no video stream"),
         new("cut-truncated-last-packet", dir =>
         {
@@ -92,6 +105,47 @@ public sealed class MediaBadInputTests
             Assert.False(Directory.Exists(dir.File(".movdata-journal")), "a refused cut left a journal behind");
         }
     }
+
+    /// <summary>An MP4 or MOV recording, as ffmpeg made it or as <paramref name="change"/> damages it.</summary>
+    private static Func<ScratchDir, string> Movie(string kind, Func<byte[], byte[]>? change = null) => dir =>
+    {
+        string source = Recordings.Path(kind);
+        string path = dir.File($"rec{System.IO.Path.GetExtension(source)}");
+        File.WriteAllBytes(path, (change ?? (b => b))(File.ReadAllBytes(source)));
+        return path;
+    };
+
+    /// <summary>Where a four-character box type first occurs from <paramref name="from"/>, less 4: its box's start.</summary>
+    private static int BoxAt(byte[] file, string type, int from = 0) => file.AsSpan(from).IndexOf(System.Text.Encoding.ASCII.GetBytes(type)) + from - 4;
+
+    /// <summary>A recording stopped before its muxer wrote moov: everything before it.</summary>
+    private static byte[] UpToMoov(byte[] file) => file[..BoxAt(file, "moov", file.Length / 2)];
+
+    /// <summary>The first chunk offset of the first stco points 256 bytes before 2^31: far past the end.</summary>
+    private static byte[] ChunkOffsetPastEnd(byte[] file)
+    {
+        int stco = BoxAt(file, "stco", BoxAt(file, "moov", file.Length / 2));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(stco + 16), 0x7FFFFF00);
+        return file;
+    }
+
+    /// <summary>The first trak claims more bytes than its moov holds.</summary>
+    private static byte[] TrakLargerThanMoov(byte[] file)
+    {
+        int trak = BoxAt(file, "trak", BoxAt(file, "moov", file.Length / 2));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(trak), 0x00FFFFFF);
+        return file;
+    }
+
+    private static readonly Lazy<string> AudioOnlyMovie = new(() =>
+    {
+        Recordings.RequireFfmpeg();
+        string path = Path.Combine(Path.GetTempPath(), $"movdata-audio-only-{Environment.ProcessId}.m4a");
+        Tools.MustRun("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "5", "-c:a", "aac", path);
+        return path;
+    });
+
+    private static string AudioOnlyMp4() => AudioOnlyMovie.Value;
 
     private static string WithEdl(ScratchDir dir, string edl)
     {

@@ -51,10 +51,18 @@ public static class Recordings
         return target;
     }
 
+    /// <summary>The MP4 and MOV files the suite reads, each a case issue #19 names: 12 s, a
+    /// keyframe every 2 s.</summary>
+    public static readonly string[] Movies = ["mp4-h264-aac", "mp4-faststart", "mov-hevc-timecode", "mp4-two-audio", "mp4-bframes-late", "mp4-fragmented"];
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
+        if (Movies.Contains(kind))
+        {
+            return MakeMovie(kind);
+        }
         string h264 = "-c:v libx264 -preset ultrafast -g 50 -qp 12";
         string aac = "-c:a aac";
         (string ext, string codecs) = kind switch
@@ -82,6 +90,36 @@ public static class Recordings
             // Drop 1,000 bytes: the file begins 60 bytes into a packet, mid-GOP.
             byte[] all = File.ReadAllBytes(path);
             File.WriteAllBytes(path, all[1000..]);
+        }
+        return path;
+    }
+
+    /// <summary>An MP4 or MOV as the producers the issue names write them.</summary>
+    private static string MakeMovie(string kind)
+    {
+        string h264 = "-c:v libx264 -preset ultrafast -g 50 -qp 12";
+        (string ext, string codecs) = kind switch
+        {
+            // ffmpeg's default, as phones and OBS write it: ftyp, mdat, moov at the end.
+            "mp4-h264-aac" => ("mp4", $"{h264} -c:a aac"),
+            "mp4-faststart" => ("mp4", $"{h264} -c:a aac -movflags +faststart"),
+            // x265's open GOPs (CRA keyframes, B-frames) in a MOV with a timecode track.
+            "mov-hevc-timecode" => ("mov", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -timecode 01:00:00:00"),
+            "mp4-two-audio" => ("mp4", $"-map 0 -map 1 -map 2 {h264} -c:a:0 aac -c:a:1 ac3"),
+            // B-frames (ctts), and an edit list that both skips the reorder delay and, after
+            // the remux below, delays the video by 1.5 s with an empty edit.
+            "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
+            "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
+            _ => throw new ArgumentException(kind),
+        };
+        string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
+        string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
+        string made = kind == "mp4-bframes-late" ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
+        if (made != path)
+        {
+            Tools.MustRun("ffmpeg", "-v", "error", "-y", "-itsoffset", "1.5", "-i", made, "-i", made, "-map", "0:v", "-map", "1:a", "-c", "copy", path);
+            File.Delete(made);
         }
         return path;
     }

@@ -1,0 +1,37 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace MovData.Media.IsoBmff;
+
+/// <summary>
+/// MP4 and MOV (ISO base media file format, QuickTime) behind the format seam: recognised by
+/// a box at the head, opened as a <see cref="Movie"/> from its moov, cut by <see cref="MovieCut"/>
+/// (not yet a fragmented file).
+/// </summary>
+internal sealed class IsoBmffFormat : IContainerFormat
+{
+    internal static readonly IsoBmffFormat Instance = new();
+
+    private IsoBmffFormat()
+    {
+    }
+
+    public string Name => "MP4 or MOV";
+
+    /// <summary>The boxes a file of this format begins with: ftyp, or in a QuickTime file from
+    /// before ftyp, its first box of any of the others.</summary>
+    private static readonly uint[] First = [FourCc.Ftyp, FourCc.Moov, FourCc.Mdat, FourCc.Wide, FourCc.Free, FourCc.Skip, FourCc.Pnot];
+
+    public bool Recognise(ReadOnlySpan<byte> head, out string whyNot)
+    {
+        bool found = Boxes.Header(head, 0, long.MaxValue, out string? problem) is { } box && problem is null && First.Contains(box.Type);
+        whyNot = found ? "" : "no ftyp, moov, mdat, wide or free box at its start";
+        return found;
+    }
+
+    public IMediaTimeline Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel) => Movie.Open(file, cancel);
+
+    /// <exception cref="InvalidDataException">What this cut does not do yet (a fragmented
+    /// file, --save-removed, a moov between media data), or a join it cannot make.</exception>
+    public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel) =>
+        MovieCut.Plan((Movie)timeline, path, remove, options, blockSize, cancel); // what Open returned
+}

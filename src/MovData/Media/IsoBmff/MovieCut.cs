@@ -1,0 +1,281 @@
+using MovData.Edits;
+
+namespace MovData.Media.IsoBmff;
+
+/// <summary>
+/// What a cut keeps of one track: which samples (decode order), their new decode times and
+/// durations, and how its edit list and durations change.
+/// </summary>
+internal sealed class TrackCut
+{
+    internal required Track Track { get; init; }
+    internal required SampleList Samples { get; init; }
+    internal required bool[] Keep { get; init; }
+
+    /// <summary>New decode durations of the kept samples, in decode order.</summary>
+    internal required uint[] Durations { get; init; }
+
+    /// <summary>The edit list's new media time for its first shown edit (a cut of the head
+    /// moves it), and how many movie ticks the shown part loses.</summary>
+    internal required long MediaTime { get; init; }
+    internal required long ShownLost { get; init; }
+
+    internal IEnumerable<int> Kept() => Enumerable.Range(0, Keep.Length).Where(i => Keep[i]);
+}
+
+/// <summary>
+/// A cut of an MP4 or MOV whose samples are indexed in moov (not fragmented): the ranges
+/// snapped to the video's sync samples (<see cref="CutSnapping"/>); every track loses the
+/// same time (audio to its nearest frame; a sample that spans a whole range, as a timecode
+/// track's one sample, is shortened instead); the whole blocks of mdat that hold only removed
+/// samples collapse, the rest stays as bytes no sample references (legal: demuxers seek to
+/// each sample); and a new moov, with the kept samples and their offsets shifted, is written
+/// where the old one was.
+/// </summary>
+internal static class MovieCut
+{
+    /// <summary>More samples than this in all tracks (a long MOV with PCM, a sample per audio
+    /// frame) are not listed one by one for a cut.</summary>
+    private const long MaxSamples = 20_000_000;
+
+    /// <summary>A millisecond: times of different clocks that differ by less are the same.</summary>
+    private const double Epsilon = 0.001;
+
+    /// <exception cref="InvalidDataException">This file cannot be cut (yet): the message says why; nothing changed.</exception>
+    /// <exception cref="ArgumentException">A range starts past the end or removes everything.</exception>
+    internal static CutPlan Plan(Movie movie, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel)
+    {
+        Refuse(movie, path, options);
+        (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(movie, remove, options.Exact, cancel);
+        if (cuts.Count == 0)
+        {
+            return new CutPlan(cuts, unchanged, new CutLayout([], [], null));
+        }
+        List<TrackCut> tracks = [.. movie.Tracks.Select(t => CutTrack(movie, t, cuts, path))];
+
+        // Bytes: the block-aligned inside of each gap between kept samples that holds removed ones.
+        var kept = new List<(long Offset, long End)>();
+        var removed = new List<(long Offset, long End)>();
+        foreach (TrackCut t in tracks)
+        {
+            for (int i = 0; i < t.Keep.Length; i++)
+            {
+                (t.Keep[i] ? kept : removed).Add((t.Samples.Offset(i), t.Samples.Offset(i) + t.Samples.Size(i)));
+            }
+        }
+        kept.Sort();
+        removed.Sort();
+        var collapses = new List<(long Offset, long Length)>();
+        int pending = 0; // the first removed sample that ends after the gap's start (both lists in file order)
+        foreach (Box mdat in movie.TopLevel.Where(b => b.Type == FourCc.Mdat))
+        {
+            long at = mdat.PayloadOffset;
+            foreach ((long from, long to) in kept.Where(k => k.End > mdat.PayloadOffset && k.Offset < mdat.End).Append((mdat.End, mdat.End)))
+            {
+                while (pending < removed.Count && removed[pending].End <= at)
+                {
+                    pending++;
+                }
+                if (from > at && pending < removed.Count && removed[pending].Offset < from)
+                {
+                    long start = (at + blockSize - 1) / blockSize * blockSize, end = from / blockSize * blockSize;
+                    if (end > start)
+                    {
+                        collapses.Add((start, end - start));
+                    }
+                }
+                at = Math.Max(at, to);
+            }
+        }
+        long Shift(long offset) => collapses.Where(c => c.Offset + c.Length <= offset).Sum(c => c.Length);
+
+        byte[] moov = MoovWriter.Write(movie, tracks, Shift, path);
+        var writes = new List<Patch>();
+        foreach (Box mdat in movie.TopLevel.Where(b => b.Type == FourCc.Mdat && b.Size > 0))
+        {
+            long lost = collapses.Where(c => c.Offset >= mdat.Offset && c.Offset < mdat.End).Sum(c => c.Length);
+            if (lost > 0)
+            {
+                writes.Add(mdat.HeaderSize == 16
+                    ? Patch(mdat.Offset - Shift(mdat.Offset) + 8, 8, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, (ulong)(mdat.Size - lost)))
+                    : Patch(mdat.Offset - Shift(mdat.Offset), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)(mdat.Size - lost))));
+            }
+        }
+        var removals = collapses.Select(c => new BlockRemoval(c.Offset, c.Length, ToEnd: false)).ToList();
+        Box old = movie.Moov;
+        if (old.End == movie.Size)
+        {
+            // At the end (ffmpeg, phones, OBS): cut the old one off first, write the new one after what is left.
+            removals.Add(new BlockRemoval(old.Offset, 0, ToEnd: true));
+            writes.Add(new Patch(old.Offset - Shift(old.Offset), moov.Length, moov));
+        }
+        else
+        {
+            // At the front (+faststart): the new one takes the old one's place, a free box the rest.
+            long left = old.Size - moov.Length;
+            writes.Add(new Patch(old.Offset, moov.Length, moov));
+            if (left >= 8)
+            {
+                writes.Add(Patch(old.Offset + moov.Length, 8, b => FreeHeader(b, left)));
+            }
+            else if (left > 0 && movie.TopLevel.FirstOrDefault(b => b.Offset == old.End) is { } next && (next.Type == FourCc.Free || next.Type == FourCc.Skip) && next.HeaderSize == 8)
+            {
+                writes.Add(Patch(old.Offset + moov.Length, 8, b => FreeHeader(b, left + next.Size)));
+            }
+            else if (left != 0)
+            {
+                throw new InvalidDataException(
+                    $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) before the media; cutting this file is not supported yet (nothing was changed)");
+            }
+        }
+        return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, null));
+    }
+
+    private static void FreeHeader(Span<byte> b, long size)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)size);
+        "free"u8.CopyTo(b[4..]);
+    }
+
+    private static Patch Patch(long offset, int length, Action<Span<byte>> fill)
+    {
+        byte[] bytes = new byte[length];
+        fill(bytes);
+        return new Patch(offset, length, bytes);
+    }
+
+    /// <summary>What this cut does not do yet, refused before anything is read further.</summary>
+    private static void Refuse(Movie movie, string path, CutOptions options)
+    {
+        string? why = null;
+        if (movie.Fragmented)
+        {
+            why = $"it is a fragmented MP4 ({movie.TopLevel.Count(b => b.Type == FourCc.Moof)} fragments), whose cut needs its fragments rewritten";
+        }
+        else if (options.SaveRemovedTo is not null)
+        {
+            why = "--save-removed is not supported for MP4 and MOV yet";
+        }
+        else if (movie.Moov.End != movie.Size && movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset < movie.Moov.Offset))
+        {
+            why = "its moov lies between media data and other boxes (neither at the front nor at the end)";
+        }
+        else if (movie.Tracks.Sum(t => t.Samples) > MaxSamples)
+        {
+            why = $"its tracks hold {movie.Tracks.Sum(t => t.Samples)} samples (a PCM track has one per audio frame), more than a cut lists one by one";
+        }
+        else if (movie.Tracks.FirstOrDefault(t => t.Edits.Count(e => !e.Empty) > 1) is { } edited)
+        {
+            why = $"track {edited.Id} has an edit list of {edited.Edits.Count(e => !e.Empty)} shown segments";
+        }
+        if (why is not null)
+        {
+            throw new InvalidDataException($"{path} cannot be cut: {why}; nothing was changed");
+        }
+    }
+
+    /// <summary>Which samples of <paramref name="track"/> the cuts remove, and the new
+    /// durations that keep every kept sample where it was less the time removed before it.</summary>
+    private static TrackCut CutTrack(Movie movie, Track track, List<PlannedCut> cuts, string path)
+    {
+        bool video = track == movie.Video;
+        SampleList s = video ? movie.Samples : track.Table.List();
+        int n = s.Count;
+        var keep = new bool[n];
+        Array.Fill(keep, true);
+        long ts = track.Timescale;
+        (long mt, long delay) = track.EditStart();
+        (long mtV, long delayV) = movie.Video.EditStart();
+        double t0 = (double)delayV / movie.MovieTimescale + (double)(movie.Pts0 - mtV) / movie.Video.Timescale;
+        double Rel(int i) => (double)delay / movie.MovieTimescale + (double)(s.Pts(i) - mt) / ts - t0;
+
+        // Per sample, the decode ticks to take off (the time removed before it), and the shortening of samples that span a range.
+        var shift = new long[n];
+        var shorten = new long[n];
+        long mediaTime = mt;
+        long shownLost = 0;
+        foreach (PlannedCut cut in cuts)
+        {
+            bool toEnd = cut.End == movie.Samples.Count;
+            double from = cut.From.Seconds, to = cut.To.Seconds;
+            long lost = (long)Math.Round((to - from) * ts);
+            if (video)
+            {
+                long ptsEnd = toEnd ? long.MaxValue : s.Pts((int)cut.End);
+                for (int i = (int)cut.Start; i < n; i++)
+                {
+                    // The range in decode order, then the pictures after its last keyframe that
+                    // are shown before it (an open GOP's leading pictures, whose references are gone).
+                    if (i > cut.End && s.IsSync(i))
+                    {
+                        break;
+                    }
+                    if (i < cut.End || (i > cut.End && s.Pts(i) < ptsEnd))
+                    {
+                        keep[i] = false;
+                    }
+                }
+                lost = cut.To.Ticks - cut.From.Ticks;
+            }
+            else
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    double start = Rel(i), end = start + (double)s.Duration(i) / ts, mid = (start + end) / 2;
+                    if ((cut.Head || start <= from + Epsilon) && end >= to - Epsilon)
+                    {
+                        // Spans the whole range (a timecode track's one sample): shortened, not
+                        // removed (at the head, the edit list shows it from later instead).
+                        shorten[i] += cut.Head ? 0 : lost;
+                    }
+                    else if ((cut.Head || mid >= from) && (toEnd || mid < to))
+                    {
+                        keep[i] = false;
+                    }
+                }
+            }
+            int firstAfter = Array.FindIndex(keep, k => k) is var f && f >= 0 ? f : n;
+            if (cut.Head)
+            {
+                // stts gives the first sample decode time 0: everything kept moves back by its decode time, and the edit list shows it from where it was.
+                lost = firstAfter < n ? s.Dts(firstAfter) : 0;
+                mediaTime = Math.Max(0, mt - lost + (long)Math.Round(to * ts));
+                for (int i = 0; i < n; i++)
+                {
+                    shift[i] += lost;
+                }
+            }
+            else if (!toEnd)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    if (keep[i] && (video ? i >= cut.End : Rel(i) >= from))
+                    {
+                        shift[i] += lost;
+                    }
+                }
+            }
+            shownLost += (long)Math.Round((to - from) * movie.MovieTimescale);
+        }
+        if (!keep.Contains(true))
+        {
+            throw new InvalidDataException($"{path} cannot be cut so: track {track.Id} ({track.Codec}) would keep no sample; nothing was changed");
+        }
+
+        // New durations: from each kept sample's new decode time to the next one's.
+        int[] kept = [.. Enumerable.Range(0, n).Where(i => keep[i])];
+        var durations = new uint[kept.Length];
+        for (int k = 0; k < kept.Length; k++)
+        {
+            int i = kept[k];
+            long dts = s.Dts(i) - shift[i];
+            long next = k + 1 < kept.Length ? s.Dts(kept[k + 1]) - shift[kept[k + 1]] : dts + s.Duration(i) - shorten[i];
+            if (next < dts || next - dts > uint.MaxValue)
+            {
+                throw new InvalidDataException($"{path} cannot be cut so: track {track.Id}'s samples would not stay in decode order after the join; nothing was changed");
+            }
+            durations[k] = (uint)(next - dts);
+        }
+        return new TrackCut { Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost };
+    }
+}

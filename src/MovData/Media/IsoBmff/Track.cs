@@ -1,0 +1,93 @@
+namespace MovData.Media.IsoBmff;
+
+/// <summary>One entry of a track's edit list (<c>elst</c>): a segment of the movie's
+/// timeline (movie timescale) showing the media from <see cref="MediaTime"/> (track
+/// timescale; -1 for an empty edit, which shows nothing).</summary>
+internal readonly record struct Edit(long SegmentDuration, long MediaTime, double Rate)
+{
+    internal bool Empty => MediaTime == -1;
+}
+
+/// <summary>
+/// One track of a movie (<c>trak</c>): what it carries, its clocks and durations, its edit
+/// list, and its samples, from <c>stbl</c> or, in a fragmented file, from the fragments.
+/// </summary>
+internal sealed class Track
+{
+    internal int Id { get; init; }
+
+    /// <summary>The hdlr handler type: "vide", "soun", "tmcd", "meta", "text", "sbtl", ...</summary>
+    internal string Handler { get; init; } = "";
+
+    /// <summary>The first sample entry's type: "avc1", "hev1", "mp4a", "sowt", "tmcd", "gpmd", ...</summary>
+    internal string SampleEntry { get; init; } = "";
+
+    /// <summary>The codec as ffprobe names it (<see cref="SampleEntries.Read"/>).</summary>
+    internal string Codec { get; init; } = "";
+
+    internal MediaStreamKind Kind => Handler switch
+    {
+        "vide" => MediaStreamKind.Video,
+        "soun" => MediaStreamKind.Audio,
+        _ => MediaStreamKind.Other,
+    };
+
+    /// <summary>mdhd: ticks a second of the track's own clock, and the media's duration on it.</summary>
+    internal long Timescale { get; init; }
+    internal long MediaDuration { get; init; }
+
+    /// <summary>tkhd: the track's duration on the movie's clock.</summary>
+    internal long TrackDuration { get; init; }
+
+    internal IReadOnlyList<Edit> Edits { get; init; } = [];
+
+    /// <summary>The sample tables; empty in a fragmented file, whose samples are in <see cref="Fragments"/>.</summary>
+    internal SampleTable Table { get; init; } = null!;
+
+    /// <summary>What the fragments hold of this track (a fragmented file), else null.</summary>
+    internal FragmentSamples? Fragments { get; set; }
+
+    internal long Samples => Table.Count + (Fragments?.Count ?? 0);
+
+    internal long SyncSamples => Table.SyncCount + (Fragments?.SyncCount ?? 0);
+
+    /// <summary>The sum of the samples' durations, in the track's timescale.</summary>
+    internal long SampleDuration => Table.TotalDuration + (Fragments?.Duration ?? 0);
+
+    /// <summary>Where the edit list starts showing the media (track timescale), and how long
+    /// empty edits delay it (movie timescale); 0 and 0 without an edit list.</summary>
+    internal (long MediaTime, long Delay) EditStart()
+    {
+        long delay = 0;
+        foreach (Edit e in Edits)
+        {
+            if (!e.Empty)
+            {
+                return (e.MediaTime, delay);
+            }
+            delay += e.SegmentDuration;
+        }
+        return (0, delay);
+    }
+
+    /// <summary>Seconds the track presents, as ffprobe reports a stream's duration: what its
+    /// edit list shows of the media (no more than the samples hold: a movie timescale of
+    /// 1000 rounds the edit up), else the media's duration (from mdhd, or the samples' for a
+    /// fragmented file, whose mdhd says 0). <paramref name="mediaEnd"/> is where the last
+    /// sample's presentation ends, if known (B-frames put it past the sum of durations).</summary>
+    internal double Duration(long movieTimescale, long? mediaEnd = null)
+    {
+        if (Timescale <= 0)
+        {
+            return 0;
+        }
+        long end = mediaEnd ?? SampleDuration;
+        long shown = Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
+        if (shown > 0 && movieTimescale > 0)
+        {
+            long segment = (long)((Int128)shown * Timescale / movieTimescale);
+            return (double)Math.Min(segment, end - EditStart().MediaTime) / Timescale;
+        }
+        return (double)(MediaDuration > 0 && Fragments is null ? MediaDuration : end) / Timescale;
+    }
+}

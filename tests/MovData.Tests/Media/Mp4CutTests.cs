@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using MovData.Media;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// Cuts of MP4 and MOV files made by ffmpeg, on every scratch filesystem, judged by ffmpeg:
+/// what is left decodes with no error; every video packet outside the removed ranges is
+/// there, its data intact and in order, and none inside them; every stream loses the same
+/// time; what is written is about moov's size; and where the filesystem shifts blocks,
+/// nothing is copied and the media after the cuts keeps its physical blocks.
+/// </summary>
+public sealed class Mp4CutTests
+{
+    /// <summary>The files a cut takes (a fragmented one it refuses: MediaBadInputTests).</summary>
+    private static readonly string[] Cuttable = [.. Recordings.Movies.Where(k => k != "mp4-fragmented")];
+
+    public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Cuttable);
+
+    [Theory, MemberData(nameof(Matrix))]
+    public void Cut_OneGop_FfmpegPlaysTheRestAndTheStreamsStayInStep(string fs, string kind) =>
+        CutAndJudge(fs, kind, [new(4, 6)]);
+
+    [Theory, MemberData(nameof(Matrix))]
+    public void Cut_HeadMiddleAndTail_InOneEdit(string fs, string kind) =>
+        CutAndJudge(fs, kind, [new(0, 2), new(4.3, 8.2), new(9, 100)]);
+
+    private static void CutAndJudge(string fs, string kind, TimeRange[] ranges)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(kind, dir);
+        List<Packet> before = Packets(rec);
+        Dictionary<string, double> durations = Durations(rec);
+        long size = new FileInfo(rec).Length;
+        (_, long mdatSize) = TopBox(rec, "mdat");
+        (_, long moovSize) = TopBox(rec, "moov");
+        // The whole blocks of the keyframe where the video resumes after the last range removed
+        // from the middle (a range's end snaps back to a keyframe): kept, after blocks that collapse.
+        double resume = ranges.Where(x => x.To < 12).Max(x => x.To);
+        Packet anchor = before.Where(p => p.Key && p.Pts - p.Start <= resume + 0.0005).MaxBy(p => p.Pts)!;
+        long anchorAt = (anchor.Pos + Files.Block - 1) / Files.Block * Files.Block, anchorBlocks = (anchor.Pos + anchor.Size) / Files.Block - anchorAt / Files.Block;
+        Assert.True(anchorBlocks > 0, $"the keyframe at {anchor.Pts} s ({anchor.Size} bytes) holds no whole block");
+        byte[] tail = Files.Read(rec, anchorAt, anchorBlocks * Files.Block);
+        long[]? tailBlocks = dir.Kind.Fiemap ? Files.PhysicalBlocks(rec, anchorAt, anchorBlocks * Files.Block) : null;
+
+        CutResult r = MediaFile.Cut(rec, ranges, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        double removedTime = r.Removed.Sum(x => x.To - x.From);
+        Assert.Equal(r.DurationBefore - removedTime, r.DurationAfter, 0.001);
+
+        // Video: the packets outside the removed ranges, data and order intact; none inside.
+        double start = before[0].Start;
+        List<Packet> after = Packets(rec);
+        bool Removed(Packet p) => r.Removed.Any(x => p.Pts - start >= x.From - 0.0005 && p.Pts - start < x.To - 0.0005);
+        var expected = before.Where(p => !Removed(p)).ToList();
+        var afterHashes = after.Select(p => p.Hash).ToHashSet();
+        Assert.DoesNotContain(after, p => before.Where(Removed).Any(q => q.Hash == p.Hash && q.Size > 64));
+        var missing = expected.Where(p => !afterHashes.Contains(p.Hash)).ToList();
+        // An open GOP's pictures decoded after a removed keyframe but shown before it go with it:
+        // at most the B-frames of one mini-GOP before each range (x265 bframes=3).
+        Assert.True(missing.Count <= (kind == "mov-hevc-timecode" ? 3 * r.Removed.Count : 0),
+            $"{missing.Count} kept packets missing, at {string.Join(", ", missing.Select(p => p.Pts.ToString("0.###", CultureInfo.InvariantCulture)))}");
+        Assert.Equal(expected.Where(p => afterHashes.Contains(p.Hash)).Select(p => p.Hash), after.Select(p => p.Hash).Where(h => expected.Any(e => e.Hash == h)));
+        Assert.Equal(expected.Count(p => p.Key), after.Count(p => p.Key));
+
+        // Every stream loses the removed time: after the cut they differ as they did before,
+        // to within an audio frame (AAC: 1024 samples, 21 ms at 48 kHz; AC-3: 32 ms).
+        Dictionary<string, double> now = Durations(rec);
+        Assert.Equal(durations["v:0"] - removedTime, now["v:0"], 0.001);
+        foreach ((string stream, double was) in durations)
+        {
+            Assert.True(Math.Abs(now[stream] - (was - removedTime)) <= 0.033, $"{stream}: {was} s before, {now[stream]} s after removing {removedTime} s");
+        }
+
+        // Cost: about moov's size written; blocks collapsed, the tail where it was.
+        Assert.True(r.BytesWritten <= moovSize + 64 * 1024, $"{r.BytesWritten} bytes written; moov is {moovSize}");
+        Assert.Equal(dir.Kind.ShiftMethod, r.Method);
+        (_, long mdatNow) = TopBox(rec, "mdat");
+        long collapsed = mdatSize - mdatNow;
+        Assert.True(collapsed > 0 && collapsed % Files.Block == 0, $"mdat shrank by {collapsed}");
+        Assert.True(new FileInfo(rec).Length < size - collapsed + moovSize, "the file did not shrink by what mdat lost");
+        long moved = anchor.Pos - after.Single(p => p.Hash == anchor.Hash).Pos;
+        Assert.True(moved > 0 && moved % Files.Block == 0, $"the keyframe at {anchor.Pts} s moved by {moved} bytes");
+        Files.AssertBytes(tail, rec, anchorAt - moved);
+        if (dir.Kind.ShiftMethod != RangeMethod.Copy)
+        {
+            Assert.Equal(0, r.BytesCopied);
+            Assert.Equal(tailBlocks, Files.PhysicalBlocks(rec, anchorAt - moved, anchorBlocks * Files.Block));
+        }
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")), "the journal record was not removed");
+    }
+
+    private sealed record Packet(double Pts, double Start, bool Key, long Pos, int Size, string Hash);
+
+    /// <summary>The video packets in decode order: presentation time, keyframe flag, size and a hash of their data.</summary>
+    private static List<Packet> Packets(string path)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_data_hash", "sha256",
+            "-show_entries", "packet=pts_time,flags,pos,size,data_hash:stream=start_time", "-of", "json", path);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        double start = double.Parse(doc.RootElement.GetProperty("streams")[0].GetProperty("start_time").GetString()!, CultureInfo.InvariantCulture);
+        return [.. doc.RootElement.GetProperty("packets").EnumerateArray().Select(p => new Packet(
+            double.Parse(p.GetProperty("pts_time").GetString()!, CultureInfo.InvariantCulture), start,
+            p.GetProperty("flags").GetString()!.StartsWith('K'), long.Parse(p.GetProperty("pos").GetString()!, CultureInfo.InvariantCulture), int.Parse(p.GetProperty("size").GetString()!, CultureInfo.InvariantCulture),
+            p.GetProperty("data_hash").GetString()!))];
+    }
+
+    /// <summary>Each video and audio stream's duration, as ffprobe reports it ("v:0", "a:1").</summary>
+    private static Dictionary<string, double> Durations(string path)
+    {
+        var d = new Dictionary<string, double>();
+        int video = 0, audio = 0;
+        foreach (JsonElement s in Probe.Streams(path))
+        {
+            string type = s.GetProperty("codec_type").GetString()!;
+            if (type is "video" or "audio")
+            {
+                d[type == "video" ? $"v:{video++}" : $"a:{audio++}"] = Probe.Number(s, "duration");
+            }
+        }
+        return d;
+    }
+
+    /// <summary>The first top-level box of <paramref name="type"/>: its offset and size, read from the file's box headers.</summary>
+    private static (long Offset, long Size) TopBox(string path, string type)
+    {
+        using FileStream f = File.OpenRead(path);
+        byte[] h = new byte[16];
+        long at = 0;
+        while (at < f.Length)
+        {
+            f.Position = at;
+            f.ReadExactly(h);
+            long size = BinaryPrimitives.ReadUInt32BigEndian(h);
+            size = size == 1 ? (long)BinaryPrimitives.ReadUInt64BigEndian(h.AsSpan(8)) : size == 0 ? f.Length - at : size;
+            if (h.AsSpan(4, 4).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(type)))
+            {
+                return (at, size);
+            }
+            at += size;
+        }
+        throw new InvalidDataException($"{path} has no {type}");
+    }
+}
