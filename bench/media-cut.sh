@@ -68,17 +68,20 @@ results=$out/results.tsv
 printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\treads\tbytes_read\tcut_points\tplan_ms\n' > "$results"
 
 # One cut, as a whole process, of a fresh copy; cold: with nothing cached. Prints the row's
-# time, peak memory, and from the cut's JSON: written, copied, reads, bytes read, cut
-# points (each removed range's two ends, one for a range at either end) and planning time.
+# time, peak memory, what the device wrote during the cut (warm runs; after the copy was
+# synced), and from the cut's JSON: written, copied, reads, bytes read, cut points (each
+# removed range's two ends, one for a range at either end) and planning time.
 cut_once() {
-  local dir=$1 cold=$2 t0 t1
+  local dir=$1 cold=$2 t0 t1 before after
   cp "$rec" "$dir/cut.ts"
   sync -f "$dir/cut.ts"
   [ "$cold" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
+  [ "$cold" = cold ] || before=$(device_written "$dir")
   t0=$(now_ns)
   /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json --timings > "$work/cut.json"
   t1=$(now_ns)
-  printf '%s\t%s\t' "$(ms "$t0" "$t1")" "$(cat "$work/rss")"
+  [ "$cold" = cold ] || after=$(device_written "$dir")
+  printf '%s\t%s\t%s\t' "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$([ "$cold" = cold ] && echo - || echo $((after - before)))"
   python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1])); size = int(sys.argv[2]); t = r["timings"]
@@ -123,10 +126,8 @@ for size in "${sizes[@]}"; do
     dir=$(mnt "$fs")/media
     mkdir -p "$dir"
     for run in $(seq 1 "$runs"); do
-      before=$(device_written "$dir")
-      read -r took rss written copied reads bytes_read points plan_ms < <(cut_once "$dir" warm | tr '\t' ' ')
-      after=$(device_written "$dir")
-      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$((after - before))" "$reads" "$bytes_read" "$points" "$plan_ms" >> "$results"
+      read -r took rss device written copied reads bytes_read points plan_ms < <(cut_once "$dir" warm | tr '\t' ' ')
+      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$device" "$reads" "$bytes_read" "$points" "$plan_ms" >> "$results"
       if [ "$run" = 1 ]; then
         # The judge, once per size: decoding gigabytes takes minutes, and the same cut on a
         # filesystem of the same block size must give the same bytes (checked by digest).
@@ -140,7 +141,7 @@ for size in "${sizes[@]}"; do
       read -r took rss < <(floor_once "$dir" warm | tr '\t' ' ')
       printf '%s\t%s\t%s\tfloor\t%s\t%s\t%s\t\t\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" >> "$results"
       # Once more with nothing cached: a recording made hours ago, as a DVR cuts it.
-      read -r took rss written copied reads bytes_read points plan_ms < <(cut_once "$dir" cold | tr '\t' ' ')
+      read -r took rss _ written copied reads bytes_read points plan_ms < <(cut_once "$dir" cold | tr '\t' ' ')
       printf '%s\t%s\t%s\tmovdata cut, cold cache\t%s\t%s\t%s\t%s\t%s\t\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$reads" "$bytes_read" "$points" "$plan_ms" >> "$results"
       read -r took rss < <(floor_once "$dir" cold | tr '\t' ' ')
       printf '%s\t%s\t%s\tfloor, cold cache\t%s\t%s\t%s\t\t\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" >> "$results"
@@ -156,7 +157,7 @@ for size in "${sizes[@]}"; do
       t1=$(now_ns)
       who='ffmpeg -c copy'
       [ "$run" = 0 ] && who='ffmpeg -c copy, cold cache'
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$who" "$((run > 0 ? run : 1))" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$who" "$((run > 0 ? run : 1))" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
     done
     rm -f "$dir/remux.ts"
     # Today's byte-level collapse of the same byte ranges, last to first (one run: it copies the tails).
