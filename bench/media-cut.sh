@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# What a cut of a real recording costs: `movdata cut` against one `ffmpeg -c copy` pass and
-# against today's byte-level `movdata collapse` of the same ranges (as root: it loop-mounts
-# its own XFS, ext4 and btrfs images).
+# What a cut of a real recording costs: `movdata cut` against one `ffmpeg -c copy` pass,
+# against today's byte-level `movdata collapse` of the same ranges, and against its floor:
+# bench/media-floor.c replaying exactly the calls the cut made to the disk (its --timings
+# JSON: record, collapses or clones, writes, syncs) in one small process on a fresh copy
+# (as root: it loop-mounts its own XFS, ext4 and btrfs images).
 #
 #   sudo bench/media-cut.sh            about 2 GiB and 256 MiB recordings, three ad breaks each,
 #                                      on xfs, ext4 and btrfs, page cache warm and cold; writes
@@ -13,6 +15,7 @@
 # of video is encoded once and looped with -stream_loop -c copy to the size wanted (so the
 # timeline runs on), with the sound encoded for the whole length. Each figure is the median
 # of the runs; each run cuts a fresh copy. The sources are checked by ffmpeg once.
+# MOVDATA_BENCH_ROOT moves the images and recordings (default /var/tmp/movdata-bench-media).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench/media-cut.sh: run as root (it mounts loop images)" >&2; exit 1; }
@@ -23,7 +26,7 @@ if [ "${1:-}" = "--smoke" ]; then
   root=/var/tmp/movdata-bench-media-smoke sizes=(64) fss=(xfs) runs=1 out=artifacts/bench-media docs=
   export MOVDATA_IMAGE_SIZE=1G
 else
-  root=/var/tmp/movdata-bench-media sizes=(256 2048) fss=(xfs ext4 btrfs) runs=3 out=bench/results/media docs=docs/benchmarks-media.md
+  root=${MOVDATA_BENCH_ROOT:-/var/tmp/movdata-bench-media} sizes=(256 2048) fss=(xfs ext4 btrfs) runs=3 out=bench/results/media docs=docs/benchmarks-media.md
   # A 2 GiB recording, a fresh copy of it, the ffmpeg pass's output and the collapse's copy.
   export MOVDATA_IMAGE_SIZE=12G
 fi
@@ -32,6 +35,7 @@ mkdir -p "$out"
 work=$(mktemp -d)
 dotnet publish src/MovData.Cli -c Release -o artifacts/aot -nologo -v quiet
 tool=$PWD/artifacts/aot/movdata
+gcc -O2 -Wall -Wextra -Werror -o "$work/media-floor" bench/media-floor.c
 
 trap 'bash eng/scratch-fs.sh down "$root"; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
@@ -61,7 +65,44 @@ device_written() {
 }
 
 results=$out/results.tsv
-printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\n' > "$results"
+printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\treads\tbytes_read\tcut_points\tplan_ms\n' > "$results"
+
+# One cut, as a whole process, of a fresh copy; cold: with nothing cached. Prints the row's
+# time, peak memory, what the device wrote during the cut (warm runs; after the copy was
+# synced), and from the cut's JSON: written, copied, reads, bytes read, cut points (each
+# removed range's two ends, one for a range at either end) and planning time.
+cut_once() {
+  local dir=$1 cold=$2 t0 t1 before after
+  cp "$rec" "$dir/cut.ts"
+  sync -f "$dir/cut.ts"
+  [ "$cold" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
+  [ "$cold" = cold ] || before=$(device_written "$dir")
+  t0=$(now_ns)
+  /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json --timings > "$work/cut.json"
+  t1=$(now_ns)
+  [ "$cold" = cold ] || after=$(device_written "$dir")
+  printf '%s\t%s\t%s\t' "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$([ "$cold" = cold ] && echo - || echo $((after - before)))"
+  python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1])); size = int(sys.argv[2]); t = r["timings"]
+plan = next(p for p in t["phases"] if p["phase"] == "plan")
+points = sum((x["offset"] > 0) + (x["offset"] + x["length"] < size) for x in r["removed"])
+print(r["bytesWritten"], r["bytesCopied"], plan["reads"], plan["bytesRead"], points, plan["ms"], sep="\t")' "$work/cut.json" "$(stat -c %s "$rec")"
+}
+
+# The floor: the same calls replayed by bench/media-floor.c on a fresh copy, as a whole process.
+floor_once() {
+  local dir=$1 cold=$2 t0 t1
+  python3 bench/media-floor.py "$work/cut.json" > "$work/calls"
+  cp "$rec" "$dir/floor.ts"
+  sync -f "$dir/floor.ts"
+  [ "$cold" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
+  t0=$(now_ns)
+  /usr/bin/time -f %M -o "$work/rss" "$work/media-floor" "$dir/floor.ts" "$dir/.floor-journal" < "$work/calls"
+  t1=$(now_ns)
+  printf '%s\t%s\n' "$(ms "$t0" "$t1")" "$(cat "$work/rss")"
+  rm -rf "$dir/floor.ts" "$dir/.floor-journal"
+}
 
 for size in "${sizes[@]}"; do
   rec=$src/rec-$size.ts
@@ -85,15 +126,8 @@ for size in "${sizes[@]}"; do
     dir=$(mnt "$fs")/media
     mkdir -p "$dir"
     for run in $(seq 1 "$runs"); do
-      cp "$rec" "$dir/cut.ts"
-      sync -f "$dir/cut.ts"
-      before=$(device_written "$dir")
-      t0=$(now_ns)
-      /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$work/cut.json"
-      t1=$(now_ns)
-      after=$(device_written "$dir")
-      read -r written copied < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["bytesWritten"], r["bytesCopied"])' "$work/cut.json")
-      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$written" "$copied" "$((after - before))" >> "$results"
+      read -r took rss device written copied reads bytes_read points plan_ms < <(cut_once "$dir" warm | tr '\t' ' ')
+      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$device" "$reads" "$bytes_read" "$points" "$plan_ms" >> "$results"
       if [ "$run" = 1 ]; then
         # The judge, once per size: decoding gigabytes takes minutes, and the same cut on a
         # filesystem of the same block size must give the same bytes (checked by digest).
@@ -104,23 +138,26 @@ for size in "${sizes[@]}"; do
           echo "$sum" > "$work/judged-$size"
         fi
       fi
+      read -r took rss < <(floor_once "$dir" warm | tr '\t' ' ')
+      printf '%s\t%s\t%s\tfloor\t%s\t%s\t%s\t\t\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" >> "$results"
+      # Once more with nothing cached: a recording made hours ago, as a DVR cuts it.
+      read -r took rss _ written copied reads bytes_read points plan_ms < <(cut_once "$dir" cold | tr '\t' ' ')
+      printf '%s\t%s\t%s\tmovdata cut, cold cache\t%s\t%s\t%s\t%s\t%s\t\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$reads" "$bytes_read" "$points" "$plan_ms" >> "$results"
+      read -r took rss < <(floor_once "$dir" cold | tr '\t' ' ')
+      printf '%s\t%s\t%s\tfloor, cold cache\t%s\t%s\t%s\t\t\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" >> "$results"
     done
-    # Once more with nothing cached: a recording made hours ago, as a DVR cuts it.
-    cp "$rec" "$dir/cut.ts"
-    sync
-    echo 3 > /proc/sys/vm/drop_caches
-    t0=$(now_ns)
-    /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json > "$work/cut.json"
-    t1=$(now_ns)
-    printf '%s\t%s\t%s\tmovdata cut, cold cache\t1\t%s\t%s\t\t\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" >> "$results"
     cp "$work/cut.json" "$out/cut-$fs-$size.json"
-    for run in $(seq 1 "$runs"); do
+    for run in $(seq 0 "$runs"); do
       rm -f "$dir/remux.ts"
+      # Run 0 starts with nothing cached, as the cold cut does.
+      [ "$run" = 0 ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
       t0=$(now_ns)
       /usr/bin/time -f %M -o "$work/rss" ffmpeg -v error -i "$rec" -map 0 -c copy -f mpegts "$dir/remux.ts"
       sync "$dir/remux.ts"
       t1=$(now_ns)
-      printf '%s\t%s\t%s\tffmpeg -c copy\t%s\t%s\t%s\t%s\t%s\t\n' "$fs" "$mib" "$duration" "$run" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
+      who='ffmpeg -c copy'
+      [ "$run" = 0 ] && who='ffmpeg -c copy, cold cache'
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$who" "$((run > 0 ? run : 1))" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
     done
     rm -f "$dir/remux.ts"
     # Today's byte-level collapse of the same byte ranges, last to first (one run: it copies the tails).
@@ -133,7 +170,7 @@ for size in "${sizes[@]}"; do
       copied=$((copied + c))
     done < <(python3 -c 'import json,sys; [print(r["offset"], r["length"]) for r in reversed(json.load(open(sys.argv[1]))["removed"])]' "$work/cut.json")
     t1=$(now_ns)
-    printf '%s\t%s\t%s\tmovdata collapse (bytes)\t1\t%s\t\t\t%s\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$copied" >> "$results"
+    printf '%s\t%s\t%s\tmovdata collapse (bytes)\t1\t%s\t\t\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$copied" >> "$results"
     rm -f "$dir/collapse.ts" "$dir/cut.ts"
   done
 done

@@ -4,8 +4,14 @@ namespace MovData.Cli;
 
 internal static class Program
 {
+    private static long s_started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Time since main began (since the first use, in a test that runs verbs in-process).</summary>
+    internal static TimeSpan SinceStart => System.Diagnostics.Stopwatch.GetElapsedTime(s_started);
+
     private static int Main(string[] args)
     {
+        s_started = System.Diagnostics.Stopwatch.GetTimestamp();
         // The first SIGINT or SIGTERM asks the running edit to stop at its next step boundary
         // (it then says how far it got and exits 130); a second one, or one while a verb runs
         // that has nothing to stop cleanly, ends the process at once.

@@ -33,7 +33,7 @@ for (int i = 1; i < args.Length; i += 2)
 try
 {
     using SafeFileHandle file = FileRange.OpenForEdit(args[0]);
-    (EditResult result, _) = PaddedCut.Run(file, (_, _) => new CutLayout(removals, writes, Output: null), MoveFlags.None, progress: null, CancellationToken.None);
+    (EditResult result, _) = PaddedCut.Run(file, (_, _) => new CutLayout(removals, writes, Output: null), MoveFlags.None, progress: null, new EditTrace(), CancellationToken.None);
     Console.WriteLine(string.Join(", ", result.Steps.Select(s => $"{s.Step} {s.Method.ToContractName()}")));
     return 0;
 }

@@ -16,13 +16,14 @@ internal static class CutCommand
         Option<bool> exact = new("--exact") { Description = "cut at the frames nearest the times instead of snapping to keyframes" };
         Option<string> saveRemoved = new("--save-removed") { Description = "move what is removed into this new file (a playable recording) instead of discarding it" };
         Option<bool> zeroCopyOnly = Shared.ZeroCopyOnly();
+        Option<bool> timings = new("--timings") { Description = "also report each phase's time and reads, and every call the cut made to the disk" };
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("cut", Shared.Describe(
             "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets (MP4: bytes no sample references, and a new moov); nothing after a cut is copied. Give --remove (repeatable), --keep or --edl.",
             "movdata cut match.ts --remove 12:00-15:30 --remove 41:10-44:00 --save-removed ads.ts"))
         {
-            path, remove, keep, edl, exact, saveRemoved, zeroCopyOnly, json, verbose,
+            path, remove, keep, edl, exact, saveRemoved, zeroCopyOnly, timings, json, verbose,
         };
         command.SetAction(p => Shared.Guard(io, p.GetValue(verbose), p.GetValue(json), () =>
         {
@@ -44,7 +45,7 @@ internal static class CutCommand
                 keepText is not null
                     ? MediaFile.Keep(rec, Parse("--keep", keepText), options, progress, io.Cancel)
                     : MediaFile.Cut(rec, edlPath is not null ? ReadEdl(edlPath) : [.. removes.Select(t => Parse("--remove", t))], options, progress, io.Cancel));
-            Write(io, p.GetValue(json), rec, r);
+            Write(io, p.GetValue(json), rec, r, p.GetValue(timings) ? r.Timings : null);
             return 0;
         }));
         return command;
@@ -76,7 +77,7 @@ internal static class CutCommand
         }
     }
 
-    private static void Write(Io io, bool json, string rec, CutResult r)
+    private static void Write(Io io, bool json, string rec, CutResult r, CutTimings? timings)
     {
         Shared.ReportRecovered(io, r.Recovered);
         if (json)
@@ -91,17 +92,13 @@ internal static class CutCommand
                 }
                 w.WriteNumber("durationBefore", Math.Round(r.DurationBefore, 3));
                 w.WriteNumber("durationAfter", Math.Round(r.DurationAfter, 3));
-                w.WriteStartArray("removed");
-                foreach (RemovedRange x in r.Removed)
+                Shared.WriteObjects(w, "removed", r.Removed, (w, x) =>
                 {
-                    w.WriteStartObject();
                     w.WriteNumber("from", Math.Round(x.From, 3));
                     w.WriteNumber("to", Math.Round(x.To, 3));
                     w.WriteNumber("offset", x.Offset);
                     w.WriteNumber("length", x.Length);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                });
                 w.WriteStartArray("unchanged");
                 foreach (TimeRange t in r.Unchanged)
                 {
@@ -116,6 +113,10 @@ internal static class CutCommand
                     w.WriteString("savedTo", r.SavedTo);
                 }
                 Shared.WriteRecovered(w, r.Recovered);
+                if (timings is not null)
+                {
+                    WriteTimings(w, timings);
+                }
                 w.WriteEndObject();
             });
             return;
@@ -136,6 +137,45 @@ internal static class CutCommand
         {
             o.WriteLine($"  removed parts saved to {r.SavedTo}");
         }
+        if (timings is not null)
+        {
+            o.WriteLine(Invariant($"  since main: {Program.SinceStart.TotalMilliseconds:0.000} ms"));
+            foreach (CutPhase phase in timings.Phases)
+            {
+                o.WriteLine(Invariant($"  {phase.Name,-8} {phase.Time.TotalMilliseconds,9:0.000} ms{(phase.Reads > 0 ? $", {phase.Reads} reads, {phase.BytesRead} bytes" : "")}"));
+            }
+            foreach (CutCall c in timings.Calls)
+            {
+                o.WriteLine(Invariant($"    {c.Call,-12} {c.File,-10} {c.Offset,14} {c.Length,12}{(c.Target >= 0 ? $" -> {c.Target}" : "")} {c.Time.TotalMilliseconds,9:0.000} ms"));
+            }
+        }
+    }
+
+    /// <summary>The <c>"timings"</c> member: milliseconds since main, each phase, each call.</summary>
+    private static void WriteTimings(System.Text.Json.Utf8JsonWriter w, CutTimings timings)
+    {
+        w.WriteStartObject("timings");
+        w.WriteNumber("sinceMainMs", Math.Round(Program.SinceStart.TotalMilliseconds, 3));
+        Shared.WriteObjects(w, "phases", timings.Phases, (w, phase) =>
+        {
+            w.WriteString("phase", phase.Name);
+            w.WriteNumber("ms", Math.Round(phase.Time.TotalMilliseconds, 3));
+            w.WriteNumber("reads", phase.Reads);
+            w.WriteNumber("bytesRead", phase.BytesRead);
+        });
+        Shared.WriteObjects(w, "calls", timings.Calls, (w, c) =>
+        {
+            w.WriteString("call", c.Call);
+            w.WriteString("file", c.File);
+            w.WriteNumber("offset", c.Offset);
+            w.WriteNumber("length", c.Length);
+            if (c.Target >= 0)
+            {
+                w.WriteNumber("target", c.Target);
+            }
+            w.WriteNumber("ms", Math.Round(c.Time.TotalMilliseconds, 3));
+        });
+        w.WriteEndObject();
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

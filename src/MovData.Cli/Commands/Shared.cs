@@ -184,6 +184,19 @@ internal static class Shared
         w.WriteEndObject();
     }
 
+    /// <summary>A JSON array <paramref name="name"/> of one object per item, its members written by <paramref name="members"/>.</summary>
+    internal static void WriteObjects<T>(Utf8JsonWriter w, string name, IEnumerable<T> items, Action<Utf8JsonWriter, T> members)
+    {
+        w.WriteStartArray(name);
+        foreach (T item in items)
+        {
+            w.WriteStartObject();
+            members(w, item);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     /// <summary>Writes one JSON value built by <paramref name="write"/>, then a newline.</summary>
     internal static void WriteJson(Io io, Action<Utf8JsonWriter> write)
     {

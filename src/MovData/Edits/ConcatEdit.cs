@@ -107,6 +107,6 @@ internal static class ConcatEdit
         {
             planHandles[fileIndex[i]] = handles[i];
         }
-        return EditRunner.Run(plan, planHandles, handles.SelectMany(Editor.DirectoriesOf), flags, progress, cancellation);
+        return EditRunner.Run(plan, planHandles, handles.SelectMany(Editor.DirectoriesOf), flags, progress, cancellation: cancellation);
     }
 }

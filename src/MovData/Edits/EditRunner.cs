@@ -22,9 +22,12 @@ internal sealed class EditRunner : IDisposable
     private long _total; // bytes the steps left to run transfer
     private long _transferred; // of those, transferred so far
     private readonly Dictionary<string, (StepMethod? Method, long Copied)> _groups = [];
+    private readonly EditTrace _trace;
+    private readonly List<int> _unmarked = []; // steps done but not yet recorded so (MarkDone)
 
-    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<EditProgress>? progress, CancellationToken cancellation)
+    private EditRunner(EditPlan plan, SafeFileHandle?[] handles, bool recovering, MoveFlags flags, IProgress<EditProgress>? progress, CancellationToken cancellation, EditTrace? trace = null)
     {
+        _trace = trace ?? new EditTrace();
         _plan = plan;
         _handles = new SafeFileHandle?[plan.Files.Count];
         handles.AsSpan(0, Math.Min(handles.Length, _handles.Length)).CopyTo(_handles);
@@ -44,13 +47,20 @@ internal sealed class EditRunner : IDisposable
     /// The handles are the caller's open files, by index in the plan's file table (null, or
     /// missing at the end, for MovData's own files). Cancelled, it stops between two steps with
     /// the record kept (<see cref="EditInterruptedException"/>).</summary>
+    /// <remarks>With <paramref name="recordRidesOnLog"/> (the caller knows the plan's first
+    /// change is a shift or truncation of a file on XFS or ext4, in the directory of the
+    /// record), the record is kept as metadata and not synced (<see cref="JournalRecord.Begin"/>):
+    /// nothing of that change can be durable without it.</remarks>
     internal static EditResult Run(EditPlan plan, SafeFileHandle?[] handles, IEnumerable<string> otherJournalDirectories, MoveFlags flags, IProgress<EditProgress>? progress,
-        CancellationToken cancellation)
+        EditTrace? trace = null, bool recordRidesOnLog = false, CancellationToken cancellation = default)
     {
         cancellation.ThrowIfCancellationRequested();
-        using JournalRecord record = JournalRecord.Begin(plan, otherJournalDirectories);
+        trace ??= new EditTrace();
+        using JournalRecord record = trace.Time(recordRidesOnLog ? "record-xattr" : "record", "journal", 0, 0,
+            () => JournalRecord.Begin(plan, otherJournalDirectories, durableWithNextSync: recordRidesOnLog));
+        trace.Calls[^1] = trace.Calls[^1] with { Call = record.Synced ? "record" : "record-xattr", Length = record.Bytes };
         CrashSwitch.At("done", -1, handles.FirstOrDefault(h => h is not null));
-        using var runner = new EditRunner(plan, handles, recovering: false, flags, progress, cancellation);
+        using var runner = new EditRunner(plan, handles, recovering: false, flags, progress, cancellation, trace);
         try
         {
             runner.RunFrom(record, []);
@@ -62,7 +72,14 @@ internal sealed class EditRunner : IDisposable
             throw new EditIncompleteException(
                 $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
         }
-        record.Complete();
+        if (!trace.Time("unlink", "journal", 0, 0, record.Complete))
+        {
+            // The last step is recorded by the record's removal alone; if that fails, the
+            // filesystem went read-only under the edit (ext4 answers fsync with 0 once its
+            // journal has aborted), and what the last steps did may not be on disk.
+            throw new EditIncompleteException(
+                $"the {plan.Name} ran every step, but its journal record {plan.Id} in {plan.JournalDirectory} could not be removed (the filesystem went read-only?), so its last steps may not be on disk; `movdata recover` finishes it once the filesystem is writable again");
+        }
         return runner.Result();
     }
 
@@ -114,16 +131,118 @@ internal sealed class EditRunner : IDisposable
             EditStep step = _plan.Steps[k];
             _step = k;
             long before = _transferred;
-            (StepMethod? method, long copied) = Execute(step);
+            (string call, long from, long to) = Traced(step);
+            (StepMethod? method, long copied) = _trace.Time(call, Role(step.A), from, step.Length, () => Execute(step), to);
             Transferred(before + Transfers(step)); // a copy into a hole skips the source's holes
             CrashSwitch.At("ran", k, FirstUserHandle());
-            SyncAfter(step);
-            record.MarkDone(k);
+            if (!SyncWithNext(k))
+            {
+                SyncAfter(step);
+            }
+            _unmarked.Add(k);
+            if (MustRecord(k))
+            {
+                // Done lines go in order: those of the steps before it that needed none go with it.
+                _trace.Time("done", "journal", k, _unmarked.Count, () => record.MarkDone(_unmarked));
+                _unmarked.Clear();
+            }
             CrashSwitch.At("done", k, FirstUserHandle());
             (StepMethod? m, long c) = _groups.GetValueOrDefault(step.Group, (StepMethod.Native, 0));
             _groups[step.Group] = (method ?? m, c + copied);
         }
     }
+
+    /// <summary>
+    /// Whether step <paramref name="k"/> must be recorded done before the next runs. Not a
+    /// shift (collapse, insert): recovery tells by the file's size whether it happened
+    /// (<see cref="Shift"/>, the sizes of a run of shifts all differ). Not the plan's last
+    /// step: the record's removal says the edit ended, and every step can run again once the
+    /// steps before it are done (a crash before the removal is durable runs it once more).
+    /// Every other step is, with the steps before it that were not.
+    /// </summary>
+    private bool MustRecord(int k)
+    {
+        if (k == _plan.Steps.Count - 1)
+        {
+            return false;
+        }
+        EditStep s = _plan.Steps[k], next = _plan.Steps[k + 1];
+        if (s.Kind == StepKind.Unlink || BeforeRestore(k))
+        {
+            return false; // removing a file again does nothing; see BeforeRestore
+        }
+        // A shift's size is its record only while nothing else changes that file's size:
+        // the next step is a shift of its run, or writes into the file without growing it.
+        return !IsShift(s) || !(InRun(s, next) || (next.Kind == StepKind.Write && next.A == s.A && next.Patches.All(p => p.Offset + p.Length <= SizeAfter(s))));
+    }
+
+    private static bool IsShift(EditStep s) => s.Kind is StepKind.Collapse or StepKind.Insert;
+
+    /// <summary>
+    /// Whether step <paramref name="k"/>, a shift, is made durable by the sync after the next
+    /// step instead of its own: the next is a shift of the same kind on the same file, on a
+    /// filesystem whose log commits in order (XFS, ext4), where a later shift cannot be
+    /// durable without the earlier. A crash between them leaves the file at a size recovery
+    /// places in the run (<see cref="Shift"/>).
+    /// </summary>
+    private bool SyncWithNext(int k)
+    {
+        if (BeforeRestore(k))
+        {
+            return true;
+        }
+        EditStep s = _plan.Steps[k];
+        if (!IsShift(s) || k + 1 >= _plan.Steps.Count)
+        {
+            return false;
+        }
+        return InRun(s, _plan.Steps[k + 1]) && OrderedLog(s.A);
+    }
+
+    /// <summary>
+    /// Whether step <paramref name="k"/> is a save of a tail into a sidecar, or the file's cut
+    /// after the saves, on btrfs, that a restore of the sidecar into the file follows (an
+    /// emulated collapse, <see cref="Plans.CollapseAll"/>): none of these is synced or recorded
+    /// done on its own; the restore's sync and record cover them all. Recovery runs them again
+    /// from the first: a save whose file was already cut (its size is no longer the one the
+    /// save saw) is done, and a cut and a restore run again give the same file from the sidecar.
+    /// btrfs makes changes durable a transaction at a time, or an fsynced file's state as a
+    /// whole, so the file cannot be durably cut while the saves before are not; and the file
+    /// is not synced before the restore.
+    /// </summary>
+    private bool BeforeRestore(int k)
+    {
+        EditStep s = _plan.Steps[k];
+        bool save = s.Kind == StepKind.Save && s.SizeBefore >= 0;
+        bool cutAfterSaves = s.Kind == StepKind.Truncate && k > 0 && _plan.Steps[k - 1] is { Kind: StepKind.Save, SizeBefore: >= 0 } last && last.A == s.A;
+        if (!save && !cutAfterSaves)
+        {
+            return false;
+        }
+        for (int j = k + 1; j < _plan.Steps.Count; j++)
+        {
+            EditStep next = _plan.Steps[j];
+            if (next.A != s.A || next.Kind is not (StepKind.Save or StepKind.Truncate or StepKind.Restore))
+            {
+                return false;
+            }
+            if (next.Kind == StepKind.Restore)
+            {
+                return FileFacts.Of(Handle(s.A), Role(s.A)).FsMagic == FileFacts.BTRFS_SUPER_MAGIC;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="next"/> is a shift of the same kind on the same file
+    /// that starts where <paramref name="s"/> left it: the file's sizes along such a run all differ.</summary>
+    private static bool InRun(EditStep s, EditStep next) =>
+        IsShift(s) && next.Kind == s.Kind && next.A == s.A && next.SizeBefore == SizeAfter(s);
+
+    private static long SizeAfter(EditStep s) => s.Kind == StepKind.Collapse ? s.SizeBefore - s.Length : s.SizeBefore + s.Length;
+
+    private bool OrderedLog(int file) =>
+        FileFacts.Of(Handle(file), Role(file)).FsMagic is FileFacts.XFS_SUPER_MAGIC or FileFacts.EXT4_SUPER_MAGIC;
 
     /// <summary>The bytes of data a step transfers, what <see cref="EditProgress"/> counts: a
     /// copy, a clone or a move of a range; the shifts, punches and renames only change metadata.</summary>
@@ -158,6 +277,10 @@ internal sealed class EditRunner : IDisposable
             case StepKind.Insert:
                 return Shift(s);
             case StepKind.Save:
+                if (_recovering && s.SizeBefore >= 0 && RandomAccess.GetLength(Handle(s.A)) != s.SizeBefore)
+                {
+                    return (null, 0); // the file was cut after it: the sidecar has what it saved
+                }
                 if (s.OffsetB == 0)
                 {
                     Truncate(Handle(s.B, create: true), 0);
@@ -189,7 +312,7 @@ internal sealed class EditRunner : IDisposable
             case StepKind.Rename:
                 return Rename(s);
             case StepKind.Write:
-                WritePatches(Handle(s.A), s.Patches);
+                WritePatches(Handle(s.A), s.Patches, _trace, Role(s.A));
                 return (null, 0);
             default:
                 throw new InvalidOperationException($"unknown step {s.Kind}");
@@ -212,10 +335,10 @@ internal sealed class EditRunner : IDisposable
     {
         bool collapse = s.Kind == StepKind.Collapse;
         long size = RandomAccess.GetLength(Handle(s.A));
-        long after = collapse ? s.SizeBefore - s.Length : s.SizeBefore + s.Length;
-        if (_recovering && size == after)
+        long after = SizeAfter(s);
+        if (_recovering && RunSizes(_step).Contains(size))
         {
-            return (null, 0); // it happened before the crash
+            return (null, 0); // it happened before the crash, and maybe the shifts after it too
         }
         if (size != s.SizeBefore)
         {
@@ -223,6 +346,19 @@ internal sealed class EditRunner : IDisposable
         }
         Allocation.Shift(Handle(s.A), collapse, s.OffsetA, s.Length, $"fallocate ({(collapse ? "collapse" : "insert")}) of the {Role(s.A)}");
         return (null, 0);
+    }
+
+    /// <summary>The sizes the file has after step <paramref name="k"/> and after each shift of
+    /// the same kind on the same file that follows it in a run (none is recorded done until a
+    /// later step is): a size among them says the step happened.</summary>
+    private IEnumerable<long> RunSizes(int k)
+    {
+        EditStep s = _plan.Steps[k];
+        yield return SizeAfter(s);
+        for (int j = k + 1; j < _plan.Steps.Count && InRun(_plan.Steps[j - 1], _plan.Steps[j]); j++)
+        {
+            yield return SizeAfter(_plan.Steps[j]);
+        }
     }
 
     private (StepMethod?, long) Rename(EditStep s)
@@ -241,22 +377,39 @@ internal sealed class EditRunner : IDisposable
         return (null, 0);
     }
 
+    /// <summary>How a step's call goes into the trace: its name, where from in file A (a
+    /// restore: in its sidecar) and where to (a save, clone or copy: in file B; a restore: in
+    /// A; else -1). A Write's own writes are traced one by one inside it.</summary>
+    private static (string Call, long From, long To) Traced(EditStep s) => s.Kind switch
+    {
+        StepKind.Write => ("writes", 0, -1),
+        StepKind.Truncate or StepKind.Unlink or StepKind.Create => (s.Kind.ToString().ToLowerInvariant(), 0, -1),
+        StepKind.Restore => ("restore", 0, s.OffsetA),
+        StepKind.Save or StepKind.Clone or StepKind.Copy or StepKind.Move => (s.Kind.ToString().ToLowerInvariant(), s.OffsetA, s.OffsetB),
+        _ => (s.Kind.ToString().ToLowerInvariant(), s.OffsetA, -1),
+    };
+
     /// <summary>Writes each patch, its bytes repeated to fill its length, a bounded buffer at a time.</summary>
-    private static void WritePatches(SafeFileHandle file, List<Patch> patches)
+    private static void WritePatches(SafeFileHandle file, List<Patch> patches, EditTrace trace, string role)
     {
         foreach (Patch p in patches)
         {
-            int unit = p.Bytes.Length;
-            // Whole repetitions, so each write starts where the pattern starts.
-            byte[] buffer = new byte[(int)Math.Min(p.Length, Math.Max(unit, 256 * 1024 / unit * unit))];
-            for (int i = 0; i < buffer.Length; i += unit)
-            {
-                p.Bytes.AsSpan(0, Math.Min(unit, buffer.Length - i)).CopyTo(buffer.AsSpan(i));
-            }
-            for (long done = 0; done < p.Length; done += buffer.Length)
-            {
-                RandomAccess.Write(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, p.Length - done)), p.Offset + done);
-            }
+            trace.Time("write", role, p.Offset, p.Length, () => WritePatch(file, p));
+        }
+    }
+
+    private static void WritePatch(SafeFileHandle file, Patch p)
+    {
+        int unit = p.Bytes.Length;
+        // Whole repetitions, so each write starts where the pattern starts.
+        byte[] buffer = new byte[(int)Math.Min(p.Length, Math.Max(unit, 256 * 1024 / unit * unit))];
+        for (int i = 0; i < buffer.Length; i += unit)
+        {
+            p.Bytes.AsSpan(0, Math.Min(unit, buffer.Length - i)).CopyTo(buffer.AsSpan(i));
+        }
+        for (long done = 0; done < p.Length; done += buffer.Length)
+        {
+            RandomAccess.Write(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, p.Length - done)), p.Offset + done);
         }
     }
 
@@ -305,27 +458,28 @@ internal sealed class EditRunner : IDisposable
         switch (s.Kind)
         {
             case StepKind.Unlink:
-                Durability.SyncDirectory(_plan.JournalDirectory);
+                SyncDirectory(_plan.JournalDirectory);
                 break;
             case StepKind.Rename:
-                string dir = Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/";
-                Durability.SyncDirectory(dir);
-                Durability.SyncDirectory(_plan.JournalDirectory);
+                SyncDirectory(Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/");
+                SyncDirectory(_plan.JournalDirectory);
                 break;
             default:
-                Durability.Sync(Handle(s.A), $"fsync of the {Role(s.A)}");
-                if (s.B >= 0 && s.Kind != StepKind.Write) // a Write's B is its payload, only read
+                _trace.Time("fsync", Role(s.A), 0, 0, () => Durability.Sync(Handle(s.A), $"fsync of the {Role(s.A)}"));
+                if (s.B >= 0 && s.Kind is not (StepKind.Write or StepKind.Restore)) // a Write's B is its payload, a Restore's its sidecar: only read
                 {
-                    Durability.Sync(Handle(s.B), $"fsync of the {Role(s.B)}");
+                    _trace.Time("fsync", Role(s.B), 0, 0, () => Durability.Sync(Handle(s.B), $"fsync of the {Role(s.B)}"));
                 }
                 if (s.Kind is StepKind.Save or StepKind.Create)
                 {
                     // The new file's name must survive too.
-                    Durability.SyncDirectory(_plan.JournalDirectory);
+                    SyncDirectory(_plan.JournalDirectory);
                 }
                 break;
         }
     }
+
+    private void SyncDirectory(string directory) => _trace.Time("fsync", "directory", 0, 0, () => Durability.SyncDirectory(directory));
 
     private SafeFileHandle Handle(int index, bool create = false)
     {

@@ -34,6 +34,12 @@ internal sealed class JournalRecord : IDisposable
         _end = end;
     }
 
+    /// <summary>Bytes of the record's text.</summary>
+    internal long Bytes { get; private set; }
+
+    /// <summary>Whether <see cref="Begin"/> synced the record (not where it rides on the log as metadata).</summary>
+    internal bool Synced { get; private set; }
+
     /// <summary>The record's first name.</summary>
     internal string Path => _names[0];
 
@@ -84,6 +90,7 @@ internal sealed class JournalRecord : IDisposable
             record._payloads.AddRange(WritePayloads.PathsOf(plan));
             WritePayloads.Write(plan);
             byte[] text = Encoding.UTF8.GetBytes(plan.ToRecord());
+            record.Bytes = text.Length;
             bool asMetadata = durableWithNextSync && OwnFiles.TrySetAttribute(handle, RecordAttribute, text);
             if (!asMetadata)
             {
@@ -111,6 +118,7 @@ internal sealed class JournalRecord : IDisposable
             if (!asMetadata)
             {
                 Durability.Sync(handle, $"fsync of the journal record {path}");
+                record.Synced = true;
             }
             return record;
         }
@@ -223,15 +231,16 @@ internal sealed class JournalRecord : IDisposable
     /// <summary>Adds the record's payload files, which <see cref="Complete"/> removes after its names.</summary>
     internal void AddPayloads(IEnumerable<string> paths) => _payloads.AddRange(paths);
 
-    /// <summary>Step <paramref name="step"/>'s effect is durable: record that durably.</summary>
-    internal void MarkDone(int step)
+    /// <summary>The effects of <paramref name="steps"/> (in order) are durable: record that
+    /// durably, in one write and one sync.</summary>
+    internal void MarkDone(IEnumerable<int> steps)
     {
         if (_tornTail)
         {
             RandomAccess.SetLength(_handle, _end);
             _tornTail = false;
         }
-        byte[] line = Encoding.UTF8.GetBytes(FormattableString.Invariant($"done {step}\n"));
+        byte[] line = Encoding.UTF8.GetBytes(string.Concat(steps.Select(k => FormattableString.Invariant($"done {k}\n"))));
         RandomAccess.Write(_handle, line, _end);
         _end += line.Length;
         Durability.SyncData(_handle, "fdatasync of the journal record");

@@ -34,17 +34,23 @@ internal static class PaddedCut
 {
     internal const string CutGroup = "cut", SaveGroup = "save";
 
+    /// <remarks>What it does to the disk, and the time of each phase, go into <paramref name="trace"/>.</remarks>
     internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<EditProgress>? progress,
-        CancellationToken cancellation)
+        EditTrace trace, CancellationToken cancellation)
     {
         Validate.KnownFlags(flags);
-        FileFacts f = FileFacts.Of(file, "recording");
-        Validate.Writable(f);
-        IReadOnlyList<RecoveredEdit> recovered = Recovery.ForFiles(file);
-        using RangeLocks locks = RangeLocks.Take((f, 0, 0));
-        f = FileFacts.Of(file, "recording"); // as it is now that this edit holds it
-        Capabilities caps = Capabilities.For(f);
-        CutLayout layout = plan(f, caps);
+        (FileFacts f, IReadOnlyList<RecoveredEdit> recovered, RangeLocks locks) = trace.Phase("open", () =>
+        {
+            FileFacts before = FileFacts.Of(file, "recording");
+            Validate.Writable(before);
+            IReadOnlyList<RecoveredEdit> finished = Recovery.ForFiles(file);
+            RangeLocks held = RangeLocks.Take((before, 0, 0));
+            return (FileFacts.Of(file, "recording"), finished, held); // as it is now that this edit holds it
+        });
+        using RangeLocks _ = locks;
+        // Asked of the file itself: no trial file, nothing written (Capabilities.ForShifts).
+        Capabilities caps = trace.Phase("probe", () => Capabilities.ForShifts(f));
+        CutLayout layout = trace.Phase("plan", () => plan(f, caps));
         if (layout.Removals.Count == 0 && layout.Writes.Count == 0 && layout.Output is null)
         {
             return (new EditResult([]) { Recovered = recovered }, layout);
@@ -81,7 +87,12 @@ internal static class PaddedCut
         Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy);
         var handles = new SafeFileHandle?[p.Files.Count];
         handles[fi] = file;
-        return (EditRunner.Run(p, handles, otherJournals, flags, progress, cancellation) with { Recovered = recovered }, layout);
+        // Where the cut's first change is a collapse or truncation on XFS or ext4, the record
+        // is logged before it and needs no sync of its own (JournalRecord.Begin); the record
+        // is in the recording's directory, on its filesystem.
+        bool ridesOnLog = otherJournals.Count == 0 && p.Steps[0].Kind is StepKind.Collapse or StepKind.Truncate && p.Steps[0].A == fi
+            && f.FsMagic is FileFacts.XFS_SUPER_MAGIC or FileFacts.EXT4_SUPER_MAGIC;
+        return (EditRunner.Run(p, handles, otherJournals, flags, progress, trace, ridesOnLog, cancellation) with { Recovered = recovered }, layout);
     }
 
     /// <summary>Adds the steps that build the output of the removed parts aside, in the

@@ -90,7 +90,8 @@ internal static class Plans
         long to = collapse ? offset : offset + length;
         long tail = size - from;
         int s = p.AddSidecar();
-        p.Add(new EditStep(StepKind.Save, group, f, from, s, 0, tail, ByClone: byClone));
+        // The size before says, on recovery, whether the file was cut after the save (it happened).
+        p.Add(new EditStep(StepKind.Save, group, f, from, s, 0, tail, size, ByClone: byClone));
         p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, offset));
         p.Add(new EditStep(StepKind.Restore, group, f, to, s, 0, tail, ByClone: byClone));
         p.Add(new EditStep(StepKind.Unlink, group, s, 0, -1, 0, 0));
@@ -124,7 +125,7 @@ internal static class Plans
             long to = i + 1 < ranges.Count ? ranges[i + 1].Offset : size;
             // Every piece but the last is whole blocks; the last ends at the end of both files,
             // where btrfs allows an unaligned last block to be cloned.
-            p.Add(new EditStep(StepKind.Save, group, f, from, sidecar, packed, to - from, ByClone: byClone));
+            p.Add(new EditStep(StepKind.Save, group, f, from, sidecar, packed, to - from, size, ByClone: byClone));
             packed += to - from;
         }
         p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, ranges[0].Offset));

@@ -54,7 +54,7 @@ internal static class ShiftEdit
             Plans.Insert(plan, fi, f.Size, bs, caps, offset, length, name);
         }
         Editor.RefuseCopying(plan, flags, $"{name} of {length} bytes at offset {offset}", f.FsType, bs);
-        EditResult result = EditRunner.Run(plan, [file, null], [], flags, progress, cancellation);
+        EditResult result = EditRunner.Run(plan, [file, null], [], flags, progress, cancellation: cancellation);
         return new RangeResult(length, result.Steps[0].Method.ToRangeMethod(), result.BytesCopied) { Recovered = recovered };
     }
 }

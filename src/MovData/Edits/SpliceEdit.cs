@@ -35,6 +35,6 @@ internal static class SpliceEdit
         Plans.Transfer(plan, di, donorOffset, ri, receiverOffset, length, bs, move: true, zeroCopy, punchEdges: false, "move");
         Plans.Collapse(plan, di, d.Size, bs, dc, donorOffset, length, "collapse");
         Editor.RefuseCopying(plan, flags, $"splice of {length} bytes", d.Device == r.Device ? r.FsType : $"{d.FsType} and {r.FsType}", bs, zeroCopy);
-        return EditRunner.Run(plan, [donor, receiver, null, null], Editor.DirectoriesOf(donor), flags, progress, cancellation) with { Recovered = recovered };
+        return EditRunner.Run(plan, [donor, receiver, null, null], Editor.DirectoriesOf(donor), flags, progress, cancellation: cancellation) with { Recovered = recovered };
     }
 }

@@ -17,21 +17,26 @@ internal static class CutSnapping
         var cuts = new List<PlannedCut>();
         var unchanged = new List<TimeRange>();
         MediaTime endTime = timeline.EndTime;
+        MediaTime Time(double seconds) => MediaTime.FromSeconds(seconds, timeline.Timescale);
         foreach (TimeRange r in ranges)
         {
-            MediaTime from = MediaTime.FromSeconds(r.From, timeline.Timescale), to = MediaTime.FromSeconds(r.To, timeline.Timescale);
-            if (from >= endTime && double.IsPositiveInfinity(r.To))
-            {
-                continue; // "to the end" from past the end (a --keep whose end is the recording's): nothing
-            }
-            if (from >= endTime)
+            if (Time(r.From) >= endTime && !double.IsPositiveInfinity(r.To))
             {
                 throw new ArgumentException($"the range {r} starts past the end of the recording ({endTime.Seconds:0.###} s)");
             }
+        }
+        MediaPoint?[] points = Lookups(timeline, ranges, exact, Time, cancel);
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            TimeRange r = ranges[i];
+            MediaTime from = Time(r.From), to = Time(r.To);
+            if (from >= endTime)
+            {
+                continue; // "to the end" from past the end (a --keep whose end is the recording's): nothing
+            }
             bool head = from.Ticks <= 0;
-            MediaPoint? first = head ? null : exact ? timeline.NearestFrame(from, cancel) : timeline.FirstKeyframeAtOrAfter(from, cancel);
             bool toEnd = to >= endTime;
-            MediaPoint? last = toEnd ? null : exact ? timeline.NearestFrame(to, cancel) : timeline.LastKeyframeAtOrBefore(to, cancel);
+            MediaPoint? first = points[2 * i], last = points[2 * i + 1];
             long? start = head ? timeline.StartPosition : first?.Position;
             long? end = toEnd ? timeline.EndPosition : last?.Position;
             if (start is not { } s || end is not { } e || e <= s)
@@ -57,5 +62,37 @@ internal static class CutSnapping
             cuts.Add(cut);
         }
         return (cuts, unchanged);
+    }
+
+    /// <summary>
+    /// The frame each range starts at and the one it ends before (2i and 2i+1; null where the
+    /// range takes the head, reaches the end, or no frame is found), looked up at the same
+    /// time: each lookup is a few small reads in its own part of the file, and with a cold
+    /// cache each read waits for the disk, which serves several at once.
+    /// </summary>
+    private static MediaPoint?[] Lookups(IMediaTimeline timeline, IReadOnlyList<TimeRange> ranges, bool exact, Func<double, MediaTime> time, CancellationToken cancel)
+    {
+        MediaTime endTime = timeline.EndTime;
+        var points = new MediaPoint?[2 * ranges.Count];
+        try
+        {
+            Parallel.For(0, points.Length, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = 8 }, k =>
+            {
+                TimeRange r = ranges[k / 2];
+                MediaTime at = time(k % 2 == 0 ? r.From : r.To);
+                if (at.Ticks <= 0 || at >= endTime || time(r.From) >= endTime)
+                {
+                    return;
+                }
+                points[k] = exact ? timeline.NearestFrame(at, cancel)
+                    : k % 2 == 0 ? timeline.FirstKeyframeAtOrAfter(at, cancel) : timeline.LastKeyframeAtOrBefore(at, cancel);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // What the first lookup met, as the lookups one after the other would have thrown it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        return points;
     }
 }

@@ -69,13 +69,17 @@ public static class MediaFile
         using SafeFileHandle file = FileRange.OpenForEdit(path, "recording");
         IMediaTimeline? timeline = null;
         CutPlan? plan = null;
+        var trace = new EditTrace();
+        MediaReads.Counter reads = MediaReads.Begin();
+        (long Reads, long Bytes) planned = default;
         (EditResult edit, CutLayout layout) = PaddedCut.Run(file, (facts, caps) =>
         {
             (IContainerFormat format, timeline) = MediaFormats.Open(file, cancel);
             plan = format.PlanCut(timeline, path, remove, options, facts.BlockSize, cancel);
+            planned = reads.Now;
             cancel.ThrowIfCancellationRequested(); // the last point where nothing has changed
             return plan.Layout;
-        }, options.Flags, progress, cancel);
+        }, options.Flags, progress, trace, cancel);
         double before = timeline!.EndTime.Seconds;
         var removed = plan!.Cuts.Select(c => Removed(timeline, c)).ToList();
         StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? StepMethod.Native;
@@ -85,7 +89,29 @@ public static class MediaFile
             layout.Output is null ? null : Path.GetFullPath(layout.Output.Path))
         {
             Recovered = edit.Recovered,
+            Timings = Timings(trace, planned.Reads, planned.Bytes),
         });
+    }
+
+    /// <summary>The phases of a cut from its trace: those before the edit as timed, the
+    /// plan's with the reads it made, then the edit's calls summed by what they were for.</summary>
+    private static CutTimings Timings(EditTrace trace, long reads, long bytes)
+    {
+        var phases = trace.Phases.Select(p => new CutPhase(p.Name, p.Time, p.Name == "plan" ? reads : 0, p.Name == "plan" ? bytes : 0)).ToList();
+        foreach (IGrouping<string, TracedCall> g in trace.Calls.GroupBy(c => c.Call switch
+        {
+            "record" or "record-xattr" => "journal",
+            "write" or "writes" => "writes",
+            "fsync" or "done" => "syncs",
+            "unlink" when c.File == "journal" => "finish",
+            _ => "shifts",
+        }))
+        {
+            // A Write step's own time holds its writes: count them once.
+            TimeSpan time = g.Key == "writes" ? g.Where(c => c.Call == "writes").Aggregate(TimeSpan.Zero, (t, c) => t + c.Time) : g.Aggregate(TimeSpan.Zero, (t, c) => t + c.Time);
+            phases.Add(new CutPhase(g.Key, time, 0, 0));
+        }
+        return new CutTimings(phases, [.. trace.Calls.Where(c => c.Call != "writes").Select(c => new CutCall(c.Call, c.File, c.Offset, c.Length, c.Time, c.Target))]);
     }
 
     /// <summary>A snapped cut as the result reports it: in seconds, and where its bytes were.</summary>

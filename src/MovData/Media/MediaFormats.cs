@@ -24,7 +24,7 @@ internal static class MediaFormats
     {
         long size = RandomAccess.GetLength(file);
         byte[] buffer = new byte[(int)Math.Min(size, HeadBytes)];
-        ReadOnlySpan<byte> head = buffer.AsSpan(0, RandomAccess.Read(file, buffer, 0));
+        ReadOnlySpan<byte> head = buffer.AsSpan(0, MediaReads.Read(file, buffer, 0));
         IContainerFormat format = Recognise(head);
         return (format, format.Open(file, head, cancel));
     }

@@ -150,7 +150,38 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
     /// records, before this cut began (and damaged records of the same journal, left alone).</summary>
     public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
 
+    /// <summary>What the cut cost, phase by phase, and each call it made to the disk.</summary>
+    public CutTimings? Timings { get; init; }
+
     /// <summary>One line: what was removed and what it cost.</summary>
     public override string ToString() => FormattableString.Invariant(
         $"cut {Removed.Count} range(s) of {Format}: {DurationBefore:0.###} s -> {DurationAfter:0.###} s, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}");
 }
+
+/// <summary>What a cut cost (<c>movdata cut --timings</c>): each phase's time and reads of the
+/// recording, and every call that changed the disk or made it durable, in order.</summary>
+/// <param name="Phases">open (checks, recovery of earlier edits, locks), probe (what the
+/// filesystem can do), plan (reading the recording), then the edit: journal (its record),
+/// shifts (collapses, truncations, clones), writes, syncs (of the file and the record), finish
+/// (the record removed).</param>
+/// <param name="Calls">The edit's calls in order, each as it was made: enough to replay the
+/// cut's changes in another program (bench/media-cut.sh measures that floor).</param>
+public sealed record CutTimings(IReadOnlyList<CutPhase> Phases, IReadOnlyList<CutCall> Calls);
+
+/// <summary>One phase of a cut.</summary>
+/// <param name="Name">open, probe, plan, journal, shifts, writes, syncs or finish.</param>
+/// <param name="Time">Wall time.</param>
+/// <param name="Reads">Reads of the recording made (pread calls).</param>
+/// <param name="BytesRead">Bytes those reads returned.</param>
+public sealed record CutPhase(string Name, TimeSpan Time, long Reads, long BytesRead);
+
+/// <summary>One call of a cut's edit.</summary>
+/// <param name="Call">record (its text written and fsynced), record-xattr (kept as metadata,
+/// durable with the next sync), collapse, insert, truncate (Length: the new size), clone,
+/// write, fsync, done (Length lines recorded done, with an fdatasync), unlink (the record removed), ...</param>
+/// <param name="File">Whose: recording, journal, sidecar, output.</param>
+/// <param name="Offset">Where in it (a clone: where from; a done: the last step recorded).</param>
+/// <param name="Length">How many bytes.</param>
+/// <param name="Time">Wall time of the call.</param>
+/// <param name="Target">A clone within the file: where to; otherwise -1.</param>
+public sealed record CutCall(string Call, string File, long Offset, long Length, TimeSpan Time, long Target = -1);

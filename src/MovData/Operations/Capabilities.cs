@@ -22,6 +22,35 @@ internal sealed record Capabilities(bool? Reflink, bool? Exchange, bool? Punch, 
     /// <summary>The capabilities of the filesystem <paramref name="f"/> lives on.</summary>
     internal static Capabilities For(FileFacts f) => Known(f.Device, f.MountId) ?? Learn(f.Device, f.MountId, DirectoryOf(f.Handle), f.BlockSize);
 
+    /// <summary>
+    /// What shifting <paramref name="f"/>'s blocks can use (collapse, insert, and where neither
+    /// is native, clones), asked of the file itself with calls that cannot change it: a
+    /// collapse and an insert of one byte at offset 0, and a clone of the first block onto
+    /// itself. A filesystem that has the call refuses those arguments (EINVAL: not a whole
+    /// block; ranges that overlap); one that has not says EOPNOTSUPP first. So a cut makes no
+    /// trial file and writes nothing to learn this, and the answer is the file's own (ext4
+    /// collapses only files with extents). Known capabilities of this mount (a trial made
+    /// earlier in the process) are taken as they are.
+    /// </summary>
+    internal static Capabilities ForShifts(FileFacts f)
+    {
+        if (Known(f.Device, f.MountId) is { } known)
+        {
+            return known;
+        }
+        bool? collapse = Refuses(Interop.Fallocate(f.Handle, Interop.FALLOC_FL_COLLAPSE_RANGE, 0, 1));
+        bool? insert = Refuses(Interop.Fallocate(f.Handle, Interop.FALLOC_FL_INSERT_RANGE, 0, 1));
+        bool? reflink = collapse == true && insert == true ? null : Refuses(Interop.CloneRange(f.Handle, 0, f.Handle, 0, f.BlockSize));
+        return Unknown with { Collapse = collapse, Insert = insert, Reflink = reflink };
+
+        // EINVAL: the filesystem has the call and checked the arguments; EOPNOTSUPP (or
+        // ENOTTY, EXDEV): it has not. Success would mean the file changed, which these
+        // arguments rule out on every filesystem that follows the call's contract.
+        static bool? Refuses(int errno) => errno == 0
+            ? throw new InvalidOperationException("a capability check changed the file it asked (a one-byte collapse, insert or overlapping clone succeeded)")
+            : errno == Interop.EINVAL ? true : Interop.IsNotSupported(errno) ? false : null;
+    }
+
     /// <summary>The capabilities of the filesystem holding <paramref name="directory"/>.</summary>
     internal static Capabilities ForDirectory(string directory, ulong device, long blockSize)
     {

@@ -53,7 +53,9 @@ public sealed class WritePayloadTests
         using ScratchDir dir = Scratch.On(fs);
         CrashScenario s = Scenario();
         string record = KilledAt(s, dir.Path, "kill:done:-1");
-        string text = File.ReadAllText(record);
+        // As recovery reads it: on XFS and ext4 a cut that begins with a collapse keeps its
+        // text in the record's xattr (docs/journal.md), elsewhere in the file.
+        string text = JournalRecord.Peek(record);
         string payload = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(record)!, "*.payload*"));
 
         Assert.StartsWith("movdata-journal 3\n", text, StringComparison.Ordinal);

@@ -13,9 +13,12 @@ namespace MovData.Tests.Media;
 /// </summary>
 public sealed class CutCrashTests
 {
-    /// <summary>Two breaks, one of them moved into ads; and a --keep (head and tail).</summary>
+    /// <summary>Two breaks, one of them moved into ads; a --keep (head and tail); and three
+    /// breaks as a DVR cuts them (a run of collapses, the record riding on XFS's and ext4's log;
+    /// on btrfs, saves and the cut synced only with the restore).</summary>
     private static readonly Dictionary<string, string[]> Cuts = new()
     {
+        ["cut, three breaks"] = ["cut", "{rec}", "--remove", "2.5-7", "--remove", "8.5-13", "--remove", "14.5-19"],
         ["cut, removed parts saved"] = ["cut", "{rec}", "--remove", "4.5-9", "--remove", "11.5-15.5", "--save-removed", "{ads}"],
         ["cut --keep (head and tail)"] = ["cut", "{rec}", "--keep", "5-17"],
         ["mp4 cut, moov at the end"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "4.3-8.2", "--remove", "9-100"],
@@ -46,6 +49,8 @@ public sealed class CutCrashTests
         { "xfs", "cut, removed parts saved" },
         { "ext4", "cut, removed parts saved" },
         { "xfs", "mp4 cut, moov at the end" },
+        { "xfs", "cut, three breaks" },
+        { "ext4", "cut, three breaks" },
     };
 
     [Theory, MemberData(nameof(ShutdownCases))]

@@ -15,7 +15,7 @@ internal static class CutPlanner
     private const long ScanLimit = 8L << 20;
 
     /// <summary>The first piece a scan reads; each next one is twice as long.</summary>
-    private const long ScanStep = 64 * 1024;
+    private const long ScanStep = 16 * 1024;
 
     /// <summary>Below this, a scan goes on until every stream the PMT lists has been resolved.</summary>
     private const long ScanAtLeast = 1L << 20;
@@ -44,8 +44,9 @@ internal static class CutPlanner
                 removals.Add(new BlockRemoval(s, 0, ToEnd: true));
                 continue;
             }
-            writes.AddRange(BrokenLink(rec, e, at => at));
-            writes.AddRange(LeadingPictures(rec, e, after, cancel).Select(x => NullAt(rec, x)));
+            UnitBytes first = FirstBytes(rec, e);
+            writes.AddRange(BrokenLink(first, rec.Codec, at => at));
+            writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => NullAt(rec, x)));
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets (and at a head, the program tables just before the
             // first kept keyframe, so that a demuxer knows its stream). After the collapse
@@ -116,8 +117,9 @@ internal static class CutPlanner
             _writes.AddRange(halfPes.Select(x => NullAt(rec, x + shift)));
             if (!cut.Head)
             {
-                _writes.AddRange(BrokenLink(rec, cut.Start, x => x + shift));
-                _writes.AddRange(LeadingPictures(rec, cut.Start, cut.End, cancel).Select(x => NullAt(rec, x + shift)));
+                UnitBytes first = FirstBytes(rec, cut.Start);
+                _writes.AddRange(BrokenLink(first, rec.Codec, x => x + shift));
+                _writes.AddRange(LeadingPictures(rec, cut.Start, first, cut.End, cancel).Select(x => NullAt(rec, x + shift)));
             }
             _cursor = at + cut.End - cut.Start;
         }
@@ -246,15 +248,17 @@ internal static class CutPlanner
     private static Patch NullAt(Recording rec, long offset) =>
         new(offset + rec.Grid.Header, TsPacket.PacketSize, TsPacket.NullPacket());
 
-    /// <summary>The marks that make the unit at <paramref name="unit"/> a broken link, at the
-    /// offsets <paramref name="place"/> gives.</summary>
-    private static IEnumerable<Patch> BrokenLink(Recording rec, long unit, Func<long, long> place)
-    {
+    /// <summary>The first bytes of the keyframe at <paramref name="unit"/>, read once for
+    /// its broken-link marks and its leading pictures.</summary>
+    private static UnitBytes FirstBytes(Recording rec, long unit) =>
         // An HEVC picture's slices (each a CRA NAL to mark) run through its whole PES; the
         // other codecs' marks are in the headers before the first slice.
-        UnitBytes bytes = rec.ReadUnit(unit, rec.Codec == VideoCodecKind.Hevc ? 1 << 20 : 64 * 1024);
-        return VideoCodec.BrokenLinkMarks(rec.Codec, bytes.Es).Select(m => new Patch(place(bytes.FileOffsetOf(m.Index)), 1, [m.Value]));
-    }
+        rec.ReadUnit(unit, rec.Codec == VideoCodecKind.Hevc ? 1 << 20 : 16 * 1024);
+
+    /// <summary>The marks that make the unit whose first bytes are <paramref name="bytes"/> a
+    /// broken link, at the offsets <paramref name="place"/> gives.</summary>
+    private static IEnumerable<Patch> BrokenLink(UnitBytes bytes, VideoCodecKind codec, Func<long, long> place) =>
+        VideoCodec.BrokenLinkMarks(codec, bytes.Es).Select(m => new Patch(place(bytes.FileOffsetOf(m.Index)), 1, [m.Value]));
 
     /// <summary>How many pictures after a keyframe are looked at for leading ones (more
     /// than any encoder's B-frame run).</summary>
@@ -266,9 +270,9 @@ internal static class CutPlanner
     /// decoder drop them (<see cref="VideoCodec.LeadingPicturesNeedDropping"/>): after a cut
     /// they refer to pictures that are gone, so they are nulled with it.
     /// </summary>
-    private static List<long> LeadingPictures(Recording rec, long unit, long limit, CancellationToken cancel)
+    private static List<long> LeadingPictures(Recording rec, long unit, UnitBytes first, long limit, CancellationToken cancel)
     {
-        if (!VideoCodec.LeadingPicturesNeedDropping(rec.Codec, rec.ReadUnit(unit, 64 * 1024).Es))
+        if (!VideoCodec.LeadingPicturesNeedDropping(rec.Codec, first.Es))
         {
             return [];
         }

@@ -5,7 +5,9 @@ namespace MovData.Media.TransportStream;
 /// <summary>
 /// Reads the packets of [from, to) in file order through one bounded buffer (about 1 MiB,
 /// whole packets), so that scanning any region costs no more memory than that. A partial
-/// packet at the end of the file is not returned.
+/// packet at the end of the file is not returned. The first read is small (64 packets, 12
+/// KiB) and each next one twice as long up to the buffer: most scans stop after a few
+/// packets (a timestamp, a keyframe's first bytes), and a long one soon reads in large pieces.
 /// </summary>
 internal sealed class PacketScanner
 {
@@ -17,14 +19,20 @@ internal sealed class PacketScanner
     private long _bufferOffset;
     private int _bufferLength;
     private int _at = -1;
+    private int _want;
 
-    internal PacketScanner(SafeFileHandle file, PacketGrid grid, long from, long to, int packetsPerRead = 5461, CancellationToken cancel = default)
+    /// <summary>Packets the first read takes.</summary>
+    private const int FirstRead = 64;
+
+    /// <remarks>With <c>whole</c> the caller reads the whole region: it is read in pieces of <c>packetsPerRead</c> packets from the first.</remarks>
+    internal PacketScanner(SafeFileHandle file, PacketGrid grid, long from, long to, int packetsPerRead = 5461, bool whole = false, CancellationToken cancel = default)
     {
         _file = file;
         _grid = grid;
         _to = to;
         _cancel = cancel;
         _buffer = new byte[grid.Size * packetsPerRead];
+        _want = grid.Size * (whole ? packetsPerRead : Math.Min(FirstRead, packetsPerRead));
         _bufferOffset = grid.Ceiling(from);
     }
 
@@ -66,7 +74,8 @@ internal sealed class PacketScanner
     private bool Fill()
     {
         _cancel.ThrowIfCancellationRequested();
-        long want = Math.Min(_buffer.Length, _to - _bufferOffset);
+        long want = Math.Min(_want, _to - _bufferOffset);
+        _want = Math.Min(_buffer.Length, _want * 2);
         want -= want % _grid.Size;
         if (want <= 0)
         {
@@ -76,7 +85,7 @@ internal sealed class PacketScanner
         int got = 0;
         while (got < want)
         {
-            int n = RandomAccess.Read(_file, _buffer.AsSpan(got, (int)want - got), _bufferOffset + got);
+            int n = MediaReads.Read(_file, _buffer.AsSpan(got, (int)want - got), _bufferOffset + got);
             if (n == 0)
             {
                 break;

@@ -41,6 +41,25 @@ internal sealed partial class Recording
     /// <summary>Bytes of video payload read from each access unit to judge it by its codec.</summary>
     private const int CodecBytes = 4096;
 
+    /// <summary>How close a search by timestamps brings its position to the time sought
+    /// before the units are read one by one.</summary>
+    private const long SeekWindow = 64 * 1024;
+
+    /// <summary>How far each step of a backward scan reaches: a keyframe is found at most this
+    /// far before it, and the windows read no more than that.</summary>
+    private const long BackWindow = 192 * 1024;
+
+    /// <summary>How far past a window's end a backward scan reads, so that the unit starting
+    /// last in the window is judged by its first bytes (<see cref="CodecBytes"/> of video,
+    /// with the other streams' packets between them).</summary>
+    private const long CodecSlack = 96 * 188;
+
+    /// <summary>The longest read of a scan that stops at a keyframe (48 KiB): it reads at most that past it.</summary>
+    private const int ScanPackets = 256;
+
+    /// <summary>Units read at the head to learn the frame duration and the reordering.</summary>
+    private const int HeadUnits = 12;
+
     private readonly long _pts0;
 
     private Recording(SafeFileHandle file, long size, PacketGrid grid, ProgramTables tables, MediaTrack video, long pts0)
@@ -75,6 +94,14 @@ internal sealed partial class Recording
 
     internal double Duration => (double)EndTicks / TicksPerSecond;
 
+    /// <summary>The decode time of the first unit: where the timestamps start at the first packet.</summary>
+    private long StartDecode { get; set; }
+
+    /// <summary>How long a frame's presentation may follow its decoding: the most seen in the
+    /// first units (B-frame reordering) and two frames more, at most <see cref="Reorder"/>.
+    /// A unit presented at t is decoded no earlier than t less this.</summary>
+    private long Delay { get; set; }
+
     /// <summary>Opens a file whose <paramref name="head"/> (its first bytes) holds a packet grid.</summary>
     /// <exception cref="InvalidDataException">No program tables, no video.</exception>
     internal static Recording Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel)
@@ -85,7 +112,7 @@ internal sealed partial class Recording
         MediaTrack video = tables.Video
             ?? throw new InvalidDataException($"the recording has no video stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes");
         var probe = new Recording(file, size, grid, tables, video, 0);
-        List<VideoUnit> first = [.. probe.Units(grid.Start, Math.Min(probe.End, grid.Start + ProgramTables.SearchBytes), cancel: cancel).Where(u => u.Pts is not null).Take(32)];
+        List<VideoUnit> first = [.. probe.Units(grid.Start, Math.Min(probe.End, grid.Start + ProgramTables.SearchBytes), judge: false, cancel: cancel).Where(u => u.Pts is not null).Take(HeadUnits)];
         if (first.Count == 0)
         {
             throw new InvalidDataException($"no video access unit with a timestamp on PID {video.Pid} ({video.Codec}) in the first {ProgramTables.SearchBytes >> 20} MiB");
@@ -94,7 +121,11 @@ internal sealed partial class Recording
         long[] pts = [.. first.Select(u => recording.Relative(u.Pts!.Value)).Order()];
         long frame = pts.Zip(pts.Skip(1), (a, b) => b - a).Where(d => d > 0).DefaultIfEmpty(TicksPerSecond / 25).Min();
         recording.FrameTicks = frame;
-        recording.EndTicks = recording.LastPts(cancel) + frame;
+        recording.StartDecode = recording.Relative(first[0].Dts ?? first[0].Pts!.Value);
+        long reordered = Math.Max(0, first.Max(u => u.Dts is { } dts ? recording.Relative(u.Pts!.Value) - recording.Relative(dts) : 0));
+        recording.Delay = Math.Min(Reorder, reordered + 2 * frame);
+        // The last frame shown is among the last decoded: as many back as frames are reordered, and two more.
+        recording.EndTicks = recording.LastPts((int)Math.Min(16, reordered / frame + 2), cancel) + frame;
         return recording;
     }
 
@@ -105,71 +136,93 @@ internal sealed partial class Recording
         return d > Wrap - Early ? d - Wrap : d;
     }
 
-    /// <summary>The video units whose PES starts in [from, to), in file order.</summary>
-    internal IEnumerable<VideoUnit> Units(long from, long to, int packetsPerRead = 1024, CancellationToken cancel = default)
+    /// <summary>The video units whose PES starts in [from, to), in file order, each handed
+    /// out as soon as it is judged (from its first packet where the muxer set
+    /// random_access_indicator, else from its first <see cref="CodecBytes"/>), so a search
+    /// that stops at a unit reads no further than that. Without <paramref name="judge"/>
+    /// only the timestamps are wanted: each unit comes from its first packet.</summary>
+    /// <remarks>With <paramref name="whole"/> the caller reads the whole region, and it is read in large pieces from the first (one read, for a window of a backward scan).</remarks>
+    internal IEnumerable<VideoUnit> Units(long from, long to, int packetsPerRead = 1024, bool judge = true, bool whole = false, CancellationToken cancel = default)
     {
-        var scanner = new PacketScanner(File, Grid, from, to, packetsPerRead, cancel);
-        var unit = new UnitAssembler(this);
+        var scanner = new PacketScanner(File, Grid, from, to, packetsPerRead, whole, cancel);
+        var unit = new UnitAssembler(this, judge);
         while (scanner.Next())
         {
-            if (unit.Add(scanner.Packet, scanner.Offset) is { } done)
+            unit.Add(scanner.Packet, scanner.Offset);
+            while (unit.Ready.TryDequeue(out VideoUnit done))
             {
                 yield return done;
             }
         }
-        if (unit.Flush() is { } last)
+        unit.Finish();
+        while (unit.Ready.TryDequeue(out VideoUnit done))
         {
-            yield return last;
+            yield return done;
         }
     }
 
     /// <summary>Gathers one video PES at a time from the packets fed to it: its timestamps, the
-    /// muxer's random_access_indicator, and where that is not set, its first bytes for the codec.</summary>
-    private sealed class UnitAssembler(Recording recording)
+    /// muxer's random_access_indicator, and where that is not set, its first bytes for the
+    /// codec; a unit is ready once that is known.</summary>
+    private sealed class UnitAssembler(Recording recording, bool judge)
     {
         private readonly byte[] _es = new byte[CodecBytes];
         private int _esLength;
         private long _offset = -1;
         private long? _pts, _dts;
-        private bool _rai;
+        private bool _rai, _judged;
 
-        /// <summary>Takes a packet; returns the previous unit when this one starts a new PES.</summary>
-        internal VideoUnit? Add(ReadOnlySpan<byte> p, long offset)
+        /// <summary>Units judged, in file order.</summary>
+        internal Queue<VideoUnit> Ready { get; } = new(2);
+
+        internal void Add(ReadOnlySpan<byte> p, long offset)
         {
             if (TsPacket.Pid(p) != recording.Video.Pid)
             {
-                return null;
+                return;
             }
-            VideoUnit? ready = null;
             ReadOnlySpan<byte> payload = TsPacket.Payload(p);
             if (TsPacket.PayloadUnitStart(p))
             {
-                ready = Flush();
+                Finish();
                 _offset = offset;
                 _rai = TsPacket.RandomAccess(p);
                 (_pts, _dts, int esStart) = PesHeader(payload);
                 _esLength = 0;
+                _judged = false;
                 payload = payload[Math.Min(esStart, payload.Length)..];
             }
-            if (_offset >= 0 && !_rai && _esLength < _es.Length)
+            if (_offset < 0 || _judged)
+            {
+                return;
+            }
+            if (!_rai && judge)
             {
                 int n = Math.Min(payload.Length, _es.Length - _esLength);
                 payload[..n].CopyTo(_es.AsSpan(_esLength));
                 _esLength += n;
             }
-            return ready;
+            if (_rai || !judge || _esLength == _es.Length)
+            {
+                Judge();
+            }
         }
 
-        internal VideoUnit? Flush()
+        /// <summary>The unit in progress ends (its region did): judged by what was read of it.</summary>
+        internal void Finish()
         {
-            if (_offset < 0)
+            if (_offset >= 0 && !_judged)
             {
-                return null;
+                Judge();
             }
-            var unit = new VideoUnit(_offset, _pts is { } p ? recording.Relative(p) : null, _dts is { } d ? recording.Relative(d) : null,
-                _rai || VideoCodec.IsRandomAccess(recording.Codec, _es.AsSpan(0, _esLength)));
             _offset = -1;
-            return unit;
+        }
+
+        private void Judge()
+        {
+            Ready.Enqueue(new VideoUnit(_offset, _pts is { } p ? recording.Relative(p) : null, _dts is { } d ? recording.Relative(d) : null,
+                _rai || (judge && VideoCodec.IsRandomAccess(recording.Codec, _es.AsSpan(0, _esLength)))));
+            _judged = true;
         }
     }
 
@@ -188,88 +241,116 @@ internal sealed partial class Recording
         return (pts, dts, esStart);
     }
 
-    /// <summary>The latest presentation time of the units in the file's last stretch: a
-    /// window that doubles until it holds enough units to cover any B-frame reordering.</summary>
-    private long LastPts(CancellationToken cancel)
+    /// <summary>The latest presentation time of the last <paramref name="units"/> units with
+    /// one: windows back from the end, each twice as long as the last, until they hold enough.</summary>
+    private long LastPts(int units, CancellationToken cancel)
     {
-        for (long window = 256 * 1024; ; window *= 2)
+        var pts = new List<long>();
+        long end = End;
+        for (long window = 128 * 1024; pts.Count < units && end > Grid.Start && End - end < TailLimit; window *= 2)
         {
-            long from = Grid.Floor(Math.Max(Grid.Start, End - window));
-            long?[] pts = [.. Units(from, End, cancel: cancel).Select(u => u.Pts).Where(t => t is not null)];
-            if (pts.Length >= 16 || from == Grid.Start || window >= TailLimit)
-            {
-                return pts.Max() ?? NoTimestamp();
-            }
+            long from = Grid.Floor(Math.Max(Grid.Start, end - window));
+            pts.AddRange(Units(from, end, judge: false, whole: true, cancel: cancel).Select(u => u.Pts).OfType<long>());
+            end = from;
         }
-
-        long NoTimestamp() => throw new InvalidDataException($"no video timestamp in the last {TailLimit >> 20} MiB of the recording (PID {Video.Pid}): the video stops long before the end");
+        return pts.Count > 0 ? pts.Max() : throw new InvalidDataException($"no video timestamp in the last {TailLimit >> 20} MiB of the recording (PID {Video.Pid}): the video stops long before the end");
     }
 
     /// <summary>The decode time of the first video unit with a timestamp at or after
-    /// <paramref name="offset"/>, read in small steps; null if none follows.</summary>
+    /// <paramref name="offset"/>, from its first packet; null if none follows.</summary>
     private long? DecodeTimeAt(long offset, CancellationToken cancel) =>
-        Units(offset, End, packetsPerRead: 64, cancel: cancel).Select(u => u.DecodeTime).FirstOrDefault(t => t is not null);
+        Units(offset, End, packetsPerRead: 64, judge: false, cancel: cancel).Select(u => u.DecodeTime).FirstOrDefault(t => t is not null);
 
     /// <summary>
     /// A packet offset before every unit whose decode time is at or after
-    /// <paramref name="ticks"/>, and close to them: a binary search over the file by the
-    /// timestamps found (decode times grow through the file). Reads O(log size) small pieces.
+    /// <paramref name="ticks"/>, and within <see cref="SeekWindow"/> of them: a search over
+    /// the file by the timestamps found (decode times grow through the file). Each probe
+    /// reads from a guess to the next video PES start, a few KiB. The guess is where the time
+    /// would be at an even bitrate between the bounds known so far; from it the search
+    /// strides away, twice as far each time, until the time is passed; after a few rounds it
+    /// halves instead (a recording whose bitrate swings still takes O(log size) probes).
     /// </summary>
     internal long SeekBefore(long ticks, CancellationToken cancel)
     {
-        long lo = Grid.Start, hi = End;
-        while (hi - lo > 256 * 1024)
+        long lo = Grid.Start, hi = End, tLo = StartDecode, tHi = EndTicks;
+        for (int round = 0; hi - lo > SeekWindow; round++)
         {
-            long mid = Grid.Floor(lo + (hi - lo) / 2);
-            long? t = DecodeTimeAt(mid, cancel);
-            if (t is { } time && time < ticks)
+            long guess = round < 3 && tHi > tLo && ticks > tLo
+                ? lo + (long)((double)(ticks - tLo) / (tHi - tLo) * (hi - lo))
+                : lo + (hi - lo) / 2;
+            long at = Grid.Floor(Math.Clamp(guess, lo + SeekWindow / 2, hi - SeekWindow / 2));
+            bool below = Below(at);
+            for (long stride = SeekWindow / 2; hi - lo > SeekWindow; stride *= 2)
             {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid;
+                long next = Grid.Floor(below ? at + stride : at - stride);
+                if (next <= lo || next >= hi || Below(next) != below)
+                {
+                    break;
+                }
+                at = next;
             }
         }
         return lo;
-    }
 
-    /// <summary>The units from a place where decode times are <paramref name="before"/>
-    /// ticks earlier than <paramref name="ticks"/> until they pass it by <see cref="Reorder"/>; and
-    /// whether that place was the first packet.</summary>
-    private (IEnumerable<VideoUnit> Units, bool FromStart) UnitsAround(long ticks, long before, CancellationToken cancel)
-    {
-        long from = SeekBefore(ticks - before, cancel);
-        return (Units(from, End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + Reorder)), from == Grid.Start);
-    }
-
-    /// <summary>The first random-access unit presented at or after <paramref name="ticks"/>;
-    /// null if there is none before the end or within <see cref="MaxGop"/> of it.</summary>
-    internal VideoUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
-    {
-        long from = SeekBefore(ticks - Reorder, cancel);
-        return Units(from, End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + MaxGop))
-            .Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
-    }
-
-    /// <summary>The last random-access unit presented at or before <paramref name="ticks"/>:
-    /// searched in a window before it that widens until one is found (a GOP can be long).</summary>
-    internal VideoUnit? LastKeyframeAtOrBefore(long ticks, CancellationToken cancel)
-    {
-        for (long window = 2 * TicksPerSecond; ; window *= 2)
+        // Moves a bound to the probe: lo if the unit found there is decoded before ticks.
+        bool Below(long at)
         {
-            (IEnumerable<VideoUnit> units, bool fromStart) = UnitsAround(ticks, window, cancel);
-            VideoUnit? found = units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (VideoUnit?)u).LastOrDefault();
-            if (found is not null || fromStart || window >= MaxGop)
+            long? t = DecodeTimeAt(at, cancel);
+            if (t is { } time && time < ticks)
             {
-                return found;
+                (lo, tLo) = (at, time);
+                return true;
             }
+            (hi, tHi) = (at, t ?? tHi);
+            return false;
         }
     }
 
-    /// <summary>The unit (any kind) presented nearest <paramref name="ticks"/>, for exact cuts.</summary>
+    /// <summary>The first random-access unit presented at or after <paramref name="ticks"/>;
+    /// null if there is none before the end or within <see cref="MaxGop"/> of it. Read from
+    /// where units presented at <paramref name="ticks"/> can first be decoded up to the
+    /// keyframe: half a GOP on average.</summary>
+    internal VideoUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
+    {
+        long from = SeekBefore(ticks - Delay, cancel);
+        return Units(from, End, packetsPerRead: ScanPackets, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + MaxGop))
+            .Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
+    }
+
+    /// <summary>The last random-access unit presented at or before <paramref name="ticks"/>.
+    /// It is decoded at or before <paramref name="ticks"/> (a unit is decoded no later than it
+    /// is presented), so it lies before the first unit decoded after it: the units up to
+    /// there are read, then windows of <see cref="BackWindow"/> before them, back to front,
+    /// until one holds a keyframe (half a GOP back on average) or <see cref="MaxGop"/> is passed.</summary>
+    internal VideoUnit? LastKeyframeAtOrBefore(long ticks, CancellationToken cancel)
+    {
+        long end = SeekBefore(ticks + 1, cancel);
+        VideoUnit? found = LastKey(Units(end, End, packetsPerRead: ScanPackets, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks)));
+        while (found is null && end > Grid.Start)
+        {
+            long start = Grid.Floor(Math.Max(Grid.Start, end - BackWindow));
+            List<VideoUnit> units = [.. Units(start, Math.Min(End, end + CodecSlack), packetsPerRead: (int)((BackWindow + CodecSlack) / Grid.Size) + 1, whole: true, cancel: cancel).Where(u => u.Offset < end)];
+            found = LastKey(units);
+            if (units.Any(u => u.DecodeTime < ticks - MaxGop))
+            {
+                break;
+            }
+            end = start;
+        }
+        return found;
+
+        VideoUnit? LastKey(IEnumerable<VideoUnit> units) => units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (VideoUnit?)u).LastOrDefault();
+    }
+
+    /// <summary>The unit (any kind) presented nearest <paramref name="ticks"/>, for exact
+    /// cuts: among those decoded from a frame and the reordering before it to a frame after
+    /// it, or if none is there (a gap), a second either side.</summary>
     internal VideoUnit? Nearest(long ticks, CancellationToken cancel) =>
-        UnitsAround(ticks, Reorder, cancel).Units.Where(u => u.Pts is not null).Select(u => (VideoUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
+        NearestWithin(ticks, Delay + FrameTicks, FrameTicks, cancel) ?? NearestWithin(ticks, Reorder, Reorder, cancel);
+
+    private VideoUnit? NearestWithin(long ticks, long before, long after, CancellationToken cancel) =>
+        Units(SeekBefore(ticks - before, cancel), End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + after))
+            .Where(u => u.Pts is not null).Select(u => (VideoUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
 
     /// <summary>Random-access units in the whole file: reads it all.</summary>
     internal int CountKeyframes(IProgress<long>? progress, CancellationToken cancel)
@@ -341,7 +422,7 @@ internal sealed partial class Recording
     internal byte[] StoredPacket(long offset)
     {
         byte[] b = new byte[Grid.Size];
-        RandomAccess.Read(File, b, offset);
+        MediaReads.Read(File, b, offset);
         return b;
     }
 }
