@@ -57,6 +57,23 @@ public sealed class CutTimingsTests
         Assert.Equal(File.ReadAllBytes(rec), File.ReadAllBytes(copy));
     }
 
+    /// <summary>An MP4's planning reads go through the same count: at least its whole moov
+    /// (read in one piece), and not the media data.</summary>
+    [Fact]
+    public void Cut_OfAnMp4_CountsTheMoovItRead()
+    {
+        using ScratchDir dir = Scratch.On(Scratch.Names.First(fs => Scratch.Kinds[fs].ShiftMethod == RangeMethod.Native));
+        string rec = Recordings.CopyTo("mp4-h264-aac", dir);
+        long size = new FileInfo(rec).Length;
+        long moov = MediaFile.Inspect(rec).IsoBmff!.MoovSize;
+
+        CutResult r = MediaFile.Cut(rec, [new(2.5, 7)], cancel: TestContext.Current.CancellationToken);
+
+        CutPhase plan = Assert.Single(r.Timings!.Phases, p => p.Name == "plan");
+        Assert.InRange(plan.BytesRead, moov, size / 2);
+        Assert.True(plan.Reads >= 2, $"{plan.Reads} reads: the head and moov at least");
+    }
+
     /// <summary>A call as bench/media-floor.py writes it for the floor.</summary>
     private static string Line(CutCall c) => c.Call switch
     {

@@ -101,7 +101,7 @@ internal static class Boxes
         while (offset < size)
         {
             cancel.ThrowIfCancellationRequested();
-            int read = RandomAccess.Read(file, buffer, offset);
+            int read = MediaReads.Read(file, buffer, offset);
             if (Header(buffer[..read], offset, size, out problem) is not { } box)
             {
                 break; // a leftover under 8 bytes at the end: not a box, and readers stop there

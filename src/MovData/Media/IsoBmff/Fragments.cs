@@ -48,7 +48,7 @@ internal static class Fragments
                 throw new InvalidDataException($"the moof box at offset {moof.Offset} claims {moof.Size} bytes, more than a fragment's index ever needs (a corrupt file)");
             }
             byte[] bytes = new byte[moof.Size];
-            RandomAccess.Read(file, bytes, moof.Offset);
+            MediaReads.Read(file, bytes, moof.Offset);
             var box = moof with { Offset = 0 };
             string path = $"moof {number} (offset {moof.Offset})";
             long dataEnd = moof.Offset; // where the previous track run's data ended: the base of a traf without one

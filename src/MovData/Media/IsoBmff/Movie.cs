@@ -116,7 +116,7 @@ internal sealed partial class Movie
             throw new InvalidDataException($"the moov box at offset {moov.Offset} claims {moov.Size} bytes, more than any recording's index (a corrupt file)");
         }
         byte[] bytes = new byte[moov.Size];
-        if (RandomAccess.Read(file, bytes, moov.Offset) != bytes.Length)
+        if (MediaReads.Read(file, bytes, moov.Offset) != bytes.Length)
         {
             throw new InvalidDataException($"the moov box at offset {moov.Offset} is truncated: the file ended while reading it");
         }
@@ -285,7 +285,7 @@ internal sealed partial class Movie
             return null;
         }
         byte[] bytes = new byte[ftyp.Size];
-        RandomAccess.Read(file, bytes, ftyp.Offset);
+        MediaReads.Read(file, bytes, ftyp.Offset);
         var r = new FieldReader(bytes, ftyp with { Offset = 0 }, "ftyp");
         string major = FourCc.Text(r.U32());
         uint minor = r.U32();
