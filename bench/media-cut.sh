@@ -10,6 +10,10 @@
 #                                      docs/benchmarks-media.md (bench/media-report.py) and the
 #                                      raw numbers to bench/results/media/
 #   sudo bench/media-cut.sh --smoke    a 64 MiB recording, one run, xfs only, into artifacts/
+#   sudo bench/media-cut.sh --mp4      the same for MP4 (moov at the end, as phones and OBS
+#                                      write it): the recordings remuxed into MP4 by ffmpeg;
+#                                      docs/benchmarks-media-mp4.md, bench/results/media-mp4/
+#                                      (--mp4 --smoke: 64 MiB, one run, xfs)
 #
 # The recordings are made by ffmpeg (H.264 + AAC, 1280x720, a keyframe every 2 s): a minute
 # of video is encoded once and looped with -stream_loop -c copy to the size wanted (so the
@@ -22,11 +26,21 @@ cd "$(dirname "$0")/.."
 
 bash eng/deps.sh
 
-if [ "${1:-}" = "--smoke" ]; then
-  root=/var/tmp/movdata-bench-media-smoke sizes=(64) fss=(xfs) runs=1 out=artifacts/bench-media docs=
+smoke= format=ts
+for arg in "$@"; do
+  case $arg in
+    --smoke) smoke=1 ;;
+    --mp4) format=mp4 ;;
+    *) echo "bench/media-cut.sh: unknown argument $arg (give --smoke, --mp4 or neither)" >&2; exit 2 ;;
+  esac
+done
+# Where the results of each format go: MPEG-TS keeps the names it had before MP4 came.
+suffix=$([ "$format" = ts ] && echo || echo "-$format")
+if [ -n "$smoke" ]; then
+  root=/var/tmp/movdata-bench-media-smoke sizes=(64) fss=(xfs) runs=1 out=artifacts/bench-media$suffix docs=
   export MOVDATA_IMAGE_SIZE=1G
 else
-  root=${MOVDATA_BENCH_ROOT:-/var/tmp/movdata-bench-media} sizes=(256 2048) fss=(xfs ext4 btrfs) runs=3 out=bench/results/media docs=docs/benchmarks-media.md
+  root=${MOVDATA_BENCH_ROOT:-/var/tmp/movdata-bench-media} sizes=(256 2048) fss=(xfs ext4 btrfs) runs=3 out=bench/results/media$suffix docs=docs/benchmarks-media$suffix.md
   # A 2 GiB recording, a fresh copy of it, the ffmpeg pass's output and the collapse's copy.
   export MOVDATA_IMAGE_SIZE=12G
 fi
@@ -65,7 +79,7 @@ device_written() {
 }
 
 results=$out/results.tsv
-printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\treads\tbytes_read\tcut_points\tplan_ms\n' > "$results"
+printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\treads\tbytes_read\tcut_points\tplan_ms\tindex_bytes\n' > "$results"
 
 # One cut, as a whole process, of a fresh copy; cold: with nothing cached. Prints the row's
 # time, peak memory, what the device wrote during the cut (warm runs; after the copy was
@@ -73,12 +87,12 @@ printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written
 # removed range's two ends, one for a range at either end) and planning time.
 cut_once() {
   local dir=$1 cold=$2 t0 t1 before after
-  cp "$rec" "$dir/cut.ts"
-  sync -f "$dir/cut.ts"
+  cp "$rec" "$dir/cut.$format"
+  sync -f "$dir/cut.$format"
   [ "$cold" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
   [ "$cold" = cold ] || before=$(device_written "$dir")
   t0=$(now_ns)
-  /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json --timings > "$work/cut.json"
+  /usr/bin/time -f %M -o "$work/rss" "$tool" cut "$dir/cut.$format" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --json --timings > "$work/cut.json"
   t1=$(now_ns)
   [ "$cold" = cold ] || after=$(device_written "$dir")
   printf '%s\t%s\t%s\t' "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$([ "$cold" = cold ] && echo - || echo $((after - before)))"
@@ -94,14 +108,14 @@ print(r["bytesWritten"], r["bytesCopied"], plan["reads"], plan["bytesRead"], poi
 floor_once() {
   local dir=$1 cold=$2 t0 t1
   python3 bench/media-floor.py "$work/cut.json" > "$work/calls"
-  cp "$rec" "$dir/floor.ts"
-  sync -f "$dir/floor.ts"
+  cp "$rec" "$dir/floor.$format"
+  sync -f "$dir/floor.$format"
   [ "$cold" = cold ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
   t0=$(now_ns)
-  /usr/bin/time -f %M -o "$work/rss" "$work/media-floor" "$dir/floor.ts" "$dir/.floor-journal" < "$work/calls"
+  /usr/bin/time -f %M -o "$work/rss" "$work/media-floor" "$dir/floor.$format" "$dir/.floor-journal" < "$work/calls"
   t1=$(now_ns)
   printf '%s\t%s\n' "$(ms "$t0" "$t1")" "$(cat "$work/rss")"
-  rm -rf "$dir/floor.ts" "$dir/.floor-journal"
+  rm -rf "$dir/floor.$format" "$dir/.floor-journal"
 }
 
 for size in "${sizes[@]}"; do
@@ -118,8 +132,16 @@ for size in "${sizes[@]}"; do
     [ "$errors" = 0 ] || { echo "ffmpeg reports $errors error lines on the source $rec" >&2; exit 1; }
     touch "$rec.judged"
   fi
+  if [ "$format" = mp4 ]; then
+    # The same recording remuxed into MP4 as ffmpeg writes it by default (moov after mdat).
+    if [ ! -s "$src/rec-$size.mp4" ]; then
+      ffmpeg -v error -y -i "$rec" -map 0 -c copy -f mp4 "$src/rec-$size.mp4.tmp" && mv "$src/rec-$size.mp4.tmp" "$src/rec-$size.mp4"
+    fi
+    rec=$src/rec-$size.mp4
+  fi
   mib=$(( $(stat -c %s "$rec") / 1048576 )) # what the loop made, as the report names it
-  duration=$("$tool" info "$rec" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration"])')
+  # The duration, and for an MP4 the size of its index (moov), which a cut rewrites.
+  read -r duration index_bytes < <("$tool" info "$rec" --json | python3 -c 'import json,sys; i = json.load(sys.stdin); print(i["duration"], i.get("moov", {}).get("size", ""))')
   # Three ad breaks of 3 % of the recording each, at a fifth, a half and four fifths.
   read -r b1 e1 b2 e2 b3 e3 < <(python3 -c "d=$duration; print(*(f'{x:.3f}' for x in (d*.20, d*.23, d*.50, d*.53, d*.80, d*.83)))")
   for fs in "${fss[@]}"; do
@@ -127,13 +149,13 @@ for size in "${sizes[@]}"; do
     mkdir -p "$dir"
     for run in $(seq 1 "$runs"); do
       read -r took rss device written copied reads bytes_read points plan_ms < <(cut_once "$dir" warm | tr '\t' ' ')
-      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$device" "$reads" "$bytes_read" "$points" "$plan_ms" >> "$results"
+      printf '%s\t%s\t%s\tmovdata cut\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$mib" "$duration" "$run" "$took" "$rss" "$written" "$copied" "$device" "$reads" "$bytes_read" "$points" "$plan_ms" "$index_bytes" >> "$results"
       if [ "$run" = 1 ]; then
         # The judge, once per size: decoding gigabytes takes minutes, and the same cut on a
         # filesystem of the same block size must give the same bytes (checked by digest).
-        sum=$(sha256sum < "$dir/cut.ts" | cut -d' ' -f1)
+        sum=$(sha256sum < "$dir/cut.$format" | cut -d' ' -f1)
         if [ "$sum" != "$(cat "$work/judged-$size" 2>/dev/null)" ]; then
-          errors=$(ffmpeg -v error -copyts -i "$dir/cut.ts" -f null - 2>&1 | wc -l)
+          errors=$(ffmpeg -v error -copyts -i "$dir/cut.$format" -f null - 2>&1 | wc -l)
           [ "$errors" = 0 ] || { echo "ffmpeg reports $errors error lines on the cut recording ($fs, $size MiB)" >&2; exit 1; }
           echo "$sum" > "$work/judged-$size"
         fi
@@ -148,18 +170,24 @@ for size in "${sizes[@]}"; do
     done
     cp "$work/cut.json" "$out/cut-$fs-$size.json"
     for run in $(seq 0 "$runs"); do
-      rm -f "$dir/remux.ts"
+      rm -f "$dir/remux.$format"
       # Run 0 starts with nothing cached, as the cold cut does.
       [ "$run" = 0 ] && { sync; echo 3 > /proc/sys/vm/drop_caches; }
       t0=$(now_ns)
-      /usr/bin/time -f %M -o "$work/rss" ffmpeg -v error -i "$rec" -map 0 -c copy -f mpegts "$dir/remux.ts"
-      sync "$dir/remux.ts"
+      /usr/bin/time -f %M -o "$work/rss" ffmpeg -v error -i "$rec" -map 0 -c copy -f "$([ "$format" = ts ] && echo mpegts || echo mp4)" "$dir/remux.$format"
+      sync "$dir/remux.$format"
       t1=$(now_ns)
       who='ffmpeg -c copy'
       [ "$run" = 0 ] && who='ffmpeg -c copy, cold cache'
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$who" "$((run > 0 ? run : 1))" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.ts")" "$(stat -c %s "$dir/remux.ts")" >> "$results"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$who" "$((run > 0 ? run : 1))" "$(ms "$t0" "$t1")" "$(cat "$work/rss")" "$(stat -c %s "$dir/remux.$format")" "$(stat -c %s "$dir/remux.$format")" >> "$results"
     done
-    rm -f "$dir/remux.ts"
+    rm -f "$dir/remux.$format"
+    if [ "$format" = mp4 ]; then
+      # An MP4's removed samples are not one byte range (audio is interleaved): the
+      # byte-level collapse has nothing comparable to do.
+      rm -f "$dir/cut.$format"
+      continue
+    fi
     # Today's byte-level collapse of the same byte ranges, last to first (one run: it copies the tails).
     cp "$rec" "$dir/collapse.ts"
     sync -f "$dir/collapse.ts"
@@ -176,4 +204,4 @@ for size in "${sizes[@]}"; do
 done
 
 [ -n "$docs" ] || { column -t -s $'\t' "$results"; exit 0; }
-python3 bench/media-report.py "$results" "$docs" "$(uname -r)" "$(ffmpeg -version | head -1 | cut -d' ' -f3)"
+python3 bench/media-report.py "$results" "$docs" "$(uname -r)" "$(ffmpeg -version | head -1 | cut -d' ' -f3)" "$format"
