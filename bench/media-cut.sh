@@ -78,6 +78,7 @@ device_written() {
   echo $((sectors * 512)) # in the shell: awk's numbers lose digits past 2^31
 }
 
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 results=$out/results.tsv
 printf 'fs\tsize_mib\tduration_s\tcontender\trun\tms\tmax_rss_kib\tbytes_written\tbytes_copied\tdevice_written\treads\tbytes_read\tcut_points\tplan_ms\tindex_bytes\n' > "$results"
 
@@ -204,4 +205,4 @@ for size in "${sizes[@]}"; do
 done
 
 [ -n "$docs" ] || { column -t -s $'\t' "$results"; exit 0; }
-python3 bench/media-report.py "$results" "$docs" "$(uname -r)" "$(ffmpeg -version | head -1 | cut -d' ' -f3)" "$format"
+python3 bench/media-report.py "$results" "$docs" "$(uname -r)" "$(ffmpeg -version | head -1 | cut -d' ' -f3)" "$format" "$load_before $(cut -d' ' -f1 /proc/loadavg)"

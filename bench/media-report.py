@@ -11,6 +11,9 @@ import sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
 doc, kernel, ffmpeg_version = sys.argv[2], sys.argv[3], sys.argv[4]
 mp4 = len(sys.argv) > 5 and sys.argv[5] == 'mp4'
+# The 1-minute load average when the run began and when it ended: other work on the machine
+# slows every contender, and says how far to trust the figures.
+load = sys.argv[6].split() if len(sys.argv) > 6 else None
 CUT, COLD, FFMPEG, COLLAPSE = 'movdata cut', 'movdata cut, cold cache', 'ffmpeg -c copy', 'movdata collapse (bytes)'
 FLOOR, FLOOR_COLD, FFMPEG_COLD = 'floor', 'floor, cold cache', 'ffmpeg -c copy, cold cache'
 
@@ -37,8 +40,9 @@ seconds = {r['size_mib']: float(r['duration_s']) for r in rows}
 out = [
     '# Benchmarks: cutting an MP4 recording' if mp4 else '# Benchmarks: cutting a recording', '',
     f'Written by `bench/media-cut.sh{" --mp4" if mp4 else ""}` (`bench/media-report.py`); do not edit by hand, run it again.', '',
-    f'- run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; kernel {kernel}; ffmpeg {ffmpeg_version}; 2 cores; '
-    'loop-mounted sparse images on the machine\'s disk (eng/scratch-fs.sh)',
+    f'- run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; kernel {kernel}; ffmpeg {ffmpeg_version}; 2 cores'
+    + (f' (load average {load[0]} at the start, {load[1]} at the end)' if load else '')
+    + '; loop-mounted sparse images on the machine\'s disk (eng/scratch-fs.sh)',
     '- recordings: H.264 1280x720 + AAC made by ffmpeg (a minute of video looped with -c copy, the sound encoded for the whole length): '
     + ', '.join(f'{s} MiB = {seconds[s] / 60:.0f} min' for s in sizes)
     + (', remuxed into MP4 by `ffmpeg -c copy` (moov at the end, as phones, cameras and OBS write it)' if mp4 else '')
