@@ -71,16 +71,24 @@ internal static class CutReport
             return;
         }
         o.WriteLine(Invariant($"{rec}: {MediaText.FormatName(r.Format)}, {MediaText.Clock(r.DurationBefore)} -> {MediaText.Clock(r.DurationAfter)}{(r.DryRun ? " (dry run: nothing changed)" : "")}"));
-        if (r.DryRun && asked.Count > 0)
+        if (r.DryRun)
         {
-            o.WriteLine($"  asked: {string.Join(", ", asked)}; snapped to keyframes:");
+            // Each range asked, and the removed range it snapped into (ranges that touch
+            // after snapping are one).
+            foreach (TimeRange a in asked)
+            {
+                RemovedRange? into = r.Removed.FirstOrDefault(x => x.From <= a.To && x.To >= a.From);
+                o.WriteLine(into is null
+                    ? $"  asked {a}: no whole GOP in it, nothing removed"
+                    : Invariant($"  asked {a}: snaps to {MediaText.Clock(into.From)}-{MediaText.Clock(into.To)}"));
+            }
         }
         o.WriteLine($"  {"from",-14} {"to",-14} {"offset",14} {"length",14}");
         foreach (RemovedRange x in r.Removed)
         {
             o.WriteLine(Invariant($"  {MediaText.Clock(x.From),-14} {MediaText.Clock(x.To),-14} {x.Offset,14} {x.Length,14}"));
         }
-        foreach (TimeRange t in r.Unchanged)
+        foreach (TimeRange t in r.DryRun ? [] : r.Unchanged)
         {
             o.WriteLine($"  {t}: holds no whole GOP (keyframe to keyframe); nothing removed");
         }

@@ -54,6 +54,48 @@ public sealed class ComskipTests
         Assert.Equal("", Ffmpeg.DecodeErrors(saved));
     }
 
+    /// <summary>--comskip-ini is the ini comskip runs with: one that asks for no EDL gets
+    /// none (comskip still writes its .txt), and the cut says why, exit 2, changing nothing.</summary>
+    [Fact]
+    public void ComskipIni_IsPassedOn()
+    {
+        RequireComskip();
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = dir.File("Late Movie.ts");
+        File.Copy(Made.Value, rec);
+        string ini = dir.File("mine.ini");
+        File.WriteAllText(ini, "output_edl=0\noutput_default=1\n");
+        Snapshot before = Files.Take(rec);
+
+        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--edl", "auto", "--comskip-ini", ini);
+
+        Assert.True(code == 2, $"exit {code}: {err}{output}");
+        Assert.Contains($"comskip ran but wrote no {dir.File("Late Movie.edl")}; its ini must say output_edl=1 ({ini} does not)", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(dir.File("Late Movie.txt")), "comskip did not run with the ini");
+        Assert.Equal(before, Files.Take(rec));
+    }
+
+    /// <summary>A dry run with --edl auto runs comskip in a directory of its own: it plans the
+    /// breaks comskip finds, and nothing appears beside the recording.</summary>
+    [Fact]
+    public void DryRun_RunsComskipAside_AndLeavesNothingBeside()
+    {
+        RequireComskip();
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = dir.File("Late Movie.ts");
+        File.Copy(Made.Value, rec);
+        Snapshot before = Files.Take(rec);
+
+        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--edl", "auto", "--save-removed", "auto", "--dry-run", "--json");
+
+        Assert.True(code == 0, err);
+        System.Text.Json.JsonElement r = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        Assert.True(r.GetProperty("dryRun").GetBoolean());
+        Assert.Equal(2, r.GetProperty("removed").GetArrayLength());
+        Assert.Equal([rec], Directory.GetFileSystemEntries(dir.Path));
+        Assert.Equal(before, Files.Take(rec));
+    }
+
     private static void RequireComskip()
     {
         Recordings.RequireFfmpeg();

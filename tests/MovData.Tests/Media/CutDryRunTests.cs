@@ -66,11 +66,12 @@ public sealed class CutDryRunTests
         string rec = Recordings.CopyTo("h264-aac", dir);
         Snapshot before = Files.Take(rec);
 
-        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "4.5-9", "--dry-run");
+        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "4.5-9", "--remove", "10.5-11.5", "--dry-run");
 
         Assert.True(code == 0, err);
         Assert.Contains("0:00:24.000 -> 0:00:22.000 (dry run: nothing changed)", output, StringComparison.Ordinal);
-        Assert.Contains("asked: 4.5-9; snapped to keyframes:", output, StringComparison.Ordinal);
+        Assert.Contains("asked 4.5-9: snaps to 0:00:06.000-0:00:08.000", output, StringComparison.Ordinal);
+        Assert.Contains("asked 10.5-11.5: no whole GOP in it, nothing removed", output, StringComparison.Ordinal);
         Assert.Contains("0:00:06.000    0:00:08.000", output, StringComparison.Ordinal);
         Assert.Contains("collapse (whole blocks): ", output, StringComparison.Ordinal);
         Assert.Contains("write (padding, program tables, marks, in the file after the cut): ", output, StringComparison.Ordinal);
