@@ -39,7 +39,7 @@ internal static class WriterWait
         {
             if (io.TerminalWidth is { } width)
             {
-                string line = $"cut: waiting for {string.Join(", ", writers)} to close {Path.GetFileName(recording)}, {ProgressLine.Duration(clock.Elapsed.TotalSeconds)} of {ProgressLine.Duration(seconds)}";
+                string line = $"cut: waiting for {string.Join(", ", writers)} to close {Path.GetFileName(recording)}, {ProgressLine.Duration(Math.Floor(clock.Elapsed.TotalSeconds))} of {ProgressLine.Duration(seconds)}";
                 io.Err.Write($"\r{(line.Length < width() ? line : line[..Math.Max(width() - 1, 1)])}\e[K");
                 drawn = true;
             }

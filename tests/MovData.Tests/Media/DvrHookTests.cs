@@ -186,6 +186,36 @@ public sealed class DvrHookTests
         Assert.EndsWith("\texit 0", File.ReadAllLines(log)[^1], StringComparison.Ordinal);
     }
 
+    /// <summary>On a terminal, --wait says whom it waits for and how long it has waited, in
+    /// one line redrawn in place, and takes it off the screen before the refusal.</summary>
+    [Fact]
+    public void Wait_OnATerminal_SaysWhomItWaitsFor_AndErasesTheLine()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("h264-aac", dir, "news.ts");
+        using Process writer = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "exec 3>>\"$0\"; exec sleep 60", rec } })!;
+        try
+        {
+            WaitUntil(() => MediaFile.Writers(rec).Count == 1);
+
+            Terminal.Session s = Terminal.Run(dir.Path, new Dictionary<string, string>(), [CliProcess.Tool, "cut", rec, "--remove", "4.5-9", "--wait=2"]);
+
+            Assert.Equal(1, s.Code);
+            string line = $"\rcut: waiting for pid {writer.Id} (sleep) to close news.ts, 0:00 of 0:02\e[K";
+            string shown = s.Raw.Replace("\e", "ESC", StringComparison.Ordinal).Replace("\r", "CR", StringComparison.Ordinal);
+            Assert.True(s.Raw.Contains(line, StringComparison.Ordinal), shown);
+            Assert.True(s.Raw.Contains($"\rcut: waiting for pid {writer.Id} (sleep) to close news.ts, 0:01 of 0:02\e[K", StringComparison.Ordinal), shown);
+            Assert.True(s.Raw.LastIndexOf("\r\e[K", StringComparison.Ordinal) < s.Raw.IndexOf("movdata: cut refused", StringComparison.Ordinal), shown);
+            Assert.StartsWith("movdata: cut refused", s.Screen[0], StringComparison.Ordinal);
+            Assert.DoesNotContain(s.Screen, l => l.Contains("waiting for", StringComparison.Ordinal));
+        }
+        finally
+        {
+            writer.Kill();
+            writer.WaitForExit();
+        }
+    }
+
     /// <summary>A library caller gets the same refusal, before anything is read or changed.</summary>
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Library_RefusesAFileOpenForWritingElsewhere(string fs)
