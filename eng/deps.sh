@@ -5,7 +5,7 @@
 set -euo pipefail
 missing=()
 for pair in mkfs.xfs:xfsprogs xfs_db:xfsprogs xfs_io:xfsprogs mkfs.btrfs:btrfs-progs mkfs.ext4:e2fsprogs chattr:e2fsprogs \
-    gcc:gcc losetup:mount python3:python3 gnuplot:gnuplot-nox /usr/bin/time:time ffmpeg:ffmpeg ffprobe:ffmpeg script:bsdutils tmux:tmux \
+    gcc:gcc losetup:mount python3:python3 gnuplot:gnuplot-nox /usr/bin/time:time ffmpeg:ffmpeg ffprobe:ffmpeg comskip:comskip script:bsdutils tmux:tmux \
     pkg-config:pkgconf file:file clang:clang ld.lld:lld aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc:libc6-dev-arm64-cross \
     aarch64-linux-gnu-objcopy:binutils-aarch64-linux-gnu qemu-aarch64:qemu-user; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")

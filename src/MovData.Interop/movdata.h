@@ -221,7 +221,9 @@ struct movdata_cut_result {
  * filesystem collapses or clones. save_removed, if not NULL, names a new file that receives
  * what is removed (moved, not copied, where possible). flags: 0, MOVDATA_ZERO_COPY_ONLY,
  * MOVDATA_CUT_EXACT. result may be NULL. -EINVAL for bad ranges or a file that is not a
- * recording (nothing changed; see movdata_last_error()); crash-safe like movdata_splice(). */
+ * recording (nothing changed; see movdata_last_error()), -EBUSY when another process has the
+ * file open for writing (a recording still being made; nothing changed); crash-safe like
+ * movdata_splice(). */
 int movdata_cut(const char *path, const double *ranges, size_t count, const char *save_removed,
 		uint32_t flags, struct movdata_cut_result *result);
 

@@ -26,9 +26,12 @@ internal sealed record CutLayout(List<BlockRemoval> Removals, List<Patch> Writes
 
 /// <summary>
 /// Runs a padded cut as one journaled edit: the file is validated, its interrupted edits are
-/// finished, it is locked whole, and only then is the layout planned (by the caller, who
+/// finished, it is locked whole, refused if another process has it open for writing (a
+/// recording still being made), and only then is the layout planned (by the caller, who
 /// reads the file as it now is); every step is in the intent record before the first change,
 /// so a crash anywhere is finished by recovery, byte for byte as the cut would have left it.
+/// A dry run goes as far as the whole plan, steps and refusals included, and returns before
+/// the record: what it returns is what the cut would, its copying predicted from the steps.
 /// </summary>
 internal static class PaddedCut
 {
@@ -36,20 +39,27 @@ internal static class PaddedCut
 
     /// <remarks>What it does to the disk, and the time of each phase, go into <paramref name="trace"/>.</remarks>
     internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<EditProgress>? progress,
-        EditTrace trace, CancellationToken cancellation)
+        EditTrace trace, CancellationToken cancellation, bool dryRun = false)
     {
         Validate.KnownFlags(flags);
         (FileFacts f, IReadOnlyList<RecoveredEdit> recovered, RangeLocks locks) = trace.Phase("open", () =>
         {
             FileFacts before = FileFacts.Of(file, "recording");
             Validate.Writable(before);
-            IReadOnlyList<RecoveredEdit> finished = Recovery.ForFiles(file);
+            OpenWriters.Refuse(before, "cut"); // a recording still being made: before anything, recovery included
+            // A dry run finishes nothing: it cannot show the cut that would follow an
+            // interrupted edit without making that edit's changes.
+            IReadOnlyList<RecoveredEdit> finished = dryRun ? Recovery.RefusePending(file, "a dry run") : Recovery.ForFiles(file);
             RangeLocks held = RangeLocks.Take((before, 0, 0));
             return (FileFacts.Of(file, "recording"), finished, held); // as it is now that this edit holds it
         });
         using RangeLocks _ = locks;
-        // Asked of the file itself: no trial file, nothing written (Capabilities.ForShifts).
-        Capabilities caps = trace.Phase("probe", () => Capabilities.ForShifts(f));
+        // Asked of the file itself: no trial file, nothing written (Capabilities.ForShifts). Not
+        // in a dry run: XFS and ext4 update the mtime of a file whose fallocate they then
+        // refuse (file_modified() comes first), so a dry run asks an unnamed trial file instead.
+        Capabilities caps = trace.Phase("probe", () => dryRun
+            ? Capabilities.ForDirectory(Capabilities.DirectoryOf(file) ?? throw new IOException("a dry run asks the recording's directory, and this file has no path"), f.Device, f.BlockSize)
+            : Capabilities.ForShifts(f));
         CutLayout layout = trace.Phase("plan", () => plan(f, caps));
         if (layout.Removals.Count == 0 && layout.Writes.Count == 0 && layout.Output is null)
         {
@@ -85,6 +95,10 @@ internal static class PaddedCut
             p.Add(new EditStep(StepKind.Rename, SaveGroup, outFile, 0, targetFile, 0, 0));
         }
         Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy);
+        if (dryRun)
+        {
+            return (Predicted(p, zeroCopy, bs) with { Recovered = recovered }, layout);
+        }
         var handles = new SafeFileHandle?[p.Files.Count];
         handles[fi] = file;
         // Where the cut's first change is a collapse or truncation on XFS or ext4, the record
@@ -93,6 +107,44 @@ internal static class PaddedCut
         bool ridesOnLog = otherJournals.Count == 0 && p.Steps[0].Kind is StepKind.Collapse or StepKind.Truncate && p.Steps[0].A == fi
             && f.FsMagic is FileFacts.XFS_SUPER_MAGIC or FileFacts.EXT4_SUPER_MAGIC;
         return (EditRunner.Run(p, handles, otherJournals, flags, progress, trace, ridesOnLog, cancellation) with { Recovered = recovered }, layout);
+    }
+
+    /// <summary>What running <paramref name="p"/> would return: each step's method as
+    /// planned (a Move's as its files allow), and the bytes its copying steps would copy. A
+    /// copy skips its source's holes (<see cref="EditRunner"/>), and the removed parts, moved
+    /// out first, leave holes (their whole blocks: a punch of part of a block writes zeros)
+    /// that a tail saved aside through a sidecar then skips twice: saved and put back.</summary>
+    private static EditResult Predicted(EditPlan p, bool zeroCopy, long bs)
+    {
+        var holes = new List<(int File, long Offset, long Length)>();
+        var copied = new Dictionary<string, long>();
+        long skippedInSidecar = 0;
+        foreach (EditStep s in p.Steps)
+        {
+            long skipped = s.Kind is StepKind.Copy or StepKind.Save ? holes.Where(h => h.File == s.A)
+                .Sum(h => Math.Max(0, Math.Min(h.Offset + h.Length, s.OffsetA + s.Length) - Math.Max(h.Offset, s.OffsetA))) : 0;
+            long bytes = s.Kind switch
+            {
+                StepKind.Copy => s.Length - skipped,
+                StepKind.Save when !s.ByClone => s.Length - skipped,
+                StepKind.Restore when !s.ByClone => s.Length - skippedInSidecar,
+                StepKind.Move when !zeroCopy => s.Length,
+                _ => 0,
+            };
+            skippedInSidecar = s.Kind switch
+            {
+                StepKind.Save => skippedInSidecar + skipped,
+                StepKind.Restore => 0,
+                _ => skippedInSidecar,
+            };
+            if (s.Kind is StepKind.Move or StepKind.Punch)
+            {
+                long from = (s.OffsetA + bs - 1) / bs * bs, to = (s.OffsetA + s.Length) / bs * bs;
+                holes.Add((s.A, from, Math.Max(0, to - from)));
+            }
+            copied[s.Group] = copied.GetValueOrDefault(s.Group) + bytes;
+        }
+        return new([.. p.Groups.Select(g => new EditStepResult(g.Group, g.Method ?? (zeroCopy ? StepMethod.ClonePunch : StepMethod.CopyPunch), copied.GetValueOrDefault(g.Group)))]);
     }
 
     /// <summary>Adds the steps that build the output of the removed parts aside, in the

@@ -93,6 +93,39 @@ internal static class Recovery
         return outcomes.Count == 0 ? Array.Empty<RecoveredEdit>() : outcomes;
     }
 
+    /// <summary>For an edit that must change nothing (a dry run): where a journal record names
+    /// <paramref name="file"/> (as <see cref="ForFiles(SafeFileHandle[])"/> would find it), throws instead of finishing it, since what
+    /// the edit would do depends on it. Returns no recovered edits.</summary>
+    /// <exception cref="EditIncompleteException">A record names the file; nothing changed.</exception>
+    internal static IReadOnlyList<RecoveredEdit> RefusePending(SafeFileHandle file, string what)
+    {
+        string? path = Capabilities.PathOf(file);
+        if (FileFacts.IdentityOf(file) is not { } id)
+        {
+            return [];
+        }
+        var self = new FileIdentity(id.Inode, id.Birth);
+        foreach (string record in JournalsOf(path).SelectMany(Records))
+        {
+            string text;
+            try
+            {
+                text = JournalRecord.Peek(record);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                continue; // finished meanwhile
+            }
+            RecordReading seen = EditPlan.Read(text, Path.GetFileNameWithoutExtension(record));
+            if (seen.Files.Any(f => f.Kind == EditFileKind.User && self.Matches(f)))
+            {
+                throw new EditIncompleteException(
+                    $"an interrupted edit of this file is in its journal ({record}); {what} changes nothing, so it cannot finish it first: run `movdata recover {Path.GetDirectoryName(Path.GetDirectoryName(record))}`, then try again");
+            }
+        }
+        return [];
+    }
+
     /// <summary>What <see cref="RecoveredEdit.Edit"/> says of a record that cannot be read
     /// and names none of the files asked about.</summary>
     internal const string DamagedEdit = "?";

@@ -46,7 +46,8 @@ public static class MediaFile
     /// before the last keyframe at or before its end (unless <see cref="CutOptions.Exact"/>);
     /// a range that starts at 0 takes the head, one that reaches the end truncates. What stays
     /// plays: ffmpeg decodes it without an error. Nothing after a cut is copied where the
-    /// filesystem collapses or clones (XFS, ext4, btrfs).
+    /// filesystem collapses or clones (XFS, ext4, btrfs). With <see cref="CutOptions.DryRun"/>
+    /// it plans on the file as it is and returns what the cut would, changing nothing.
     /// </summary>
     /// <exception cref="ArgumentException">No ranges, ranges out of order or overlapping, or
     /// one that starts past the end or removes everything; nothing changed.</exception>
@@ -55,6 +56,9 @@ public static class MediaFile
     /// last packet is incomplete; nothing changed.</exception>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the cut would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be written.</exception>
+    /// <exception cref="IOException">Another process has the file open for writing (a recording
+    /// still being made; EBUSY, the message names each writer's pid and command, as fuser
+    /// does); nothing changed.</exception>
     /// <exception cref="EditIncompleteException">The cut stopped part-way; its journal record
     /// lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
     /// <exception cref="OperationCanceledException">Signalled before the cut began changing the file; nothing changed.</exception>
@@ -79,7 +83,7 @@ public static class MediaFile
             planned = reads.Now;
             cancel.ThrowIfCancellationRequested(); // the last point where nothing has changed
             return plan.Layout;
-        }, options.Flags, progress, trace, cancel);
+        }, options.Flags, progress, trace, cancel, options.DryRun);
         double before = timeline!.EndTime.Seconds;
         var removed = plan!.Cuts.Select(c => Removed(timeline, c)).ToList();
         StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? StepMethod.Native;
@@ -90,7 +94,23 @@ public static class MediaFile
         {
             Recovered = edit.Recovered,
             Timings = Timings(trace, planned.Reads, planned.Bytes),
+            DryRun = options.DryRun,
+            Collapsed = [.. layout.Removals.Select(r => new ByteSpan(r.Offset, r.ToEnd ? timeline.Size - r.Offset : r.Length)).Where(r => r.Length > 0)],
+            Written = [.. layout.Writes.Select(w => new ByteSpan(w.Offset, w.Length))],
         });
+    }
+
+    /// <summary>
+    /// The processes that have the recording open for writing, found as fuser(1) finds them
+    /// ("pid 4242 (tvheadend)"); empty when there are none. A cut refuses such a file (a
+    /// recording still being made); a caller that wants to wait polls this. Without root only
+    /// this user's processes can be seen.
+    /// </summary>
+    /// <remarks>The file is not opened; a path that is not a regular file has none.</remarks>
+    public static IReadOnlyList<string> Writers(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return OpenWriters.OfPath(path);
     }
 
     /// <summary>The phases of a cut from its trace: those before the edit as timed, the

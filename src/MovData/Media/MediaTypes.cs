@@ -114,7 +114,21 @@ public sealed record CutOptions
     /// <summary><see cref="MoveFlags.ZeroCopyOnly"/> refuses, changing nothing, where the tail
     /// after a cut would be copied (tmpfs) or the removed ranges could not be moved without copying.</summary>
     public MoveFlags Flags { get; init; }
+
+    /// <summary>Plan the cut on the file as it is and return what it would do, changing nothing:
+    /// no journal record, no byte of the recording, no <see cref="SaveRemovedTo"/> file. The
+    /// result is the one the cut would return (ranges, bytes written, durations, method), with
+    /// <see cref="CutResult.DryRun"/> set and its copying predicted from the plan.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The EDL file the ranges came from.</summary>
+    public string? Edl { get; init; }
 }
+
+/// <summary>A span of a file's bytes.</summary>
+/// <param name="Offset">Where it starts.</param>
+/// <param name="Length">How many bytes.</param>
+public readonly record struct ByteSpan(long Offset, long Length);
 
 /// <summary>One range a cut removed.</summary>
 /// <param name="From">Seconds, in the recording as it was: the first removed frame's presentation time.</param>
@@ -153,9 +167,22 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
     /// <summary>What the cut cost, phase by phase, and each call it made to the disk.</summary>
     public CutTimings? Timings { get; init; }
 
+    /// <summary>Set when this is what the cut would do (<see cref="CutOptions.DryRun"/>): nothing
+    /// was changed, and <see cref="BytesCopied"/> is what the plan's steps would copy.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The bytes of the file as it was that the cut removes as whole blocks (collapsed,
+    /// or the tail truncated), in file order; what else of <see cref="Removed"/> there was is
+    /// padding the format skips.</summary>
+    public IReadOnlyList<ByteSpan> Collapsed { get; init; } = [];
+
+    /// <summary>The bytes the cut writes in the recording, at offsets of the file as it is after
+    /// it: padding the format skips (null packets), program tables, broken-link marks.</summary>
+    public IReadOnlyList<ByteSpan> Written { get; init; } = [];
+
     /// <summary>One line: what was removed and what it cost.</summary>
     public override string ToString() => FormattableString.Invariant(
-        $"cut {Removed.Count} range(s) of {Format}: {DurationBefore:0.###} s -> {DurationAfter:0.###} s, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}");
+        $"{(DryRun ? "dry run: would cut" : "cut")} {Removed.Count} range(s) of {Format}: {DurationBefore:0.###} s -> {DurationAfter:0.###} s, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}");
 }
 
 /// <summary>What a cut cost (<c>movdata cut --timings</c>): each phase's time and reads of the

@@ -16,11 +16,20 @@ internal static class OpenWriters
 
     /// <summary>"pid 4242 (ffmpeg)" for each process other than this one's
     /// <paramref name="own"/> descriptor that has the file open for writing.</summary>
-    internal static List<string> Of(FileFacts file, SafeFileHandle? own)
+    internal static List<string> Of(FileFacts file, SafeFileHandle? own) =>
+        Of(file.Inode, file.Device, own is null || own.IsInvalid ? -1 : own.DangerousGetHandle().ToInt64());
+
+    /// <summary>The writers of the file at <paramref name="path"/>, found without opening it
+    /// (a FIFO's open would wait for a writer); none for anything but a regular file.</summary>
+    internal static List<string> OfPath(string path) =>
+        Interop.StatxPath(path, out Interop.Statx st) == 0 && (st.Mode & Interop.S_IFMT) == Interop.S_IFREG
+            ? Of(st.Ino, FileFacts.DeviceOf(st), -1)
+            : [];
+
+    private static List<string> Of(ulong inode, ulong device, long ownFd)
     {
         var writers = new List<string>();
         int self = Environment.ProcessId;
-        long ownFd = own is null || own.IsInvalid ? -1 : own.DangerousGetHandle().ToInt64();
         IEnumerable<string> processes;
         try
         {
@@ -41,7 +50,7 @@ internal static class OpenWriters
                 if (!long.TryParse(Path.GetFileName(fd), NumberStyles.None, CultureInfo.InvariantCulture, out long number)
                     || (pid == self && number == ownFd)
                     || Interop.StatxPath(fd, out Interop.Statx st) != 0
-                    || st.Ino != file.Inode || (((ulong)st.DevMajor << 32) | st.DevMinor) != file.Device
+                    || st.Ino != inode || (((ulong)st.DevMajor << 32) | st.DevMinor) != device
                     || !OpenForWriting($"{process}/fdinfo/{number}"))
                 {
                     continue;

@@ -67,7 +67,15 @@ public sealed class MediaBadInputTests
         new("cut-two-range-sources", Recording(), ["cut", "{rec}", "--remove", "4-9", "--keep", "2-20"], Always(2), "give the ranges one way"),
         new("cut-edl-malformed-line", dir => WithEdl(dir, "4 9 3\n12 fifteen 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 2"),
         new("cut-edl-overlapping", dir => WithEdl(dir, "4 9 3\n# a comment\n8 12 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 3"),
-        new("cut-edl-nothing-to-cut", dir => WithEdl(dir, "4 9 1\n12 14 2\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "no line of type 0"),
+        new("cut-edl-nothing-to-cut", dir => WithEdl(dir, "4 9 1\n12 14 2\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(0), "nothing to cut: the EDL"),
+        new("cut-comskip-ini-without-edl-auto", WithIni(), ["cut", "{rec}", "--remove", "4-9", "--comskip-ini", "{dir}/comskip.ini"], Always(2), "--comskip-ini is for --edl auto"),
+        new("cut-edl-auto-comskip-ini-missing", Recording(), ["cut", "{rec}", "--edl", "auto", "--comskip-ini", "{dir}/none.ini"], Always(2), "none.ini: no such file"),
+        new("cut-wait-not-seconds", Recording(), ["cut", "{rec}", "--remove", "4-9", "--wait=soon"], Always(2), "give whole seconds"),
+        new("cut-dry-run-save-removed-exists", dir =>
+        {
+            File.WriteAllText(dir.File("ads.ts"), "keep me");
+            return Recordings.CopyTo("h264-aac", dir, "rec.ts");
+        }, ["cut", "{rec}", "--remove", "4-9", "--save-removed", "{dir}/ads.ts", "--dry-run"], Always(1), "exists"),
         new("cut-immutable-file", dir =>
         {
             string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
@@ -97,6 +105,12 @@ public sealed class MediaBadInputTests
         Tools.Run("chattr", "-i", rec);
 
         Assert.True(expected == code, $"{id} on {fs}: exit {code}, expected {expected}: {err}{output}");
+        if (code == 0 && row.Says.StartsWith("nothing to cut", StringComparison.Ordinal))
+        {
+            // Not an error: said on standard output, and nothing changed all the same.
+            Assert.Contains(row.Says, output, StringComparison.Ordinal);
+            Assert.Equal(before, Directory.GetFiles(dir.Path).Order().Select(Files.Take));
+        }
         if (code != 0)
         {
             Assert.Contains(row.Says, err, StringComparison.Ordinal);
@@ -146,6 +160,12 @@ public sealed class MediaBadInputTests
     });
 
     private static string AudioOnlyMp4() => AudioOnlyMovie.Value;
+
+    private static Func<ScratchDir, string> WithIni() => dir =>
+    {
+        File.WriteAllText(dir.File("comskip.ini"), "output_edl=1\n");
+        return Recordings.CopyTo("h264-aac", dir, "rec.ts");
+    };
 
     private static string WithEdl(ScratchDir dir, string edl)
     {

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using MovData.Media;
+using MovData.Tests.Cli;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// `movdata cut --dry-run`, on every scratch filesystem, of a transport stream (with
+/// --save-removed auto) and of an MP4: the recording's SHA-256, size, mtime and extent map
+/// are unchanged and no file appears beside it, and the JSON it prints is the one the real
+/// cut prints afterwards (ranges, what collapses and what is written, bytes written and
+/// copied, method, durations, where the removed parts go), with "dryRun": true.
+/// </summary>
+public sealed class CutDryRunTests
+{
+    public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(["h264-aac", "mp4-h264-aac"]);
+
+    [Theory, MemberData(nameof(Matrix))]
+    public void DryRun_ChangesNothing_AndPrintsWhatTheCutThenDoes(string fs, string kind)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(kind, dir);
+        bool ts = kind == "h264-aac";
+        // The head, two middles and the tail of the 24 s transport stream; the head, a middle
+        // and the tail of the 12 s MP4 (keyframes every 2 s in both).
+        string[] args = ts
+            ? ["cut", rec, "--remove", "0-3", "--remove", "4.5-9", "--remove", "11.5-15.5", "--remove", "17.5-100", "--save-removed", "auto", "--json"]
+            : ["cut", rec, "--remove", "0-3", "--remove", "4.5-9", "--remove", "9.9-100", "--json"];
+        State before = State.Of(rec, dir.Kind.Fiemap);
+        string[] files = [.. Directory.GetFileSystemEntries(dir.Path).Order(StringComparer.Ordinal)];
+
+        (int code, string json, string err) = CliProcess.Movdata([.. args, "--dry-run"]);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(before, State.Of(rec, dir.Kind.Fiemap));
+        Assert.Equal(files, Directory.GetFileSystemEntries(dir.Path).Order(StringComparer.Ordinal));
+        JsonElement dry = JsonDocument.Parse(json).RootElement;
+        Assert.True(dry.GetProperty("dryRun").GetBoolean());
+
+        (int realCode, string realJson, string realErr) = CliProcess.Movdata(args);
+
+        Assert.True(realCode == 0, realErr);
+        JsonElement real = JsonDocument.Parse(realJson).RootElement;
+        Assert.False(real.TryGetProperty("dryRun", out _));
+        Assert.NotEqual(before.Sha256, State.Of(rec, dir.Kind.Fiemap).Sha256);
+        foreach (string member in (string[])["format", "durationBefore", "durationAfter", "removed", "unchanged", "collapsed", "written", "bytesWritten", "bytesCopied", "method"])
+        {
+            Assert.True(real.GetProperty(member).GetRawText() == dry.GetProperty(member).GetRawText(), $"{member}: dry run {dry.GetProperty(member)}, cut {real.GetProperty(member)}");
+        }
+        Assert.Equal(ts ? 4 : 3, real.GetProperty("removed").GetArrayLength());
+        Assert.True(real.GetProperty("collapsed").GetArrayLength() > 0, realJson);
+        if (ts)
+        {
+            Assert.Equal(dir.File($".{Path.GetFileNameWithoutExtension(rec)}.removed.ts"), dry.GetProperty("savedTo").GetString());
+            Assert.Equal(dry.GetProperty("savedTo").GetString(), real.GetProperty("savedTo").GetString());
+        }
+    }
+
+    /// <summary>The text of a dry run says what each range asked snaps to, what collapses and
+    /// what is written, and that nothing changed.</summary>
+    [Fact]
+    public void DryRun_Text_SaysWhatWouldHappen()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        Snapshot before = Files.Take(rec);
+
+        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "4.5-9", "--remove", "10.5-11.5", "--dry-run");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("0:00:24.000 -> 0:00:22.000 (dry run: nothing changed)", output, StringComparison.Ordinal);
+        Assert.Contains("asked 4.5-9: snaps to 0:00:06.000-0:00:08.000", output, StringComparison.Ordinal);
+        Assert.Contains("asked 10.5-11.5: no whole GOP in it, nothing removed", output, StringComparison.Ordinal);
+        Assert.Contains("0:00:06.000    0:00:08.000", output, StringComparison.Ordinal);
+        Assert.Contains("collapse (whole blocks): ", output, StringComparison.Ordinal);
+        Assert.Contains("write (padding, program tables, marks, in the file after the cut): ", output, StringComparison.Ordinal);
+        Assert.Contains("bytes would be written, 0 bytes would be copied, tail shifted: native", output, StringComparison.Ordinal);
+        Assert.Equal(before, Files.Take(rec));
+    }
+
+    /// <summary>A dry run finishes no interrupted edit (that would change the file): with one
+    /// in the journal it refuses, exit 1, and says to recover first.</summary>
+    [Fact]
+    public void DryRun_WithAnInterruptedEditInTheJournal_RefusesAndChangesNothing()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        // A cut stopped by the crash switch after its first step: its record stays.
+        (int crashed, _, _) = CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = "kill:ran:0" }, "cut", rec, "--remove", "4.5-9");
+        Assert.NotEqual(0, crashed);
+        Assert.True(Directory.Exists(dir.File(".movdata-journal")), "the crash left no journal record");
+        Snapshot before = Files.Take(rec);
+
+        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "12-15", "--dry-run");
+
+        Assert.True(code == 1, $"exit {code}: {err}{output}");
+        Assert.Contains("a dry run changes nothing, so it cannot finish it first: run `movdata recover", err, StringComparison.Ordinal);
+        Assert.Equal(before, Files.Take(rec));
+        Assert.True(Directory.Exists(dir.File(".movdata-journal")));
+    }
+
+    /// <summary>What "nothing changed" means here: bytes, size, mtime, and where the data is on
+    /// the disk (FIEMAP, where the filesystem has it).</summary>
+    private sealed record State(string Sha256, long Size, DateTime Mtime, string Extents)
+    {
+        internal static State Of(string path, bool fiemap)
+        {
+            long size = new FileInfo(path).Length;
+            long whole = size / Files.Block * Files.Block;
+            string extents = fiemap ? string.Join(",", Files.PhysicalBlocks(path, 0, whole)) : string.Join(";", Files.Data(path, 0, size));
+            return new(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Files.ReadAll(path))), size, File.GetLastWriteTimeUtc(path), extents);
+        }
+    }
+}
