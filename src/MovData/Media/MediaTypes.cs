@@ -72,7 +72,7 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
     /// <summary><see cref="TransportStreamDetails.Video"/>, where it was before formats had details of their own.</summary>
     /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public MediaTrack Video => Ts.Video;
+    public MediaTrack? Video => Ts.Video;
 
     /// <summary><see cref="TransportStreamDetails.PartialLastPacket"/>, where it was before formats had details of their own.</summary>
     /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>

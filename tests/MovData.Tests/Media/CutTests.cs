@@ -170,7 +170,7 @@ public sealed class CutTests
             Assert.Equal(kind == "mid-packet" ? 128 : 0, info.FirstPacket);
             Assert.Equal(Ffmpeg.Keyframes(rec), info.Keyframes);
             Assert.InRange(info.Duration, 23.0, 24.01);
-            Assert.Equal(kind switch { "hevc-ac3" => "hevc", "mpeg2-mp2" => "mpeg2video", _ => "h264" }, info.Video.Codec);
+            Assert.Equal(kind switch { "hevc-ac3" => "hevc", "mpeg2-mp2" => "mpeg2video", _ => "h264" }, info.Video!.Codec);
             Assert.Equal(2, info.Programs.Single().Streams.Count);
         }
     }

@@ -68,10 +68,10 @@ internal sealed partial class Recording : IMediaTimeline
 
     CutResult IMediaTimeline.WithDetails(CutResult result) => result with { TransportStream = Details() };
 
-    private TransportStreamDetails Details() => new(Grid.Size, Grid.Start, Tables.Programs, Video, PartialTail);
+    private TransportStreamDetails Details() => new(Grid.Size, Grid.Start, Tables.Programs, Tables.Video, PartialTail) { CutStream = CutStream };
 
     private static long Ticks(MediaTime time) => time.In(TicksPerSecond).Ticks;
 
     /// <summary>The units these searches return all have a presentation time.</summary>
-    private static MediaPoint? Point(VideoUnit? unit) => unit is { Pts: { } pts } u ? new MediaPoint(u.Offset, new MediaTime(pts, TicksPerSecond)) : null;
+    private static MediaPoint? Point(AccessUnit? unit) => unit is { Pts: { } pts } u ? new MediaPoint(u.Offset, new MediaTime(pts, TicksPerSecond)) : null;
 }
