@@ -50,9 +50,10 @@ public sealed class BroadcastCutTests
     public static TheoryData<string, string> GopCases() =>
         Scratch.EveryFileSystemWith(["h264-aac", "h264-open-gop", "h264-open-gop-broadcast", "hevc-ac3", "mpeg2-mp2"]);
 
-    /// <summary>Two ranges that hold whole GOPs of 1, 2 and 4 s (x264 places the broadcast
-    /// kind's keyframes 4 s apart).</summary>
-    private static readonly TimeRange[] WholeGops = [new(3.5, 9), new(11, 17)];
+    /// <summary>The ranges cut from each kind: three breaks, or from the 60 s broadcast kind
+    /// (keyframes 4 s apart) the one whose join ffmpeg's decoder put out of order before the
+    /// cut's start was moved for it.</summary>
+    private static TimeRange[] RangesFor(string kind) => kind == "h264-open-gop-broadcast" ? [new(17.5, 42.5)] : Breaks;
 
     [Theory, MemberData(nameof(GopCases))]
     public void Cut_AnyGop_DecodeTimestampsRiseAcrossEveryJoin(string fs, string kind)
@@ -60,10 +61,11 @@ public sealed class BroadcastCutTests
         using ScratchDir dir = Scratch.On(fs);
         string rec = Recordings.CopyTo(kind, dir);
         Assert.Equal("", FfmpegStreams.DecodeErrors(Recordings.Path(kind), copyts: false));
+        TimeRange[] ranges = RangesFor(kind);
 
-        CutResult r = MediaFile.Cut(rec, WholeGops, cancel: TestContext.Current.CancellationToken);
+        CutResult r = MediaFile.Cut(rec, ranges, cancel: TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, r.Removed.Count);
+        Assert.Equal(ranges.Length, r.Removed.Count);
         // The demuxer's decode timestamps rise across each join, in every stream.
         foreach (IGrouping<int, long> stream in FfmpegStreams.Packets(rec).Where(p => p.Dts is not null).GroupBy(p => p.Stream, p => p.Dts!.Value))
         {
@@ -71,23 +73,24 @@ public sealed class BroadcastCutTests
             int back = Enumerable.Range(1, dts.Length - 1).FirstOrDefault(i => dts[i] <= dts[i - 1]);
             Assert.True(back == 0, $"{kind} on {fs}, stream {stream.Key}: DTS {dts[back]} after {dts[Math.Max(0, back - 1)]} (packet {back})");
         }
+        // And so do those of the frames the decoders put out: ffmpeg's null muxer says
+        // "non monotonically increasing dts" where they do not.
         foreach (bool copyts in new[] { true, false })
         {
             string errors = FfmpegStreams.DecodeErrors(rec, copyts);
-            if (kind.StartsWith("h264-open-gop", StringComparison.Ordinal))
+            if (kind == "h264-open-gop")
             {
-                // A join on an H.264 I picture that is not IDR: ffmpeg's decoder orders the
-                // pictures after it by picture order counts taken relative to the pictures
-                // before the join, and its I picture names references that are gone
-                // (docs/media.md, "What it does not do"). Those reports, and only those.
-                Assert.All(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Matches("mmco: unref short failure|non monotonically increasing dts|Last message repeated", l));
+                // x264 at preset veryfast: the I picture where the kept content resumes
+                // releases, in its own header, references the cut removed (docs/media.md,
+                // "What it does not do"). That report, and only that.
+                Assert.All(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Matches("mmco: unref short failure|Last message repeated", l));
             }
             else
             {
                 Assert.Equal("", errors);
             }
         }
-        Assert.True(r.BytesWritten <= 2 * 256 * 1024, $"{r.BytesWritten} bytes written");
+        Assert.True(r.BytesWritten <= ranges.Length * 256 * 1024, $"{r.BytesWritten} bytes written");
         if (dir.Kind.ShiftMethod != RangeMethod.Copy)
         {
             Assert.Equal(0, r.BytesCopied);

@@ -18,7 +18,7 @@ public static class Recordings
     /// <summary>Recordings as broadcasts carry them (issue #22): ffmpeg's video with two audio
     /// tracks (MP2 and AC-3) and the streams <see cref="BroadcastInjector"/> adds (SCTE-35,
     /// teletext, DVB subtitles, private data, EIT); an H.264 open GOP as broadcast encoders
-    /// place keyframes (x264's default placement between 25 and 100 frames).</summary>
+    /// place keyframes (x264's default placement between 25 and 100 frames), 60 s long.</summary>
     public static readonly string[] Broadcasts = ["broadcast", "h264-open-gop-broadcast"];
 
     /// <summary>Radio: audio only, one stream, in each codec DVB radio uses.</summary>
@@ -84,7 +84,9 @@ public static class Recordings
             // Keyframes after the first are I pictures with a recovery point SEI, and the B
             // pictures after them in decode order are shown before them (open GOPs).
             "h264-open-gop" => ("ts", $"-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 {aac}"),
-            "h264-open-gop-broadcast" => ("ts", $"-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=100:min-keyint=25 -bf 3 -qp 12 {aac}"),
+            // x264's defaults otherwise (preset medium, CRF 23): the kind whose joins ffmpeg
+            // reported with falling timestamps (issue #22).
+            "h264-open-gop-broadcast" => ("ts", $"-c:v libx264 -x264-params open-gop=1:keyint=100:min-keyint=25 -bf 3 {aac}"),
             "broadcast" => ("ts", $"-map 0:v -map 1:a -map 1:a {h264} -c:a:0 mp2 -c:a:1 ac3"),
             "hevc-ac3" => ("ts", "-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=50:qp=12 -c:a ac3"),
             "mpeg2-mp2" => ("ts", "-c:v mpeg2video -g 25 -bf 2 -q:v 2 -c:a mp2"),
@@ -94,7 +96,8 @@ public static class Recordings
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
-        string args = $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio} -t 24 {codecs} -f mpegts {path}";
+        int seconds = kind == "h264-open-gop-broadcast" ? 60 : 24; // room for a 25 s break between keyframes 4 s apart
+        string args = $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio} -t {seconds} {codecs} -f mpegts {path}";
         Tools.MustRun("ffmpeg", args.Split(' '));
         if (kind == "no-rai")
         {

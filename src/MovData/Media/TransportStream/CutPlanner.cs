@@ -20,6 +20,64 @@ internal static class CutPlanner
     /// <summary>Below this, a scan goes on until every stream the PMT lists has been resolved.</summary>
     private const long ScanAtLeast = 1L << 20;
 
+    /// <summary>H.264 pictures before a cut's start whose picture order is counted (more than
+    /// any reordering reaches back).</summary>
+    private const int OrderWindow = 32;
+
+    /// <summary>How many pictures past a cut's start may be kept to make its join's picture
+    /// order hold: half the largest range of pic_order_cnt_lsb x264 uses (64, two a frame).</summary>
+    private const int OrderTries = 32;
+
+    /// <summary>Bytes of a picture read for its slice header (behind its SPS, PPS and SEI).</summary>
+    private const int OrderBytes = 4096;
+
+    /// <summary>
+    /// The cuts, each whose kept content resumes on an H.264 I picture that is not IDR (an
+    /// open GOP's) moved to start where that picture's order count comes out above every
+    /// picture kept before it (<see cref="VideoCodec.CountsAfterAll"/>): the first picture
+    /// of the range, or a later one (the range then keeps its first pictures, at most
+    /// <see cref="OrderTries"/>). Otherwise a decoder takes the I picture for one shown
+    /// before those and drops it and what follows it (docs/media.md, "Timestamps at a join").
+    /// With <paramref name="keyframesOnly"/> (what is removed is saved, and must start on a
+    /// keyframe to play) only keyframes are tried. Where none within reach will do, or the
+    /// stream is not read here, the cut stays as snapped.
+    /// </summary>
+    internal static List<PlannedCut> OrderedJoins(Recording rec, List<PlannedCut> cuts, bool keyframesOnly, CancellationToken cancel) =>
+        rec.Codec != VideoCodecKind.H264 ? cuts : [.. cuts.Select(c => c.Head || c.End == rec.End ? c : OrderedJoin(rec, c, keyframesOnly, cancel))];
+
+    private static PlannedCut OrderedJoin(Recording rec, PlannedCut cut, bool keyframesOnly, CancellationToken cancel)
+    {
+        H264Sets? sets = null;
+        if (VideoCodec.H264PictureOrder(rec.ReadUnit(cut.End, OrderBytes).Es, ref sets) is not { Idr: false } resume)
+        {
+            return cut; // an IDR starts counting afresh
+        }
+        var decoded = new List<H264Order>();
+        foreach (AccessUnit u in rec.UnitsBefore(cut.Start, OrderWindow, cancel))
+        {
+            if (VideoCodec.H264PictureOrder(rec.ReadUnit(u.Offset, OrderBytes).Es, ref sets) is not { } order)
+            {
+                return cut;
+            }
+            decoded.Add(order);
+        }
+        List<AccessUnit> inside = [.. rec.Units(cut.Start, cut.End, cancel: cancel).Take(OrderTries + 1)];
+        for (int j = 0; j < inside.Count; j++)
+        {
+            if ((!keyframesOnly || j == 0 || inside[j].RandomAccess) && VideoCodec.CountsAfterAll(decoded, resume))
+            {
+                long shown = inside.Skip(j).Min(u => u.Pts ?? long.MaxValue);
+                return j == 0 ? cut : cut with { Start = inside[j].Offset, From = new MediaTime(shown, Recording.TicksPerSecond) };
+            }
+            if (VideoCodec.H264PictureOrder(rec.ReadUnit(inside[j].Offset, OrderBytes).Es, ref sets) is not { } order)
+            {
+                return cut;
+            }
+            decoded.Add(order);
+        }
+        return cut;
+    }
+
     /// <summary>The layout of <paramref name="cuts"/> on a filesystem of block size
     /// <paramref name="blockSize"/>, with the removed parts going to <paramref name="saveTo"/> if given.</summary>
     internal static CutLayout Layout(Recording rec, List<PlannedCut> cuts, long blockSize, string? saveTo, CancellationToken cancel)

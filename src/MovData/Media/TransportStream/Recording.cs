@@ -278,6 +278,22 @@ internal sealed partial class Recording
     private bool IsRandomAccess(ReadOnlySpan<byte> es) =>
         IsRadio ? AudioCodec.StartsFrame(Audio, es) : VideoCodec.IsRandomAccess(Codec, es);
 
+    /// <summary>The last <paramref name="count"/> units whose PES starts before
+    /// <paramref name="offset"/> (fewer near the head), in file order: windows back from it,
+    /// each twice as long as the last, until one holds more, up to <see cref="TailLimit"/>.</summary>
+    internal List<AccessUnit> UnitsBefore(long offset, int count, CancellationToken cancel)
+    {
+        for (long window = 256 * 1024; ; window *= 2)
+        {
+            long from = Grid.Floor(Math.Max(Grid.Start, offset - window));
+            List<AccessUnit> units = [.. Units(from, offset, judge: false, whole: true, cancel: cancel)];
+            if (units.Count > count || from == Grid.Start || window >= TailLimit)
+            {
+                return [.. units.TakeLast(count)];
+            }
+        }
+    }
+
     /// <summary>The decode time of the first video unit with a timestamp at or after
     /// <paramref name="offset"/>, from its first packet; null if none follows.</summary>
     private long? DecodeTimeAt(long offset, CancellationToken cancel) =>

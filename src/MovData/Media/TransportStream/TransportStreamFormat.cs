@@ -34,6 +34,10 @@ internal sealed class TransportStreamFormat : IContainerFormat
                 $"{path} ends in an incomplete packet ({rec.PartialTail} of {rec.Grid.Size} bytes at offset {rec.End}): an interrupted recording; drop it first (truncate -s {rec.End} {path}) and cut again");
         }
         (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(rec, remove, options.Exact, cancel);
+        if (!options.Exact)
+        {
+            cuts = CutPlanner.OrderedJoins(rec, cuts, keyframesOnly: options.SaveRemovedTo is not null, cancel);
+        }
         return new CutPlan(cuts, unchanged, CutPlanner.Layout(rec, cuts, blockSize, cuts.Count > 0 ? options.SaveRemovedTo : null, cancel));
     }
 }
