@@ -114,6 +114,9 @@ public sealed class BroadcastCutTests
         Assert.Equal(JsonValueKind.Null, info.GetProperty("videoPid").ValueKind);
         Assert.Equal(0x100, info.GetProperty("cutPid").GetInt32());
         Assert.True(info.GetProperty("keyframes").GetInt32() >= 24 * 2, infoJson); // an audio PES is a few frames: at most half a second
+        (int textCode, string text, _) = CliProcess.Movdata("info", rec);
+        Assert.Equal(0, textCode);
+        Assert.Contains($"radio      no video: cut on the {info.GetProperty("keyframes").GetInt32()} audio PES of PID 256", text, StringComparison.Ordinal);
 
         (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", "4.5-9", "--remove", "11.5-15.5", "--remove", "17.5-22.5", "--save-removed", saved, "--json");
 
