@@ -69,7 +69,9 @@ internal static class InfoCommand
                     o.WriteLine(MediaText.Invariant($"    PID {s.Pid,-5} {s.Kind.ToString().ToLowerInvariant(),-6} {s.Codec} (type 0x{s.StreamType:x2})"));
                 }
             }
-            o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes}{(ts is null ? "" : $" on PID {ts.Video.Pid}")}, one every {info.MeanGop:0.##} s on average"));
+            o.WriteLine(ts is { Video: null }
+                ? MediaText.Invariant($"  radio      no video: cut on the {info.Keyframes} audio PES of PID {ts.CutStream.Pid} ({ts.CutStream.Codec}) that start with a frame, one every {info.MeanGop:0.###} s on average")
+                : MediaText.Invariant($"  keyframes  {info.Keyframes}{(ts is null ? "" : $" on PID {ts.CutStream.Pid}")}, one every {info.MeanGop:0.##} s on average"));
             o.WriteLine($"  a cut here {CostSentence(info.CutMethod)}");
             if (ts is { PartialLastPacket: > 0 })
             {
@@ -80,7 +82,7 @@ internal static class InfoCommand
         return command;
     }
 
-    /// <summary>A transport stream's programs and streams, and the PID cuts are made on.</summary>
+    /// <summary>A transport stream's programs and streams, its video PID (null in radio) and the PID cuts are made on.</summary>
     private static void WritePrograms(System.Text.Json.Utf8JsonWriter w, TransportStreamDetails ts)
     {
         w.WriteStartArray("programs");
@@ -103,7 +105,15 @@ internal static class InfoCommand
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteNumber("videoPid", ts.Video.Pid);
+        if (ts.Video is { } video)
+        {
+            w.WriteNumber("videoPid", video.Pid);
+        }
+        else
+        {
+            w.WriteNull("videoPid"); // radio
+        }
+        w.WriteNumber("cutPid", ts.CutStream.Pid);
     }
 
     /// <summary>An MP4 or MOV file: brand, moov, tracks, keyframes, and what a cut would cost.</summary>

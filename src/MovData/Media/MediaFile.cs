@@ -19,7 +19,8 @@ public static class MediaFile
     /// the whole file, reporting bytes read to <paramref name="progress"/>) its keyframes.
     /// </summary>
     /// <exception cref="InvalidDataException">Not an MPEG-TS, M2TS, MP4 or MOV recording, or one
-    /// without program tables, index (moov) or video; the message says what was found.</exception>
+    /// without program tables or index (moov), or without video (a transport stream: without
+    /// video or audio); the message says what was found.</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="ArgumentException">The path is a directory.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled.</exception>

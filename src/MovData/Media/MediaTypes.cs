@@ -38,8 +38,8 @@ public enum MediaStreamKind
 /// <summary>What <see cref="MediaFile.Inspect(string, IProgress{long}?, CancellationToken)"/> finds in a recording.</summary>
 /// <param name="Format">The container: MPEG-TS, M2TS, MP4 or MOV.</param>
 /// <param name="Size">The file's size in bytes.</param>
-/// <param name="Duration">Seconds from the first video frame's presentation to the end of the last.</param>
-/// <param name="Keyframes">Random-access points of the video (read from the whole file).</param>
+/// <param name="Duration">Seconds from the first video frame's presentation to the end of the last (in radio, of the audio stream cuts are made on).</param>
+/// <param name="Keyframes">Random-access points of the video (read from the whole file); in radio, the audio PES that start with a frame.</param>
 /// <param name="MeanGop">Mean seconds between keyframes.</param>
 /// <param name="CutMethod">How a cut shifts what follows it here: native (XFS, ext4), emulated (btrfs clones) or copy (tmpfs).</param>
 public sealed record RecordingInfo(RecordingFormat Format, long Size, double Duration, int Keyframes, double MeanGop, RangeMethod CutMethod)
@@ -72,7 +72,7 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
     /// <summary><see cref="TransportStreamDetails.Video"/>, where it was before formats had details of their own.</summary>
     /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public MediaTrack Video => Ts.Video;
+    public MediaTrack? Video => Ts.Video;
 
     /// <summary><see cref="TransportStreamDetails.PartialLastPacket"/>, where it was before formats had details of their own.</summary>
     /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
@@ -90,7 +90,7 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
     }
 }
 
-/// <summary>A span of a recording's timeline in seconds, time 0 being the first video frame's presentation.</summary>
+/// <summary>A span of a recording's timeline in seconds, time 0 being the first video frame's presentation (in radio, the first audio PES's).</summary>
 /// <param name="From">Start, seconds.</param>
 /// <param name="To">End, seconds; past the end means to the end.</param>
 public readonly record struct TimeRange(double From, double To)

@@ -43,9 +43,9 @@ public sealed class CutTests
             // A join on an H.264 I picture that is not IDR: the recovery point is marked as
             // a broken link, but ffmpeg's decoder ignores that mark and reports the reference
             // pictures the I picture's header still names (docs/media.md). Those reports,
-            // and only those, a few per join.
+            // and only those, a few per join. (Its timestamps rise: BroadcastCutTests.)
             string[] lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.All(lines, l => Assert.Matches("mmco: unref short failure|non monotonically increasing dts|Last message repeated", l));
+            Assert.All(lines, l => Assert.Matches("mmco: unref short failure|Last message repeated", l));
             Assert.True(lines.Length <= 3 * 3, errors);
         }
         else
@@ -170,7 +170,7 @@ public sealed class CutTests
             Assert.Equal(kind == "mid-packet" ? 128 : 0, info.FirstPacket);
             Assert.Equal(Ffmpeg.Keyframes(rec), info.Keyframes);
             Assert.InRange(info.Duration, 23.0, 24.01);
-            Assert.Equal(kind switch { "hevc-ac3" => "hevc", "mpeg2-mp2" => "mpeg2video", _ => "h264" }, info.Video.Codec);
+            Assert.Equal(kind switch { "hevc-ac3" => "hevc", "mpeg2-mp2" => "mpeg2video", _ => "h264" }, info.Video!.Codec);
             Assert.Equal(2, info.Programs.Single().Streams.Count);
         }
     }

@@ -47,7 +47,8 @@ public sealed class MediaBadInputTests
         new("info-directory", Recording(), ["info", "{dir}"], Always(2), "is a directory"),
         new("cut-directory", Recording(), ["cut", "{dir}", "--remove", "4-9"], Always(2), "is a directory"),
         new("info-not-a-recording", Bytes(() => Files.Pattern(92, 300_000)), ["info", "{rec}"], Always(2), "not an MPEG-TS, M2TS, MP4 or MOV recording"),
-        new("cut-no-video", Bytes(() => File.ReadAllBytes(AudioOnly())), ["cut", "{rec}", "--remove", "1-2"], Always(2), "no video stream"),
+        new("cut-no-video-or-audio", Bytes(DataOnly), ["cut", "{rec}", "--remove", "1-2"], Always(2), "neither a video nor an audio stream"),
+        new("info-no-video-or-audio", Bytes(DataOnly), ["info", "{rec}"], Always(2), "neither a video nor an audio stream"),
         new("cut-truncated-last-packet", dir =>
         {
             string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
@@ -173,13 +174,27 @@ public sealed class MediaBadInputTests
         return Recordings.CopyTo("h264-aac", dir, "rec.ts");
     }
 
-    private static readonly Lazy<string> AudioOnlyRecording = new(() =>
+    /// <summary>A transport stream whose one stream is private data (stream type 0x06, no
+    /// descriptor): the radio recording with its PMT saying so, CRC and all.</summary>
+    private static byte[] DataOnly()
     {
-        Recordings.RequireFfmpeg();
-        string path = Path.Combine(Path.GetTempPath(), $"movdata-audio-only-{Environment.ProcessId}.ts");
-        Tools.MustRun("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "5", "-c:a", "mp2", "-f", "mpegts", path);
-        return path;
-    });
-
-    private static string AudioOnly() => AudioOnlyRecording.Value;
+        byte[] ts = File.ReadAllBytes(Recordings.Path("radio-mp2"));
+        const int pmtPid = 0x1000; // where ffmpeg puts the PMT
+        int changed = 0;
+        for (int i = 0; i + 188 <= ts.Length; i += 188)
+        {
+            if (PacketJudge.Pid(ts.AsSpan(i)) == pmtPid)
+            {
+                int at = i + 4 + 1 + ts[i + 4];
+                int length = ((ts[at + 1] & 0x0F) << 8) | ts[at + 2];
+                int streams = at + 12 + (((ts[at + 10] & 0x0F) << 8) | ts[at + 11]);
+                Assert.True(ts[streams] is 0x03 or 0x04, $"stream type 0x{ts[streams]:x2}, not MPEG audio");
+                ts[streams] = 0x06;
+                BroadcastInjector.WithCrc(ts[at..(at + 3 + length - 4)]).CopyTo(ts, at);
+                changed++;
+            }
+        }
+        Assert.True(changed > 0, "no PMT on PID 0x1000");
+        return ts;
+    }
 }

@@ -15,6 +15,15 @@ public static class Recordings
     /// <summary>The kinds the suite cuts, each a case the issue names.</summary>
     public static readonly string[] Kinds = ["h264-aac", "h264-open-gop", "hevc-ac3", "mpeg2-mp2", "m2ts", "pts-wrap", "no-rai", "mid-packet"];
 
+    /// <summary>Recordings as broadcasts carry them (issue #22): ffmpeg's video with two audio
+    /// tracks (MP2 and AC-3) and the streams <see cref="BroadcastInjector"/> adds (SCTE-35,
+    /// teletext, DVB subtitles, private data, EIT); an H.264 open GOP as broadcast encoders
+    /// place keyframes (x264's default placement between 25 and 100 frames), 60 s long.</summary>
+    public static readonly string[] Broadcasts = ["broadcast", "h264-open-gop-broadcast"];
+
+    /// <summary>Radio: audio only, one stream, in each codec DVB radio uses.</summary>
+    public static readonly string[] Radio = ["radio-mp2", "radio-aac", "radio-latm", "radio-ac3"];
+
     private static readonly string Dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"movdata-recordings-{Environment.ProcessId}");
     private static readonly ConcurrentDictionary<string, Lazy<string>> Made = new();
 
@@ -63,6 +72,10 @@ public static class Recordings
         {
             return MakeMovie(kind);
         }
+        if (Radio.Contains(kind))
+        {
+            return MakeRadio(kind);
+        }
         string h264 = "-c:v libx264 -preset ultrafast -g 50 -qp 12";
         string aac = "-c:a aac";
         (string ext, string codecs) = kind switch
@@ -71,6 +84,10 @@ public static class Recordings
             // Keyframes after the first are I pictures with a recovery point SEI, and the B
             // pictures after them in decode order are shown before them (open GOPs).
             "h264-open-gop" => ("ts", $"-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 {aac}"),
+            // x264's defaults otherwise (preset medium, CRF 23): the kind whose joins ffmpeg
+            // reported with falling timestamps (issue #22).
+            "h264-open-gop-broadcast" => ("ts", $"-c:v libx264 -x264-params open-gop=1:keyint=100:min-keyint=25 -bf 3 {aac}"),
+            "broadcast" => ("ts", $"-map 0:v -map 1:a -map 1:a {h264} -c:a:0 mp2 -c:a:1 ac3"),
             "hevc-ac3" => ("ts", "-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=50:qp=12 -c:a ac3"),
             "mpeg2-mp2" => ("ts", "-c:v mpeg2video -g 25 -bf 2 -q:v 2 -c:a mp2"),
             "m2ts" => ("m2ts", $"{h264} {aac} -mpegts_m2ts_mode 1"),
@@ -79,11 +96,16 @@ public static class Recordings
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
-        string args = $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio} -t 24 {codecs} -f mpegts {path}";
+        int seconds = kind == "h264-open-gop-broadcast" ? 60 : 24; // room for a 25 s break between keyframes 4 s apart
+        string args = $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio} -t {seconds} {codecs} -f mpegts {path}";
         Tools.MustRun("ffmpeg", args.Split(' '));
         if (kind == "no-rai")
         {
             ClearRandomAccessIndicators(path);
+        }
+        if (kind == "broadcast")
+        {
+            BroadcastInjector.Inject(path);
         }
         if (kind == "mid-packet")
         {
@@ -91,6 +113,22 @@ public static class Recordings
             byte[] all = File.ReadAllBytes(path);
             File.WriteAllBytes(path, all[1000..]);
         }
+        return path;
+    }
+
+    /// <summary>A radio recording: 24 s of a tone, audio only, as a DVB radio service carries it.</summary>
+    private static string MakeRadio(string kind)
+    {
+        string codec = kind switch
+        {
+            "radio-mp2" => "-c:a mp2 -b:a 192k",
+            "radio-aac" => "-c:a aac",
+            "radio-latm" => "-c:a aac -mpegts_flags latm",
+            "radio-ac3" => "-c:a ac3",
+            _ => throw new ArgumentException(kind),
+        };
+        string path = System.IO.Path.Combine(Dir, $"{kind}.ts");
+        Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Audio} -t 24 {codec} -f mpegts {path}".Split(' '));
         return path;
     }
 

@@ -9,6 +9,14 @@ internal enum VideoCodecKind
     Other,
 }
 
+/// <summary>An H.264 picture's place in picture order: whether other pictures may refer to
+/// it (nal_ref_idc not 0), whether it is IDR, its pic_order_cnt_lsb and that field's range.</summary>
+internal readonly record struct H264Order(bool Reference, bool Idr, int PocLsb, int MaxPocLsb);
+
+/// <summary>What an H.264 stream's sequence parameter set says about counting pictures in a
+/// slice header (pic_order_cnt_type 0 is the one read here).</summary>
+internal sealed record H264Sets(int PocType, int Log2MaxFrameNum, int Log2MaxPocLsb, bool SeparateColourPlanes, bool FrameMbsOnly);
+
 /// <summary>
 /// What the first bytes of one video access unit say about it, whatever container carried
 /// them: whether a decoder can start there, and which bytes to change so that a decoder
@@ -158,6 +166,135 @@ internal static class VideoCodec
         return false;
     }
 
+    /// <summary>
+    /// Where an H.264 access unit stands in picture order, from the first slice header in
+    /// <paramref name="es"/>, read with the sequence parameter set (<see cref="H264Sets"/>) seen
+    /// last or in these bytes: whether it is a reference picture, whether IDR, and
+    /// pic_order_cnt_lsb. Null where the stream counts pictures otherwise
+    /// (pic_order_cnt_type other than 0), for a field, or where the bytes hold no slice.
+    /// </summary>
+    internal static H264Order? H264PictureOrder(ReadOnlySpan<byte> es, ref H264Sets? sets)
+    {
+        foreach (int at in StartCodes(es))
+        {
+            if (at >= es.Length)
+            {
+                break;
+            }
+            int type = es[at] & 0x1F;
+            if (type == 7)
+            {
+                sets = ReadSps(es, at) ?? sets;
+            }
+            else if (type is 1 or 5)
+            {
+                if (sets is not { PocType: 0 } p)
+                {
+                    return null;
+                }
+                var bits = new NalBits(es, at + 1);
+                bits.Ue(); // first_mb_in_slice
+                bits.Ue(); // slice_type
+                bits.Ue(); // pic_parameter_set_id
+                if (p.SeparateColourPlanes)
+                {
+                    bits.Bits(2); // colour_plane_id
+                }
+                bits.Bits(p.Log2MaxFrameNum); // frame_num
+                if (!p.FrameMbsOnly && bits.Bit() == 1)
+                {
+                    return null; // field_pic_flag: a field, not counted here
+                }
+                if (type == 5)
+                {
+                    bits.Ue(); // idr_pic_id
+                }
+                return new H264Order((es[at] & 0x60) != 0, type == 5, bits.Bits(p.Log2MaxPocLsb), 1 << p.Log2MaxPocLsb);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="next"/>, decoded right after <paramref name="decoded"/> (H.264
+    /// pictures in decode order), gets a picture order count above every one of theirs, as
+    /// 8.2.1.1 derives the counts for pic_order_cnt_type 0: the high part carried on from the
+    /// last reference picture, a range up or down where the low bits wrap. A decoder puts
+    /// pictures out in that order; ffmpeg's drops a picture that counts below one it has put
+    /// out, and puts out the rest with falling timestamps. The counting starts at the first
+    /// reference picture of <paramref name="decoded"/>.
+    /// </summary>
+    internal static bool CountsAfterAll(IReadOnlyList<H264Order> decoded, H264Order next)
+    {
+        long msb = 0, highest = long.MinValue;
+        int lsb = -1;
+        foreach (H264Order p in decoded)
+        {
+            if (p.Idr)
+            {
+                (msb, lsb) = (0, 0);
+            }
+            else if (lsb < 0)
+            {
+                if (!p.Reference)
+                {
+                    continue;
+                }
+                lsb = p.PocLsb;
+            }
+            long high = HighPart(msb, lsb, p);
+            highest = Math.Max(highest, high + p.PocLsb);
+            if (p.Reference)
+            {
+                (msb, lsb) = (high, p.PocLsb);
+            }
+        }
+        return lsb < 0 || HighPart(msb, lsb, next) + next.PocLsb > highest;
+    }
+
+    /// <summary>PicOrderCntMsb of <paramref name="p"/> after a reference picture whose were <paramref name="prevMsb"/> and <paramref name="prevLsb"/>.</summary>
+    private static long HighPart(long prevMsb, int prevLsb, H264Order p) =>
+        p.PocLsb < prevLsb && prevLsb - p.PocLsb >= p.MaxPocLsb / 2 ? prevMsb + p.MaxPocLsb
+        : p.PocLsb > prevLsb && p.PocLsb - prevLsb > p.MaxPocLsb / 2 ? prevMsb - p.MaxPocLsb
+        : prevMsb;
+
+    /// <summary>The fields of a sequence parameter set that say how a slice header counts
+    /// pictures; null where scaling matrices (which this does not skip) come first.</summary>
+    private static H264Sets? ReadSps(ReadOnlySpan<byte> es, int nal)
+    {
+        var bits = new NalBits(es, nal + 1);
+        int profile = bits.Bits(8);
+        bits.Bits(16); // constraint flags, level_idc
+        bits.Ue(); // seq_parameter_set_id
+        bool separate = false;
+        if (profile is 100 or 110 or 122 or 244 or 44 or 83 or 86 or 118 or 128 or 138 or 139 or 134 or 135)
+        {
+            if (bits.Ue() == 3)
+            {
+                separate = bits.Bit() == 1; // chroma_format_idc 3
+            }
+            bits.Ue(); // bit_depth_luma_minus8
+            bits.Ue(); // bit_depth_chroma_minus8
+            bits.Bit(); // qpprime_y_zero_transform_bypass_flag
+            if (bits.Bit() == 1)
+            {
+                return null; // seq_scaling_matrix_present_flag
+            }
+        }
+        int log2MaxFrameNum = bits.Ue() + 4;
+        int pocType = bits.Ue();
+        if (pocType != 0)
+        {
+            return new H264Sets(pocType, log2MaxFrameNum, 0, separate, true);
+        }
+        int log2MaxPocLsb = bits.Ue() + 4;
+        bits.Ue(); // max_num_ref_frames
+        bits.Bit(); // gaps_in_frame_num_value_allowed_flag
+        bits.Ue(); // pic_width_in_mbs_minus1
+        bits.Ue(); // pic_height_in_map_units_minus1
+        return log2MaxFrameNum > 16 || log2MaxPocLsb > 16 ? null : new H264Sets(pocType, log2MaxFrameNum, log2MaxPocLsb, separate, bits.Bit() == 1);
+    }
+
     /// <summary>Offsets just past each 00 00 01 start code.</summary>
     private static List<int> StartCodes(ReadOnlySpan<byte> es)
     {
@@ -245,6 +382,16 @@ internal static class VideoCodec
                 _byte++;
             }
             return b;
+        }
+
+        internal int Bits(int n)
+        {
+            int value = 0;
+            for (int i = 0; i < n; i++)
+            {
+                value = (value << 1) | Bit();
+            }
+            return value;
         }
 
         internal int Ue()

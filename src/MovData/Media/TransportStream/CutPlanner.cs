@@ -20,13 +20,70 @@ internal static class CutPlanner
     /// <summary>Below this, a scan goes on until every stream the PMT lists has been resolved.</summary>
     private const long ScanAtLeast = 1L << 20;
 
+    /// <summary>H.264 pictures before a cut's start whose picture order is counted (more than
+    /// any reordering reaches back).</summary>
+    private const int OrderWindow = 32;
+
+    /// <summary>How many pictures past a cut's start may be kept to make its join's picture
+    /// order hold: half the largest range of pic_order_cnt_lsb x264 uses (64, two a frame).</summary>
+    private const int OrderTries = 32;
+
+    /// <summary>Bytes of a picture read for its slice header (behind its SPS, PPS and SEI).</summary>
+    private const int OrderBytes = 4096;
+
+    /// <summary>
+    /// The cuts, each whose kept content resumes on an H.264 I picture that is not IDR (an
+    /// open GOP's) moved to start where that picture's order count comes out above every
+    /// picture kept before it (<see cref="VideoCodec.CountsAfterAll"/>): the first picture
+    /// of the range, or a later one (the range then keeps its first pictures, at most
+    /// <see cref="OrderTries"/>). Otherwise a decoder takes the I picture for one shown
+    /// before those and drops it and what follows it (docs/media.md, "Timestamps at a join").
+    /// With <paramref name="keyframesOnly"/> (what is removed is saved, and must start on a
+    /// keyframe to play) only keyframes are tried. Where none within reach will do, or the
+    /// stream is not read here, the cut stays as snapped.
+    /// </summary>
+    internal static List<PlannedCut> OrderedJoins(Recording rec, List<PlannedCut> cuts, bool keyframesOnly, CancellationToken cancel) =>
+        rec.Codec != VideoCodecKind.H264 ? cuts : [.. cuts.Select(c => c.Head || c.End == rec.End ? c : OrderedJoin(rec, c, keyframesOnly, cancel))];
+
+    private static PlannedCut OrderedJoin(Recording rec, PlannedCut cut, bool keyframesOnly, CancellationToken cancel)
+    {
+        H264Sets? sets = null;
+        if (VideoCodec.H264PictureOrder(rec.ReadUnit(cut.End, OrderBytes).Es, ref sets) is not { Idr: false } resume)
+        {
+            return cut; // an IDR starts counting afresh
+        }
+        var decoded = new List<H264Order>();
+        foreach (AccessUnit u in rec.UnitsBefore(cut.Start, OrderWindow, cancel))
+        {
+            if (VideoCodec.H264PictureOrder(rec.ReadUnit(u.Offset, OrderBytes).Es, ref sets) is not { } order)
+            {
+                return cut;
+            }
+            decoded.Add(order);
+        }
+        List<AccessUnit> inside = [.. rec.Units(cut.Start, cut.End, cancel: cancel).Take(OrderTries + 1)];
+        for (int j = 0; j < inside.Count; j++)
+        {
+            if ((!keyframesOnly || j == 0 || inside[j].RandomAccess) && VideoCodec.CountsAfterAll(decoded, resume))
+            {
+                long shown = inside.Skip(j).Min(u => u.Pts ?? long.MaxValue);
+                return j == 0 ? cut : cut with { Start = inside[j].Offset, From = new MediaTime(shown, Recording.TicksPerSecond) };
+            }
+            if (VideoCodec.H264PictureOrder(rec.ReadUnit(inside[j].Offset, OrderBytes).Es, ref sets) is not { } order)
+            {
+                return cut;
+            }
+            decoded.Add(order);
+        }
+        return cut;
+    }
+
     /// <summary>The layout of <paramref name="cuts"/> on a filesystem of block size
     /// <paramref name="blockSize"/>, with the removed parts going to <paramref name="saveTo"/> if given.</summary>
     internal static CutLayout Layout(Recording rec, List<PlannedCut> cuts, long blockSize, string? saveTo, CancellationToken cancel)
     {
         PacketGrid grid = rec.Grid;
         long unit = Blocks.Lcm(grid.Size, blockSize);
-        HashSet<int> pids = rec.Tables.ElementaryPids();
         var removals = new List<BlockRemoval>();
         var writes = new List<Patch>(); // at offsets of the file as it is now; moved below
         var saved = saveTo is null ? null : new SavedParts(rec, blockSize);
@@ -36,17 +93,20 @@ internal static class CutPlanner
             long s = cut.Start, e = cut.End;
             long before = i > 0 ? cuts[i - 1].End : grid.Start;
             long after = i + 1 < cuts.Count ? cuts[i + 1].Start : rec.End;
-            Halves halves = HalfCutPes(rec, s, e, before, after, pids, saved is not null, cancel);
-            writes.AddRange(halves.Kept.Select(x => NullAt(rec, x)));
+            Halves halves = HalfCut(rec, s, e, before, after, saved is not null, cancel);
+            writes.AddRange(halves.Kept);
             saved?.Add(cut, halves.Removed, cancel);
             if (e == rec.End)
             {
                 removals.Add(new BlockRemoval(s, 0, ToEnd: true));
                 continue;
             }
-            UnitBytes first = FirstBytes(rec, e);
-            writes.AddRange(BrokenLink(first, rec.Codec, at => at));
-            writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => NullAt(rec, x)));
+            if (!rec.IsRadio) // every audio frame stands on its own: nothing to mark
+            {
+                UnitBytes first = FirstBytes(rec, e);
+                writes.AddRange(BrokenLink(first, rec.Codec, at => at));
+                writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => NullAt(rec, x)));
+            }
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets (and at a head, the program tables just before the
             // first kept keyframe, so that a demuxer knows its stream). After the collapse
@@ -127,40 +187,49 @@ internal static class CutPlanner
         internal RemovedOutput Output(string path) => new(path, _cursor, _parts, _writes);
     }
 
-    /// <summary>Packets to null because a cut splits their PES: in the kept file
-    /// (<see cref="Kept"/>) and in the removed part (<see cref="Removed"/>).</summary>
-    private sealed record Halves(List<long> Kept, List<long> Removed);
+    /// <summary>What a cut must hide because it splits a PES or section: writes in the kept
+    /// file (<see cref="Kept"/>: null packets, and stuffing over a split section's first
+    /// bytes) and packets to null in the removed part (<see cref="Removed"/>).</summary>
+    private sealed record Halves(List<Patch> Kept, List<long> Removed);
 
     /// <summary>
-    /// For each elementary stream, the PES a cut [s, e) splits: the head of the one in progress
-    /// at s (its packets before s) if it goes on after s, and the rest of the one in progress at
-    /// e (its packets after e until the stream's next PES). A demuxer would hand a decoder such
-    /// a truncated PES whole; as null packets it never sees them. With <paramref name="removedToo"/>,
-    /// the same for the removed part's own edges.
+    /// For every PID (the elementary streams, and the tables whether the PMT lists them or
+    /// not: PAT, PMT, SDT, EIT, SCTE-35), the PES or section a cut [s, e) splits: the head of
+    /// the one in progress at s (its packets before s) if it goes on after s, and the rest of
+    /// the one in progress at e (its packets after e until the PID's next payload_unit_start).
+    /// A demuxer would hand a decoder such a truncated PES whole, or join a section's head to
+    /// another's tail; as null packets it never sees them. The packet a split section starts
+    /// in may first end an earlier, whole section: there only the split section's bytes
+    /// become 0xFF stuffing (<see cref="ScrubHead"/>). The split section's last bytes, before
+    /// the pointer_field of the PID's first packet after e, stay: a demuxer adds such bytes
+    /// only to a section in progress, and the cut leaves none in progress. With
+    /// <paramref name="removedToo"/>, the same for the removed part's own edges (whole
+    /// packets nulled there).
     /// </summary>
-    private static Halves HalfCutPes(Recording rec, long s, long e, long before, long after, HashSet<int> pids, bool removedToo, CancellationToken cancel)
+    private static Halves HalfCut(Recording rec, long s, long e, long before, long after, bool removedToo, CancellationToken cancel)
     {
-        var kept = new List<long>();
+        var kept = new List<Patch>();
         var removed = new List<long>();
-        Dictionary<int, Run> fromS = Forward(rec, s, e, pids, cancel);
-        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, pids, cancel) : [];
-        Dictionary<int, Run> toS = Backward(rec, before, s, pids, cancel);
-        Dictionary<int, Run> toE = removedToo ? Backward(rec, s, e, pids, cancel) : [];
-        foreach (int pid in pids)
+        HashSet<int> listed = rec.Tables.ElementaryPids();
+        Dictionary<int, Run> fromS = Forward(rec, s, e, listed, cancel);
+        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, listed, cancel) : [];
+        Dictionary<int, Run> toS = Backward(rec, before, s, listed, cancel);
+        Dictionary<int, Run> toE = removedToo ? Backward(rec, s, e, listed, cancel) : [];
+        foreach (int pid in fromS.Keys.Union(fromE.Keys).Union(toS.Keys).Union(toE.Keys))
         {
             Run? atS = fromS.GetValueOrDefault(pid);
             Run? atE = fromE.GetValueOrDefault(pid);
-            // Does the PES in progress at s go on after s? Its next packet tells (in the removed
-            // range, or if the stream has none there, after it).
+            // Does the PES or section in progress at s go on after s? Its next packet tells (in
+            // the removed range, or if the PID has none there, after it).
             bool goesOnAtS = atS is not null ? atS.Continues : atE is not null && atE.Continues;
             bool goesOnAtE = atE is not null && atE.Continues;
             if (goesOnAtS && toS.TryGetValue(pid, out Run? head))
             {
-                kept.AddRange(head.Packets);
+                kept.AddRange(ScrubHead(rec, head));
             }
             if (goesOnAtE)
             {
-                kept.AddRange(atE!.Packets);
+                kept.AddRange(atE!.Packets.Select(x => NullAt(rec, x)));
             }
             if (removedToo)
             {
@@ -174,39 +243,50 @@ internal static class CutPlanner
                 }
             }
         }
-        return new Halves([.. kept.Distinct().Order()], [.. removed.Distinct().Order()]);
+        // A packet both scrubbed and nulled (the runs of two joins can meet) is nulled.
+        List<Patch> writes = [.. kept.GroupBy(w => rec.Grid.Floor(w.Offset)).Select(g => g.MaxBy(w => w.Length)!).OrderBy(w => w.Offset)];
+        return new Halves(writes, [.. removed.Distinct().Order()]);
     }
 
-    /// <summary>A stream's packets next to a cut point: forward, the continuation packets
-    /// before its first PES start (<see cref="Continues"/>: there were some); backward, the
-    /// packets from its last PES start up to the point.</summary>
-    private sealed record Run(List<long> Packets, bool Continues);
+    /// <summary>A PID's packets next to a cut point: forward, the continuation packets before
+    /// its first payload_unit_start (<see cref="Continues"/>: there were some, or that packet
+    /// first ends a section begun before it); backward, the packets from its last
+    /// payload_unit_start up to the point, the one it is in last, and whether a section
+    /// (<see cref="Section"/>) rather than a PES starts there.</summary>
+    private sealed record Run(List<long> Packets, bool Continues, bool Section);
 
-    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> pids, CancellationToken cancel)
+    /// <summary>Whether a scan that has read <paramref name="read"/> bytes may stop: every PID
+    /// it met is resolved, and it has read <see cref="ScanAtLeast"/> (sparse PIDs, a table
+    /// every few seconds, have had their chance) or resolved every stream the PMT lists; or
+    /// it has read <see cref="ScanLimit"/>.</summary>
+    private static bool ScanDone(long read, IEnumerable<int> met, HashSet<int> resolved, HashSet<int> listed) =>
+        read >= ScanLimit || (met.All(resolved.Contains) && (read >= ScanAtLeast || listed.IsSubsetOf(resolved)));
+
+    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> listed, CancellationToken cancel)
     {
         var runs = new Dictionary<int, Run>();
         var resolved = new HashSet<int>();
-        for (long at = from, end, step = ScanStep; at < to && resolved.Count < pids.Count; at = end, step = Math.Min(step * 2, ScanAtLeast))
+        for (long at = from, end, step = ScanStep; at < to; at = end, step = Math.Min(step * 2, ScanAtLeast))
         {
             // Pieces end on the packet grid, so that no packet falls between two of them.
             end = Math.Min(to, rec.Grid.Ceiling(at + step));
-            foreach ((long offset, int pid, bool start) in rec.StreamPackets(at, end, pids, cancel))
+            foreach (PidPacket p in rec.StreamPackets(at, end, null, cancel))
             {
-                if (resolved.Contains(pid))
+                if (resolved.Contains(p.Pid))
                 {
                     continue;
                 }
-                Run run = runs.TryGetValue(pid, out Run? r) ? r : runs[pid] = new Run([], !start);
-                if (start)
+                Run run = runs.TryGetValue(p.Pid, out Run? r) ? r : runs[p.Pid] = new Run([], !p.Start || p.EndsEarlier, p.Section);
+                if (p.Start)
                 {
-                    resolved.Add(pid);
+                    resolved.Add(p.Pid);
                 }
                 else
                 {
-                    run.Packets.Add(offset);
+                    run.Packets.Add(p.Offset);
                 }
             }
-            if (end - from >= ScanLimit || (end - from >= ScanAtLeast && runs.Keys.All(resolved.Contains)))
+            if (ScanDone(end - from, runs.Keys, resolved, listed))
             {
                 break;
             }
@@ -214,33 +294,71 @@ internal static class CutPlanner
         return runs;
     }
 
-    private static Dictionary<int, Run> Backward(Recording rec, long bound, long to, HashSet<int> pids, CancellationToken cancel)
+    private static Dictionary<int, Run> Backward(Recording rec, long bound, long to, HashSet<int> listed, CancellationToken cancel)
     {
         var packets = new Dictionary<int, List<long>>();
+        var sections = new HashSet<int>();
         var resolved = new HashSet<int>();
         long reach = ScanStep;
-        for (long end = to; end > bound && resolved.Count < pids.Count; reach = Math.Min(reach * 2, ScanAtLeast))
+        for (long end = to; end > bound; reach = Math.Min(reach * 2, ScanAtLeast))
         {
             long start = rec.Grid.Floor(Math.Max(bound, end - reach));
-            foreach ((long offset, int pid, bool pes) in Enumerable.Reverse(rec.StreamPackets(start, end, pids, cancel)))
+            foreach (PidPacket p in Enumerable.Reverse(rec.StreamPackets(start, end, null, cancel)))
             {
-                if (resolved.Contains(pid))
+                if (resolved.Contains(p.Pid))
                 {
                     continue;
                 }
-                (packets.TryGetValue(pid, out List<long>? list) ? list : packets[pid] = []).Add(offset);
-                if (pes)
+                (packets.TryGetValue(p.Pid, out List<long>? list) ? list : packets[p.Pid] = []).Add(p.Offset);
+                if (p.Start)
                 {
-                    resolved.Add(pid);
+                    resolved.Add(p.Pid);
+                    if (p.Section)
+                    {
+                        sections.Add(p.Pid);
+                    }
                 }
             }
-            if (to - start >= ScanLimit || (to - start >= ScanAtLeast && packets.Keys.All(resolved.Contains)) || start == end)
+            if (ScanDone(to - start, packets.Keys, resolved, listed) || start == end)
             {
                 break;
             }
             end = start;
         }
-        return packets.ToDictionary(kv => kv.Key, kv => new Run(kv.Value, true));
+        return packets.ToDictionary(kv => kv.Key, kv => new Run(kv.Value, true, sections.Contains(kv.Key)));
+    }
+
+    /// <summary>The writes that hide the head of a split PES or section: null packets, except
+    /// that in the packet a section starts in (the run's last, see <see cref="Run"/>), whose
+    /// first bytes may end an earlier, whole section, only the split section becomes 0xFF
+    /// stuffing: a demuxer reads 0xFF where a table_id is due as the end of the packet's sections.</summary>
+    private static IEnumerable<Patch> ScrubHead(Recording rec, Run head)
+    {
+        for (int i = 0; i < head.Packets.Count; i++)
+        {
+            if (i < head.Packets.Count - 1 || !head.Section)
+            {
+                yield return NullAt(rec, head.Packets[i]);
+            }
+            else if (StuffingOver(rec, head.Packets[i]) is { } stuffing)
+            {
+                yield return stuffing;
+            }
+        }
+    }
+
+    /// <summary>0xFF over the section that the packet at <paramref name="offset"/> leaves in
+    /// progress, from its start to the packet's end; null if it leaves none.</summary>
+    private static Patch? StuffingOver(Recording rec, long offset)
+    {
+        ReadOnlySpan<byte> p = rec.StoredPacket(offset).AsSpan(rec.Grid.Header, TsPacket.PacketSize);
+        int at = TsPacket.UnfinishedSection(p);
+        if (at < 0)
+        {
+            return null;
+        }
+        int from = TsPacket.PayloadStart(p) + at;
+        return new Patch(offset + rec.Grid.Header + from, TsPacket.PacketSize - from, [0xFF]);
     }
 
     /// <summary>A null packet over the packet at <paramref name="offset"/> (an M2TS packet keeps
@@ -276,7 +394,7 @@ internal static class CutPlanner
         {
             return [];
         }
-        List<VideoUnit> units = [.. rec.Units(unit, limit, cancel: cancel).Take(LeadingLimit + 2)];
+        List<AccessUnit> units = [.. rec.Units(unit, limit, cancel: cancel).Take(LeadingLimit + 2)];
         if (units.Count < 2 || units[0].Pts is not { } shown)
         {
             return [];
@@ -286,7 +404,7 @@ internal static class CutPlanner
         {
             if (units[i].Pts < shown)
             {
-                packets.AddRange(rec.StreamPackets(units[i].Offset, units[i + 1].Offset, [rec.Video.Pid], cancel).Select(p => p.Offset));
+                packets.AddRange(rec.StreamPackets(units[i].Offset, units[i + 1].Offset, [rec.CutStream.Pid], cancel).Select(p => p.Offset));
             }
         }
         return packets;

@@ -5,8 +5,8 @@ namespace MovData.Media.TransportStream;
 
 /// <summary>
 /// The program tables near the head of a recording: the PAT (PID 0) and each program's PMT,
-/// parsed into programs and streams, and the raw packets of the PAT and of the video
-/// program's PMT, which a cut puts in front of content that lost its own.
+/// parsed into programs and streams, and the raw packets of the PAT and of the PMT of the
+/// program cuts are made in, which a cut puts in front of content that lost its own.
 /// </summary>
 internal sealed class ProgramTables
 {
@@ -14,10 +14,11 @@ internal sealed class ProgramTables
     /// ~100 ms, so this is seconds of even a high-rate recording).</summary>
     internal const long SearchBytes = 16L << 20;
 
-    private ProgramTables(IReadOnlyList<MediaProgram> programs, MediaTrack? video, byte[][] tablePackets)
+    private ProgramTables(IReadOnlyList<MediaProgram> programs, MediaTrack? video, MediaTrack? cutStream, byte[][] tablePackets)
     {
         Programs = programs;
         Video = video;
+        CutStream = cutStream;
         TablePackets = tablePackets;
     }
 
@@ -26,10 +27,15 @@ internal sealed class ProgramTables
     /// <summary>The first video stream of the first program that has one.</summary>
     internal MediaTrack? Video { get; }
 
-    /// <summary>The PAT's and the video program's PMT's packets (188 bytes each), in that order.</summary>
+    /// <summary>The stream whose access units make the timeline and are cut on: the
+    /// <see cref="Video"/> stream, or in a radio recording (no video) the first audio stream
+    /// of the first program that has one; null if there is neither.</summary>
+    internal MediaTrack? CutStream { get; }
+
+    /// <summary>The PAT's and the cut stream's program's PMT's packets (188 bytes each), in that order.</summary>
     internal byte[][] TablePackets { get; }
 
-    /// <summary>The PIDs of every elementary stream (what a cut may leave a PES of half-cut).</summary>
+    /// <summary>The PIDs of every elementary stream the PMTs list.</summary>
     internal HashSet<int> ElementaryPids() => [.. Programs.SelectMany(p => p.Streams).Select(s => s.Pid)];
 
     internal static ProgramTables Read(SafeFileHandle file, PacketGrid grid, long size, CancellationToken cancel)
@@ -76,10 +82,13 @@ internal sealed class ProgramTables
         {
             throw new InvalidDataException($"the PAT names programs, but no program map table (PMT) of theirs is in the first {SearchBytes >> 20} MiB of packets");
         }
-        MediaProgram? withVideo = programs.FirstOrDefault(p => p.Streams.Any(s => s.Kind == MediaStreamKind.Video));
-        MediaTrack? video = withVideo?.Streams.First(s => s.Kind == MediaStreamKind.Video);
-        byte[][] packets = withVideo is null ? [.. pat.Packets] : [.. pat.Packets, .. pmts[withVideo.PmtPid].Packets];
-        return new ProgramTables(programs, video, packets);
+        MediaTrack? video = First(MediaStreamKind.Video);
+        MediaTrack? cutStream = video ?? First(MediaStreamKind.Audio);
+        MediaProgram? cutProgram = programs.FirstOrDefault(p => p.Streams.Contains(cutStream));
+        byte[][] packets = cutProgram is null ? [.. pat.Packets] : [.. pat.Packets, .. pmts[cutProgram.PmtPid].Packets];
+        return new ProgramTables(programs, video, cutStream, packets);
+
+        MediaTrack? First(MediaStreamKind kind) => programs.SelectMany(p => p.Streams).FirstOrDefault(s => s.Kind == kind);
     }
 
     private static Dictionary<int, int> ParsePat(ReadOnlySpan<byte> t)
@@ -154,6 +163,16 @@ internal sealed class ProgramTables
         0x1B => VideoCodecKind.H264,
         0x24 => VideoCodecKind.Hevc,
         _ => VideoCodecKind.Other,
+    };
+
+    /// <summary>The codec whose frames <see cref="AudioCodec"/> finds, by an audio stream's codec name.</summary>
+    internal static AudioCodecKind AudioCodecOf(MediaTrack audio) => audio.Codec switch
+    {
+        "mp2" => AudioCodecKind.MpegAudio,
+        "aac" => AudioCodecKind.Adts,
+        "aac_latm" => AudioCodecKind.Latm,
+        "ac3" or "eac3" => AudioCodecKind.Ac3,
+        _ => AudioCodecKind.Other,
     };
 
     private static int SectionLength(ReadOnlySpan<byte> t) => ((t[1] & 0x0F) << 8) | t[2];

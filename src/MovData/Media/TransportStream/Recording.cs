@@ -3,18 +3,19 @@ using MovData.Media.Codecs;
 
 namespace MovData.Media.TransportStream;
 
-/// <summary>One video access unit as the file holds it: where its PES starts (the packet with
-/// payload_unit_start), its timestamps relative to the recording's time 0 (90 kHz ticks;
-/// null where the PES header has none), and whether a decoder can start there.</summary>
-internal readonly record struct VideoUnit(long Offset, long? Pts, long? Dts, bool RandomAccess)
+/// <summary>One access unit of the cut stream as the file holds it (a video picture, or in
+/// radio an audio PES): where its PES starts (the packet with payload_unit_start), its
+/// timestamps relative to the recording's time 0 (90 kHz ticks; null where the PES header
+/// has none), and whether a decoder can start there.</summary>
+internal readonly record struct AccessUnit(long Offset, long? Pts, long? Dts, bool RandomAccess)
 {
     /// <summary>Decode order time: DTS where present, else PTS (they are then equal).</summary>
     internal long? DecodeTime => Dts ?? Pts;
 }
 
 /// <summary>
-/// A transport-stream recording opened for reading: its packet grid, program tables, video
-/// stream and timeline. Everything but <see cref="CountKeyframes"/> reads only the head, the
+/// A transport-stream recording opened for reading: its packet grid, program tables, the
+/// stream cuts are made on (its video, or in radio its first audio stream) and timeline. Everything but <see cref="CountKeyframes"/> reads only the head, the
 /// tail and the neighbourhood of the times asked for (found by a binary search over the
 /// timestamps), so its cost does not grow with the recording; every read goes through a
 /// bounded buffer.
@@ -41,6 +42,9 @@ internal sealed partial class Recording
     /// <summary>Bytes of video payload read from each access unit to judge it by its codec.</summary>
     private const int CodecBytes = 4096;
 
+    /// <summary>Bytes of an audio PES's payload that say whether it starts with a frame (its sync word).</summary>
+    private const int AudioSyncBytes = 2;
+
     /// <summary>How close a search by timestamps brings its position to the time sought
     /// before the units are read one by one.</summary>
     private const long SeekWindow = 64 * 1024;
@@ -62,14 +66,15 @@ internal sealed partial class Recording
 
     private readonly long _pts0;
 
-    private Recording(SafeFileHandle file, long size, PacketGrid grid, ProgramTables tables, MediaTrack video, long pts0)
+    private Recording(SafeFileHandle file, long size, PacketGrid grid, ProgramTables tables, MediaTrack cutStream, long pts0)
     {
         File = file;
         Size = size;
         Grid = grid;
         Tables = tables;
-        Video = video;
-        Codec = ProgramTables.VideoCodecOf(video.StreamType);
+        CutStream = cutStream;
+        Codec = ProgramTables.VideoCodecOf(cutStream.StreamType);
+        Audio = ProgramTables.AudioCodecOf(cutStream);
         _pts0 = pts0;
     }
 
@@ -77,8 +82,18 @@ internal sealed partial class Recording
     internal long Size { get; }
     internal PacketGrid Grid { get; }
     internal ProgramTables Tables { get; }
-    internal MediaTrack Video { get; }
+    /// <summary>The stream whose access units are the timeline and the places to cut: the
+    /// video, or in a radio recording (no video) the first audio stream.</summary>
+    internal MediaTrack CutStream { get; }
+
+    /// <summary>A radio recording: cut on the audio PES that start with a frame.</summary>
+    internal bool IsRadio => CutStream.Kind == MediaStreamKind.Audio;
+
+    /// <summary>The video codec (<see cref="VideoCodecKind.Other"/> in radio).</summary>
     internal VideoCodecKind Codec { get; }
+
+    /// <summary>The audio codec of radio's cut stream (<see cref="AudioCodecKind.Other"/> for video).</summary>
+    private AudioCodecKind Audio { get; }
 
     /// <summary>Where the packets end: the file's size less a partial last packet.</summary>
     internal long End => Size <= Grid.Start ? Grid.Start : Grid.Start + (Size - Grid.Start) / Grid.Size * Grid.Size;
@@ -103,21 +118,21 @@ internal sealed partial class Recording
     private long Delay { get; set; }
 
     /// <summary>Opens a file whose <paramref name="head"/> (its first bytes) holds a packet grid.</summary>
-    /// <exception cref="InvalidDataException">No program tables, no video.</exception>
+    /// <exception cref="InvalidDataException">No program tables, neither video nor audio.</exception>
     internal static Recording Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel)
     {
         long size = RandomAccess.GetLength(file);
         PacketGrid grid = PacketGrid.Find(head) ?? throw new ArgumentException("no packet grid in the head given", nameof(head));
         ProgramTables tables = ProgramTables.Read(file, grid, size, cancel);
-        MediaTrack video = tables.Video
-            ?? throw new InvalidDataException($"the recording has no video stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes");
-        var probe = new Recording(file, size, grid, tables, video, 0);
-        List<VideoUnit> first = [.. probe.Units(grid.Start, Math.Min(probe.End, grid.Start + ProgramTables.SearchBytes), judge: false, cancel: cancel).Where(u => u.Pts is not null).Take(HeadUnits)];
+        MediaTrack stream = tables.CutStream
+            ?? throw new InvalidDataException($"the recording has neither a video nor an audio stream (streams: {string.Join(", ", tables.Programs.SelectMany(p => p.Streams).Select(s => s.Codec))}); cuts are made on video keyframes or, in radio, on audio frames");
+        var probe = new Recording(file, size, grid, tables, stream, 0);
+        List<AccessUnit> first = [.. probe.Units(grid.Start, Math.Min(probe.End, grid.Start + ProgramTables.SearchBytes), judge: false, cancel: cancel).Where(u => u.Pts is not null).Take(HeadUnits)];
         if (first.Count == 0)
         {
-            throw new InvalidDataException($"no video access unit with a timestamp on PID {video.Pid} ({video.Codec}) in the first {ProgramTables.SearchBytes >> 20} MiB");
+            throw new InvalidDataException($"no {stream.Kind.ToString().ToLowerInvariant()} access unit with a timestamp on PID {stream.Pid} ({stream.Codec}) in the first {ProgramTables.SearchBytes >> 20} MiB");
         }
-        var recording = new Recording(file, size, grid, tables, video, first[0].Pts!.Value);
+        var recording = new Recording(file, size, grid, tables, stream, first[0].Pts!.Value);
         long[] pts = [.. first.Select(u => recording.Relative(u.Pts!.Value)).Order()];
         long frame = pts.Zip(pts.Skip(1), (a, b) => b - a).Where(d => d > 0).DefaultIfEmpty(TicksPerSecond / 25).Min();
         recording.FrameTicks = frame;
@@ -136,48 +151,49 @@ internal sealed partial class Recording
         return d > Wrap - Early ? d - Wrap : d;
     }
 
-    /// <summary>The video units whose PES starts in [from, to), in file order, each handed
-    /// out as soon as it is judged (from its first packet where the muxer set
-    /// random_access_indicator, else from its first <see cref="CodecBytes"/>), so a search
+    /// <summary>The units of the cut stream whose PES starts in [from, to), in file order, each
+    /// handed out as soon as it is judged (from its first packet where the muxer set
+    /// random_access_indicator, else from its first <see cref="CodecBytes"/> of video or
+    /// <see cref="AudioSyncBytes"/> of audio), so a search
     /// that stops at a unit reads no further than that. Without <paramref name="judge"/>
     /// only the timestamps are wanted: each unit comes from its first packet.</summary>
     /// <remarks>With <paramref name="whole"/> the caller reads the whole region, and it is read in large pieces from the first (one read, for a window of a backward scan).</remarks>
-    internal IEnumerable<VideoUnit> Units(long from, long to, int packetsPerRead = 1024, bool judge = true, bool whole = false, CancellationToken cancel = default)
+    internal IEnumerable<AccessUnit> Units(long from, long to, int packetsPerRead = 1024, bool judge = true, bool whole = false, CancellationToken cancel = default)
     {
         var scanner = new PacketScanner(File, Grid, from, to, packetsPerRead, whole, cancel);
         var unit = new UnitAssembler(this, judge);
         while (scanner.Next())
         {
             unit.Add(scanner.Packet, scanner.Offset);
-            while (unit.Ready.TryDequeue(out VideoUnit done))
+            while (unit.Ready.TryDequeue(out AccessUnit done))
             {
                 yield return done;
             }
         }
         unit.Finish();
-        while (unit.Ready.TryDequeue(out VideoUnit done))
+        while (unit.Ready.TryDequeue(out AccessUnit done))
         {
             yield return done;
         }
     }
 
-    /// <summary>Gathers one video PES at a time from the packets fed to it: its timestamps, the
-    /// muxer's random_access_indicator, and where that is not set, its first bytes for the
-    /// codec; a unit is ready once that is known.</summary>
+    /// <summary>Gathers one PES of the cut stream at a time from the packets fed to it: its
+    /// timestamps, the muxer's random_access_indicator, and where that is not set, its first
+    /// bytes for the codec; a unit is ready once that is known.</summary>
     private sealed class UnitAssembler(Recording recording, bool judge)
     {
-        private readonly byte[] _es = new byte[CodecBytes];
+        private readonly byte[] _es = new byte[recording.IsRadio ? AudioSyncBytes : CodecBytes];
         private int _esLength;
         private long _offset = -1;
         private long? _pts, _dts;
         private bool _rai, _judged;
 
         /// <summary>Units judged, in file order.</summary>
-        internal Queue<VideoUnit> Ready { get; } = new(2);
+        internal Queue<AccessUnit> Ready { get; } = new(2);
 
         internal void Add(ReadOnlySpan<byte> p, long offset)
         {
-            if (TsPacket.Pid(p) != recording.Video.Pid)
+            if (TsPacket.Pid(p) != recording.CutStream.Pid)
             {
                 return;
             }
@@ -220,8 +236,8 @@ internal sealed partial class Recording
 
         private void Judge()
         {
-            Ready.Enqueue(new VideoUnit(_offset, _pts is { } p ? recording.Relative(p) : null, _dts is { } d ? recording.Relative(d) : null,
-                _rai || (judge && VideoCodec.IsRandomAccess(recording.Codec, _es.AsSpan(0, _esLength)))));
+            Ready.Enqueue(new AccessUnit(_offset, _pts is { } p ? recording.Relative(p) : null, _dts is { } d ? recording.Relative(d) : null,
+                _rai || (judge && recording.IsRandomAccess(_es.AsSpan(0, _esLength)))));
             _judged = true;
         }
     }
@@ -253,7 +269,29 @@ internal sealed partial class Recording
             pts.AddRange(Units(from, end, judge: false, whole: true, cancel: cancel).Select(u => u.Pts).OfType<long>());
             end = from;
         }
-        return pts.Count > 0 ? pts.Max() : throw new InvalidDataException($"no video timestamp in the last {TailLimit >> 20} MiB of the recording (PID {Video.Pid}): the video stops long before the end");
+        return pts.Count > 0 ? pts.Max() : throw new InvalidDataException($"no {CutStream.Kind.ToString().ToLowerInvariant()} timestamp in the last {TailLimit >> 20} MiB of the recording (PID {CutStream.Pid}): the stream stops long before the end");
+    }
+
+    /// <summary>Whether a unit whose first elementary-stream bytes are <paramref name="es"/>
+    /// is a place a decoder can start: a video random-access picture by its codec, or an
+    /// audio PES that starts with a frame (each audio frame decodes on its own).</summary>
+    private bool IsRandomAccess(ReadOnlySpan<byte> es) =>
+        IsRadio ? AudioCodec.StartsFrame(Audio, es) : VideoCodec.IsRandomAccess(Codec, es);
+
+    /// <summary>The last <paramref name="count"/> units whose PES starts before
+    /// <paramref name="offset"/> (fewer near the head), in file order: windows back from it,
+    /// each twice as long as the last, until one holds more, up to <see cref="TailLimit"/>.</summary>
+    internal List<AccessUnit> UnitsBefore(long offset, int count, CancellationToken cancel)
+    {
+        for (long window = 256 * 1024; ; window *= 2)
+        {
+            long from = Grid.Floor(Math.Max(Grid.Start, offset - window));
+            List<AccessUnit> units = [.. Units(from, offset, judge: false, whole: true, cancel: cancel)];
+            if (units.Count > count || from == Grid.Start || window >= TailLimit)
+            {
+                return [.. units.TakeLast(count)];
+            }
+        }
     }
 
     /// <summary>The decode time of the first video unit with a timestamp at or after
@@ -310,11 +348,11 @@ internal sealed partial class Recording
     /// null if there is none before the end or within <see cref="MaxGop"/> of it. Read from
     /// where units presented at <paramref name="ticks"/> can first be decoded up to the
     /// keyframe: half a GOP on average.</summary>
-    internal VideoUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
+    internal AccessUnit? FirstKeyframeAtOrAfter(long ticks, CancellationToken cancel)
     {
         long from = SeekBefore(ticks - Delay, cancel);
         return Units(from, End, packetsPerRead: ScanPackets, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + MaxGop))
-            .Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (VideoUnit?)u).FirstOrDefault();
+            .Where(u => u.RandomAccess && u.Pts >= ticks).Select(u => (AccessUnit?)u).FirstOrDefault();
     }
 
     /// <summary>The last random-access unit presented at or before <paramref name="ticks"/>.
@@ -322,14 +360,14 @@ internal sealed partial class Recording
     /// is presented), so it lies before the first unit decoded after it: the units up to
     /// there are read, then windows of <see cref="BackWindow"/> before them, back to front,
     /// until one holds a keyframe (half a GOP back on average) or <see cref="MaxGop"/> is passed.</summary>
-    internal VideoUnit? LastKeyframeAtOrBefore(long ticks, CancellationToken cancel)
+    internal AccessUnit? LastKeyframeAtOrBefore(long ticks, CancellationToken cancel)
     {
         long end = SeekBefore(ticks + 1, cancel);
-        VideoUnit? found = LastKey(Units(end, End, packetsPerRead: ScanPackets, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks)));
+        AccessUnit? found = LastKey(Units(end, End, packetsPerRead: ScanPackets, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks)));
         while (found is null && end > Grid.Start)
         {
             long start = Grid.Floor(Math.Max(Grid.Start, end - BackWindow));
-            List<VideoUnit> units = [.. Units(start, Math.Min(End, end + CodecSlack), packetsPerRead: (int)((BackWindow + CodecSlack) / Grid.Size) + 1, whole: true, cancel: cancel).Where(u => u.Offset < end)];
+            List<AccessUnit> units = [.. Units(start, Math.Min(End, end + CodecSlack), packetsPerRead: (int)((BackWindow + CodecSlack) / Grid.Size) + 1, whole: true, cancel: cancel).Where(u => u.Offset < end)];
             found = LastKey(units);
             if (units.Any(u => u.DecodeTime < ticks - MaxGop))
             {
@@ -339,25 +377,25 @@ internal sealed partial class Recording
         }
         return found;
 
-        VideoUnit? LastKey(IEnumerable<VideoUnit> units) => units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (VideoUnit?)u).LastOrDefault();
+        AccessUnit? LastKey(IEnumerable<AccessUnit> units) => units.Where(u => u.RandomAccess && u.Pts <= ticks).Select(u => (AccessUnit?)u).LastOrDefault();
     }
 
     /// <summary>The unit (any kind) presented nearest <paramref name="ticks"/>, for exact
     /// cuts: among those decoded from a frame and the reordering before it to a frame after
     /// it, or if none is there (a gap), a second either side.</summary>
-    internal VideoUnit? Nearest(long ticks, CancellationToken cancel) =>
+    internal AccessUnit? Nearest(long ticks, CancellationToken cancel) =>
         NearestWithin(ticks, Delay + FrameTicks, FrameTicks, cancel) ?? NearestWithin(ticks, Reorder, Reorder, cancel);
 
-    private VideoUnit? NearestWithin(long ticks, long before, long after, CancellationToken cancel) =>
+    private AccessUnit? NearestWithin(long ticks, long before, long after, CancellationToken cancel) =>
         Units(SeekBefore(ticks - before, cancel), End, cancel: cancel).TakeWhile(u => !(u.DecodeTime > ticks + after))
-            .Where(u => u.Pts is not null).Select(u => (VideoUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
+            .Where(u => u.Pts is not null).Select(u => (AccessUnit?)u).MinBy(u => Math.Abs(u!.Value.Pts!.Value - ticks));
 
     /// <summary>Random-access units in the whole file: reads it all.</summary>
     internal int CountKeyframes(IProgress<long>? progress, CancellationToken cancel)
     {
         int count = 0;
         long reported = 0;
-        foreach (VideoUnit u in Units(Grid.Start, End, packetsPerRead: 5461, cancel: cancel))
+        foreach (AccessUnit u in Units(Grid.Start, End, packetsPerRead: 5461, cancel: cancel))
         {
             count += u.RandomAccess ? 1 : 0;
             if (progress is not null && u.Offset - reported >= 16 << 20)
@@ -382,7 +420,7 @@ internal sealed partial class Recording
         while (length < limit && scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
-            if (TsPacket.Pid(p) != Video.Pid)
+            if (TsPacket.Pid(p) != CutStream.Pid)
             {
                 continue;
             }
@@ -401,18 +439,21 @@ internal sealed partial class Recording
         return new UnitBytes(es[..length], runs);
     }
 
-    /// <summary>Each elementary stream's packets in [from, to), in file order.</summary>
-    internal List<(long Offset, int Pid, bool Start)> StreamPackets(long from, long to, HashSet<int> pids, CancellationToken cancel)
+    /// <summary>The packets in [from, to) of <paramref name="pids"/> (null: of every PID but
+    /// null packets), in file order.</summary>
+    internal List<PidPacket> StreamPackets(long from, long to, HashSet<int>? pids, CancellationToken cancel)
     {
-        var list = new List<(long, int, bool)>();
+        var list = new List<PidPacket>();
         var scanner = new PacketScanner(File, Grid, from, to, packetsPerRead: 1024, cancel: cancel);
         while (scanner.Next())
         {
             ReadOnlySpan<byte> p = scanner.Packet;
             int pid = TsPacket.Pid(p);
-            if (pids.Contains(pid))
+            if (pids?.Contains(pid) ?? pid != TsPacket.NullPid)
             {
-                list.Add((scanner.Offset, pid, TsPacket.PayloadUnitStart(p)));
+                bool start = TsPacket.PayloadUnitStart(p);
+                bool section = start && !TsPacket.StartsPes(p);
+                list.Add(new PidPacket(scanner.Offset, pid, start, section, section && TsPacket.EndsEarlierSection(p)));
             }
         }
         return list;
@@ -426,6 +467,12 @@ internal sealed partial class Recording
         return b;
     }
 }
+
+/// <summary>One packet of a PID as a cut's scans see it: where it is, whether a PES or a
+/// section starts in it (payload_unit_start), whether that is a section (PSI: tables,
+/// SCTE-35) and, for a section, whether the packet first ends one begun earlier
+/// (<paramref name="EndsEarlier"/>: its pointer_field is not 0).</summary>
+internal readonly record struct PidPacket(long Offset, int Pid, bool Start, bool Section, bool EndsEarlier);
 
 /// <summary>A video unit's elementary-stream bytes as read from its packets, and the file
 /// offset of any of them (each packet's payload is one run).</summary>

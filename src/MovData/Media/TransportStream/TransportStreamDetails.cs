@@ -7,9 +7,15 @@ namespace MovData.Media;
 /// <param name="PacketSize">188 or 192.</param>
 /// <param name="FirstPacket">Offset of the first whole packet (non-zero when the file begins mid-packet).</param>
 /// <param name="Programs">Programs and their streams.</param>
-/// <param name="Video">The video stream cuts are made on.</param>
+/// <param name="Video">The video stream cuts are made on; null in a radio recording (no video).</param>
 /// <param name="PartialLastPacket">Bytes of an incomplete last packet (an interrupted recording); a cut refuses such a file.</param>
-public sealed record TransportStreamDetails(int PacketSize, long FirstPacket, IReadOnlyList<MediaProgram> Programs, MediaTrack Video, long PartialLastPacket);
+public sealed record TransportStreamDetails(int PacketSize, long FirstPacket, IReadOnlyList<MediaProgram> Programs, MediaTrack? Video, long PartialLastPacket)
+{
+    /// <summary>The stream whose access units are the timeline and the places a cut is made:
+    /// <see cref="Video"/>, or in a radio recording (no video) the first audio stream, cut on
+    /// its PES that start with an audio frame.</summary>
+    public required MediaTrack CutStream { get; init; }
+}
 
 /// <summary>One elementary stream of a program, from its PMT.</summary>
 /// <param name="Pid">Its packet identifier.</param>

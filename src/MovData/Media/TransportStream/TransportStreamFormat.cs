@@ -34,6 +34,10 @@ internal sealed class TransportStreamFormat : IContainerFormat
                 $"{path} ends in an incomplete packet ({rec.PartialTail} of {rec.Grid.Size} bytes at offset {rec.End}): an interrupted recording; drop it first (truncate -s {rec.End} {path}) and cut again");
         }
         (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(rec, remove, options.Exact, cancel);
+        if (!options.Exact)
+        {
+            cuts = CutPlanner.OrderedJoins(rec, cuts, keyframesOnly: options.SaveRemovedTo is not null, cancel);
+        }
         return new CutPlan(cuts, unchanged, CutPlanner.Layout(rec, cuts, blockSize, cuts.Count > 0 ? options.SaveRemovedTo : null, cancel));
     }
 }
@@ -68,10 +72,10 @@ internal sealed partial class Recording : IMediaTimeline
 
     CutResult IMediaTimeline.WithDetails(CutResult result) => result with { TransportStream = Details() };
 
-    private TransportStreamDetails Details() => new(Grid.Size, Grid.Start, Tables.Programs, Video, PartialTail);
+    private TransportStreamDetails Details() => new(Grid.Size, Grid.Start, Tables.Programs, Tables.Video, PartialTail) { CutStream = CutStream };
 
     private static long Ticks(MediaTime time) => time.In(TicksPerSecond).Ticks;
 
     /// <summary>The units these searches return all have a presentation time.</summary>
-    private static MediaPoint? Point(VideoUnit? unit) => unit is { Pts: { } pts } u ? new MediaPoint(u.Offset, new MediaTime(pts, TicksPerSecond)) : null;
+    private static MediaPoint? Point(AccessUnit? unit) => unit is { Pts: { } pts } u ? new MediaPoint(u.Offset, new MediaTime(pts, TicksPerSecond)) : null;
 }

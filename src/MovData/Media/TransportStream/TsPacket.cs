@@ -37,6 +37,54 @@ internal static class TsPacket
         return start >= PacketSize ? [] : p[start..PacketSize];
     }
 
+    /// <summary>Whether a packet with payload_unit_start begins a PES (its payload opens with
+    /// the 00 00 01 start code prefix) rather than PSI sections (its payload opens with a
+    /// pointer_field: PAT, PMT, SDT, EIT, SCTE-35 and other tables).</summary>
+    internal static bool StartsPes(ReadOnlySpan<byte> p)
+    {
+        ReadOnlySpan<byte> payload = Payload(p);
+        return payload.Length >= 3 && payload[0] == 0 && payload[1] == 0 && payload[2] == 1;
+    }
+
+    /// <summary>
+    /// In a packet with payload_unit_start on a PID of sections, where within
+    /// <see cref="Payload"/> the section starts that is still in progress at the end of the
+    /// packet (it goes on in the PID's next packets), or -1 if every section begun here ends
+    /// here. The pointer_field says where the first section begins (bytes before it end the
+    /// previous one); each next one follows the last unless 0xFF stuffing fills the rest.
+    /// </summary>
+    internal static int UnfinishedSection(ReadOnlySpan<byte> p)
+    {
+        ReadOnlySpan<byte> payload = Payload(p);
+        if (payload.IsEmpty)
+        {
+            return -1;
+        }
+        int at = 1 + payload[0];
+        while (at < payload.Length && payload[at] != 0xFF)
+        {
+            if (at + 3 > payload.Length)
+            {
+                return at; // even its length runs on into the next packet
+            }
+            int length = 3 + (((payload[at + 1] & 0x0F) << 8) | payload[at + 2]);
+            if (at + length > payload.Length)
+            {
+                return at;
+            }
+            at += length;
+        }
+        return -1;
+    }
+
+    /// <summary>Whether a packet with payload_unit_start on a PID of sections first ends a
+    /// section begun in an earlier packet (its pointer_field is not 0).</summary>
+    internal static bool EndsEarlierSection(ReadOnlySpan<byte> p)
+    {
+        ReadOnlySpan<byte> payload = Payload(p);
+        return !payload.IsEmpty && payload[0] != 0;
+    }
+
     /// <summary>Where the payload starts within the packet (188 if it has none).</summary>
     internal static int PayloadStart(ReadOnlySpan<byte> p) => PacketSize - Payload(p).Length;
 
