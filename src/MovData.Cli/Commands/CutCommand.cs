@@ -113,6 +113,10 @@ internal static class CutCommand
                 {
                     w.WriteString("savedTo", r.SavedTo);
                 }
+                if (r.EdlReplaced is not null)
+                {
+                    w.WriteString("edlReplaced", r.EdlReplaced);
+                }
                 Shared.WriteRecovered(w, r.Recovered);
                 if (timings is not null)
                 {
@@ -137,6 +141,10 @@ internal static class CutCommand
         if (r.SavedTo is not null)
         {
             o.WriteLine($"  removed parts saved to {r.SavedTo}");
+        }
+        if (r.EdlReplaced is not null)
+        {
+            o.WriteLine($"  {r.EdlReplaced} now marks the joins (type 2), so no player skips programme");
         }
         if (timings is not null)
         {

@@ -97,6 +97,7 @@ public static class MediaFile
         {
             Recovered = edit.Recovered,
             Timings = Timings(trace, planned.Reads, planned.Bytes),
+            EdlReplaced = layout.Beside?.Path,
         });
     }
 

@@ -206,6 +206,11 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
     /// <summary>What the cut cost, phase by phase, and each call it made to the disk.</summary>
     public CutTimings? Timings { get; init; }
 
+    /// <summary>The EDL named like the recording (<see cref="CutOptions.Edl"/>) that the cut
+    /// rewrote as scene markers at its joins, so that no player skips programme in the cut
+    /// recording; null if none was.</summary>
+    public string? EdlReplaced { get; init; }
+
     /// <summary>One line: what was removed and what it cost.</summary>
     public override string ToString() => FormattableString.Invariant(
         $"cut {Removed.Count} range(s) of {Format}: {DurationBefore:0.###} s -> {DurationAfter:0.###} s, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}");

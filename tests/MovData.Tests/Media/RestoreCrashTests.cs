@@ -32,6 +32,32 @@ public sealed class RestoreCrashTests
         Assert.True(kills >= 6, $"{name} on {fs}: only {kills} kill points");
     }
 
+    public static TheoryData<string, string> EdlCases() => Scratch.EveryFileSystemWith(["cut from the player's EDL", "restore of a cut from the player's EDL"]);
+
+    /// <summary>The EDL named like the recording is rewritten in the same journaled edit as
+    /// the cut (join markers) and as the restore (its original bytes): a crash anywhere leaves
+    /// it, like the recording, as after.</summary>
+    [Theory, MemberData(nameof(EdlCases))]
+    public void EdlRewrite_KilledAtEveryStep_RecoversWithTheRecording(string fs, string name)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        byte[] original = File.ReadAllBytes(Recordings.Path("h264-aac"));
+        byte[] comskip = "4.50\t9.00\t3\n11.50\t15.50\t3\n"u8.ToArray();
+        string rec = dir.File("rec"), edl = dir.File("rec.edl"), ads = dir.File("ads");
+        File.WriteAllBytes(rec, original);
+        File.WriteAllBytes(edl, comskip);
+        MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { SaveRemovedTo = ads, Edl = edl }, cancel: TestContext.Current.CancellationToken);
+        Dictionary<string, byte[]> cut = new() { ["rec"] = File.ReadAllBytes(rec), ["ads"] = File.ReadAllBytes(ads), ["rec.edl"] = File.ReadAllBytes(edl) };
+        Assert.Equal("6.00\t6.00\t2\n10.00\t10.00\t2\n", System.Text.Encoding.ASCII.GetString(cut["rec.edl"]));
+        CrashScenario s = name.StartsWith("cut", StringComparison.Ordinal)
+            ? new(name, new() { ["rec"] = original, ["rec.edl"] = comskip }, new() { ["rec"] = cut["rec"], ["ads"] = cut["ads"], ["rec.edl"] = cut["rec.edl"] },
+                ["cut", "{rec}", "--edl", "{rec.edl}", "--save-removed", "{ads}"])
+            : new(name, cut, new() { ["rec"] = original, ["ads"] = null, ["rec.edl"] = comskip }, ["restore", "{rec}", "{ads}"]);
+        int kills = s.CrashAtEveryStep(dir.Path, "kill", ["done", "ran"]);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name} on {fs}: killed and recovered at {kills} points");
+        Assert.True(kills >= 6, $"{name} on {fs}: only {kills} kill points");
+    }
+
     public static TheoryData<string, string> ShutdownCases() => new()
     {
         { "xfs", "restore of two breaks" },

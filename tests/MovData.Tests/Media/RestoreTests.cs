@@ -156,6 +156,7 @@ public sealed class RestoreTests
 
         Assert.True(code == 0, err);
         JsonElement cut = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(edl, cut.GetProperty("edlReplaced").GetString());
         // Snapped: 4.5-9 removes 6-8, 12-15.5 removes 12-14; the joins in the cut recording
         // are at 6 and 12 - 2 = 10 s.
         Assert.Equal(2, cut.GetProperty("removed").GetArrayLength());
