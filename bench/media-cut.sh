@@ -3,7 +3,8 @@
 # against today's byte-level `movdata collapse` of the same ranges, and against its floor:
 # bench/media-floor.c replaying exactly the calls the cut made to the disk (its --timings
 # JSON: record, collapses or clones, writes, syncs) in one small process on a fresh copy
-# (as root: it loop-mounts its own XFS, ext4 and btrfs images).
+# (as root: it loop-mounts its own XFS, ext4 and btrfs images). Then its undo: the same cut
+# with --save-removed and `movdata restore`, timed side by side, the result checked by SHA-256.
 #
 #   sudo bench/media-cut.sh            about 2 GiB and 256 MiB recordings, three ad breaks each,
 #                                      on xfs, ext4 and btrfs, page cache warm and cold; writes
@@ -200,7 +201,33 @@ for size in "${sizes[@]}"; do
     done < <(python3 -c 'import json,sys; [print(r["offset"], r["length"]) for r in reversed(json.load(open(sys.argv[1]))["removed"])]' "$work/cut.json")
     t1=$(now_ns)
     printf '%s\t%s\t%s\tmovdata collapse (bytes)\t1\t%s\t\t\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$(ms "$t0" "$t1")" "$copied" >> "$results"
-    rm -f "$dir/collapse.ts" "$dir/cut.ts"
+    # Undo: the same three breaks cut with --save-removed, then `movdata restore`, each a
+    # whole process on a fresh copy (warm cache); the first restore of each size and
+    # filesystem must give the recording back (SHA-256).
+    [ -s "$work/sha-$size" ] || sha256sum < "$rec" | cut -d' ' -f1 > "$work/sha-$size"
+    for run in $(seq 1 "$runs"); do
+      rm -f "$dir/undo.ts" "$dir/undo-ads.ts"
+      cp "$rec" "$dir/undo.ts"
+      sync -f "$dir/undo.ts"
+      t0=$(now_ns)
+      "$tool" cut "$dir/undo.ts" --remove "$b1-$e1" --remove "$b2-$e2" --remove "$b3-$e3" --save-removed "$dir/undo-ads.ts" --json > "$work/undo-cut.json"
+      t1=$(now_ns)
+      "$tool" restore "$dir/undo.ts" "$dir/undo-ads.ts" --json > "$work/restore.json"
+      t2=$(now_ns)
+      for who in cut restore; do
+        json=$work/undo-cut.json took=$(ms "$t0" "$t1") name='movdata cut --save-removed'
+        [ "$who" = restore ] && json=$work/restore.json took=$(ms "$t1" "$t2") name='movdata restore'
+        read -r written copied < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["bytesWritten"], r["bytesCopied"])' "$json")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t\t%s\t%s\t\t\t\t\t\n' "$fs" "$mib" "$duration" "$name" "$run" "$took" "$written" "$copied" >> "$results"
+      done
+      if [ "$run" = 1 ] && [ "$(sha256sum < "$dir/undo.ts" | cut -d' ' -f1)" != "$(cat "$work/sha-$size")" ]; then
+        echo "the restored recording differs from the original ($fs, $size MiB)" >&2
+        exit 1
+      fi
+      [ ! -e "$dir/undo-ads.ts" ] || { echo "restore left its saved file ($fs, $size MiB)" >&2; exit 1; }
+    done
+    cp "$work/restore.json" "$out/restore-$fs-$size.json"
+    rm -f "$dir/collapse.ts" "$dir/cut.ts" "$dir/undo.ts"
   done
 done
 

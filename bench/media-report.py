@@ -16,6 +16,7 @@ mp4 = len(sys.argv) > 5 and sys.argv[5] == 'mp4'
 load = sys.argv[6].split() if len(sys.argv) > 6 else None
 CUT, COLD, FFMPEG, COLLAPSE = 'movdata cut', 'movdata cut, cold cache', 'ffmpeg -c copy', 'movdata collapse (bytes)'
 FLOOR, FLOOR_COLD, FFMPEG_COLD = 'floor', 'floor, cold cache', 'ffmpeg -c copy, cold cache'
+SAVE_CUT, RESTORE = 'movdata cut --save-removed', 'movdata restore'
 
 
 def cell(fs, size, who, field='ms'):
@@ -96,6 +97,14 @@ for fs in fss:
     figure(f'{fs}, cold cache: read per cut point (the larger of the sizes)', '≤ 1 MiB', f'{per_point / 1048576:.2f} MiB', per_point <= 1048576)
     figure(f'{fs}, cold cache: cut of {big} MiB / cut of {small} MiB', '≤ 1.5', f'{cold / cell(fs, small, COLD):.2f}', cold / cell(fs, small, COLD) <= 1.5)
     figure(f'{fs}, warm: cut of {big} MiB / cut of {small} MiB', '≤ 1.5', f'{cut / cell(fs, small, CUT):.2f}', cut / cell(fs, small, CUT) <= 1.5)
+    restore, save_cut = cell(fs, big, RESTORE), cell(fs, big, SAVE_CUT)
+    if restore is not None:
+        # Issue #22: an undo costs what the cut cost (within 2x where blocks move between
+        # files), and writes at most 256 KiB a cut besides what ext4 must copy.
+        if fs != 'ext4':
+            figure(f'{fs}, {big} MiB: movdata restore / movdata cut --save-removed', '≤ 2', f'{restore / save_cut:.2f}', restore / save_cut <= 2)
+        restored_written = cell(fs, big, RESTORE, 'bytes_written')
+        figure(f'{fs}, {big} MiB: restore, written per cut', '≤ 256 KiB', f'{restored_written / 3 / 1024:.0f} KiB', restored_written / 3 <= 256 * 1024)
 rss = max(float(r['max_rss_kib']) for r in rows if r['contender'] in (CUT, COLD))
 figure('peak memory of movdata cut, any size, any filesystem', '< 64 MiB', f'{rss / 1024:.1f} MiB', rss < 64 * 1024)
 
@@ -115,6 +124,19 @@ for fs in fss:
             f'{cell(fs, size, CUT, "max_rss_kib") / 1024:.1f} MiB | {duration(cell(fs, size, FFMPEG))} | {duration(cell(fs, size, FFMPEG_COLD))} | '
             + (f'{number(cell(fs, size, CUT, "index_bytes"))} |' if mp4 else
                f'{duration(cell(fs, size, COLLAPSE))} | {number(cell(fs, size, COLLAPSE, "bytes_copied"))} |'))
+if any(r['contender'] == RESTORE for r in rows):
+    out += [
+        '', '## Undo: cut with --save-removed, then restore', '',
+        'The same three breaks cut with `--save-removed` into a new file, then `movdata restore` (each a whole process, warm cache); '
+        'the first restore of each size and filesystem gave the recording back byte for byte (SHA-256).', '',
+        '| fs | recording | cut --save-removed | its written | its copied | restore | restore / cut | restore written | restore copied |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ]
+    for fs in fss:
+        for size in sizes:
+            c, r = cell(fs, size, SAVE_CUT), cell(fs, size, RESTORE)
+            out.append(f'| {fs} | {size} MiB | {duration(c)} | {number(cell(fs, size, SAVE_CUT, "bytes_written"))} | {number(cell(fs, size, SAVE_CUT, "bytes_copied"))} | '
+                       f'{duration(r)} | {r / c:.2f} | {number(cell(fs, size, RESTORE, "bytes_written"))} | {number(cell(fs, size, RESTORE, "bytes_copied"))} |')
 out += ['', f'Raw samples: `bench/results/media{"-mp4" if mp4 else ""}/results.tsv`; the cut\'s JSON per filesystem and size beside it.', '']
 open(doc, 'w').write('\n'.join(out))
 print('\n'.join(out))

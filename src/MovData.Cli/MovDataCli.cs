@@ -33,6 +33,7 @@ internal static class MovDataCli
             DefragCommand.Create(io),
             InfoCommand.Create(io),
             CutCommand.Create(io),
+            RestoreCommand.Create(io),
             DemoCommand.Create(io),
         };
         // Help is as wide as the terminal standard output is, and unwrapped into a pipe; told

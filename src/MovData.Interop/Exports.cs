@@ -244,6 +244,43 @@ internal static unsafe class Exports
         });
     }
 
+    /// <summary>movdata_restore's flag for <see cref="RestoreOptions.DryRun"/>; the low bits are MoveFlags.</summary>
+    internal const uint RestoreDryRun = 0x200;
+
+    [UnmanagedCallersOnly(EntryPoint = "movdata_restore")]
+    private static int Restore(byte* path, byte* saved, uint flags, RestoreResultStruct* result)
+    {
+        if (path == null || saved == null)
+        {
+            return Fail(EINVAL, "movdata_restore: path or saved is NULL");
+        }
+        if ((flags & ~(RestoreDryRun | (uint)MoveFlags.ZeroCopyOnly)) != 0)
+        {
+            return Fail(EINVAL, $"movdata_restore: unknown flag bits 0x{flags & ~(RestoreDryRun | (uint)MoveFlags.ZeroCopyOnly):x}");
+        }
+        string file = Marshal.PtrToStringUTF8((nint)path)!, from = Marshal.PtrToStringUTF8((nint)saved)!;
+        var options = new RestoreOptions { DryRun = (flags & RestoreDryRun) != 0, Flags = (MoveFlags)(flags & (uint)MoveFlags.ZeroCopyOnly) };
+        return Call(() =>
+        {
+            RestoreResult r = MediaFile.Restore(file, from, options);
+            if (result != null)
+            {
+                *result = new RestoreResultStruct
+                {
+                    SizeBefore = r.SizeBefore,
+                    SizeAfter = r.SizeAfter,
+                    BytesWritten = r.BytesWritten,
+                    BytesCopied = r.BytesCopied,
+                    Method = (int)r.Method,
+                    // MOVDATA_METHOD_*: a part too small to hold a whole block came back by copy.
+                    PartsMethod = r.PartsMethod switch { StepMethod.ExchangeRange => 0, StepMethod.ClonePunch => 1, _ => 2 },
+                    Restored = r.Restored.Count,
+                    DryRun = r.DryRun ? 1 : 0,
+                };
+            }
+        });
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "movdata_last_error")]
     private static byte* LastError() => t_lastError != null ? t_lastError : EmptyString;
 

@@ -84,3 +84,17 @@ internal struct CutResultStruct
     internal int PacketSize;
     internal int Reserved;
 }
+
+/// <summary>struct movdata_restore_result (movdata.h).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RestoreResultStruct
+{
+    internal long SizeBefore;
+    internal long SizeAfter;
+    internal long BytesWritten;
+    internal long BytesCopied;
+    internal int Method;
+    internal int PartsMethod;
+    internal int Restored;
+    internal int DryRun;
+}

@@ -227,6 +227,29 @@ struct movdata_cut_result {
 int movdata_cut(const char *path, const double *ranges, size_t count, const char *save_removed,
 		uint32_t flags, struct movdata_cut_result *result);
 
+/* movdata_restore flag: check both files and say what would be done, changing nothing. */
+#define MOVDATA_RESTORE_DRY_RUN	0x200
+
+struct movdata_restore_result {
+	int64_t	size_before;		/* the recording's size as the cut left it */
+	int64_t	size_after;		/* its size after: as before the cut */
+	int64_t	bytes_written;		/* the original bytes the cut overwrote, and the EDL */
+	int64_t	bytes_copied;		/* data copied (the parts' partial edge blocks where blocks move) */
+	int32_t	method;			/* MOVDATA_SUPPORT_NATIVE, _EMULATED or _COPY: how the holes went back */
+	int32_t	parts_method;		/* MOVDATA_METHOD_*: how the parts came back */
+	int32_t	restored;		/* ranges put back */
+	int32_t	dry_run;		/* 1: nothing was changed */
+};
+
+/* Undoes a cut made with save_removed (docs/media.md, "Undo"): the recording at path is put
+ * back byte for byte as before that cut from the file saved, which is then removed; the EDL
+ * the cut replaced is written back. Cuts are undone last first. flags: 0,
+ * MOVDATA_ZERO_COPY_ONLY, MOVDATA_RESTORE_DRY_RUN. result may be NULL. -EINVAL (nothing
+ * changed; see movdata_last_error()) where saved is not a file of removed parts, is
+ * truncated or damaged, belongs to another recording, or the recording changed since its
+ * cut; crash-safe like movdata_splice(). */
+int movdata_restore(const char *path, const char *saved, uint32_t flags, struct movdata_restore_result *result);
+
 /* A sentence describing the calling thread's last failure, or "" after a success. Valid
  * until the thread's next movdata call. */
 const char *movdata_last_error(void);

@@ -25,14 +25,15 @@ from collections import namedtuple
 
 __all__ = [
     "move", "clone", "exchange", "punch_hole", "zero_range", "preallocate", "collapse",
-    "insert", "splice", "recover", "map", "probe", "defragment", "cut",
-    "MoveResult", "Segment", "Probe", "DefragResult", "CutResult",
+    "insert", "splice", "recover", "map", "probe", "defragment", "cut", "restore",
+    "MoveResult", "Segment", "Probe", "DefragResult", "CutResult", "RestoreResult",
 ]
 
 # movdata.h, once: the constants and the structs, field for field (a test compares their
 # layout with what gcc makes of the header).
 ZERO_COPY_ONLY = 0x1
 CUT_EXACT = 0x100
+RESTORE_DRY_RUN = 0x200
 DEFRAG_DRY_RUN = 0x1
 DEFRAG_METHODS = ("none", "copy-exchange", "copy-dedupe", "move-extents", "defrag-range", "copy-clone")  # MOVDATA_DEFRAG_*
 METHODS = ("exchange-range", "clone-punch", "copy-punch")           # MOVDATA_METHOD_*
@@ -81,11 +82,19 @@ class _CutResult(ctypes.Structure):
                 ("packet_size", ctypes.c_int32), ("reserved", ctypes.c_int32)]
 
 
+class _RestoreResult(ctypes.Structure):
+    _fields_ = [("size_before", ctypes.c_int64), ("size_after", ctypes.c_int64),
+                ("bytes_written", ctypes.c_int64), ("bytes_copied", ctypes.c_int64),
+                ("method", ctypes.c_int32), ("parts_method", ctypes.c_int32),
+                ("restored", ctypes.c_int32), ("dry_run", ctypes.c_int32)]
+
+
 MoveResult = namedtuple("MoveResult", "moved_len method bytes_copied")
 Segment = namedtuple("Segment", "offset length kind shared physical")
 Probe = namedtuple("Probe", "fs_type block_size operations")
 DefragResult = namedtuple("DefragResult", "extents_before extents_after bytes_copied method ideal_extents shared_bytes_unshared")
 CutResult = namedtuple("CutResult", "duration_before duration_after bytes_written bytes_copied method removed packet_size")
+RestoreResult = namedtuple("RestoreResult", "size_before size_after bytes_written bytes_copied method parts_method restored dry_run")
 
 _I64, _INT, _U32, _P = ctypes.c_int64, ctypes.c_int, ctypes.c_uint32, ctypes.POINTER
 _SIGNATURES = {
@@ -104,6 +113,7 @@ _SIGNATURES = {
     "movdata_defragment": [_INT, _P(_DefragResult)],
     "movdata_defragment_ex": [_INT, _U32, _P(_DefragInfo)],
     "movdata_cut": [ctypes.c_char_p, _P(ctypes.c_double), ctypes.c_size_t, ctypes.c_char_p, _U32, _P(_CutResult)],
+    "movdata_restore": [ctypes.c_char_p, ctypes.c_char_p, _U32, _P(_RestoreResult)],
 }
 _library = None
 
@@ -261,3 +271,13 @@ def cut(path, ranges, save_removed=None, exact=False, zero_copy_only=False):
     r = _CutResult()
     _check(_lib().movdata_cut(_path(path), pairs, len(ranges), None if save_removed is None else _path(save_removed), flags, ctypes.byref(r)))
     return CutResult(r.duration_before, r.duration_after, r.bytes_written, r.bytes_copied, SUPPORT[r.method], r.removed, r.packet_size)
+
+
+def restore(path, saved, dry_run=False, zero_copy_only=False):
+    """Undoes a cut made with save_removed=saved: the recording byte for byte as before it,
+    saved removed (with dry_run, nothing changed: what would be done)."""
+    flags = (RESTORE_DRY_RUN if dry_run else 0) | (ZERO_COPY_ONLY if zero_copy_only else 0)
+    r = _RestoreResult()
+    _check(_lib().movdata_restore(_path(path), _path(saved), flags, ctypes.byref(r)))
+    return RestoreResult(r.size_before, r.size_after, r.bytes_written, r.bytes_copied, SUPPORT[r.method],
+                         METHODS[r.parts_method], r.restored, bool(r.dry_run))

@@ -4,11 +4,15 @@ libmovdata.so, imported from there.
 
     PYTHONPATH=NATIVE_DIR python3 move_test.py DIR
     PYTHONPATH=NATIVE_DIR python3 move_test.py --layout
+    PYTHONPATH=NATIVE_DIR python3 move_test.py --undo REC SAVED
 
 Moves a range between two files in DIR, splices at byte offsets, maps, probes, recovers,
 breaks rules on purpose and checks the OSError each gives; prints "ok <method>" and exits 0,
 or says what was wrong and exits 1. --layout prints the module's struct sizes and offsets, as
 "name value" lines, for the test that compares them with what gcc makes of movdata.h.
+--undo cuts two ranges of the recording REC with their removed parts saved to SAVED, restores
+it (a dry run first, which must change nothing), and prints "ok <parts method> <restored>";
+the caller compares REC with the original.
 """
 import ctypes
 import errno
@@ -88,12 +92,30 @@ def proof(directory):
     return r.method
 
 
+def undo(rec, saved):
+    """A cut with save_removed, then its restore: a dry run, then the real one."""
+    cut = movdata.cut(rec, [(4.5, 9.0), (11.5, 15.5)], save_removed=saved)
+    check(cut.removed == 2, f"cut removed {cut.removed} ranges")
+    size = os.path.getsize(rec)
+    dry = movdata.restore(rec, saved, dry_run=True)
+    check(dry.dry_run and os.path.getsize(rec) == size and os.path.exists(saved), f"the dry run changed something: {dry}")
+    r = movdata.restore(rec, saved)
+    check(not r.dry_run and r.restored == 2 and r.size_before == size and os.path.getsize(rec) == r.size_after, f"restore says {r}")
+    check(not os.path.exists(saved), "restore left the saved file")
+    try:
+        movdata.restore(rec, rec)
+        raise Failed("restoring a recording from itself did not fail")
+    except OSError as e:
+        check(e.errno == errno.EINVAL, f"restoring a recording from itself: errno {e.errno}, want EINVAL")
+    return f"{r.parts_method} {r.restored}"
+
+
 def layout():
     """The module's structs, as the layout test compares them with movdata.h."""
     for name, struct in [("mov_data", movdata._MovData), ("movdata_result", movdata._MoveResult),
                          ("movdata_segment", movdata._Segment), ("movdata_probe", movdata._Probe),
                          ("movdata_defrag_result", movdata._DefragResult), ("movdata_defrag_info", movdata._DefragInfo),
-                         ("movdata_cut_result", movdata._CutResult)]:
+                         ("movdata_cut_result", movdata._CutResult), ("movdata_restore_result", movdata._RestoreResult)]:
         print(f"sizeof {name} {ctypes.sizeof(struct)}")
         for field, _ in struct._fields_:
             if field != "reserved":
@@ -104,8 +126,15 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--layout"]:
         layout()
         sys.exit(0)
+    if len(sys.argv) == 4 and sys.argv[1] == "--undo":
+        try:
+            print(f"ok {undo(sys.argv[2], sys.argv[3])}")
+        except Failed as failure:
+            print(f"FAIL: {failure}", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(0)
     if len(sys.argv) != 2:
-        print("usage: move_test.py DIR | --layout", file=sys.stderr)
+        print("usage: move_test.py DIR | --layout | --undo REC SAVED", file=sys.stderr)
         sys.exit(2)
     try:
         print(f"ok {proof(sys.argv[1])}")

@@ -107,6 +107,10 @@ internal static class CutReport
                 o.WriteLine($"  undo: movdata restore {Quoted(Path.GetFullPath(rec))} {Quoted(r.SavedTo)}");
             }
         }
+        if (r.EdlReplaced is not null)
+        {
+            o.WriteLine($"  {r.EdlReplaced} {(r.DryRun ? "would then mark" : "now marks")} the joins (type 2), so no player skips programme");
+        }
         if (timings is not null)
         {
             WriteTimingsText(o, timings);
@@ -156,6 +160,10 @@ internal static class CutReport
         if (r.SavedTo is not null)
         {
             w.WriteString("savedTo", r.SavedTo);
+        }
+        if (r.EdlReplaced is not null)
+        {
+            w.WriteString("edlReplaced", r.EdlReplaced);
         }
         Shared.WriteRecovered(w, r.Recovered);
         if (timings is not null)

@@ -25,7 +25,8 @@ internal enum StepKind
     /// <summary>Sidecar B [0, Length) into A at OffsetA (clone or copy).</summary>
     Restore,
 
-    /// <summary>Removes MovData's own file A.</summary>
+    /// <summary>Removes file A: MovData's own, or the caller's file of removed parts that a
+    /// restore has emptied back into the recording (its last step; gone, it is done).</summary>
     Unlink,
 
     /// <summary>Copies A [OffsetA, +Length) to B at OffsetB (the source is intact until a later step).</summary>
@@ -93,6 +94,10 @@ internal enum EditFileKind
     /// <summary>A path the edit creates at its end (a concat output).</summary>
     Target,
 }
+
+/// <summary>A small file beside an edited one that an edit rewrites whole, or creates where
+/// there is none (<see cref="Plans.Replace"/>): a player's EDL beside a recording.</summary>
+internal sealed record ReplacedFile(string Path, byte[] Bytes);
 
 /// <summary>A file of an edit; Birth is its creation time in nanoseconds (0 where unknown).</summary>
 internal sealed record EditFile(string Role, EditFileKind Kind, ulong Device, ulong Inode, string Path, long Birth = 0);

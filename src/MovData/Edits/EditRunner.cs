@@ -458,7 +458,8 @@ internal sealed class EditRunner : IDisposable
         switch (s.Kind)
         {
             case StepKind.Unlink:
-                SyncDirectory(_plan.JournalDirectory);
+                // A sidecar's directory is the journal; a caller's file (a restore's saved parts) has its own.
+                SyncDirectory(Path.GetDirectoryName(_plan.Files[s.A].Path) ?? "/");
                 break;
             case StepKind.Rename:
                 SyncDirectory(Path.GetDirectoryName(_plan.Files[s.B].Path) ?? "/");
@@ -528,7 +529,7 @@ internal sealed class EditRunner : IDisposable
         for (int i = 0; i < _plan.Files.Count; i++)
         {
             EditFile f = _plan.Files[i];
-            if (f.Kind != EditFileKind.User)
+            if (f.Kind != EditFileKind.User || Unlinked(i))
             {
                 continue;
             }
@@ -539,6 +540,12 @@ internal sealed class EditRunner : IDisposable
             }
         }
     }
+
+    /// <summary>Whether the caller's file <paramref name="index"/> is gone because the edit
+    /// removes it (a restore's saved parts, its last step): then there is nothing to check,
+    /// and running that step again removes nothing.</summary>
+    private bool Unlinked(int index) =>
+        _plan.Steps.Any(s => s.Kind == StepKind.Unlink && s.A == index) && !File.Exists(_plan.Files[index].Path);
 
     private void RemoveOwnFiles()
     {

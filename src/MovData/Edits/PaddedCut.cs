@@ -20,8 +20,12 @@ internal sealed record RemovedOutput(string Path, long Size, List<(long Source, 
 /// made into something the format skips, and any marks its neighbours need.</summary>
 internal sealed record CutLayout(List<BlockRemoval> Removals, List<Patch> Writes, RemovedOutput? Output)
 {
-    /// <summary>Bytes the layout writes in place, in both files.</summary>
-    internal long BytesWritten => Writes.Concat(Output?.Writes ?? []).Sum(p => p.Length);
+    /// <summary>A small file beside the recording that the cut rewrites whole (an EDL named
+    /// like it, whose ranges no longer fit the cut recording), or null.</summary>
+    internal ReplacedFile? Beside { get; init; }
+
+    /// <summary>Bytes the layout writes in place, in every file.</summary>
+    internal long BytesWritten => Writes.Concat(Output?.Writes ?? []).Sum(p => p.Length) + (Beside?.Bytes.Length ?? 0);
 }
 
 /// <summary>
@@ -35,7 +39,7 @@ internal sealed record CutLayout(List<BlockRemoval> Removals, List<Patch> Writes
 /// </summary>
 internal static class PaddedCut
 {
-    internal const string CutGroup = "cut", SaveGroup = "save";
+    internal const string CutGroup = "cut", SaveGroup = "save", BesideGroup = "edl";
 
     /// <remarks>What it does to the disk, and the time of each phase, go into <paramref name="trace"/>.</remarks>
     internal static (EditResult Result, CutLayout Layout) Run(SafeFileHandle file, Func<FileFacts, Capabilities, CutLayout> plan, MoveFlags flags, IProgress<EditProgress>? progress,
@@ -93,6 +97,10 @@ internal static class PaddedCut
         if (targetFile >= 0)
         {
             p.Add(new EditStep(StepKind.Rename, SaveGroup, outFile, 0, targetFile, 0, 0));
+        }
+        if (layout.Beside is { } beside)
+        {
+            Plans.Replace(p, beside, "edl", BesideGroup);
         }
         Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy);
         if (dryRun)

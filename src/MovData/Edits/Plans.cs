@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using MovData.Operations;
 
 namespace MovData.Edits;
@@ -185,6 +186,42 @@ internal static class Plans
                 p.Add(new EditStep(StepKind.Punch, group, src, sourceOffset + head + middle, -1, 0, tail));
             }
         }
+    }
+
+    /// <summary>
+    /// Replaces the whole content of the small file <paramref name="r"/> names (a player's
+    /// EDL beside a recording) with its bytes: where the file exists, written in place and
+    /// cut to their length (both steps can run again); where it does not, built in the
+    /// journal next to it and renamed into place, never replacing a file that appeared since.
+    /// The runner opens it by its path.
+    /// </summary>
+    internal static void Replace(EditPlan p, ReplacedFile r, string role, string group)
+    {
+        string target = Path.GetFullPath(r.Path);
+        p.Group(group, StepMethod.Native);
+        if (File.Exists(target))
+        {
+            int fi;
+            using (SafeFileHandle handle = File.OpenHandle(target, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+            {
+                fi = p.AddFile(Editor.UserFile(FileFacts.Of(handle, role), target));
+            }
+            if (r.Bytes.Length > 0)
+            {
+                p.Add(new EditStep(StepKind.Write, group, fi, 0, -1, 0, 0) { Patches = [new Patch(0, r.Bytes.Length, r.Bytes)] });
+            }
+            p.Add(new EditStep(StepKind.Truncate, group, fi, 0, -1, 0, r.Bytes.Length));
+            return;
+        }
+        string journal = JournalRecord.DirectoryFor(Path.GetDirectoryName(target) ?? "/");
+        int own = p.AddFile(new EditFile(role, EditFileKind.Own, 0, 0, Path.Combine(journal, $"{p.Id}.{role}{p.Files.Count}")));
+        int named = p.AddFile(new EditFile(role, EditFileKind.Target, 0, 0, target));
+        p.Add(new EditStep(StepKind.Create, group, own, 0, -1, 0, r.Bytes.Length));
+        if (r.Bytes.Length > 0)
+        {
+            p.Add(new EditStep(StepKind.Write, group, own, 0, -1, 0, 0) { Patches = [new Patch(0, r.Bytes.Length, r.Bytes)] });
+        }
+        p.Add(new EditStep(StepKind.Rename, group, own, 0, named, 0, 0));
     }
 
     /// <summary>True if the plan copies more than edge blocks (what ZeroCopyOnly refuses).</summary>

@@ -99,3 +99,27 @@ internal sealed record PlannedCut(long Start, long End, MediaTime From, MediaTim
 /// <summary>What a format plans for a cut: the ranges snapped (<see cref="Cuts"/>), those
 /// that removed nothing, and the layout the edits layer runs.</summary>
 internal sealed record CutPlan(List<PlannedCut> Cuts, List<TimeRange> Unchanged, CutLayout Layout);
+
+/// <summary>
+/// A format that can carry a cut's <see cref="SavedManifest"/> at the end of the file of
+/// removed parts, so that the file stays a recording that plays as before (nothing a demuxer
+/// turns into a stream) and a restore finds the manifest from the file's end. A format
+/// without it refuses <see cref="CutOptions.SaveRemovedTo"/>.
+/// </summary>
+internal interface ISavedManifestCarrier
+{
+    /// <summary>
+    /// The bytes that carry <paramref name="carried"/> from offset <paramref name="at"/> of the
+    /// saved file of <paramref name="timeline"/>'s removed parts: whole units of the format,
+    /// padding first, so that the carried bytes end where the file ends.
+    /// </summary>
+    Patch Carry(IMediaTimeline timeline, long at, byte[] carried);
+
+    /// <summary>
+    /// What the units at the end of <paramref name="file"/> (of <paramref name="size"/> bytes,
+    /// its head <paramref name="head"/>) carry, padding first, and the offset where they begin.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file does not end in such units (not made
+    /// by a cut that saved what it removed, or cut short); the message says what it ends in.</exception>
+    (byte[] Carried, long At) FindCarried(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path);
+}

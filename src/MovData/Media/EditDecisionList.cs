@@ -81,7 +81,8 @@ public static class EditDecisionList
             {
                 throw new FormatException($"EDL line {n}: '{line.Trim()}' is not 'start end type' (seconds, seconds, a type number)");
             }
-            if (to <= from)
+            // A scene marker is a point (Kodi's own are written start = end); a range to cut is not.
+            if (to < from || (to == from && type is Cut or CommercialBreak))
             {
                 throw new FormatException($"EDL line {n}: the range {from.ToString(CultureInfo.InvariantCulture)}-{to.ToString(CultureInfo.InvariantCulture)} ends before it starts");
             }
@@ -96,5 +97,22 @@ public static class EditDecisionList
             ranges.Add((new TimeRange(from, to), n));
         }
         return [.. ranges.Select(r => r.Range)];
+    }
+
+    /// <summary>Type 2 of an EDL line: scene marker (Kodi shows it as a chapter mark; nothing is skipped).</summary>
+    public const int SceneMarker = 2;
+
+    /// <summary>An EDL that marks each of <paramref name="seconds"/> as a scene marker, one
+    /// <c>start end 2</c> line each (start and end the same), as a cut leaves in place of the
+    /// EDL it was made from: the joins, which a player may show, and no range it would skip.</summary>
+    public static string Markers(IEnumerable<double> seconds)
+    {
+        ArgumentNullException.ThrowIfNull(seconds);
+        var sb = new System.Text.StringBuilder();
+        foreach (double t in seconds)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{t:0.00#}\t{t:0.00#}\t{SceneMarker}\n");
+        }
+        return sb.ToString();
     }
 }

@@ -55,6 +55,9 @@ public static class MediaFile
     /// <exception cref="InvalidDataException">Not a recording this can cut (see
     /// <see cref="Inspect"/>; not yet a fragmented MP4, or --save-removed of an MP4), or its
     /// last packet is incomplete; nothing changed.</exception>
+    /// <remarks>With <see cref="CutOptions.SaveRemovedTo"/>, the saved file ends in a manifest
+    /// that <see cref="Restore"/> undoes the cut from; with <see cref="CutOptions.Edl"/> named
+    /// like the recording, that EDL is replaced by join markers (docs/media.md, "Undo").</remarks>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the cut would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be written.</exception>
     /// <exception cref="IOException">Another process has the file open for writing (a recording
@@ -77,18 +80,22 @@ public static class MediaFile
         var trace = new EditTrace();
         MediaReads.Counter reads = MediaReads.Begin();
         (long Reads, long Bytes) planned = default;
+        List<RemovedRange> removed = [];
         (EditResult edit, CutLayout layout) = PaddedCut.Run(file, (facts, caps) =>
         {
-            (IContainerFormat format, timeline) = MediaFormats.Open(file, cancel);
-            plan = format.PlanCut(timeline, path, remove, options, facts.BlockSize, cancel);
+            (IContainerFormat format, IMediaTimeline opened) = MediaFormats.Open(file, cancel);
+            timeline = opened;
+            plan = format.PlanCut(opened, path, remove, options, facts.BlockSize, cancel);
+            removed = [.. plan.Cuts.Select(c => Removed(opened, c))];
+            // What undoes the cut (and replaces a stale EDL), read before anything changes.
+            CutLayout undoable = CutUndo.Prepare(file, facts, format, opened, plan, options, path, removed);
             planned = reads.Now;
             cancel.ThrowIfCancellationRequested(); // the last point where nothing has changed
-            return plan.Layout;
+            return undoable;
         }, options.Flags, progress, trace, cancel, options.DryRun);
         double before = timeline!.EndTime.Seconds;
-        var removed = plan!.Cuts.Select(c => Removed(timeline, c)).ToList();
         StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == PaddedCut.CutGroup)?.Method ?? StepMethod.Native;
-        return timeline.WithDetails(new CutResult(timeline.Format, before, before - removed.Sum(r => r.To - r.From), removed, plan.Unchanged,
+        return timeline.WithDetails(new CutResult(timeline.Format, before, before - removed.Sum(r => r.To - r.From), removed, plan!.Unchanged,
             layout.BytesWritten, edit.BytesCopied,
             method.ToRangeMethod(),
             layout.Output is null ? null : Path.GetFullPath(layout.Output.Path))
@@ -98,6 +105,7 @@ public static class MediaFile
             DryRun = options.DryRun,
             Collapsed = [.. layout.Removals.Select(r => new ByteSpan(r.Offset, r.ToEnd ? timeline.Size - r.Offset : r.Length)).Where(r => r.Length > 0)],
             Written = [.. layout.Writes.Select(w => new ByteSpan(w.Offset, w.Length))],
+            EdlReplaced = layout.Beside?.Path,
         });
     }
 
@@ -112,6 +120,55 @@ public static class MediaFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return OpenWriters.OfPath(path);
+    }
+
+    /// <summary>
+    /// Undoes a cut made with <see cref="CutOptions.SaveRemovedTo"/>: <paramref name="savedPath"/>,
+    /// the file of removed parts, says where every part was and holds the bytes the cut
+    /// overwrote; the blocks that were collapsed come back as holes, the parts move back into
+    /// them (without copying where the filesystem moves blocks between files: XFS, btrfs; by
+    /// copy on ext4 and tmpfs, as they went out), the overwritten bytes are written back,
+    /// the EDL the cut replaced is written back, and the saved file is removed, all as one
+    /// journaled edit. Afterwards the recording is byte for byte as before the cut. Cuts are
+    /// undone last first. With <see cref="RestoreOptions.DryRun"/>, nothing changes.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The saved file is not one a cut made, is truncated
+    /// or damaged, belongs to another recording, or the recording was changed since its cut
+    /// (cut again: restore the later cut first); nothing changed.</exception>
+    /// <exception cref="ArgumentException">The two paths are the same file.</exception>
+    /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the restore would copy; nothing changed.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file cannot be written.</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="EditIncompleteException">The restore stopped part-way; its journal record
+    /// lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
+    /// <exception cref="EditInterruptedException">Signalled while the restore ran: it stopped
+    /// between two steps, and its journal record lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
+    public static RestoreResult Restore(string path, string savedPath, RestoreOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(savedPath);
+        options ??= new RestoreOptions();
+        using SafeFileHandle file = FileRange.OpenForEdit(path, "recording");
+        using SafeFileHandle saved = FileRange.OpenForEdit(savedPath, "saved parts");
+        SavedManifest? manifest = null;
+        string? edlNote = null;
+        (EditResult edit, RestoreLayout layout) = RestoreEdit.Run(file, saved, (facts, savedFacts) =>
+        {
+            (SavedManifest m, RestoreLayout planned, string? note) = CutUndo.Plan(file, path, facts.Size, saved, savedPath, savedFacts.Size);
+            (manifest, edlNote) = (m, note);
+            cancel.ThrowIfCancellationRequested(); // the last point where nothing has changed
+            return planned;
+        }, options.DryRun, options.Flags, progress, new EditTrace(), cancel);
+        StepMethod method = edit.Steps.FirstOrDefault(s => s.Step == RestoreEdit.InsertGroup)?.Method ?? StepMethod.Native;
+        StepMethod parts = edit.Steps.FirstOrDefault(s => s.Step == RestoreEdit.ReturnGroup)?.Method ?? StepMethod.Native;
+        return new RestoreResult(manifest!.Format, layout.SizeNow, layout.SizeBefore, manifest.Ranges, layout.BytesWritten, edit.BytesCopied,
+            method.ToRangeMethod(), parts, options.DryRun)
+        {
+            EdlRestoredTo = layout.Beside?.Path,
+            EdlNote = edlNote,
+            SavedFrom = Path.GetFullPath(savedPath),
+            Recovered = edit.Recovered,
+        };
     }
 
     /// <summary>The phases of a cut from its trace: those before the edit as timed, the

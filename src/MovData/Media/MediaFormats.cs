@@ -30,7 +30,7 @@ internal static class MediaFormats
     }
 
     /// <exception cref="InvalidDataException">No format recognises <paramref name="head"/>.</exception>
-    private static IContainerFormat Recognise(ReadOnlySpan<byte> head)
+    internal static IContainerFormat Recognise(ReadOnlySpan<byte> head)
     {
         var whyNot = new List<string>();
         foreach (IContainerFormat format in All)

@@ -121,8 +121,58 @@ public sealed record CutOptions
     /// <see cref="CutResult.DryRun"/> set and its copying predicted from the plan.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>The EDL file the ranges came from.</summary>
+    /// <summary>The EDL file the ranges came from, if any. Where it is named like the recording
+    /// (<c>REC.edl</c> for <c>REC.ts</c>: the one Kodi and MPlayer apply to it), the cut
+    /// replaces it, in the same journaled edit, with one that marks each join as a scene
+    /// marker (type 2), so no player skips programme in the cut recording; its original bytes
+    /// are kept in <see cref="SaveRemovedTo"/>'s manifest, and
+    /// <see cref="MediaFile.Restore(string, string, RestoreOptions?, IProgress{EditProgress}?, CancellationToken)"/>
+    /// writes them back. Without <see cref="SaveRemovedTo"/> the original EDL is not kept.
+    /// An EDL named otherwise is left as it is.</summary>
     public string? Edl { get; init; }
+}
+
+/// <summary>Options of <see cref="MediaFile.Restore(string, string, RestoreOptions?, IProgress{EditProgress}?, CancellationToken)"/>.</summary>
+public sealed record RestoreOptions
+{
+    /// <summary>Check the two files and plan the restore, and say what it would do, changing
+    /// nothing (and finishing no interrupted edit).</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary><see cref="MoveFlags.ZeroCopyOnly"/> refuses, changing nothing, where the
+    /// restore would copy more than the partial edge blocks of each part.</summary>
+    public MoveFlags Flags { get; init; }
+}
+
+/// <summary>What a restore did (or, for a dry run, would do).</summary>
+/// <param name="Format">The container.</param>
+/// <param name="SizeBefore">The recording's size before the restore (as the cut left it).</param>
+/// <param name="SizeAfter">Its size after: as it was before the cut.</param>
+/// <param name="Restored">The ranges put back, in seconds of the recording as it was.</param>
+/// <param name="BytesWritten">Bytes written in place: the original bytes the cut overwrote, and the EDL.</param>
+/// <param name="BytesCopied">Bytes of data copied (the partial edge blocks of each part where
+/// blocks move without copying; every part where they cannot, as on ext4; a dry run's is what it would copy).</param>
+/// <param name="Method">How the holes were put back: native (XFS, ext4), emulated (btrfs clones) or copy.</param>
+/// <param name="PartsMethod">How the parts came back: exchange-range, clone-punch or copy-punch (a dry run's: as planned).</param>
+/// <param name="DryRun">Nothing was changed: this is what the restore would do.</param>
+public sealed record RestoreResult(RecordingFormat Format, long SizeBefore, long SizeAfter, IReadOnlyList<TimeRange> Restored,
+    long BytesWritten, long BytesCopied, RangeMethod Method, StepMethod PartsMethod, bool DryRun)
+{
+    /// <summary>The EDL written back beside the recording (the one the cut was made from), if any.</summary>
+    public string? EdlRestoredTo { get; init; }
+
+    /// <summary>Why the EDL the cut replaced was not written back (the file there changed since), if so.</summary>
+    public string? EdlNote { get; init; }
+
+    /// <summary>The file of removed parts the restore took them from (removed by a restore, not by a dry run).</summary>
+    public string? SavedFrom { get; init; }
+
+    /// <summary>Interrupted edits of the two files finished before this restore began.</summary>
+    public IReadOnlyList<RecoveredEdit> Recovered { get; init; } = [];
+
+    /// <summary>One line: what was put back and what it cost.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"{(DryRun ? "would restore" : "restored")} {Restored.Count} range(s) of {Format}: {SizeBefore} -> {SizeAfter} bytes, {BytesWritten} bytes written, {BytesCopied} copied, {Method.ToContractName()}, parts {PartsMethod.ToContractName()}");
 }
 
 /// <summary>A span of a file's bytes.</summary>
@@ -179,6 +229,11 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
     /// <summary>The bytes the cut writes in the recording, at offsets of the file as it is after
     /// it: padding the format skips (null packets), program tables, broken-link marks.</summary>
     public IReadOnlyList<ByteSpan> Written { get; init; } = [];
+
+    /// <summary>The EDL named like the recording (<see cref="CutOptions.Edl"/>) that the cut
+    /// rewrote as scene markers at its joins, so that no player skips programme in the cut
+    /// recording; null if none was.</summary>
+    public string? EdlReplaced { get; init; }
 
     /// <summary>One line: what was removed and what it cost.</summary>
     public override string ToString() => FormattableString.Invariant(

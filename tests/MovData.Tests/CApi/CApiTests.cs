@@ -54,6 +54,18 @@ public sealed class CApiTests
         Assert.Equal("", MovData.Tests.Media.Ffmpeg.DecodeErrors(rec));
     }
 
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void PythonModule_CutsWithSaveRemoved_AndRestoresTheRecording(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = MovData.Tests.Media.Recordings.CopyTo("h264-aac", dir);
+        string original = MovData.Tests.Media.RestoreTests.Sha256(rec);
+        (int code, string output) = NativeLibrary.Python("--undo", rec, dir.File("ads.ts"));
+        Assert.True(code == 0, output);
+        Assert.Equal($"ok {(dir.Kind.ZeroCopy ? dir.Kind.MoveMethod : MoveMethod.CopyPunch).ToContractName()} 2", output.Trim());
+        Assert.Equal(original, MovData.Tests.Media.RestoreTests.Sha256(rec));
+    }
+
     /// <summary>The sizes, offsets and constants of movdata.h, as gcc compiles them.</summary>
     private static readonly Lazy<Dictionary<string, long>> HeaderLayout = new(() => CProgram.Values("""
             #include <stdio.h>
@@ -76,6 +88,9 @@ public sealed class CApiTests
               S(movdata_cut_result); O(movdata_cut_result, duration_before); O(movdata_cut_result, duration_after); O(movdata_cut_result, bytes_written);
               O(movdata_cut_result, bytes_copied); O(movdata_cut_result, method); O(movdata_cut_result, removed); O(movdata_cut_result, packet_size);
               P("MOVDATA_CUT_EXACT", MOVDATA_CUT_EXACT);
+              S(movdata_restore_result); O(movdata_restore_result, size_before); O(movdata_restore_result, size_after); O(movdata_restore_result, bytes_written);
+              O(movdata_restore_result, bytes_copied); O(movdata_restore_result, method); O(movdata_restore_result, parts_method); O(movdata_restore_result, restored);
+              O(movdata_restore_result, dry_run); P("MOVDATA_RESTORE_DRY_RUN", MOVDATA_RESTORE_DRY_RUN);
               P("MOVDATA_ZERO_COPY_ONLY", MOVDATA_ZERO_COPY_ONLY); P("MOVDATA_OP_COUNT", MOVDATA_OP_COUNT);
               P("MOVDATA_METHOD_EXCHANGE_RANGE", MOVDATA_METHOD_EXCHANGE_RANGE); P("MOVDATA_METHOD_CLONE_PUNCH", MOVDATA_METHOD_CLONE_PUNCH); P("MOVDATA_METHOD_COPY_PUNCH", MOVDATA_METHOD_COPY_PUNCH);
               P("MOVDATA_OP_MOVE", MOVDATA_OP_MOVE); P("MOVDATA_OP_CLONE", MOVDATA_OP_CLONE); P("MOVDATA_OP_EXCHANGE", MOVDATA_OP_EXCHANGE);
@@ -143,6 +158,16 @@ public sealed class CApiTests
             ["movdata_cut_result.removed"] = Off<CutResultStruct>("Removed"),
             ["movdata_cut_result.packet_size"] = Off<CutResultStruct>("PacketSize"),
             ["MOVDATA_CUT_EXACT"] = Exports.CutExact,
+            ["sizeof movdata_restore_result"] = Marshal.SizeOf<RestoreResultStruct>(),
+            ["movdata_restore_result.size_before"] = Off<RestoreResultStruct>("SizeBefore"),
+            ["movdata_restore_result.size_after"] = Off<RestoreResultStruct>("SizeAfter"),
+            ["movdata_restore_result.bytes_written"] = Off<RestoreResultStruct>("BytesWritten"),
+            ["movdata_restore_result.bytes_copied"] = Off<RestoreResultStruct>("BytesCopied"),
+            ["movdata_restore_result.method"] = Off<RestoreResultStruct>("Method"),
+            ["movdata_restore_result.parts_method"] = Off<RestoreResultStruct>("PartsMethod"),
+            ["movdata_restore_result.restored"] = Off<RestoreResultStruct>("Restored"),
+            ["movdata_restore_result.dry_run"] = Off<RestoreResultStruct>("DryRun"),
+            ["MOVDATA_RESTORE_DRY_RUN"] = Exports.RestoreDryRun,
             ["MOVDATA_ZERO_COPY_ONLY"] = (long)MoveFlags.ZeroCopyOnly,
             ["MOVDATA_OP_COUNT"] = ProbeStruct.OperationCount,
             ["MOVDATA_OP_MOVE"] = (long)RangeOperation.Move,

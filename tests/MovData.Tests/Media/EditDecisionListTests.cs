@@ -40,6 +40,15 @@ public sealed class EditDecisionListTests
         Assert.Equal([new TimeRange(12.5, 95), new TimeRange(300.25, 420)], EditDecisionList.Parse(edl));
     }
 
+    [Fact]
+    public void Markers_AreSceneMarkersAtEachJoin_WhichParseLeavesAlone()
+    {
+        string edl = EditDecisionList.Markers([6, 10.25, 1234.5678]);
+        Assert.Equal("6.00\t6.00\t2\n10.25\t10.25\t2\n1234.568\t1234.568\t2\n", edl);
+        Assert.Empty(EditDecisionList.Parse(edl));
+        Assert.Contains("EDL line 1", Assert.Throws<FormatException>(() => EditDecisionList.Parse("5 5 3\n")).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("1 2\n", "EDL line 1")]
     [InlineData("1 2 3\n5 four 0\n", "EDL line 2")]

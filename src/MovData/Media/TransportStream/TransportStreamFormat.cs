@@ -1,12 +1,14 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Edits;
 
 namespace MovData.Media.TransportStream;
 
 /// <summary>
 /// MPEG-TS and M2TS behind the format seam: recognised by a packet grid in the head, opened
-/// as a <see cref="Recording"/>, cut by <see cref="CutPlanner"/> with null-packet padding.
+/// as a <see cref="Recording"/>, cut by <see cref="CutPlanner"/> with null-packet padding;
+/// a cut's manifest rides at the end of the removed parts in <see cref="ManifestPackets"/>.
 /// </summary>
-internal sealed class TransportStreamFormat : IContainerFormat
+internal sealed class TransportStreamFormat : IContainerFormat, ISavedManifestCarrier
 {
     internal static readonly TransportStreamFormat Instance = new();
 
@@ -40,6 +42,10 @@ internal sealed class TransportStreamFormat : IContainerFormat
         }
         return new CutPlan(cuts, unchanged, CutPlanner.Layout(rec, cuts, blockSize, cuts.Count > 0 ? options.SaveRemovedTo : null, cancel));
     }
+
+    public Patch Carry(IMediaTimeline timeline, long at, byte[] carried) => ManifestPackets.Carry((Recording)timeline, at, carried);
+
+    public (byte[] Carried, long At) FindCarried(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path) => ManifestPackets.Find(file, head, size, path);
 }
 
 /// <summary>A recording as the seam sees it: its 90 kHz clock, positions that are file offsets.</summary>

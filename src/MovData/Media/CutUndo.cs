@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using MovData.Edits;
+using MovData.Operations;
+
+namespace MovData.Media;
+
+/// <summary>
+/// Undo, whatever the format: what a cut adds to its layout so that it can be undone (the
+/// manifest at the end of its file of removed parts, <see cref="SavedManifest"/>) and so that
+/// no player applies a stale EDL to the cut recording; and how a restore turns that manifest
+/// into the layout the edits layer runs (<see cref="RestoreLayout"/>), after checking that the
+/// two files belong together. Formats take part only by carrying the manifest
+/// (<see cref="ISavedManifestCarrier"/>).
+/// </summary>
+internal static class CutUndo
+{
+    /// <summary>
+    /// <paramref name="plan"/>'s layout with the EDL it was cut from replaced by join markers
+    /// (where that EDL is named like the recording: a player would apply it), and, where the
+    /// removed parts are saved, the manifest appended to them (with the EDL's original bytes).
+    /// Reads the recording as it is before the cut.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The format cannot carry a manifest.</exception>
+    internal static CutLayout Prepare(SafeFileHandle file, FileFacts facts, IContainerFormat format, IMediaTimeline timeline, CutPlan plan, CutOptions options, string path, IReadOnlyList<RemovedRange> removed)
+    {
+        CutLayout layout = plan.Layout;
+        if (plan.Cuts.Count == 0)
+        {
+            return layout;
+        }
+        SavedEdl? kept = null;
+        string besideRec = PlayerEdl(path);
+        if (options.Edl is { } edl && Path.GetFullPath(edl) == besideRec && File.Exists(besideRec))
+        {
+            byte[] markers = System.Text.Encoding.ASCII.GetBytes(EditDecisionList.Markers(Joins(plan.Cuts, removed, timeline)));
+            layout = layout with { Beside = new ReplacedFile(besideRec, markers) };
+            kept = new SavedEdl(Path.GetFileName(besideRec), File.ReadAllBytes(besideRec), Convert.ToHexString(SHA256.HashData(markers)));
+        }
+        if (layout.Output is not { } output)
+        {
+            return layout;
+        }
+        if (format is not ISavedManifestCarrier carrier)
+        {
+            throw new InvalidDataException($"a cut of {format.Name} cannot yet save what it removes in a file it can be undone from");
+        }
+        SavedManifest manifest = SavedManifest.Build(file, facts, timeline.Format, layout, [.. removed.Select(r => new TimeRange(r.From, r.To))], output.Size, kept);
+        Patch carried = carrier.Carry(timeline, output.Size, manifest.ToCarried());
+        return layout with { Output = output with { Size = output.Size + carried.Length, Writes = [.. output.Writes, carried] } };
+    }
+
+    /// <summary>The EDL a player (Kodi, MPlayer) applies to <paramref name="recording"/>: the
+    /// same name without its extension, plus .edl, beside it; as a full path.</summary>
+    internal static string PlayerEdl(string recording) => Path.ChangeExtension(Path.GetFullPath(recording), ".edl");
+
+    /// <summary>Each join of the cut recording, in its seconds: where a removed range was,
+    /// less what was removed before it; not the head or the end, which are no joins.</summary>
+    private static List<double> Joins(List<PlannedCut> cuts, IReadOnlyList<RemovedRange> removed, IMediaTimeline timeline)
+    {
+        var joins = new List<double>();
+        double gone = 0;
+        for (int i = 0; i < cuts.Count; i++)
+        {
+            if (!cuts[i].Head && cuts[i].End < timeline.EndPosition)
+            {
+                joins.Add(removed[i].From - gone);
+            }
+            gone += removed[i].To - removed[i].From;
+        }
+        return joins;
+    }
+
+    /// <summary>
+    /// The manifest at the end of <paramref name="saved"/> and the restore it describes, once
+    /// the recording is shown to be the one the cut left: its size, and every window's SHA-256.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The saved file is not one a cut made, is
+    /// truncated or damaged, or does not belong to the recording as it is now; the message
+    /// says which, and for a recording cut again since, which restore comes first.</exception>
+    internal static (SavedManifest Manifest, RestoreLayout Layout, string? EdlNote) Plan(SafeFileHandle rec, string recPath, long recSize, SafeFileHandle saved, string savedPath, long savedSize)
+    {
+        byte[] buffer = new byte[(int)Math.Min(savedSize, MediaFormats.HeadBytes)];
+        ReadOnlySpan<byte> head = buffer.AsSpan(0, MediaReads.Read(saved, buffer, 0));
+        IContainerFormat format;
+        try
+        {
+            format = MediaFormats.Recognise(head);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{savedPath} is not a file of removed parts from `movdata cut --save-removed`: {e.Message}", e);
+        }
+        if (format is not ISavedManifestCarrier carrier)
+        {
+            throw new InvalidDataException($"{savedPath} is not a file of removed parts from `movdata cut --save-removed`: it is {format.Name}, which carries no MovData manifest");
+        }
+        (byte[] carried, long at) = carrier.FindCarried(saved, head, savedSize, savedPath);
+        SavedManifest m = SavedManifest.FromCarried(carried, savedPath);
+        if (m.Content != at || m.Parts.Any(p => p.Target < 0 || p.Target + p.Length > at))
+        {
+            throw new InvalidDataException($"{savedPath} is truncated or damaged: its manifest says the removed parts take its first {m.Content} bytes, but the manifest begins at {at}");
+        }
+        int matching = m.Windows.Count(w => w.Offset + w.Length <= recSize && Convert.ToHexString(SHA256.HashData(SavedManifest.Read(rec, w.Offset, w.Length))) == w.Sha256);
+        if (recSize != m.SizeAfter || matching < m.Windows.Count)
+        {
+            throw new InvalidDataException(matching > 0
+                ? $"{recPath} was changed since the cut that made {savedPath} (it is {recSize} bytes, that cut left {m.SizeAfter}; {matching} of the {m.Windows.Count} places it wrote or joined still match): if it was cut again, undo the later cuts first, the last cut first; nothing was changed"
+                : $"{savedPath} belongs to another recording: none of the {m.Windows.Count} places its cut wrote or joined in its recording ({m.SizeAfter} bytes after the cut) match {recPath} ({recSize} bytes), or that recording was changed everywhere the cut touched; nothing was changed");
+        }
+        (ReplacedFile? edl, string? note) = Edl(m, recPath);
+        return (m, new RestoreLayout(m.SizeAfter, m.SizeBefore, m.Removals, m.Parts, [.. m.Originals.Select(o => new Patch(o.Offset, o.Bytes.Length, o.Bytes))], edl), note);
+    }
+
+    /// <summary>The EDL the cut replaced, written back beside the recording where the cut's
+    /// marker file is still there (or no file is); a file changed since is left, and said.</summary>
+    private static (ReplacedFile? Edl, string? Note) Edl(SavedManifest m, string recPath)
+    {
+        if (m.Edl is not { } edl)
+        {
+            return (null, null);
+        }
+        string path = PlayerEdl(recPath);
+        if (File.Exists(path) && Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))) != edl.MarkerSha256)
+        {
+            return (null, $"{path} was changed since the cut, so the original {edl.Name} was not written back over it");
+        }
+        return (new ReplacedFile(path, edl.Original), null);
+    }
+}

@@ -1,0 +1,104 @@
+using MovData.Media;
+using MovData.Tests.Cli;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// docs/bad-inputs.md's rows for `movdata restore`: each restore that does not fit, on every
+/// scratch filesystem, exits 2 with a message that says why, and changes no byte (nor the
+/// data layout) of the recording or the saved file.
+/// </summary>
+public sealed class RestoreBadInputTests
+{
+    /// <summary>A row: how to make the recording and the saved file (returned as REC and
+    /// SAVED, both in the scratch directory), and words the error must contain.</summary>
+    public sealed record Row(string Id, Func<ScratchDir, (string Rec, string Saved)> Make, string Says);
+
+    /// <summary>A recording cut once with its removed parts saved to ads.ts.</summary>
+    private static (string Rec, string Saved) CutOnce(ScratchDir dir)
+    {
+        string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
+        string saved = dir.File("ads.ts");
+        MediaFile.Cut(rec, [new(4.5, 9), new(11.5, 15.5)], new CutOptions { SaveRemovedTo = saved });
+        return (rec, saved);
+    }
+
+    private static Func<ScratchDir, (string, string)> Damaged(Action<string> damage) => dir =>
+    {
+        (string rec, string saved) = CutOnce(dir);
+        damage(saved);
+        return (rec, saved);
+    };
+
+    private static void Shorten(string path, long by)
+    {
+        using var f = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.SetLength(f, RandomAccess.GetLength(f) - by);
+    }
+
+    public static readonly Row[] Rows =
+    [
+        new("restore-saved-of-another-recording", dir =>
+        {
+            (_, string saved) = CutOnce(dir);
+            string other = Recordings.CopyTo("mpeg2-mp2", dir, "other.ts");
+            return (other, saved);
+        }, "belongs to another recording"),
+        new("restore-recording-cut-again-since", dir =>
+        {
+            (string rec, string saved) = CutOnce(dir);
+            MediaFile.Cut(rec, [new(17.5, 20)]);
+            return (rec, saved);
+        }, "undo the later cuts first, the last cut first"),
+        new("restore-saved-truncated-mid-packet", Damaged(s => Shorten(s, 100)), "is truncated"),
+        new("restore-saved-truncated", Damaged(s => Shorten(s, 188 * 2)), "is truncated or damaged"),
+        new("restore-saved-manifest-damaged", Damaged(s =>
+        {
+            // A byte of the manifest's text: the 'd' of its last line, "end", just before the
+            // 56-byte footer that ends the file.
+            using var f = File.OpenHandle(s, FileMode.Open, FileAccess.ReadWrite);
+            long at = RandomAccess.GetLength(f) - 56 - 2;
+            byte[] b = new byte[1];
+            RandomAccess.Read(f, b, at);
+            b[0] ^= 0x01;
+            RandomAccess.Write(f, b, at);
+        }), "manifest's SHA-256 does not match"),
+        new("restore-saved-not-from-a-cut", dir =>
+        {
+            string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
+            return (rec, Recordings.CopyTo("mpeg2-mp2", dir, "other.ts"));
+        }, "is not a file of removed parts from `movdata cut --save-removed`"),
+        new("restore-saved-not-a-recording", dir =>
+        {
+            (string rec, _) = CutOnce(dir);
+            string junk = dir.File("junk.ts");
+            File.WriteAllBytes(junk, Files.Pattern(93, 200_000));
+            return (rec, junk);
+        }, "is not a file of removed parts"),
+        new("restore-same-file", dir =>
+        {
+            (string rec, _) = CutOnce(dir);
+            return (rec, rec);
+        }, "are the same file"),
+    ];
+
+    public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Rows.Select(r => r.Id));
+
+    [Theory, MemberData(nameof(Matrix))]
+    public void Restore_ThatDoesNotFit_IsRefusedWithItsReason_NothingChanged(string fs, string id)
+    {
+        Row row = Rows.Single(r => r.Id == id);
+        using ScratchDir dir = Scratch.On(fs);
+        (string rec, string saved) = row.Make(dir);
+        Snapshot recBefore = Files.Take(rec), savedBefore = Files.Take(saved);
+
+        (int code, string output, string err) = CliProcess.Movdata("restore", rec, saved);
+
+        Assert.True(code == 2, $"{id}: exit {code}: {err}{output}");
+        Assert.Contains(row.Says, err);
+        Assert.Equal(recBefore, Files.Take(rec));
+        Assert.Equal(savedBefore, Files.Take(saved));
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")), "a journal record was left");
+    }
+}

@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MovData.Media;
+using MovData.Tests.Cli;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// Undo: a cut with --save-removed, then `restore`, on every scratch filesystem, gives back
+/// the recording byte for byte (SHA-256 equal) and removes the saved file; where blocks move
+/// between files (XFS, btrfs) the parts come back as the blocks they went out as, not copies;
+/// the saved file plays (ffmpeg decodes it silently, ffprobe sees no extra stream); a dry run
+/// changes nothing; and a stale EDL beside the recording is replaced by join markers and
+/// written back by the restore.
+/// </summary>
+public sealed class RestoreTests
+{
+    private const long PerCut = 256 * 1024;
+
+    /// <summary>The cuts undone: a recording kind and the ranges removed.</summary>
+    private static readonly Dictionary<string, (string Kind, TimeRange[] Ranges)> Cuts = new()
+    {
+        ["two breaks"] = ("h264-aac", [new(4.5, 9), new(11.5, 15.5)]),
+        ["m2ts, two breaks"] = ("m2ts", [new(4.5, 9), new(11.5, 15.5)]),
+        ["head and tail"] = ("h264-aac", [new(0, 5), new(17.5, 100)]),
+        ["open GOPs (leading pictures nulled)"] = ("h264-open-gop", [new(4.5, 9), new(11.5, 15.5)]),
+    };
+
+    public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Cuts.Keys);
+
+    [Theory, MemberData(nameof(Matrix))]
+    public void Restore_AfterACut_PutsTheRecordingBackByteForByteAndMovesBlocksBack(string fs, string name)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (string kind, TimeRange[] ranges) = Cuts[name];
+        string rec = Recordings.CopyTo(kind, dir);
+        string saved = dir.File("ads" + Path.GetExtension(rec));
+        string original = Sha256(rec);
+        long size = new FileInfo(rec).Length;
+
+        CutResult cut = MediaFile.Cut(rec, ranges, new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(original, Sha256(rec));
+        AssertPlays(saved, Recordings.Path(kind));
+        HashSet<long> savedBlocks = dir.Kind.Fiemap ? [.. Files.PhysicalBlocks(saved, 0, new FileInfo(saved).Length / Files.Block * Files.Block).Where(b => b >= 0)] : [];
+
+        RestoreResult r = MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, Sha256(rec));
+        Assert.Equal(size, new FileInfo(rec).Length);
+        Assert.False(File.Exists(saved), "the saved file was not removed");
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")), "the journal record was not removed");
+        Assert.False(r.DryRun);
+        Assert.Equal(size, r.SizeAfter);
+        Assert.Equal(cut.Removed.Select(x => (x.From, x.To)), r.Restored.Select(x => (x.From, x.To)));
+        Assert.True(r.BytesWritten <= cut.Removed.Count * PerCut, $"{r.BytesWritten} bytes written for {cut.Removed.Count} cuts");
+        Assert.Equal(dir.Kind.ShiftMethod, r.Method);
+        if (dir.Kind.ZeroCopy)
+        {
+            // Only the partial blocks at each part's edges were copied.
+            Assert.True(r.BytesCopied <= cut.Removed.Count * 2 * Files.Block, $"{r.BytesCopied} bytes copied");
+            Assert.NotEqual(StepMethod.CopyPunch, r.PartsMethod);
+        }
+        if (dir.Kind.Fiemap && dir.Kind.ZeroCopy)
+        {
+            // Every whole block of the removed ranges is a block the saved file held, but
+            // those the restore wrote the original bytes into (btrfs writes a block anew).
+            long[] back = [.. cut.Removed.SelectMany(x =>
+            {
+                long from = (x.Offset + Files.Block - 1) / Files.Block * Files.Block, to = (x.Offset + x.Length) / Files.Block * Files.Block;
+                return Files.PhysicalBlocks(rec, from, to - from);
+            })];
+            int moved = back.Count(savedBlocks.Contains);
+            Assert.True(back.Length - moved <= r.BytesWritten / Files.Block + 2 * cut.Removed.Count,
+                $"{back.Length - moved} of the {back.Length} blocks that came back are new ({r.BytesWritten} bytes written)");
+            Assert.True(moved >= back.Length / 2, $"only {moved} of {back.Length} blocks came back from the saved file");
+        }
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Restore_TwoCuts_UndoneLastFirst_TheOtherOrderRefused(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        string first = dir.File("first.ts"), second = dir.File("second.ts");
+        string original = Sha256(rec);
+        MediaFile.Cut(rec, [new(4.5, 9)], new CutOptions { SaveRemovedTo = first }, cancel: TestContext.Current.CancellationToken);
+        string afterFirst = Sha256(rec);
+        MediaFile.Cut(rec, [new(1.5, 3), new(11.5, 14)], new CutOptions { SaveRemovedTo = second }, cancel: TestContext.Current.CancellationToken);
+        Snapshot recBefore = Files.Take(rec), firstBefore = Files.Take(first);
+
+        (int code, string json, string err) = CliProcess.Movdata("restore", rec, first, "--json");
+
+        Assert.True(code == 2, $"exit {code}: {err}");
+        Assert.Contains("was changed since the cut", err);
+        Assert.Contains("the last cut first", err);
+        Assert.Equal(2, JsonDocument.Parse(json).RootElement.GetProperty("error").GetProperty("exit").GetInt32());
+        Assert.Equal(recBefore, Files.Take(rec));
+        Assert.Equal(firstBefore, Files.Take(first));
+
+        MediaFile.Restore(rec, second, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(afterFirst, Sha256(rec));
+        MediaFile.Restore(rec, first, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(original, Sha256(rec));
+        Assert.False(File.Exists(first) || File.Exists(second));
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Restore_DryRun_ChangesNothingAndSaysWhatItWouldDo(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        string saved = dir.File("ads.ts");
+        long size = new FileInfo(rec).Length;
+        MediaFile.Cut(rec, [new(4.5, 9), new(11.5, 15.5)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+        Snapshot recBefore = Files.Take(rec), savedBefore = Files.Take(saved);
+        long[]? recBlocks = dir.Kind.Fiemap ? Files.PhysicalBlocks(rec, 0, recBefore.Size / Files.Block * Files.Block) : null;
+        long[]? savedBlocks = dir.Kind.Fiemap ? Files.PhysicalBlocks(saved, 0, savedBefore.Size / Files.Block * Files.Block) : null;
+
+        (int code, string json, string err) = CliProcess.Movdata("restore", rec, saved, "--dry-run", "--json");
+
+        Assert.True(code == 0, err);
+        JsonElement r = JsonDocument.Parse(json).RootElement;
+        Assert.True(r.GetProperty("dryRun").GetBoolean());
+        Assert.Equal(recBefore.Size, r.GetProperty("sizeBefore").GetInt64());
+        Assert.Equal(size, r.GetProperty("sizeAfter").GetInt64());
+        Assert.Equal(2, r.GetProperty("restored").GetArrayLength());
+        Assert.Equal(dir.Kind.ShiftMethod.ToContractName(), r.GetProperty("method").GetString());
+        Assert.Equal(recBefore, Files.Take(rec));
+        Assert.Equal(savedBefore, Files.Take(saved));
+        if (recBlocks is not null)
+        {
+            Assert.Equal(recBlocks, Files.PhysicalBlocks(rec, 0, recBlocks.Length * (long)Files.Block));
+            Assert.Equal(savedBlocks, Files.PhysicalBlocks(saved, 0, savedBlocks!.Length * (long)Files.Block));
+        }
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")));
+
+        (code, string text, err) = CliProcess.Movdata("restore", rec, saved, "--dry-run");
+        Assert.True(code == 0, err);
+        Assert.Contains("dry run: nothing changed", text);
+        Assert.Contains("would put back", text);
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FromThePlayersEdl_LeavesJoinMarkers_RestoreWritesTheEdlBack(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo("h264-aac", dir, "show.ts");
+        string edl = dir.File("show.edl"), saved = dir.File("show-removed.ts");
+        string comskip = "4.50\t9.00\t3\n12.00\t15.50\t3\n";
+        File.WriteAllText(edl, comskip);
+        string original = Sha256(rec);
+
+        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--edl", edl, "--save-removed", saved, "--json");
+
+        Assert.True(code == 0, err);
+        JsonElement cut = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(edl, cut.GetProperty("edlReplaced").GetString());
+        // Snapped: 4.5-9 removes 6-8, 12-15.5 removes 12-14; the joins in the cut recording
+        // are at 6 and 12 - 2 = 10 s.
+        Assert.Equal(2, cut.GetProperty("removed").GetArrayLength());
+        string markers = File.ReadAllText(edl);
+        Assert.Equal("6.00\t6.00\t2\n10.00\t10.00\t2\n", markers);
+        Assert.Empty(EditDecisionList.Parse(markers)); // nothing a player would skip
+
+        (code, json, err) = CliProcess.Movdata("restore", rec, saved, "--json");
+
+        Assert.True(code == 0, err);
+        Assert.Equal(edl, JsonDocument.Parse(json).RootElement.GetProperty("edlRestoredTo").GetString());
+        Assert.Equal(comskip, File.ReadAllText(edl));
+        Assert.Equal(original, Sha256(rec));
+        Assert.False(File.Exists(saved));
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FromThePlayersEdl_WithoutSaving_LeavesOnlyMarkers_AndAnEdlNamedOtherwiseAlone(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo("h264-aac", dir, "show.ts");
+        string edl = dir.File("show.edl");
+        File.WriteAllText(edl, "4.5 9 3\n");
+
+        CutResult r = MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { Edl = edl }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Single(r.Removed);
+        Assert.Equal("6.00\t6.00\t2\n", File.ReadAllText(edl));
+
+        string other = Recordings.CopyTo("h264-aac", dir, "other.ts");
+        string elsewhere = dir.File("ranges.edl");
+        File.WriteAllText(elsewhere, "4.5 9 3\n");
+        MediaFile.Cut(other, EditDecisionList.Parse(File.ReadAllText(elsewhere)), new CutOptions { Edl = elsewhere }, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal("4.5 9 3\n", File.ReadAllText(elsewhere));
+    }
+
+    /// <summary>The saved file plays as a recording of its own: ffmpeg decodes it with nothing
+    /// on standard error, and ffprobe sees the original's streams and no other (the manifest
+    /// packets are on a PID no PMT lists).</summary>
+    internal static void AssertPlays(string saved, string original)
+    {
+        (int code, string output) = Tools.Run("ffmpeg", "-v", "error", "-i", saved, "-f", "null", "-");
+        Assert.True(code == 0, output);
+        if (!original.Contains("open-gop", StringComparison.Ordinal))
+        {
+            // (An open GOP's first I picture names references its part lacks: ffmpeg reports
+            // them, as CutTests shows for the cut recording.)
+            Assert.Equal("", output.Trim());
+        }
+        Assert.Equal(Streams(original), Streams(saved));
+    }
+
+    private static string Streams(string path)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-show_entries", "stream=index,codec_type,id", "-of", "csv=p=0", path);
+        Assert.True(code == 0, err);
+        return output.Trim();
+    }
+
+    internal static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+}
