@@ -58,12 +58,9 @@ internal static class PaddedCut
             return (FileFacts.Of(file, "recording"), finished, held); // as it is now that this edit holds it
         });
         using RangeLocks _ = locks;
-        // Asked of the file itself: no trial file, nothing written (Capabilities.ForShifts). Not
-        // in a dry run: XFS and ext4 update the mtime of a file whose fallocate they then
-        // refuse (file_modified() comes first), so a dry run asks an unnamed trial file instead.
-        Capabilities caps = trace.Phase("probe", () => dryRun
-            ? Capabilities.ForDirectory(Capabilities.DirectoryOf(file) ?? throw new IOException("a dry run asks the recording's directory, and this file has no path"), f.Device, f.BlockSize)
-            : Capabilities.ForShifts(f));
+        // Asked of the file itself: no trial file, nothing written (Capabilities.ForShifts); a
+        // dry run leaves even the mtime as it was (Capabilities.ForShiftsUntouched).
+        Capabilities caps = trace.Phase("probe", () => dryRun ? Capabilities.ForShiftsUntouched(f) : Capabilities.ForShifts(f));
         CutLayout layout = trace.Phase("plan", () => plan(f, caps));
         if (layout.Removals.Count == 0 && layout.Writes.Count == 0 && layout.Output is null)
         {

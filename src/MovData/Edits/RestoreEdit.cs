@@ -53,6 +53,7 @@ internal static class RestoreEdit
             {
                 throw new ArgumentException("the recording and the file of removed parts are the same file");
             }
+            OpenWriters.Refuse(r0, "restore"); // a recording a player or DVR is writing to is left alone
             // A dry run changes nothing, so it finishes no interrupted edit either.
             IReadOnlyList<RecoveredEdit> finished = dryRun ? [] : Recovery.ForFiles(rec, saved);
             RangeLocks held = RangeLocks.Take((r0, 0, 0), (s0, 0, 0));
@@ -60,7 +61,7 @@ internal static class RestoreEdit
         });
         using RangeLocks _ = locks;
         RestoreLayout layout = trace.Phase("plan", () => plan(f, sf));
-        Capabilities caps = trace.Phase("probe", () => Capabilities.ForShifts(f));
+        Capabilities caps = trace.Phase("probe", () => dryRun ? Capabilities.ForShiftsUntouched(f) : Capabilities.ForShifts(f));
         // Whether whole blocks go from one file to the other without copying, as the cut's
         // output asks it (the same filesystem, with exchange-range or clones).
         Capabilities moves = Capabilities.For(sf);

@@ -136,6 +136,8 @@ public static class MediaFile
     /// or damaged, belongs to another recording, or the recording was changed since its cut
     /// (cut again: restore the later cut first); nothing changed.</exception>
     /// <exception cref="ArgumentException">The two paths are the same file.</exception>
+    /// <exception cref="IOException">Another process has the recording open for writing
+    /// (EBUSY, the writers named as fuser names them); nothing changed.</exception>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the restore would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">A file cannot be written.</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>

@@ -51,6 +51,16 @@ internal sealed record Capabilities(bool? Reflink, bool? Exchange, bool? Punch, 
             : errno == Interop.EINVAL ? true : Interop.IsNotSupported(errno) ? false : null;
     }
 
+    /// <summary>
+    /// As <see cref="ForShifts"/>, for a dry run, which must leave the file exactly as it was,
+    /// its mtime included: XFS and ext4 update the mtime of a file whose fallocate they then
+    /// refuse (file_modified() comes before the arguments are checked), so this asks unnamed
+    /// trial files in the file's directory instead, as <see cref="For"/> does.
+    /// </summary>
+    /// <exception cref="IOException">The file has no path to find its directory by.</exception>
+    internal static Capabilities ForShiftsUntouched(FileFacts f) =>
+        ForDirectory(DirectoryOf(f.Handle) ?? throw new IOException("a dry run asks the file's directory, and this file has no path"), f.Device, f.BlockSize);
+
     /// <summary>The capabilities of the filesystem holding <paramref name="directory"/>.</summary>
     internal static Capabilities ForDirectory(string directory, ulong device, long blockSize)
     {

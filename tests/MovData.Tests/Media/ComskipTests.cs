@@ -40,19 +40,35 @@ public sealed class ComskipTests
         (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--edl", "auto", "--save-removed", "auto");
 
         Assert.True(code == 0, $"exit {code}: {err}{output}");
+        string saved = RemovedParts.PathFor(rec, 1);
+        Assert.True(File.Exists(saved), output);
+        // comskip's EDL went into the saved file's manifest; beside the cut recording, only
+        // markers at the two joins (type 2), which no player skips.
         string edl = dir.File("Late Movie.edl");
-        Assert.True(File.Exists(edl), "comskip wrote no EDL");
-        string[] breaks = File.ReadAllLines(edl).Where(l => l.Trim().Length > 0).ToArray();
-        Assert.True(breaks.Length == 2, $"comskip found {breaks.Length} breaks, not the 2 made:\n{string.Join('\n', breaks)}");
+        Assert.True(File.Exists(edl), "no EDL beside the recording after the cut");
+        string[] markers = [.. File.ReadAllLines(edl).Where(l => l.Trim().Length > 0 && !l.StartsWith('#'))];
+        Assert.True(markers.Length == 2 && markers.All(l => l.Split('\t', ' ').Last() == "2"), $"the EDL left beside the cut recording:\n{string.Join('\n', markers)}");
         Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-f", "null", "-").Output.Trim());
         double after = Ffprobe.Duration(rec);
         // comskip's breaks take in the black frames around them, and the cut snaps them to
         // keyframes (one a second): within 4 s of the adverts' time all told.
         Assert.True(Math.Abs(before - after - adverts) <= 4, $"{before:0.00} s -> {after:0.00} s: {before - after:0.00} s removed, the adverts are {adverts} s\n{output}");
-        string saved = RemovedParts.PathFor(rec, 1);
-        Assert.True(File.Exists(saved), output);
         Assert.Equal("", Ffmpeg.DecodeErrors(saved));
+
+        // The undo the cut printed: the recording byte for byte as it was, comskip's EDL back
+        // (the two breaks it found), the saved file gone.
+        Assert.Contains($"undo: movdata restore {CutReportQuoted(rec)} {CutReportQuoted(saved)}", output, StringComparison.Ordinal);
+        (code, output, err) = CliProcess.Movdata("restore", rec, saved);
+
+        Assert.True(code == 0, $"exit {code}: {err}{output}");
+        Assert.Equal(Files.Take(Made.Value).Sha256, Files.Take(rec).Sha256);
+        Assert.False(File.Exists(saved), "the saved file is still there");
+        string[] breaks = [.. File.ReadAllLines(edl).Where(l => l.Trim().Length > 0 && !l.StartsWith('#'))];
+        Assert.True(breaks.Length == 2 && breaks.All(l => l.Split('\t', ' ').Last() != "2"), $"comskip's EDL did not come back:\n{string.Join('\n', breaks)}");
     }
+
+    /// <summary>A path as the cut's undo line prints it: in single quotes when it has a space.</summary>
+    private static string CutReportQuoted(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"'{path}'" : path;
 
     /// <summary>--comskip-ini is the ini comskip runs with: one that asks for no EDL gets
     /// none (comskip still writes its .txt), and the cut says why, exit 2, changing nothing.</summary>

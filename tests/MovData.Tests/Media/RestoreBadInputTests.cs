@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MovData.Media;
 using MovData.Tests.Cli;
 using MovData.Tests.Harness;
@@ -100,5 +101,37 @@ public sealed class RestoreBadInputTests
         Assert.Equal(recBefore, Files.Take(rec));
         Assert.Equal(savedBefore, Files.Take(saved));
         Assert.False(Directory.Exists(dir.File(".movdata-journal")), "a journal record was left");
+    }
+
+    /// <summary>A recording another process is writing to (a DVR still recording into it, a
+    /// player's editor) is left alone: exit 1, the writer named, nothing changed.</summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Restore_OfARecordingOpenForWriting_IsRefused_WriterNamed(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (string rec, string saved) = CutOnce(dir);
+        Snapshot recBefore = Files.Take(rec), savedBefore = Files.Take(saved);
+        using Process writer = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "exec 3>>\"$0\"; exec sleep 60", rec } })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (MediaFile.Writers(rec).Count == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the writer did not open the file");
+                Thread.Sleep(20);
+            }
+
+            (int code, string output, string err) = CliProcess.Movdata("restore", rec, saved);
+
+            Assert.True(code == 1, $"exit {code}: {err}{output}");
+            Assert.Contains($"restore refused: the file is open for writing by pid {writer.Id} (sleep)", err, StringComparison.Ordinal);
+            Assert.Equal(recBefore, Files.Take(rec));
+            Assert.Equal(savedBefore, Files.Take(saved));
+        }
+        finally
+        {
+            writer.Kill();
+            writer.WaitForExit();
+        }
     }
 }

@@ -115,6 +115,7 @@ public sealed class RestoreTests
         long size = new FileInfo(rec).Length;
         MediaFile.Cut(rec, [new(4.5, 9), new(11.5, 15.5)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
         Snapshot recBefore = Files.Take(rec), savedBefore = Files.Take(saved);
+        DateTime recTime = File.GetLastWriteTimeUtc(rec), savedTime = File.GetLastWriteTimeUtc(saved);
         long[]? recBlocks = dir.Kind.Fiemap ? Files.PhysicalBlocks(rec, 0, recBefore.Size / Files.Block * Files.Block) : null;
         long[]? savedBlocks = dir.Kind.Fiemap ? Files.PhysicalBlocks(saved, 0, savedBefore.Size / Files.Block * Files.Block) : null;
 
@@ -129,6 +130,9 @@ public sealed class RestoreTests
         Assert.Equal(dir.Kind.ShiftMethod.ToContractName(), r.GetProperty("method").GetString());
         Assert.Equal(recBefore, Files.Take(rec));
         Assert.Equal(savedBefore, Files.Take(saved));
+        // Not even the mtime: the capability check of a dry run touches no file of the edit.
+        Assert.Equal(recTime, File.GetLastWriteTimeUtc(rec));
+        Assert.Equal(savedTime, File.GetLastWriteTimeUtc(saved));
         if (recBlocks is not null)
         {
             Assert.Equal(recBlocks, Files.PhysicalBlocks(rec, 0, recBlocks.Length * (long)Files.Block));
