@@ -279,7 +279,7 @@ public sealed class BadInputTests
     {
         string table = File.ReadAllText(Path.Combine(NativeLibrary.RepoRoot, "docs", "bad-inputs.md"));
         string[] documented = [.. System.Text.RegularExpressions.Regex.Matches(table, @"^\| `([A-Za-z0-9^\-]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline).Select(m => m.Groups[1].Value)];
-        Assert.Equal(Rows.Select(r => r.Id).Concat(Media.MediaBadInputTests.Rows.Select(r => r.Id)).Concat(DefragBadInputTests.Rows.Select(r => r.Id)).Order(), documented.Order());
+        Assert.Equal(Rows.Select(r => r.Id).Concat(Media.MediaBadInputTests.Rows.Select(r => r.Id)).Concat(DefragBadInputTests.Rows.Select(r => r.Id)).Concat(Media.RestoreBadInputTests.Rows.Select(r => r.Id)).Order(), documented.Order());
         Assert.True(documented.Length >= 40, $"{documented.Length} rows");
     }
 }
