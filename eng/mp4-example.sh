@@ -54,6 +54,6 @@ first=$(ffprobe -v error -select_streams v:0 -show_entries packet=flags -read_in
 echo "   ffmpeg -v error: $errors error lines"
 echo "   ffprobe: $after video frames (before $before, removed $removed at 30 fps); the first packet's flags: $first"
 echo "   streams (type,duration): $(durations "$clip")"
-sums=$(python3 -c 'import json,sys; r = [json.load(open(f)) for f in sys.argv[1:]]; print(f"{sum(x["bytesWritten"] for x in r):,} bytes written, {sum(x["bytesCopied"] for x in r):,} copied")' "$dir/trim.json" "$dir/cut.json")
+sums=$(python3 -c 'import json,sys; r = [json.load(open(f)) for f in sys.argv[1:]]; print("{:,} bytes written, {:,} copied".format(sum(x["bytesWritten"] for x in r), sum(x["bytesCopied"] for x in r)))' "$dir/trim.json" "$dir/cut.json")
 echo "   both cuts: $sums; the file is now $(stat -c %s "$clip") bytes"
 [ "$errors" = 0 ] && [ "$after" = $((before - removed)) ] && [[ $first == K* ]] && echo "check: OK" || { echo "check: FAILED"; exit 1; }
