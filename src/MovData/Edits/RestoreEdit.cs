@@ -54,8 +54,12 @@ internal static class RestoreEdit
                 throw new ArgumentException("the recording and the file of removed parts are the same file");
             }
             OpenWriters.Refuse(r0, "restore"); // a recording a player or DVR is writing to is left alone
-            // A dry run changes nothing, so it finishes no interrupted edit either.
-            IReadOnlyList<RecoveredEdit> finished = dryRun ? [] : Recovery.ForFiles(rec, saved);
+            // A dry run changes nothing, so it finishes no interrupted edit either: where one
+            // names either file, what the restore would do depends on it, and it refuses (as a
+            // cut's dry run does).
+            IReadOnlyList<RecoveredEdit> finished = dryRun
+                ? [.. Recovery.RefusePending(rec, "a dry run"), .. Recovery.RefusePending(saved, "a dry run")]
+                : Recovery.ForFiles(rec, saved);
             RangeLocks held = RangeLocks.Take((r0, 0, 0), (s0, 0, 0));
             return (FileFacts.Of(rec, "recording"), FileFacts.Of(saved, "saved"), finished, held);
         });

@@ -146,6 +146,30 @@ public sealed class RestoreTests
         Assert.Contains("would put back", text);
     }
 
+    /// <summary>A dry run of a restore finishes no interrupted edit, as a cut's does not: a
+    /// restore killed after its first step leaves a record naming both files, and the dry
+    /// run then refuses, exit 1, saying to recover first, both files as the crash left them.</summary>
+    [Fact]
+    public void Restore_DryRun_WithAnInterruptedEditInTheJournal_RefusesAndChangesNothing()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        string saved = dir.File("ads.ts");
+        MediaFile.Cut(rec, [new(4.5, 9)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+        (int crashed, _, _) = CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = "kill:ran:0" }, "restore", rec, saved);
+        Assert.NotEqual(0, crashed);
+        Assert.True(Directory.Exists(dir.File(".movdata-journal")), "the crash left no journal record");
+        Snapshot recBefore = Files.Take(rec), savedBefore = Files.Take(saved);
+
+        (int code, string output, string err) = CliProcess.Movdata("restore", rec, saved, "--dry-run");
+
+        Assert.True(code == 1, $"exit {code}: {err}{output}");
+        Assert.Contains("a dry run changes nothing, so it cannot finish it first: run `movdata recover", err, StringComparison.Ordinal);
+        Assert.Equal(recBefore, Files.Take(rec));
+        Assert.Equal(savedBefore, Files.Take(saved));
+        Assert.True(Directory.Exists(dir.File(".movdata-journal")));
+    }
+
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Cut_FromThePlayersEdl_LeavesJoinMarkers_RestoreWritesTheEdlBack(string fs)
     {
