@@ -138,6 +138,7 @@ internal static class MoovWriter
         SampleTable table = c.Track.Table;
         SampleList s = c.Samples;
         int[] kept = [.. c.Kept()];
+        List<(long Offset, uint Samples, uint Description)>? chunks = null; // stsc and stco share them
         int start = w.Begin(stbl.Type);
         int group = 0;
         foreach (Box child in Boxes.Children(moov, stbl, "stbl"))
@@ -183,10 +184,10 @@ internal static class MoovWriter
                     break;
                 }
                 case "stsc":
-                    Chunks(w, c, kept, shift, table.LargeOffsets, stsc: true);
+                    WriteStsc(w, chunks ??= KeptChunks(c, kept, shift));
                     break;
                 case "stco" or "co64":
-                    Chunks(w, c, kept, shift, table.LargeOffsets, stsc: false);
+                    WriteChunkOffsets(w, chunks ??= KeptChunks(c, kept, shift), table.LargeOffsets);
                     break;
                 case "sdtp" when table.Dependencies is { } deps:
                 {
@@ -235,8 +236,8 @@ internal static class MoovWriter
     }
 
     /// <summary>The kept samples in chunks: a chunk of the old table, less its removed
-    /// samples, split where they are no longer end to end; stsc, or the chunks' offsets.</summary>
-    private static void Chunks(BoxWriter w, TrackCut c, int[] kept, Func<long, long> shift, bool large, bool stsc)
+    /// samples, split where they are no longer end to end; at their offsets after the cut.</summary>
+    private static List<(long Offset, uint Samples, uint Description)> KeptChunks(TrackCut c, int[] kept, Func<long, long> shift)
     {
         var chunkOf = new (int Chunk, uint Description)[c.Samples.Count];
         int number = 0;
@@ -253,7 +254,8 @@ internal static class MoovWriter
         long end = -1;
         foreach (int i in kept)
         {
-            long offset = c.Samples.Offset(i) - shift(c.Samples.Offset(i));
+            long at = c.Samples.Offset(i);
+            long offset = at - shift(at);
             if (chunkOf[i].Chunk != lastChunk || offset != end)
             {
                 chunks.Add((offset, 0, chunkOf[i].Description));
@@ -262,28 +264,34 @@ internal static class MoovWriter
             lastChunk = chunkOf[i].Chunk;
             end = offset + c.Samples.Size(i);
         }
-        if (stsc)
+        return chunks;
+    }
+
+    /// <summary>stsc: runs of chunks with the same count of samples and description.</summary>
+    private static void WriteStsc(BoxWriter w, List<(long Offset, uint Samples, uint Description)> chunks)
+    {
+        int at = w.FullBox(FourCc.Of("stsc"), 0, 0);
+        var entries = new List<(int First, uint Samples, uint Description)>();
+        for (int k = 0; k < chunks.Count; k++)
         {
-            int at = w.FullBox(FourCc.Of("stsc"), 0, 0);
-            var entries = new List<(int First, uint Samples, uint Description)>();
-            for (int k = 0; k < chunks.Count; k++)
+            if (entries.Count == 0 || entries[^1].Samples != chunks[k].Samples || entries[^1].Description != chunks[k].Description)
             {
-                if (entries.Count == 0 || entries[^1].Samples != chunks[k].Samples || entries[^1].Description != chunks[k].Description)
-                {
-                    entries.Add((k + 1, chunks[k].Samples, chunks[k].Description));
-                }
+                entries.Add((k + 1, chunks[k].Samples, chunks[k].Description));
             }
-            w.U32((uint)entries.Count);
-            foreach ((int first, uint samples, uint description) in entries)
-            {
-                w.U32((uint)first);
-                w.U32(samples);
-                w.U32(description);
-            }
-            w.End(at);
-            return;
         }
-        // stco stays stco: offsets only get smaller.
+        w.U32((uint)entries.Count);
+        foreach ((int first, uint samples, uint description) in entries)
+        {
+            w.U32((uint)first);
+            w.U32(samples);
+            w.U32(description);
+        }
+        w.End(at);
+    }
+
+    /// <summary>stco or co64: the chunks' offsets. stco stays stco: offsets only get smaller.</summary>
+    private static void WriteChunkOffsets(BoxWriter w, List<(long Offset, uint Samples, uint Description)> chunks, bool large)
+    {
         int box = w.FullBox(FourCc.Of(large ? "co64" : "stco"), 0, 0);
         w.U32((uint)chunks.Count);
         foreach ((long offset, _, _) in chunks)
