@@ -47,8 +47,14 @@ internal static class CutCommand
                 {
                     throw new ArgumentException("--comskip-ini is for --edl auto, which may run comskip");
                 }
-                // Before comskip reads it: a recording still being made is not cut, or waited for.
-                WriterWait.Until(io, rec, p.GetResult(wait) is null ? 0 : WriterWait.Seconds(p.GetValue(wait)));
+                // A recording still being made is not cut, or waited for; found here before
+                // comskip reads it. Otherwise the cut's own refusal is enough: one scan of
+                // /proc (a tenth of a cut's time on a busy machine), not two.
+                bool waits = p.GetResult(wait) is not null;
+                if (waits || edlText == "auto")
+                {
+                    WriterWait.Until(io, rec, waits ? WriterWait.Seconds(p.GetValue(wait)) : 0);
+                }
                 bool dry = p.GetValue(dryRun);
                 using Scratch comskipOutput = new(dry && edlText == "auto");
                 string? edlPath = edlText is null ? null : CutRanges.EdlFor(rec, edlText, p.GetValue(comskipIni), comskipOutput.Path);
@@ -66,10 +72,10 @@ internal static class CutCommand
                 {
                     return outcome.Report(CutReport.NothingInEdl(io, asJson, rec, edlPath!));
                 }
-                CutResult r = ProgressLine.Around(io, asJson, 0, "cut", progress =>
+                CutResult r = WriterWait.Hinting(() => ProgressLine.Around(io, asJson, 0, "cut", progress =>
                     keepText is not null
                         ? MediaFile.Keep(rec, CutRanges.Parse("--keep", keepText), options, progress, io.Cancel)
-                        : MediaFile.Cut(rec, ranges, options, progress, io.Cancel));
+                        : MediaFile.Cut(rec, ranges, options, progress, io.Cancel)), waits);
                 return outcome.Report(CutReport.Write(io, asJson, rec, ranges, r, p.GetValue(timings) ? r.Timings : null));
             }));
             CutLog.Append(p.GetValue(log), rec, outcome, code, io.Err);

@@ -17,11 +17,29 @@ internal static class WriterWait
 
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
+    private const int EBUSY = 16;
+
+    private const string Hint = "--wait[=SECONDS] waits for it to be closed";
+
     /// <summary>The seconds --wait[=SECONDS] gives.</summary>
     internal static int Seconds(string? text) =>
         text is null ? DefaultSeconds
         : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int s) ? s
         : throw new ArgumentException($"--wait {text}: give whole seconds, e.g. --wait=600");
+
+    /// <summary>What <paramref name="cut"/> returns; its refusal of a recording another
+    /// process is writing (EBUSY) says, where --wait was not given, that --wait waits.</summary>
+    internal static T Hinting<T>(Func<T> cut, bool waited)
+    {
+        try
+        {
+            return cut();
+        }
+        catch (IOException e) when (!waited && e.HResult == EBUSY)
+        {
+            throw new IOException($"{e.Message}; {Hint}", e.HResult);
+        }
+    }
 
     /// <summary>Returns once no other process has <paramref name="recording"/> open for
     /// writing, polling for up to <paramref name="seconds"/>.</summary>
@@ -53,8 +71,8 @@ internal static class WriterWait
         if (writers.Count > 0)
         {
             string waited = seconds > 0 ? $"still, after waiting {ProgressLine.Duration(seconds)}" : "(still being recorded?)";
-            string hint = seconds > 0 ? "" : "; --wait[=SECONDS] waits for it to be closed";
-            throw new IOException($"cut refused: {recording} is open for writing by {string.Join(", ", writers)} {waited}; nothing was changed{hint}", 16 /* EBUSY */);
+            string hint = seconds > 0 ? "" : $"; {Hint}";
+            throw new IOException($"cut refused: {recording} is open for writing by {string.Join(", ", writers)} {waited}; nothing was changed{hint}", EBUSY);
         }
     }
 }

@@ -164,10 +164,16 @@ public sealed class DvrHookTests
 
         (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--edl", "auto", "--log", log);
         (int waited, _, string waitErr) = CliProcess.Movdata("cut", rec, "--edl", "auto", "--wait=1", "--log", log);
+        // Without --edl auto or --wait the cut's own refusal (the library's) is the one seen, with the same hint.
+        (int plain, string plainOut, string plainErr) = CliProcess.Movdata("cut", rec, "--remove", "4-8", "--log", log);
 
         Assert.True(code == 1, $"exit {code}: {err}{output}");
         Assert.Contains($"open for writing by pid {writer.Id} (sleep)", err, StringComparison.Ordinal);
         Assert.Contains("nothing was changed", err, StringComparison.Ordinal);
+        Assert.Contains("; --wait[=SECONDS] waits for it to be closed", err, StringComparison.Ordinal);
+        Assert.True(plain == 1, $"exit {plain}: {plainErr}{plainOut}");
+        Assert.Contains($"cut refused: the file is open for writing by pid {writer.Id} (sleep); nothing was changed", plainErr, StringComparison.Ordinal);
+        Assert.Contains("; --wait[=SECONDS] waits for it to be closed", plainErr, StringComparison.Ordinal);
         Assert.True(waited == 1, waitErr);
         Assert.Contains("after waiting 0:01", waitErr, StringComparison.Ordinal);
         Assert.Equal(before, Files.Take(rec));
