@@ -250,6 +250,7 @@ public static class Errno
         OperationCanceledException => Native.Interop.ECANCELED,
         ContractViolationException or ArgumentException or InvalidDataException => Native.Interop.EINVAL,
         FileSystemNotSupportedException ns => ns.Errno,
+        NotSupportedException => Native.Interop.EOPNOTSUPP,
         UnauthorizedAccessException ua => ua.InnerException is IOException inner && IsErrno(inner.HResult) ? inner.HResult : Native.Interop.EPERM,
         FileNotFoundException or DirectoryNotFoundException => Native.Interop.ENOENT,
         IOException io when IsErrno(io.HResult) => io.HResult,

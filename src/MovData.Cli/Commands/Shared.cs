@@ -54,7 +54,7 @@ internal static class Shared
             OperationCanceledException => ExitCode.Interrupted,
             // Input that is not what the verb takes (not a recording, a damaged one): nothing changed.
             ArgumentException or InvalidDataException => ExitCode.Usage,
-            FileSystemNotSupportedException => ExitCode.NotSupported,
+            NotSupportedException => ExitCode.NotSupported, // the filesystem's refusals, and a file MovData cannot edit yet
             _ => ExitCode.Failed,
         };
         string message = e switch

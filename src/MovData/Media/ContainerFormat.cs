@@ -36,6 +36,8 @@ internal interface IContainerFormat
     /// <exception cref="ArgumentException">A range starts past the end or removes everything.</exception>
     /// <exception cref="InvalidDataException">This file cannot be cut as it is (an MPEG-TS
     /// recording whose last packet is incomplete).</exception>
+    /// <exception cref="NotSupportedException">A kind of file of this format that its cut
+    /// does not handle yet (a fragmented MP4): exit 3, not a damaged file.</exception>
     CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel);
 }
 

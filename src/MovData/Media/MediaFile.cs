@@ -53,8 +53,10 @@ public static class MediaFile
     /// <exception cref="ArgumentException">No ranges, ranges out of order or overlapping, or
     /// one that starts past the end or removes everything; nothing changed.</exception>
     /// <exception cref="InvalidDataException">Not a recording this can cut (see
-    /// <see cref="Inspect"/>; not yet a fragmented MP4, or --save-removed of an MP4), or its
-    /// last packet is incomplete; nothing changed.</exception>
+    /// <see cref="Inspect"/>; an MP4 whose layout or tables a cut does not rewrite yet), or
+    /// its last packet is incomplete; nothing changed.</exception>
+    /// <exception cref="NotSupportedException">A fragmented MP4, whose fragments a cut does
+    /// not rewrite yet; nothing changed.</exception>
     /// <remarks>With <see cref="CutOptions.SaveRemovedTo"/>, the saved file ends in a manifest
     /// that <see cref="Restore"/> undoes the cut from; with <see cref="CutOptions.Edl"/> named
     /// like the recording, that EDL is replaced by join markers (docs/media.md, "Undo").</remarks>

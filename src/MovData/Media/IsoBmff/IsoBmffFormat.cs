@@ -30,8 +30,9 @@ internal sealed class IsoBmffFormat : IContainerFormat
 
     public IMediaTimeline Open(SafeFileHandle file, ReadOnlySpan<byte> head, CancellationToken cancel) => Movie.Open(file, cancel);
 
-    /// <exception cref="InvalidDataException">What this cut does not do yet (a fragmented
-    /// file, --save-removed, a moov between media data), or a join it cannot make.</exception>
+    /// <exception cref="InvalidDataException">What this cut does not do yet (a moov between
+    /// media data, tables it would leave stale), or a join it cannot make.</exception>
+    /// <exception cref="NotSupportedException">A fragmented file.</exception>
     public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel) =>
         MovieCut.Plan((Movie)timeline, path, remove, options, blockSize, cancel); // what Open returned
 }
