@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 
 namespace MovData.Media.IsoBmff;
@@ -153,6 +154,16 @@ internal sealed partial class Movie
         {
             CheckInFile(t, size);
         }
+        foreach (Track t in tracks.Where(t => t.Timecode is { Counter: false } && t.Table.Count == 1))
+        {
+            // The timecode where the track starts: its one sample, a frame number.
+            SampleList one = t.Table.List();
+            byte[] number = new byte[4];
+            if (one.Size(0) == number.Length && MediaReads.Read(file, number, one.Offset(0)) == number.Length)
+            {
+                t.TimecodeStart = BinaryPrimitives.ReadUInt32BigEndian(number);
+            }
+        }
         if (video is null || video.Samples == 0)
         {
             string found = tracks.Count == 0 ? "no tracks" : string.Join(", ", tracks.Select(t => $"{t.Handler} ({t.Codec})"));
@@ -184,6 +195,7 @@ internal sealed partial class Movie
         int id = 0;
         long trackDuration = 0, timescale = 0, mediaDuration = 0;
         string handler = "", entry = "", codec = "";
+        TimecodeEntry? timecode = null;
         var edits = new List<Edit>();
         SampleTable? table = null;
         foreach (Box box in Boxes.Children(moov, trak, path))
@@ -242,6 +254,7 @@ internal sealed partial class Movie
                             if (Boxes.Children(moov, stbl, stblPath).FirstOrDefault(b => b.Name == "stsd") is { Size: > 0 } stsd)
                             {
                                 (entry, codec) = SampleEntries.Read(moov, stsd, $"{stblPath}/stsd");
+                                timecode = SampleEntries.Timecode(moov, stsd, $"{stblPath}/stsd");
                             }
                         }
                     }
@@ -255,7 +268,7 @@ internal sealed partial class Movie
         return new Track
         {
             Id = id, Handler = handler, SampleEntry = entry, Codec = codec, Timescale = timescale, MediaDuration = mediaDuration,
-            TrackDuration = trackDuration, Edits = edits, Table = table,
+            TrackDuration = trackDuration, Edits = edits, Table = table, Timecode = timecode,
         };
     }
 

@@ -20,6 +20,11 @@ internal sealed class TrackCut
     internal required long MediaTime { get; init; }
     internal required long ShownLost { get; init; }
 
+    /// <summary>Frames a timecode track's one sample moves on by (a cut of the head): its
+    /// number is rewritten, so that players reading the sample (ffmpeg) and those applying
+    /// the edit list (QuickTime) show the same timecode at the first kept frame.</summary>
+    internal long TimecodeFrames { get; init; }
+
     internal IEnumerable<int> Kept() => Enumerable.Range(0, Keep.Length).Where(i => Keep[i]);
 }
 
@@ -92,6 +97,13 @@ internal static class MovieCut
                     ? Patch(mdat.Offset - Shift(mdat.Offset) + 8, 8, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, (ulong)(mdat.Size - lost)))
                     : Patch(mdat.Offset - Shift(mdat.Offset), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)(mdat.Size - lost))));
             }
+        }
+        foreach (TrackCut t in tracks.Where(t => t.TimecodeFrames != 0))
+        {
+            // The timecode's one sample is kept (it spans the cut), so none of its bytes collapse.
+            long at = t.Samples.Offset(0);
+            uint number = (uint)(t.Track.TimecodeStart!.Value + t.TimecodeFrames);
+            writes.Add(Patch(at - Shift(at), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, number)));
         }
         var removals = collapses.Select(c => new BlockRemoval(c.Offset, c.Length, ToEnd: false)).ToList();
         Box old = movie.Moov;
@@ -218,6 +230,8 @@ internal static class MovieCut
         var shorten = new long[n];
         long mediaTime = mt;
         long shownLost = 0;
+        long timecodeFrames = 0;
+        bool timecode = track.TimecodeStart is not null; // one sample, a frame number
         foreach (PlannedCut cut in cuts)
         {
             bool toEnd = cut.End == movie.Samples.Count;
@@ -249,8 +263,9 @@ internal static class MovieCut
                     if ((cut.Head || start <= from + Epsilon) && end >= to - Epsilon)
                     {
                         // Spans the whole range (a timecode track's one sample): shortened, not
-                        // removed (at the head, the edit list shows it from later instead).
-                        shorten[i] += cut.Head ? 0 : lost;
+                        // removed (at the head, the edit list shows it from later instead,
+                        // unless it is a timecode whose number moves on: below).
+                        shorten[i] += cut.Head && !timecode ? 0 : lost;
                     }
                     else if ((cut.Head || mid >= from) && (toEnd || mid < to))
                     {
@@ -259,7 +274,12 @@ internal static class MovieCut
                 }
             }
             int firstAfter = Array.FindIndex(keep, k => k) is var f && f >= 0 ? f : n;
-            if (cut.Head)
+            if (cut.Head && timecode)
+            {
+                // The sample now starts at the first kept frame: its number moves on by the frames removed.
+                timecodeFrames += track.Timecode!.Value.Frames(to - from);
+            }
+            else if (cut.Head)
             {
                 // stts gives the first sample decode time 0: everything kept moves back by its decode time, and the edit list shows it from where it was.
                 lost = firstAfter < n ? s.Dts(firstAfter) : 0;
@@ -300,6 +320,6 @@ internal static class MovieCut
             }
             durations[k] = (uint)(next - dts);
         }
-        return new TrackCut { Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost };
+        return new TrackCut { Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost, TimecodeFrames = timecodeFrames };
     }
 }

@@ -49,6 +49,24 @@ internal static class SampleEntries
         });
     }
 
+    /// <summary>The timecode sample entry (tmcd) first in <paramref name="stsd"/>, or null if
+    /// the first entry is another (or too short to be one). Its fields, after the sample
+    /// entry's reserved bytes and data reference index: reserved (4), flags, timescale,
+    /// frame duration (4 each), frames a second (1), as QuickTime's file format lays them out.</summary>
+    internal static TimecodeEntry? Timecode(ReadOnlySpan<byte> moov, Box stsd, string path)
+    {
+        List<Box> entries = Boxes.Children(moov, stsd, path, skip: 8);
+        if (entries is not [{ Name: "tmcd" } entry, ..] || entry.PayloadSize < 26)
+        {
+            return null;
+        }
+        var r = new FieldReader(moov, entry, $"{path}/tmcd");
+        r.Skip(12);
+        uint flags = r.U32(), timescale = r.U32(), frameDuration = r.U32();
+        byte frames = r.U8();
+        return timescale > 0 && frameDuration > 0 ? new TimecodeEntry(flags, timescale, frameDuration, frames) : null;
+    }
+
     /// <summary>The codec an MPEG-4 entry's esds names by its objectTypeIndication (ISO/IEC
     /// 14496-1 §7.2.6.6); null if there is no esds to say.</summary>
     private static string? ObjectType(ReadOnlySpan<byte> moov, Box entry, string path, bool audio)

@@ -22,6 +22,13 @@ internal sealed class Track
     /// <summary>The first sample entry's type: "avc1", "hev1", "mp4a", "sowt", "tmcd", "gpmd", ...</summary>
     internal string SampleEntry { get; init; } = "";
 
+    /// <summary>A timecode track's sample entry (null for any other track).</summary>
+    internal TimecodeEntry? Timecode { get; init; }
+
+    /// <summary>The frame number a timecode track of one sample starts at (its sample's four
+    /// bytes, read when the movie is opened); null for any other track.</summary>
+    internal uint? TimecodeStart { get; set; }
+
     /// <summary>The codec as ffprobe names it (<see cref="SampleEntries.Read"/>).</summary>
     internal string Codec { get; init; } = "";
 
@@ -90,4 +97,18 @@ internal sealed class Track
         }
         return (double)(MediaDuration > 0 && Fragments is null ? MediaDuration : end) / Timescale;
     }
+}
+
+/// <summary>
+/// A QuickTime timecode sample entry (tmcd): its sample, four bytes, is the frame number of the
+/// track's first frame (frames counted at <see cref="Timescale"/> / <see cref="FrameDuration"/>
+/// a second; with drop-frame, flag 1, only their display skips numbers), unless the counter
+/// flag (8) makes it a count of other units.
+/// </summary>
+internal readonly record struct TimecodeEntry(uint Flags, uint Timescale, uint FrameDuration, byte FramesPerSecond)
+{
+    internal bool Counter => (Flags & 8) != 0;
+
+    /// <summary>The frames of <paramref name="seconds"/>, at the timecode's rate.</summary>
+    internal long Frames(double seconds) => (long)Math.Round(seconds * Timescale / FrameDuration);
 }
