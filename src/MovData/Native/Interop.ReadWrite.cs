@@ -42,23 +42,48 @@ internal static partial class Interop
     internal const int DirectBufferSize = 8 << 20;
 
     /// <summary>
+    /// Block-aligned memory of <see cref="DirectBufferSize"/> bytes for a copy into a file opened
+    /// O_DIRECT, made once for the whole copy and handed to each <see cref="CopyIntoDirect"/>:
+    /// memory made for every call is mapped, faulted in and zeroed page by page, and unmapped
+    /// again each time (a 1 GiB copy in 8 MiB calls: 262,144 page faults and 0.9 s of system
+    /// time, which put the copy behind xfs_fsr's).
+    /// </summary>
+    internal sealed unsafe class DirectBuffer : IDisposable
+    {
+        /// <summary>Memory aligned to <paramref name="blockSize"/>, the file's block size (what
+        /// O_DIRECT asks of a buffer's address).</summary>
+        internal DirectBuffer(int blockSize)
+        {
+            BlockSize = blockSize;
+            Pointer = (byte*)NativeMemory.AlignedAlloc(DirectBufferSize, (nuint)blockSize);
+        }
+
+        /// <summary>The alignment, and the unit each read is asked in and each write padded to.</summary>
+        internal int BlockSize { get; }
+
+        internal byte* Pointer { get; private set; }
+
+        public void Dispose()
+        {
+            if (Pointer != null)
+            {
+                NativeMemory.AlignedFree(Pointer);
+                Pointer = null;
+            }
+        }
+    }
+
+    /// <summary>
     /// <see cref="CopyByReadWrite"/> into a file opened O_DIRECT (<see cref="OpenDirectTempFile"/>),
-    /// from a source opened O_DIRECT too or not: block-aligned memory, reads asked in whole
-    /// blocks (the file's end answers the last one short), and a last block short of
-    /// <paramref name="blockSize"/> written whole, zero-padded (the caller sets the size back).
+    /// from a source opened O_DIRECT too or not, through <paramref name="buffer"/>: reads asked
+    /// in whole blocks (the file's end answers the last one short), and a last block short of
+    /// the buffer's block size written whole, zero-padded (the caller sets the size back).
     /// Offsets must be block multiples. Returns 0 or errno.
     /// </summary>
-    internal static unsafe int CopyIntoDirect(SafeFileHandle src, long srcOffset, SafeFileHandle dest, long destOffset, long length, int blockSize, out long copied)
+    internal static unsafe int CopyIntoDirect(SafeFileHandle src, long srcOffset, SafeFileHandle dest, long destOffset, long length, DirectBuffer buffer, out long copied)
     {
-        byte* p = (byte*)NativeMemory.AlignedAlloc(DirectBufferSize, (nuint)blockSize);
-        try
-        {
-            return Copy(src, srcOffset, dest, destOffset, length, p, DirectBufferSize, blockSize, out copied);
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(p);
-        }
+        ObjectDisposedException.ThrowIf(buffer.Pointer == null, buffer);
+        return Copy(src, srcOffset, dest, destOffset, length, buffer.Pointer, DirectBufferSize, buffer.BlockSize, out copied);
     }
 
     /// <summary>The copy loop of both: reads up to <paramref name="size"/> bytes, writes them

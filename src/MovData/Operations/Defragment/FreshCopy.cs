@@ -47,6 +47,7 @@ internal static class FreshCopy
         }
         Interop.ThrowIfFailed(errno, $"O_TMPFILE in {directory}");
         using DirectSource source = direct ? DirectSource.Open(job.Handle, io) : DirectSource.None(job.Handle);
+        using Interop.DirectBuffer? buffer = direct ? new Interop.DirectBuffer((int)job.File.BlockSize) : null;
         try
         {
             RandomAccess.SetLength(temp, job.File.Size);
@@ -73,7 +74,7 @@ internal static class FreshCopy
                     // fragmented blocks instead of writing new ones.
                     long wrote;
                     Interop.ThrowIfFailed(direct
-                        ? Interop.CopyIntoDirect(source.Handle, offset + done, temp, offset + done, n, (int)job.File.BlockSize, out wrote)
+                        ? Interop.CopyIntoDirect(source.Handle, offset + done, temp, offset + done, n, buffer!, out wrote)
                         : Interop.CopyByReadWrite(source.Handle, offset + done, temp, offset + done, n, out wrote), "copying into the fresh copy");
                     if (!direct)
                     {
