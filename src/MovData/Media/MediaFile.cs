@@ -53,7 +53,7 @@ public static class MediaFile
     /// <exception cref="ArgumentException">No ranges, ranges out of order or overlapping, or
     /// one that starts past the end or removes everything; nothing changed.</exception>
     /// <exception cref="InvalidDataException">Not a recording this can cut (see
-    /// <see cref="Inspect"/>; not yet a fragmented MP4, or --save-removed of an MP4), or its
+    /// <see cref="Inspect"/>; not yet a fragmented MP4), or its
     /// last packet is incomplete; nothing changed.</exception>
     /// <remarks>With <see cref="CutOptions.SaveRemovedTo"/>, the saved file ends in a manifest
     /// that <see cref="Restore"/> undoes the cut from; with <see cref="CutOptions.Edl"/> named
