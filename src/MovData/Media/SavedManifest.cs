@@ -214,9 +214,11 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
             };
             ended |= w[0] == "end";
         }
-        if (!ended || m.SizeBefore < 0 || m.Content < 0 || m.Windows.Count == 0 || m.Parts.Count == 0)
+        // No parts is a cut that moved no whole block out (an MP4 cut of less than a block's
+        // worth of samples): its restore only writes back what the cut wrote.
+        if (!ended || m.SizeBefore < 0 || m.Content < 0 || m.Windows.Count == 0)
         {
-            throw new FormatException("it lacks its end, the recording's sizes, the parts or the identity");
+            throw new FormatException("it lacks its end, the recording's sizes or the identity");
         }
         return m;
     }
