@@ -106,7 +106,7 @@ internal static class CutUndo
         {
             throw new InvalidDataException(matching > 0
                 ? $"{recPath} was changed since the cut that made {savedPath} (it is {recSize} bytes, that cut left {m.SizeAfter}; {matching} of the {m.Windows.Count} places it wrote or joined still match): if it was cut again, undo the later cuts first, the last cut first; nothing was changed"
-                : $"{savedPath} belongs to another recording: none of the {m.Windows.Count} places its cut wrote or joined in its recording ({m.SizeAfter} bytes after the cut) match {recPath} ({recSize} bytes), or that recording was changed everywhere the cut touched; nothing was changed");
+                : $"{savedPath} belongs to another recording: none of the {m.Windows.Count} places its cut wrote or joined in its recording ({m.SizeAfter} bytes after the cut) match {recPath} ({recSize} bytes), or that recording was changed everywhere the cut touched (a later cut of an MP4 rewrites all of them: undo the later cuts first, the last cut first); nothing was changed");
         }
         (ReplacedFile? edl, string? note) = Edl(m, recPath);
         return (m, new RestoreLayout(m.SizeAfter, m.SizeBefore, m.Removals, m.Parts, [.. m.Originals.Select(o => new Patch(o.Offset, o.Bytes.Length, o.Bytes))], edl), note);

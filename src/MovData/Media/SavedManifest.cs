@@ -19,9 +19,10 @@ internal sealed record SavedEdl(string Name, byte[] Original, string MarkerSha25
 /// (SAVED) by the format (<see cref="ISavedManifestCarrier"/>). Built from the cut's
 /// <see cref="CutLayout"/> alone, so any format that can carry it gets undo: the removals
 /// (where holes go back), the parts (where each removed range sits in SAVED), and the
-/// original bytes of every byte the cut wrote that no part brings back (null packets over
-/// half-cut PES, broken-link marks, nulled leading pictures, in the recording; and the
-/// recording's bytes under SAVED's own writes inside its parts), all at offsets of the
+/// original bytes of every byte the cut wrote or truncated that no part brings back (null
+/// packets over half-cut PES, broken-link marks, nulled leading pictures, an MP4's moov
+/// rewritten in place or cut off the end, in the recording; and the recording's bytes under
+/// SAVED's own writes inside its parts), all at offsets of the
 /// recording as it was. An identity of the recording as the cut left it (its size, and the
 /// SHA-256 of each of a few small windows: every written region and 4 KiB each side of every
 /// join) lets a restore refuse a recording that changed since, without reading it; which
@@ -65,6 +66,9 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
     {
         RemovedOutput output = layout.Output ?? throw new InvalidOperationException("a manifest describes a cut that saves what it removes");
         var view = new CutView(f.Size, layout.Removals);
+        // A write may reach past what the removals leave (an MP4's new moov, written after the
+        // old one was truncated away): the recording then ends where that write ends.
+        long sizeAfter = Math.Max(view.SizeAfter, layout.Writes.Select(w => w.Offset + w.Length).DefaultIfEmpty(0).Max());
         // The identity: every region the cut writes, and a window each side of each join.
         var windows = new List<(long Offset, long Length)>();
         windows.AddRange(layout.Writes.Select(w => (w.Offset, w.Length)));
@@ -72,11 +76,12 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
         {
             windows.Add((join - JoinWindow, 2 * JoinWindow));
         }
-        List<(long, long, string)> identity = [.. Merge(windows.Select(w => Clip(w, 0, view.SizeAfter)))
+        List<(long, long, string)> identity = [.. Merge(windows.Select(w => Clip(w, 0, sizeAfter)))
             .Select(w => (w.Offset, w.Length, Convert.ToHexString(SHA256.HashData(view.ReadAfter(file, w.Offset, w.Length, layout.Writes)))))];
-        // Original bytes under every write that no part brings back.
+        // Original bytes under every write, and of what the truncation drops, that no part brings back.
         var needed = new List<(long Offset, long Length)>();
         List<(long Offset, long Length)> partRanges = [.. output.Parts.Select(p => (p.Source, p.Length))];
+        needed.AddRange(Subtract((view.Limit, f.Size - view.Limit), partRanges));
         foreach (Patch w in layout.Writes)
         {
             foreach ((long o, long n) in view.Originals(w.Offset, w.Length))
@@ -96,7 +101,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
             }
         }
         List<(long, byte[])> originals = [.. Merge(needed).Select(r => (r.Offset, Read(file, r.Offset, r.Length)))];
-        return new SavedManifest(format, f.Size, view.SizeAfter, identity, [.. layout.Removals], [.. output.Parts], [.. ranges], originals, content, edl);
+        return new SavedManifest(format, f.Size, sizeAfter, identity, [.. layout.Removals], [.. output.Parts], [.. ranges], originals, content, edl);
     }
 
     /// <summary>The bytes a format carries: the manifest's text, then the footer that finds
@@ -209,9 +214,11 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
             };
             ended |= w[0] == "end";
         }
-        if (!ended || m.SizeBefore < 0 || m.Content < 0 || m.Windows.Count == 0 || m.Parts.Count == 0)
+        // No parts is a cut that moved no whole block out (an MP4 cut of less than a block's
+        // worth of samples): its restore only writes back what the cut wrote.
+        if (!ended || m.SizeBefore < 0 || m.Content < 0 || m.Windows.Count == 0)
         {
-            throw new FormatException("it lacks its end, the recording's sizes, the parts or the identity");
+            throw new FormatException("it lacks its end, the recording's sizes or the identity");
         }
         return m;
     }
@@ -302,6 +309,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
         internal CutView(long size, IReadOnlyList<BlockRemoval> removals)
         {
             long limit = removals.FirstOrDefault(r => r.ToEnd)?.Offset ?? size;
+            Limit = limit;
             long before = 0, after = 0;
             foreach (BlockRemoval r in removals.Where(r => !r.ToEnd && r.Length > 0).OrderBy(r => r.Offset))
             {
@@ -315,6 +323,9 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
         }
 
         internal long SizeAfter { get; }
+
+        /// <summary>Where the cut truncates the recording as it was (its size, if it does not).</summary>
+        internal long Limit { get; }
 
         /// <summary>Where the cut recording has a join: each collapse, and its end if truncated.</summary>
         internal List<long> Joins { get; }

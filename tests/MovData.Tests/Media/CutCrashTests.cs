@@ -23,6 +23,8 @@ public sealed class CutCrashTests
         ["cut --keep (head and tail)"] = ["cut", "{rec}", "--keep", "5-17"],
         ["mp4 cut, moov at the end"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "4.3-8.2", "--remove", "9-100"],
         ["mp4 cut, moov at the front"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8"],
+        ["mp4 cut, removed parts saved (moov at the end)"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8", "--save-removed", "{ads}"],
+        ["mov cut, removed parts saved (head and tail)"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "9-100", "--save-removed", "{ads}"],
     };
 
     /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
@@ -30,6 +32,8 @@ public sealed class CutCrashTests
     {
         ["mp4 cut, moov at the end"] = "mp4-h264-aac",
         ["mp4 cut, moov at the front"] = "mp4-faststart",
+        ["mp4 cut, removed parts saved (moov at the end)"] = "mp4-h264-aac",
+        ["mov cut, removed parts saved (head and tail)"] = "mov-hevc-timecode",
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);

@@ -127,7 +127,7 @@ public sealed class Mp4CutTests
     }
 
     /// <summary>The first top-level box of <paramref name="type"/>: its offset and size, read from the file's box headers.</summary>
-    private static (long Offset, long Size) TopBox(string path, string type)
+    internal static (long Offset, long Size) TopBox(string path, string type)
     {
         using FileStream f = File.OpenRead(path);
         byte[] h = new byte[16];

@@ -25,12 +25,33 @@ public sealed class RestoreBadInputTests
         return (rec, saved);
     }
 
-    private static Func<ScratchDir, (string, string)> Damaged(Action<string> damage) => dir =>
+    /// <summary>An MP4 (moov at the end) cut once with its removed parts saved to ads.mp4.</summary>
+    private static (string Rec, string Saved) CutMp4Once(ScratchDir dir)
     {
-        (string rec, string saved) = CutOnce(dir);
+        string rec = Recordings.CopyTo("mp4-h264-aac", dir, "rec.mp4");
+        string saved = dir.File("ads.mp4");
+        MediaFile.Cut(rec, [new(2, 4), new(6, 8)], new CutOptions { SaveRemovedTo = saved });
+        return (rec, saved);
+    }
+
+    private static Func<ScratchDir, (string, string)> Damaged(Action<string> damage, Func<ScratchDir, (string Rec, string Saved)>? cut = null) => dir =>
+    {
+        (string rec, string saved) = (cut ?? CutOnce)(dir);
         damage(saved);
         return (rec, saved);
     };
+
+    /// <summary>Flips a byte of the manifest's text: the 'd' of its last line, "end", just
+    /// before the 56-byte footer that ends the file.</summary>
+    private static void FlipManifestByte(string saved)
+    {
+        using var f = File.OpenHandle(saved, FileMode.Open, FileAccess.ReadWrite);
+        long at = RandomAccess.GetLength(f) - 56 - 2;
+        byte[] b = new byte[1];
+        RandomAccess.Read(f, b, at);
+        b[0] ^= 0x01;
+        RandomAccess.Write(f, b, at);
+    }
 
     private static void Shorten(string path, long by)
     {
@@ -54,17 +75,7 @@ public sealed class RestoreBadInputTests
         }, "undo the later cuts first, the last cut first"),
         new("restore-saved-truncated-mid-packet", Damaged(s => Shorten(s, 100)), "is truncated"),
         new("restore-saved-truncated", Damaged(s => Shorten(s, 188 * 2)), "is truncated or damaged"),
-        new("restore-saved-manifest-damaged", Damaged(s =>
-        {
-            // A byte of the manifest's text: the 'd' of its last line, "end", just before the
-            // 56-byte footer that ends the file.
-            using var f = File.OpenHandle(s, FileMode.Open, FileAccess.ReadWrite);
-            long at = RandomAccess.GetLength(f) - 56 - 2;
-            byte[] b = new byte[1];
-            RandomAccess.Read(f, b, at);
-            b[0] ^= 0x01;
-            RandomAccess.Write(f, b, at);
-        }), "manifest's SHA-256 does not match"),
+        new("restore-saved-manifest-damaged", Damaged(FlipManifestByte), "manifest's SHA-256 does not match"),
         new("restore-saved-not-from-a-cut", dir =>
         {
             string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
@@ -82,6 +93,24 @@ public sealed class RestoreBadInputTests
             (string rec, _) = CutOnce(dir);
             return (rec, rec);
         }, "are the same file"),
+        new("restore-mp4-saved-of-another-recording", dir =>
+        {
+            (_, string saved) = CutMp4Once(dir);
+            return (Recordings.CopyTo("mp4-faststart", dir, "other.mp4"), saved);
+        }, "belongs to another recording"),
+        new("restore-mp4-recording-cut-again-since", dir =>
+        {
+            (string rec, string saved) = CutMp4Once(dir);
+            MediaFile.Cut(rec, [new(6, 8)]);
+            return (rec, saved);
+        }, "was changed since the cut"),
+        new("restore-mp4-saved-truncated", Damaged(s => Shorten(s, 100), CutMp4Once), "is truncated: its last box, 'uuid'"),
+        new("restore-mp4-saved-manifest-damaged", Damaged(FlipManifestByte, CutMp4Once), "manifest's SHA-256 does not match"),
+        new("restore-mp4-saved-not-from-a-cut", dir =>
+        {
+            (string rec, _) = CutMp4Once(dir);
+            return (rec, Recordings.CopyTo("mp4-h264-aac", dir, "other.mp4"));
+        }, "its last box is 'moov', which carries no MovData manifest"),
     ];
 
     public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Rows.Select(r => r.Id));

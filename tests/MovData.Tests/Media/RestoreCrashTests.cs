@@ -18,6 +18,17 @@ public sealed class RestoreCrashTests
     {
         ["restore of two breaks"] = [new(4.5, 9), new(11.5, 15.5)],
         ["restore of a head and a tail"] = [new(0, 5), new(17.5, 100)],
+        ["restore of an mp4 cut (moov at the end)"] = [new(2, 4), new(6, 8)],
+        ["restore of an mp4 cut (moov at the front)"] = [new(0, 2), new(6, 8), new(9, 100)],
+        ["restore of a mov cut (timecode track)"] = [new(2, 4), new(9, 100)],
+    };
+
+    /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
+    private static readonly Dictionary<string, string> Kinds = new()
+    {
+        ["restore of an mp4 cut (moov at the end)"] = "mp4-h264-aac",
+        ["restore of an mp4 cut (moov at the front)"] = "mp4-faststart",
+        ["restore of a mov cut (timecode track)"] = "mov-hevc-timecode",
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);
@@ -62,6 +73,7 @@ public sealed class RestoreCrashTests
     {
         { "xfs", "restore of two breaks" },
         { "ext4", "restore of two breaks" },
+        { "xfs", "restore of an mp4 cut (moov at the end)" },
     };
 
     [Theory, MemberData(nameof(ShutdownCases))]
@@ -78,7 +90,7 @@ public sealed class RestoreCrashTests
     /// in <paramref name="dir"/>); after: the original recording, and no saved file.</summary>
     private static CrashScenario Scenario(string dir, string name)
     {
-        byte[] original = File.ReadAllBytes(Recordings.Path("h264-aac"));
+        byte[] original = File.ReadAllBytes(Recordings.Path(Kinds.GetValueOrDefault(name, "h264-aac")));
         string rec = Path.Combine(dir, "rec"), ads = Path.Combine(dir, "ads");
         File.WriteAllBytes(rec, original);
         MediaFile.Cut(rec, Cuts[name], new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);

@@ -1,13 +1,15 @@
 using Microsoft.Win32.SafeHandles;
+using MovData.Edits;
 
 namespace MovData.Media.IsoBmff;
 
 /// <summary>
 /// MP4 and MOV (ISO base media file format, QuickTime) behind the format seam: recognised by
 /// a box at the head, opened as a <see cref="Movie"/> from its moov, cut by <see cref="MovieCut"/>
-/// (not yet a fragmented file).
+/// (not yet a fragmented file); a cut's manifest rides at the end of the removed parts in a
+/// <see cref="ManifestBox"/>.
 /// </summary>
-internal sealed class IsoBmffFormat : IContainerFormat
+internal sealed class IsoBmffFormat : IContainerFormat, ISavedManifestCarrier
 {
     internal static readonly IsoBmffFormat Instance = new();
 
@@ -35,4 +37,8 @@ internal sealed class IsoBmffFormat : IContainerFormat
     /// <exception cref="NotSupportedException">A fragmented file.</exception>
     public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel) =>
         MovieCut.Plan((Movie)timeline, path, remove, options, blockSize, cancel); // what Open returned
+
+    public Patch Carry(IMediaTimeline timeline, long at, byte[] carried) => ManifestBox.Carry(at, carried);
+
+    public (byte[] Carried, long At) FindCarried(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path) => ManifestBox.Find(file, size, path);
 }

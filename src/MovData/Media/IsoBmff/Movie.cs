@@ -15,9 +15,10 @@ internal sealed partial class Movie
     /// <summary>More than any real moov: a two-hour 60 fps recording's is tens of MB.</summary>
     private const long MaxMoov = 1L << 30;
 
-    private Movie(long size, IReadOnlyList<Box> top, Box moov, byte[] moovBytes, (string Major, uint Minor, string[] Compatible)? brands,
+    private Movie(SafeFileHandle file, long size, IReadOnlyList<Box> top, Box moov, byte[] moovBytes, (string Major, uint Minor, string[] Compatible)? brands,
         long movieTimescale, long movieDuration, IReadOnlyList<Track> tracks, Track video, SampleList samples)
     {
+        File = file;
         Size = size;
         TopLevel = top;
         Moov = moov;
@@ -50,6 +51,10 @@ internal sealed partial class Movie
         }
         EndTicks = Math.Max(0, end - Pts0);
     }
+
+    /// <summary>The file it was opened from (a cut that saves what it removes reads the
+    /// bytes beside the blocks it moves out).</summary>
+    internal SafeFileHandle File { get; }
 
     internal long Size { get; }
 
@@ -170,7 +175,7 @@ internal sealed partial class Movie
             throw new InvalidDataException($"no video track with samples (found {found}): a cut is made on the video's keyframes");
         }
         SampleList samples = video.Fragments?.List is { Count: > 0 } listed ? listed : video.Table.List();
-        return new Movie(size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples);
+        return new Movie(file, size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples);
     }
 
     /// <summary>mvhd: the movie's timescale and duration.</summary>

@@ -35,7 +35,8 @@ internal sealed class TrackCut
 /// track's one sample, is shortened instead); the whole blocks of mdat that hold only removed
 /// samples collapse, the rest stays as bytes no sample references (legal: demuxers seek to
 /// each sample); and a new moov, with the kept samples and their offsets shifted, is written
-/// where the old one was.
+/// where the old one was. The collapsed blocks can go, moved, into a movie of their own
+/// (<see cref="SavedMovie"/>) that the cut is undone from.
 /// </summary>
 internal static class MovieCut
 {
@@ -62,6 +63,7 @@ internal static class MovieCut
         // Bytes: the block-aligned inside of each gap between kept samples that holds removed ones.
         List<(long Offset, long End)> kept = InFileOrder(tracks, keep: true), removed = InFileOrder(tracks, keep: false);
         var collapses = new List<(long Offset, long Length)>();
+        var gaps = new List<RemovedGap>(); // what --save-removed takes: every gap, and its collapse
         int pending = 0; // the first removed sample that ends after the gap's start (both lists in file order)
         foreach (Box mdat in movie.TopLevel.Where(b => b.Type == FourCc.Mdat))
         {
@@ -79,6 +81,7 @@ internal static class MovieCut
                     {
                         collapses.Add((start, end - start));
                     }
+                    gaps.Add(new RemovedGap(at, from - at, start, Math.Max(0, end - start)));
                 }
                 at = Math.Max(at, to);
             }
@@ -132,7 +135,8 @@ internal static class MovieCut
                     $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) before the media; cutting this file is not supported yet (nothing was changed)");
             }
         }
-        return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, null));
+        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path) : null;
+        return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
 
     /// <summary>The byte ranges of the samples every track keeps (or removes), by offset.
@@ -188,11 +192,7 @@ internal static class MovieCut
                 $"{path} cannot be cut: it is a fragmented MP4 ({movie.TopLevel.Count(b => b.Type == FourCc.Moof)} fragments), whose cut needs its fragments rewritten (moof, tfhd and tfdt, sidx, mfra), which MovData does not do yet; nothing was changed");
         }
         string? why = null;
-        if (options.SaveRemovedTo is not null)
-        {
-            why = "--save-removed is not supported for MP4 and MOV yet";
-        }
-        else if (movie.Moov.End != movie.Size && movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset < movie.Moov.Offset))
+        if (movie.Moov.End != movie.Size && movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset < movie.Moov.Offset))
         {
             why = "its moov lies between media data and other boxes (neither at the front nor at the end)";
         }

@@ -1,0 +1,201 @@
+using System.Buffers.Binary;
+using System.Text;
+using MovData.Edits;
+
+namespace MovData.Media.IsoBmff;
+
+/// <summary>A run of bytes between two kept samples that holds removed ones, and the whole
+/// blocks inside it that the cut collapses (<see cref="CollapseLength"/> 0: none).</summary>
+internal readonly record struct RemovedGap(long Offset, long Length, long CollapseOffset, long CollapseLength);
+
+/// <summary>
+/// The file of removed parts of an MP4 or MOV cut (<see cref="CutOptions.SaveRemovedTo"/>),
+/// itself a movie of what was cut: the recording's ftyp; an mdat (a 16-byte header) that holds
+/// the removed gaps in file order, each as far into a block as it was in the recording, so
+/// that its collapsed blocks move in without a byte copied where the filesystem can; the
+/// bytes of a gap beside its collapse (its partial edge blocks) and the gaps too small to
+/// hold a whole block are written in as well, read from the recording (where they stay, as
+/// bytes no sample references), as long as they fit <see cref="WrittenBudget"/>; then a moov
+/// whose tables list the removed samples that lie wholly in what the file holds, at their new
+/// offsets; then (added by <see cref="CutUndo"/>) the manifest in a <see cref="ManifestBox"/>.
+/// So that each run of a track decodes on its own, a video run starts at its first sync
+/// sample and leaves out the pictures shown before it (an open GOP's leading pictures). Only
+/// the collapsed blocks are parts of the manifest: they are all a restore moves back.
+/// </summary>
+internal static class SavedMovie
+{
+    /// <summary>mdat's header here: a 64-bit size, whatever the parts add up to.</summary>
+    private const int MdatHeader = 16;
+
+    /// <summary>At most this many bytes of the recording beside the collapsed blocks are
+    /// written into the saved movie a cut (a cut writes at most 256 KiB besides moov).</summary>
+    private const long WrittenBudget = 128 * 1024;
+
+    /// <summary>
+    /// The output of <paramref name="movie"/>'s cut <paramref name="cuts"/> (each track's kept
+    /// samples) that leaves <paramref name="gaps"/> (in file order) and collapses the blocks
+    /// inside them, saved to <paramref name="savedPath"/> on a filesystem of
+    /// <paramref name="blockSize"/>. Reads the gaps' bytes beside the collapses.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A table this does not rewrite (as for the cut itself).</exception>
+    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path)
+    {
+        byte[] ftyp = Ftyp(movie);
+        long mdatAt = ftyp.Length;
+        long at = mdatAt + MdatHeader;
+        long budget = WrittenBudget;
+        var parts = new List<(long Source, long Target, long Length)>();
+        var held = new List<(long Source, long Target, long Length)>(); // what the file holds of the recording
+        var writes = new List<Patch>();
+        foreach (RemovedGap g in gaps)
+        {
+            long beside = g.Length - g.CollapseLength;
+            bool whole = beside <= budget;
+            if (g.CollapseLength == 0 && !whole)
+            {
+                continue;
+            }
+            if (g.CollapseLength > 0)
+            {
+                // As far into a block as it was in the recording, so its whole blocks line up.
+                at += ((g.Offset - at) % blockSize + blockSize) % blockSize;
+                parts.Add((g.CollapseOffset, at + g.CollapseOffset - g.Offset, g.CollapseLength));
+            }
+            if (whole)
+            {
+                budget -= beside;
+                held.Add((g.Offset, at, g.Length));
+                // The bytes before the collapse and after it (all of a gap without one).
+                long head = g.CollapseLength > 0 ? g.CollapseOffset - g.Offset : g.Length, tail = beside - head;
+                if (head > 0)
+                {
+                    writes.Add(new Patch(at, head, SavedManifest.Read(movie.File, g.Offset, head)));
+                }
+                if (tail > 0)
+                {
+                    writes.Add(new Patch(at + g.Length - tail, tail, SavedManifest.Read(movie.File, g.Offset + g.Length - tail, tail)));
+                }
+            }
+            else
+            {
+                held.Add(parts[^1]);
+            }
+            at += g.Length;
+        }
+        // A sample's place here: the run of the recording that holds it, less how far that moved.
+        long Moved(long offset)
+        {
+            int k = Holding(held, offset);
+            return held[k].Source - held[k].Target;
+        }
+        List<TrackCut> saved = [.. cuts.Select(c => Saved(movie, c, held))];
+        byte[] moov = MoovWriter.Write(movie, saved, Moved, path);
+        byte[] mdat = new byte[MdatHeader];
+        BinaryPrimitives.WriteUInt32BigEndian(mdat, 1);
+        BinaryPrimitives.WriteUInt32BigEndian(mdat.AsSpan(4), FourCc.Mdat);
+        BinaryPrimitives.WriteInt64BigEndian(mdat.AsSpan(8), at - mdatAt);
+        writes.Insert(0, new Patch(mdatAt, MdatHeader, mdat));
+        if (ftyp.Length > 0)
+        {
+            writes.Insert(0, new Patch(0, ftyp.Length, ftyp));
+        }
+        writes.Add(new Patch(at, moov.Length, moov));
+        return new RemovedOutput(savedPath, at + moov.Length, parts, writes);
+    }
+
+    /// <summary>The recording's ftyp, made again from its brands; none for a QuickTime file without one.</summary>
+    private static byte[] Ftyp(Movie movie)
+    {
+        if (movie.Brands is not { } b)
+        {
+            return [];
+        }
+        byte[] box = new byte[16 + 4 * b.Compatible.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(box, (uint)box.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(box.AsSpan(4), FourCc.Ftyp);
+        Encoding.Latin1.GetBytes(b.Major).CopyTo(box, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(box.AsSpan(12), b.Minor);
+        for (int i = 0; i < b.Compatible.Length; i++)
+        {
+            Encoding.Latin1.GetBytes(b.Compatible[i]).CopyTo(box, 16 + 4 * i);
+        }
+        return box;
+    }
+
+    /// <summary>The run of <paramref name="runs"/> (in order of their sources) that holds <paramref name="offset"/>, or -1.</summary>
+    private static int Holding(List<(long Source, long Target, long Length)> runs, long offset)
+    {
+        int lo = 0, hi = runs.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (offset < runs[mid].Source)
+            {
+                hi = mid - 1;
+            }
+            else if (offset >= runs[mid].Source + runs[mid].Length)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return mid;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// What of <paramref name="cut"/>'s track the saved movie shows: its removed samples that
+    /// lie wholly in one run of what it holds, each run of them from its first sync sample on, less the
+    /// pictures shown before that sync sample. Each run keeps its own decode spacing and the
+    /// runs follow one another; the edit list shows them from the first one's first picture.
+    /// </summary>
+    private static TrackCut Saved(Movie movie, TrackCut cut, List<(long Source, long Target, long Length)> held)
+    {
+        SampleList s = cut.Samples;
+        var keep = new bool[s.Count];
+        var run = new int[s.Count];
+        // A run: samples of the track in decode order, each in the saved movie; any other ends it.
+        int current = 0;
+        bool inRun = false, synced = false;
+        long syncPts = long.MinValue;
+        for (int i = 0; i < s.Count; i++)
+        {
+            int k = cut.Keep[i] ? -1 : Holding(held, s.Offset(i));
+            if (k < 0 || s.Offset(i) + s.Size(i) > held[k].Source + held[k].Length)
+            {
+                current += inRun ? 1 : 0;
+                (inRun, synced) = (false, false);
+                continue;
+            }
+            inRun = true;
+            if (!synced && s.IsSync(i))
+            {
+                (synced, syncPts) = (true, s.Pts(i));
+            }
+            keep[i] = synced && s.Pts(i) >= syncPts;
+            run[i] = current;
+        }
+        int[] shown = [.. Enumerable.Range(0, s.Count).Where(i => keep[i])];
+        var durations = new uint[shown.Length];
+        long dts = 0, firstPts = long.MaxValue, total = 0;
+        for (int j = 0; j < shown.Length; j++)
+        {
+            int i = shown[j];
+            firstPts = Math.Min(firstPts, dts + s.Pts(i) - s.Dts(i));
+            bool sameRun = j + 1 < shown.Length && run[shown[j + 1]] == run[i];
+            long d = sameRun ? s.Dts(shown[j + 1]) - s.Dts(i) : s.Duration(i);
+            durations[j] = (uint)Math.Clamp(d, 0, uint.MaxValue);
+            dts += durations[j];
+            total += durations[j];
+        }
+        long shownTicks = (long)((Int128)total * movie.MovieTimescale / cut.Track.Timescale);
+        long segments = cut.Track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
+        return new TrackCut
+        {
+            Track = cut.Track, Samples = s, Keep = keep, Durations = durations,
+            MediaTime = shown.Length == 0 ? 0 : firstPts, ShownLost = Math.Max(0, segments - shownTicks),
+        };
+    }
+}
