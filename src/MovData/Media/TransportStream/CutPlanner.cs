@@ -78,6 +78,86 @@ internal static class CutPlanner
         return cut;
     }
 
+    /// <summary>
+    /// Where the kept content resumes at <paramref name="e"/> on an H.264 I picture that is
+    /// not IDR and that would count in picture order below pictures kept before
+    /// <paramref name="s"/> (the join <see cref="OrderedJoins"/> could not mend: what is
+    /// removed is saved and must start on a keyframe, or no start within reach did), the
+    /// packets of one or two pictures to decode between them (<see cref="VideoCodec.SkippedPicture"/>):
+    /// reference pictures whose counts step up from those kept to below the I picture's
+    /// (<see cref="VideoCodec.BridgeCounts"/>), each a copy of the picture shown last before
+    /// the join, shown a frame after it. A decoder then puts the I picture out after all of
+    /// them, where it would otherwise drop it and put out others with falling timestamps.
+    /// Each is one PES in one packet of the video PID (its continuity counter set later);
+    /// none where the join needs none or the stream is not read here.
+    /// </summary>
+    private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
+    {
+        H264Sets? sets = null;
+        if (rec.Codec != VideoCodecKind.H264 || VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is not { Idr: false } resume)
+        {
+            return [];
+        }
+        List<AccessUnit> before = rec.UnitsBefore(s, OrderWindow, cancel);
+        var decoded = new List<H264Order>();
+        foreach (AccessUnit u in before)
+        {
+            if (VideoCodec.H264PictureOrder(rec.ReadUnit(u.Offset, OrderBytes).Es, ref sets) is not { } order)
+            {
+                return [];
+            }
+            decoded.Add(order);
+        }
+        if (VideoCodec.CountsAfterAll(decoded, resume) || sets is null
+            || VideoCodec.BridgeCounts(decoded, resume) is not { } counts
+            || rec.Units(e, rec.End, packetsPerRead: 64, judge: false, cancel: cancel).FirstOrDefault() is not { Pts: { } resumePts } first
+            || before.Select(u => u.DecodeTime).LastOrDefault(t => t is not null) is not { } lastDecode)
+        {
+            return [];
+        }
+        long lastShown = before.Max(u => u.Pts ?? long.MinValue);
+        long frame = rec.FrameTicks;
+        if (lastDecode + counts.Count * frame >= (first.DecodeTime ?? resumePts) || lastShown + counts.Count * frame >= resumePts)
+        {
+            return []; // no room in the timestamps: the range is less than a few frames
+        }
+        // Each shows the reference picture shown last before the join.
+        long?[] pocs = VideoCodec.Counts(decoded);
+        int shown = Enumerable.Range(0, decoded.Count).Where(i => decoded[i].Reference && pocs[i] is not null).DefaultIfEmpty(-1).MaxBy(i => i < 0 ? long.MinValue : pocs[i]!.Value);
+        int lastReference = decoded.FindLastIndex(p => p.Reference);
+        if (shown < 0 || lastReference < 0)
+        {
+            return [];
+        }
+        HashSet<int> usedPps = [.. decoded.Select(p => p.PpsId), resume.PpsId];
+        int ppsId = Enumerable.Range(0, 256).Reverse().First(id => !usedPps.Contains(id));
+        int maxFrameNum = 1 << sets.Log2MaxFrameNum;
+        byte streamId = TsPacket.Payload(rec.StoredPacket(e).AsSpan(rec.Grid.Header)) is { Length: > 3 } p ? p[3] : (byte)0xE0;
+        var packets = new List<byte[]>();
+        for (int k = 0; k < counts.Count; k++)
+        {
+            int frameNum = (decoded[lastReference].FrameNum + 1 + k) % maxFrameNum;
+            byte[]? es = VideoCodec.SkippedPicture(sets, ppsId, frameNum, counts[k], k == 0 ? decoded[shown].FrameNum : null);
+            byte[] pes = es is null ? [] : PesPacket(streamId, rec.Absolute(lastShown + (k + 1) * frame), rec.Absolute(lastDecode + (k + 1) * frame), es);
+            if (es is null || pes.Length > TsPacket.PacketSize - 5)
+            {
+                return [];
+            }
+            packets.Add(TsPacket.PesPacket(rec.CutStream.Pid, pes));
+        }
+        return packets;
+    }
+
+    /// <summary>A PES packet of <paramref name="es"/> with both timestamps.</summary>
+    private static byte[] PesPacket(byte streamId, long pts, long dts, byte[] es)
+    {
+        int length = 3 + 10 + es.Length;
+        return [0, 0, 1, streamId, (byte)(length >> 8), (byte)length, 0x80, 0xC0, 10, .. Timestamp(0x30, pts), .. Timestamp(0x10, dts), .. es];
+
+        static byte[] Timestamp(int prefix, long t) =>
+            [(byte)(prefix | (int)(t >> 29 & 0x0E) | 1), (byte)(t >> 22), (byte)((t >> 14 & 0xFE) | 1), (byte)(t >> 7), (byte)((t << 1 & 0xFE) | 1)];
+    }
+
     /// <summary>The layout of <paramref name="cuts"/> on a filesystem of block size
     /// <paramref name="blockSize"/>, with the removed parts going to <paramref name="saveTo"/> if given.</summary>
     internal static CutLayout Layout(Recording rec, List<PlannedCut> cuts, long blockSize, string? saveTo, CancellationToken cancel)
@@ -115,6 +195,12 @@ internal static class CutPlanner
             (long c, long length) = Blocks.WholeUnitsIn(s, e, blockSize, unit);
             long rest = e - s - length;
             List<byte[]> inserted = cut.Head ? [.. rec.Tables.TablePackets] : Marks(halves.KeptFrom);
+            if (!cut.Head && inserted.FindIndex(m => TsPacket.Pid(m) == rec.CutStream.Pid) is var video and >= 0)
+            {
+                // Pictures that bridge the join's picture order go just after the video's
+                // mark, so that their counter runs on from it into the kept keyframe's.
+                inserted.InsertRange(video + 1, Bridge(rec, s, e, cancel));
+            }
             while (rest < inserted.Count * grid.Size && length >= unit)
             {
                 length -= unit;
@@ -222,8 +308,10 @@ internal static class CutPlanner
         HashSet<int> listed = [.. rec.Tables.ElementaryPids(), .. rec.Tables.TablePackets.Select(p => TsPacket.Pid(p))];
         Dictionary<int, Run> toS = Backward(rec, before, s, listed, cancel);
         HashSet<int> active = [.. listed, .. toS.Keys];
-        Dictionary<int, Run> fromS = Forward(rec, s, e, active, cancel);
-        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, active, cancel) : [];
+        Dictionary<int, Run> fromS = Forward(rec, s, e, active, cancel, readAtLeast: removedToo);
+        // (After e it reads at least ScanAtLeast, so that sparse PIDs, a table every second or
+        // two, are met and marked even where the scan back from s stopped before their last packet.)
+        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, active, cancel, readAtLeast: true) : [];
         Dictionary<int, Run> toE = removedToo ? Backward(rec, s, e, listed, cancel) : [];
         foreach (int pid in fromS.Keys.Union(fromE.Keys).Union(toS.Keys).Union(toE.Keys))
         {
@@ -310,10 +398,10 @@ internal static class CutPlanner
     /// it met is resolved, and it has read <see cref="ScanAtLeast"/> (sparse PIDs, a table
     /// every few seconds, have had their chance) or resolved every stream the PMT lists; or
     /// it has read <see cref="ScanLimit"/>.</summary>
-    private static bool ScanDone(long read, IEnumerable<int> met, HashSet<int> resolved, HashSet<int> listed) =>
-        read >= ScanLimit || (met.All(resolved.Contains) && (read >= ScanAtLeast || listed.IsSubsetOf(resolved)));
+    private static bool ScanDone(long read, IEnumerable<int> met, HashSet<int> resolved, HashSet<int> listed, bool readAtLeast = false) =>
+        read >= ScanLimit || (met.All(resolved.Contains) && (read >= ScanAtLeast || (!readAtLeast && listed.IsSubsetOf(resolved))));
 
-    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> listed, CancellationToken cancel)
+    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> listed, CancellationToken cancel, bool readAtLeast = false)
     {
         var runs = new Dictionary<int, Run>();
         var resolved = new HashSet<int>();
@@ -338,7 +426,7 @@ internal static class CutPlanner
                     run.Packets.Add(p.Offset);
                 }
             }
-            if (ScanDone(end - from, runs.Keys, resolved, listed))
+            if (ScanDone(end - from, runs.Keys, resolved, listed, readAtLeast))
             {
                 break;
             }

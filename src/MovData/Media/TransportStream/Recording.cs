@@ -144,6 +144,9 @@ internal sealed partial class Recording
         return recording;
     }
 
+    /// <summary>The 33-bit timestamp of <paramref name="ticks"/> from time 0, as a PES header carries it.</summary>
+    internal long Absolute(long ticks) => ((ticks + _pts0) % Wrap + Wrap) % Wrap;
+
     /// <summary>Ticks from time 0, the 33-bit wrap undone (recordings up to 26 hours).</summary>
     private long Relative(long ts)
     {

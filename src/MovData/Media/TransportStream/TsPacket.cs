@@ -128,6 +128,26 @@ internal static class TsPacket
         return p;
     }
 
+    /// <summary>One packet of <paramref name="pid"/> that starts and holds the whole of
+    /// <paramref name="pes"/> (at most 183 bytes), adaptation-field stuffing in front of it;
+    /// its continuity counter 0, to be set by the caller.</summary>
+    internal static byte[] PesPacket(int pid, byte[] pes)
+    {
+        byte[] p = new byte[PacketSize];
+        p.AsSpan().Fill(0xFF);
+        p[0] = SyncByte;
+        p[1] = (byte)(0x40 | (pid >> 8 & 0x1F)); // payload_unit_start
+        p[2] = (byte)pid;
+        p[3] = 0x30; // adaptation field and payload
+        p[4] = (byte)(PacketSize - 5 - pes.Length);
+        if (p[4] > 0)
+        {
+            p[5] = 0; // no flags, then stuffing
+        }
+        pes.CopyTo(p, PacketSize - pes.Length);
+        return p;
+    }
+
     /// <summary>A copy of <paramref name="packet"/> (188 bytes from its sync byte) with its
     /// continuity_counter set to <paramref name="counter"/>.</summary>
     internal static byte[] WithContinuityCounter(ReadOnlySpan<byte> packet, int counter)
