@@ -157,7 +157,7 @@ public sealed class BroadcastCutTests
     /// original (it flags the PES a jump falls in; -fflags +discardcorrupt would drop it).</summary>
     internal static void AssertCountsRunOn(string path, string original)
     {
-        (_, string log) = Tools.Run("ffprobe", "-v", "debug", "-show_entries", "packet=pos", "-of", "csv=p=0", path);
+        (_, _, string log) = Tools.Capture("ffprobe", "-v", "debug", "-show_entries", "packet=pos", "-of", "csv=p=0", path);
         string[] jumps = [.. log.Split('\n').Where(l => l.Contains("Continuity check failed", StringComparison.Ordinal))];
         Assert.True(jumps.Length == 0, $"{path}: {string.Join(" | ", jumps.Take(5))}");
         Assert.Empty(CorruptPackets(path).Except(CorruptPackets(original, original: true)));
@@ -172,7 +172,7 @@ public sealed class BroadcastCutTests
         {
             return CorruptInOriginal.GetOrAdd(path, p => CorruptPackets(p));
         }
-        (_, string warnings) = Tools.Run("ffmpeg", "-v", "warning", "-i", path, "-map", "0:v?", "-map", "0:a?", "-f", "null", "-");
+        (_, _, string warnings) = Tools.Capture("ffmpeg", "-v", "warning", "-i", path, "-map", "0:v?", "-map", "0:a?", "-f", "null", "-");
         return [.. warnings.Split('\n').Where(l => l.Contains("Packet corrupt", StringComparison.Ordinal)).Select(l => l[l.IndexOf("Packet corrupt", StringComparison.Ordinal)..].Trim())];
     }
 
