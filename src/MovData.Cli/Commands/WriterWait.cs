@@ -35,7 +35,7 @@ internal static class WriterWait
         {
             return cut();
         }
-        catch (IOException e) when (!waited && e.HResult == EBUSY)
+        catch (IOException e) when (!waited && e.GetType() == typeof(IOException) && e.HResult == EBUSY) // the refusal, not an edit that stopped part-way
         {
             throw new IOException($"{e.Message}; {Hint}", e.HResult);
         }
