@@ -20,9 +20,9 @@ internal sealed class MoveExtentsDefrag : DefragMechanism
 
     internal override DefragmentMethod Run(DefragJob job)
     {
-        // Written back and out of the cache first, as e4defrag does: a cached page costs the
-        // move a journal commit of its own (a 256 MiB file: 68 s instead of 4 s), and a dirty
-        // one makes it stop with EBUSY.
+        // Written back and out of the cache first, as e4defrag does: pages left from the
+        // file's writing cost the move a journal commit each (a 256 MiB file just written:
+        // 68 s instead of 4 s), and a dirty one makes it stop with EBUSY.
         Interop.ThrowIfFailed(Interop.FDataSync(job.Handle), "fdatasync of the file");
         Interop.ThrowIfFailed(Interop.DropCachedPages(job.Handle), "posix_fadvise (DONTNEED) of the file");
         string directory = job.Directory;
@@ -42,7 +42,18 @@ internal sealed class MoveExtentsDefrag : DefragMechanism
             CrashSwitch.At("defrag", 1, job.Handle);
             long bs = job.File.BlockSize;
             List<(long Offset, long Length)> pieces = Pieces(runs);
-            SwapEach(job, pieces, i => MovePiece(job, donor, pieces[i].Offset / bs, (pieces[i].Length + bs - 1) / bs), moved =>
+            // The move reads the file's old blocks a page at a time, waiting for each (a 512 MiB
+            // file: 131,085 reads of 4 KiB, and e4defrag's the same): each piece is read ahead
+            // while the one before it moves, in large requests (2,019 reads; 3 s instead of 19).
+            SwapEach(job, pieces, i =>
+            {
+                for (int j = i == 0 ? 0 : i + 1; j <= i + 1 && j < pieces.Count; j++)
+                {
+                    _ = Interop.Prefetch(job.Handle, pieces[j].Offset, pieces[j].Length);
+                }
+                MovePiece(job, donor, pieces[i].Offset / bs, (pieces[i].Length + bs - 1) / bs);
+                EvictPiece(job, pieces[i].Offset, pieces[i].Length);
+            }, moved =>
             {
                 job.BytesCopied = moved;
                 return moved;
@@ -51,6 +62,15 @@ internal sealed class MoveExtentsDefrag : DefragMechanism
             Interop.ThrowIfFailed(Interop.FSync(job.Handle), "fsync of the file");
             return Method;
         }
+    }
+
+    /// <summary>Writes back the pages a move left dirty in the cache and drops them, as e4defrag
+    /// does after each of its moves: left for the final fsync, they made a 512 MiB file take
+    /// 4.4-5.4 s instead of 3.0-3.1 s.</summary>
+    private static void EvictPiece(DefragJob job, long offset, long length)
+    {
+        Interop.ThrowIfFailed(Interop.WriteBack(job.Handle, offset, length), "sync_file_range of the moved piece");
+        Interop.ThrowIfFailed(Interop.DropCachedPages(job.Handle, offset, length), "posix_fadvise (DONTNEED) of the moved piece");
     }
 
     private static void MovePiece(DefragJob job, SafeFileHandle donor, long start, long blocks)
