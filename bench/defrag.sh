@@ -65,14 +65,19 @@ run_peer() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
-# One contender on a fresh copy of the pristine image: prints "seconds extents runs method".
+# The loop device's counters (/sys/block/DEV/stat): read requests, sectors read, sectors written.
+device_io() { awk '{print $1, $3, $7}' "/sys/block/$(basename "$(findmnt -n -o SOURCE "$1")")/stat"; }
+
+# One contender on a fresh copy of the pristine image: prints "seconds extents runs method
+# read-requests read-MiB written-MiB" (what reached the loop device between start and sync).
 contend() { # FS SIDE(movdata|peer)
-  local fs=$1 side=$2 copy=$root/$1-$2.img mnt=$root/mnt-$2 t0 t1 method=
+  local fs=$1 side=$2 copy=$root/$1-$2.img mnt=$root/mnt-$2 t0 t1 method= io0 io1
   cp --sparse=always "$root/$fs.img" "$copy"
   mkdir -p "$mnt"
   # One image is mounted at a time: XFS and btrfs refuse (or confuse) two with one UUID.
   mount -o loop "$copy" "$mnt"
   cold
+  io0=$(device_io "$mnt")
   t0=$(now_ns)
   if [ "$side" = movdata ]; then
     method=$("$tool" defrag --json "$mnt/rec.ts" | python3 -c 'import json, sys; print(json.load(sys.stdin)["files"][0]["method"])')
@@ -84,14 +89,18 @@ contend() { # FS SIDE(movdata|peer)
   # page cache (movdata's is durable when it returns; the others sync their copies).
   sync -f "$mnt"
   t1=$(now_ns)
+  io1=$(device_io "$mnt")
   [ "$(sha256sum < "$mnt/rec.ts")" = "$sum" ] || { echo "bench/defrag.sh: $side changed the bytes on $fs" >&2; exit 1; }
-  echo "$(seconds "$t0" "$t1") $(extents "$mnt/rec.ts") $(contiguous_runs "$mnt/rec.ts") $method"
+  echo "$(seconds "$t0" "$t1") $(extents "$mnt/rec.ts") $(contiguous_runs "$mnt/rec.ts") $method $(python3 -c '
+import sys
+a, b = [list(map(int, x.split())) for x in sys.argv[1:]]
+print(b[0] - a[0], round((b[1] - a[1]) * 512 / 2**20), round((b[2] - a[2]) * 512 / 2**20))' "$io0" "$io1")"
   umount "$mnt"
   rm -f "$copy"
 }
 
 tsv=$out/results.tsv
-printf 'fs\tsize_mib\textents_before\tmovdata_method\tmovdata_extents\tmovdata_runs\tmovdata_s\tpeer\tpeer_extents\tpeer_runs\tpeer_s\tmovdata_all_s\tpeer_all_s\n' > "$tsv"
+printf 'fs\tsize_mib\textents_before\tmovdata_method\tmovdata_extents\tmovdata_runs\tmovdata_s\tpeer\tpeer_extents\tpeer_runs\tpeer_s\tmovdata_all_s\tpeer_all_s\tmovdata_io\tpeer_io\n' > "$tsv"
 for fs in "${fss[@]}"; do
   img=$root/$fs.img
   rm -f "$img"
@@ -106,14 +115,14 @@ for fs in "${fss[@]}"; do
   ours_all=() peer_all=()
   for run in $(seq "$runs"); do
     r=$(contend "$fs" movdata)
-    read -r s ours ours_runs method <<< "$r"
+    read -r s ours ours_runs method ours_io <<< "$r"
     ours_all+=("$s")
     r=$(contend "$fs" peer)
-    read -r s theirs their_runs _ <<< "$r"
+    read -r s theirs their_runs _ their_io <<< "$r"
     peer_all+=("$s")
   done
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$size_mib" "$before" "$method" "$ours" "$ours_runs" "$(median "${ours_all[@]}")" \
-    "$(peer_of "$fs")" "$theirs" "$their_runs" "$(median "${peer_all[@]}")" "${ours_all[*]}" "${peer_all[*]}" | tee -a "$tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$size_mib" "$before" "$method" "$ours" "$ours_runs" "$(median "${ours_all[@]}")" \
+    "$(peer_of "$fs")" "$theirs" "$their_runs" "$(median "${peer_all[@]}")" "${ours_all[*]}" "${peer_all[*]}" "$ours_io" "$their_io" | tee -a "$tsv"
   rm -f "$img"
 done
 
@@ -134,14 +143,26 @@ done
   echo
   echo "| filesystem | extents before | movdata (method) | extents after | runs | time (median) | peer | extents after | runs | time (median) |"
   echo "|---|---:|---|---:|---:|---:|---|---:|---:|---:|"
-  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ before method ours ours_runs ours_s peer theirs their_runs peer_s ours_all peer_all; do
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ before method ours ours_runs ours_s peer theirs their_runs peer_s _; do
     echo "| $fs | $before | \`movdata defrag\` ($method) | $ours | $ours_runs | ${ours_s} s | \`$peer\` | $theirs | $their_runs | ${peer_s} s |"
   done
   echo
   echo "Every run's time, in seconds (movdata; peer):"
   echo
-  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ _ _ _ _ _ _ _ _ _ ours_all peer_all; do
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ _ _ _ _ _ _ _ _ _ ours_all peer_all _; do
     echo "- $fs: $ours_all; $peer_all"
+  done
+  echo
+  echo "What reached the loop device in the last run, from the command's start to \`sync -f\` (its /sys/block stat):"
+  echo "read requests, MiB read, MiB written. The same kernel call shows the same work; fewer read"
+  echo "requests for the same bytes means larger reads."
+  echo
+  echo "| filesystem | movdata: read requests | MiB read | MiB written | peer: read requests | MiB read | MiB written |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  tail -n +2 "$tsv" | while IFS=$'\t' read -r fs _ _ _ _ _ _ _ _ _ _ _ _ ours_io peer_io; do
+    read -r a b c <<< "$ours_io"
+    read -r d e f <<< "$peer_io"
+    echo "| $fs | $a | $b | $c | $d | $e | $f |"
   done
 } > "$docs"
 echo "wrote $docs"
