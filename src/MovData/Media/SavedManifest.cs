@@ -37,13 +37,17 @@ internal sealed record SavedEdl(string Name, byte[] Original, string MarkerSha25
 /// it, in order, each with the SHA-256 (hex) of its bytes.</param>
 /// <param name="Removals">The cut's block removals, as <see cref="CutLayout.Removals"/>.</param>
 /// <param name="Parts">Each removed range: where it was in the recording, where it sits in SAVED, its length.</param>
+/// <param name="Samples">SAVED's own check: the first and last <see cref="JoinWindow"/> bytes of
+/// each part, offsets of SAVED, each with the SHA-256 (hex) of what the cut left there. Not
+/// every byte (that would read all that was removed, which the cut never reads), but the
+/// bytes the cut read anyway, beside its cut points; none in a manifest of an older MovData.</param>
 /// <param name="Ranges">The ranges removed, in seconds of the recording as it was.</param>
 /// <param name="Originals">Original bytes at offsets of the recording as it was, in order, not overlapping.</param>
 /// <param name="Content">SAVED's size without the manifest: where the manifest begins.</param>
 /// <param name="Edl">The EDL the cut replaced, if any.</param>
 internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, long SizeAfter,
     List<(long Offset, long Length, string Sha256)> Windows, List<BlockRemoval> Removals, List<(long Source, long Target, long Length)> Parts,
-    List<TimeRange> Ranges, List<(long Offset, byte[] Bytes)> Originals, long Content, SavedEdl? Edl)
+    List<(long Offset, long Length, string Sha256)> Samples, List<TimeRange> Ranges, List<(long Offset, byte[] Bytes)> Originals, long Content, SavedEdl? Edl)
 {
     /// <summary>Bytes of the recording each side of a join that the identity covers.</summary>
     internal const int JoinWindow = 4096;
@@ -101,7 +105,39 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
             }
         }
         List<(long, byte[])> originals = [.. Merge(needed).Select(r => (r.Offset, Read(file, r.Offset, r.Length)))];
-        return new SavedManifest(format, f.Size, sizeAfter, identity, [.. layout.Removals], [.. output.Parts], [.. ranges], originals, content, edl);
+        return new SavedManifest(format, f.Size, sizeAfter, identity, [.. layout.Removals], [.. output.Parts], SamplesOf(file, output), [.. ranges], originals, content, edl);
+    }
+
+    /// <summary>The <see cref="Samples"/> of <paramref name="output"/>'s parts, read from the
+    /// recording before the cut, with SAVED's own writes laid over them.</summary>
+    private static List<(long Offset, long Length, string Sha256)> SamplesOf(SafeFileHandle file, RemovedOutput output)
+    {
+        var samples = new List<(long Offset, long Length, string Sha256)>();
+        foreach ((long source, long target, long length) in output.Parts)
+        {
+            (long At, long Length)[] windows = length <= 2 * JoinWindow ? [(0, length)] : [(0, JoinWindow), (length - JoinWindow, JoinWindow)];
+            foreach ((long at, long n) in windows.Where(w => w.Length > 0))
+            {
+                byte[] bytes = Read(file, source + at, n);
+                Overlay(bytes, target + at, output.Writes);
+                samples.Add((target + at, n, Convert.ToHexString(SHA256.HashData(bytes))));
+            }
+        }
+        return samples;
+    }
+
+    /// <summary>Lays <paramref name="writes"/> over <paramref name="bytes"/>, which stand at
+    /// <paramref name="offset"/> of the same file, in order.</summary>
+    private static void Overlay(byte[] bytes, long offset, IEnumerable<Patch> writes)
+    {
+        foreach (Patch w in writes)
+        {
+            long from = Math.Max(offset, w.Offset), to = Math.Min(offset + bytes.Length, w.Offset + w.Length);
+            for (long y = from; y < to; y++)
+            {
+                bytes[y - offset] = w.Bytes[(y - w.Offset) % w.Bytes.Length];
+            }
+        }
     }
 
     /// <summary>The bytes a format carries: the manifest's text, then the footer that finds
@@ -168,6 +204,10 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
         {
             Line(sb, $"part {source} {target} {length}");
         }
+        foreach ((long o, long n, string sha) in Samples)
+        {
+            Line(sb, $"sample {o} {n} {sha}");
+        }
         foreach (TimeRange r in Ranges)
         {
             Line(sb, $"range {r.From:R} {r.To:R}");
@@ -193,7 +233,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
         {
             throw new FormatException($"its first line is '{lines[0]}', not '{Magic}'");
         }
-        var m = new SavedManifest(RecordingFormat.MpegTs, -1, -1, [], [], [], [], [], -1, null);
+        var m = new SavedManifest(RecordingFormat.MpegTs, -1, -1, [], [], [], [], [], [], -1, null);
         bool ended = false;
         foreach (string line in lines.Skip(1).Where(l => l.Length > 0))
         {
@@ -206,6 +246,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
                 "window" => Add(m, m.Windows, (Long(w[1]), Long(w[2]), w[3])),
                 "removal" => Add(m, m.Removals, new BlockRemoval(Long(w[1]), Long(w[2]), w[3] == "1")),
                 "part" => Add(m, m.Parts, (Long(w[1]), Long(w[2]), Long(w[3]))),
+                "sample" => Add(m, m.Samples, (Long(w[1]), Long(w[2]), w[3])),
                 "range" => Add(m, m.Ranges, new TimeRange(double.Parse(w[1], CultureInfo.InvariantCulture), double.Parse(w[2], CultureInfo.InvariantCulture))),
                 "original" => Add(m, m.Originals, (Long(w[1]), Convert.FromBase64String(w[2]))),
                 "edl" => m with { Edl = new SavedEdl(Uri.UnescapeDataString(w[1]), Convert.FromBase64String(w[3]), w[2]) },
@@ -354,14 +395,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
                 Read(file, o, n).CopyTo(bytes, at - offset);
                 at += n;
             }
-            foreach (Patch w in writes)
-            {
-                long from = Math.Max(offset, w.Offset), to = Math.Min(offset + length, w.Offset + w.Length);
-                for (long y = from; y < to; y++)
-                {
-                    bytes[y - offset] = w.Bytes[(y - w.Offset) % w.Bytes.Length];
-                }
-            }
+            Overlay(bytes, offset, writes);
             return bytes;
         }
     }

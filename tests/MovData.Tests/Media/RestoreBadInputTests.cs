@@ -53,6 +53,23 @@ public sealed class RestoreBadInputTests
         RandomAccess.Write(f, b, at);
     }
 
+    /// <summary>Flips one byte of the removed media in SAVED: 2,000 bytes into its first part
+    /// (where its manifest says that part sits), inside the first 4 KiB a restore checks.</summary>
+    private static void FlipPartByte(string saved)
+    {
+        using var f = File.OpenHandle(saved, FileMode.Open, FileAccess.ReadWrite);
+        long size = RandomAccess.GetLength(f);
+        byte[] head = new byte[Math.Min(size, MediaFormats.HeadBytes)];
+        int n = RandomAccess.Read(f, head, 0);
+        var carrier = (ISavedManifestCarrier)MediaFormats.Recognise(head.AsSpan(0, n));
+        (byte[] carried, _) = carrier.FindCarried(f, head.AsSpan(0, n), size, saved);
+        long at = SavedManifest.FromCarried(carried, saved).Parts.Min(p => p.Target) + 2000;
+        byte[] b = new byte[1];
+        RandomAccess.Read(f, b, at);
+        b[0] ^= 0x01;
+        RandomAccess.Write(f, b, at);
+    }
+
     private static void Shorten(string path, long by)
     {
         using var f = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
@@ -76,6 +93,7 @@ public sealed class RestoreBadInputTests
         new("restore-saved-truncated-mid-packet", Damaged(s => Shorten(s, 100)), "is truncated"),
         new("restore-saved-truncated", Damaged(s => Shorten(s, 188 * 2)), "is truncated or damaged"),
         new("restore-saved-manifest-damaged", Damaged(FlipManifestByte), "manifest's SHA-256 does not match"),
+        new("restore-saved-part-damaged", Damaged(FlipPartByte), "no longer hold what the cut put there"),
         new("restore-saved-not-from-a-cut", dir =>
         {
             string rec = Recordings.CopyTo("h264-aac", dir, "rec.ts");
@@ -106,6 +124,7 @@ public sealed class RestoreBadInputTests
         }, "was changed since the cut"),
         new("restore-mp4-saved-truncated", Damaged(s => Shorten(s, 100), CutMp4Once), "is truncated: its last box, 'uuid'"),
         new("restore-mp4-saved-manifest-damaged", Damaged(FlipManifestByte, CutMp4Once), "manifest's SHA-256 does not match"),
+        new("restore-mp4-saved-part-damaged", Damaged(FlipPartByte, CutMp4Once), "no longer hold what the cut put there"),
         new("restore-mp4-saved-not-from-a-cut", dir =>
         {
             (string rec, _) = CutMp4Once(dir);
