@@ -144,6 +144,9 @@ internal sealed partial class Recording
         return recording;
     }
 
+    /// <summary>The 33-bit timestamp of <paramref name="ticks"/> from time 0, as a PES header carries it.</summary>
+    internal long Absolute(long ticks) => ((ticks + _pts0) % Wrap + Wrap) % Wrap;
+
     /// <summary>Ticks from time 0, the 33-bit wrap undone (recordings up to 26 hours).</summary>
     private long Relative(long ts)
     {
@@ -453,7 +456,7 @@ internal sealed partial class Recording
             {
                 bool start = TsPacket.PayloadUnitStart(p);
                 bool section = start && !TsPacket.StartsPes(p);
-                list.Add(new PidPacket(scanner.Offset, pid, start, section, section && TsPacket.EndsEarlierSection(p)));
+                list.Add(new PidPacket(scanner.Offset, pid, start, section, section && TsPacket.EndsEarlierSection(p), TsPacket.ContinuityCounter(p), TsPacket.HasPayload(p)));
             }
         }
         return list;
@@ -471,8 +474,14 @@ internal sealed partial class Recording
 /// <summary>One packet of a PID as a cut's scans see it: where it is, whether a PES or a
 /// section starts in it (payload_unit_start), whether that is a section (PSI: tables,
 /// SCTE-35) and, for a section, whether the packet first ends one begun earlier
-/// (<paramref name="EndsEarlier"/>: its pointer_field is not 0).</summary>
-internal readonly record struct PidPacket(long Offset, int Pid, bool Start, bool Section, bool EndsEarlier);
+/// (<paramref name="EndsEarlier"/>: its pointer_field is not 0); its continuity_counter and
+/// whether it carries payload (which alone advances the counter).</summary>
+internal readonly record struct PidPacket(long Offset, int Pid, bool Start, bool Section, bool EndsEarlier, int Counter, bool HasPayload)
+{
+    /// <summary>The continuity_counter a packet just before this one must carry for the
+    /// count to run on into it: one less where this one carries payload, else the same.</summary>
+    internal int CounterBefore => HasPayload ? (Counter + 15) % 16 : Counter;
+}
 
 /// <summary>A video unit's elementary-stream bytes as read from its packets, and the file
 /// offset of any of them (each packet's payload is one run).</summary>
