@@ -302,16 +302,14 @@ internal static class CutPlanner
     {
         var kept = new List<Patch>();
         var removed = new List<long>();
-        // The scans go on until the program tables' PIDs are resolved too, and those forward
-        // until every PID met before s is: each needs its count marked where it resumes (after
-        // e in the recording, at s in the removed part).
-        HashSet<int> listed = [.. rec.Tables.ElementaryPids(), .. rec.Tables.TablePackets.Select(p => TsPacket.Pid(p))];
+        // The scans read no further for the continuity marks than they read for this: each
+        // forward scan finds, for every PID it meets, where its count resumes, so every PES
+        // stream the PMT lists is marked, and every table whose next section starts within
+        // them (docs/media.md, step 7, says which are left and why).
+        HashSet<int> listed = rec.Tables.ElementaryPids();
         Dictionary<int, Run> toS = Backward(rec, before, s, listed, cancel);
-        HashSet<int> active = [.. listed, .. toS.Keys];
-        Dictionary<int, Run> fromS = Forward(rec, s, e, active, cancel, readAtLeast: removedToo);
-        // (After e it reads at least ScanAtLeast, so that sparse PIDs, a table every second or
-        // two, are met and marked even where the scan back from s stopped before their last packet.)
-        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, active, cancel, readAtLeast: true) : [];
+        Dictionary<int, Run> fromS = Forward(rec, s, e, listed, cancel);
+        Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, listed, cancel) : [];
         Dictionary<int, Run> toE = removedToo ? Backward(rec, s, e, listed, cancel) : [];
         foreach (int pid in fromS.Keys.Union(fromE.Keys).Union(toS.Keys).Union(toE.Keys))
         {
@@ -398,10 +396,10 @@ internal static class CutPlanner
     /// it met is resolved, and it has read <see cref="ScanAtLeast"/> (sparse PIDs, a table
     /// every few seconds, have had their chance) or resolved every stream the PMT lists; or
     /// it has read <see cref="ScanLimit"/>.</summary>
-    private static bool ScanDone(long read, IEnumerable<int> met, HashSet<int> resolved, HashSet<int> listed, bool readAtLeast = false) =>
-        read >= ScanLimit || (met.All(resolved.Contains) && (read >= ScanAtLeast || (!readAtLeast && listed.IsSubsetOf(resolved))));
+    private static bool ScanDone(long read, IEnumerable<int> met, HashSet<int> resolved, HashSet<int> listed) =>
+        read >= ScanLimit || (met.All(resolved.Contains) && (read >= ScanAtLeast || listed.IsSubsetOf(resolved)));
 
-    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> listed, CancellationToken cancel, bool readAtLeast = false)
+    private static Dictionary<int, Run> Forward(Recording rec, long from, long to, HashSet<int> listed, CancellationToken cancel)
     {
         var runs = new Dictionary<int, Run>();
         var resolved = new HashSet<int>();
@@ -426,7 +424,7 @@ internal static class CutPlanner
                     run.Packets.Add(p.Offset);
                 }
             }
-            if (ScanDone(end - from, runs.Keys, resolved, listed, readAtLeast))
+            if (ScanDone(end - from, runs.Keys, resolved, listed))
             {
                 break;
             }
