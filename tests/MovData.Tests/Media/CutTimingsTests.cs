@@ -78,7 +78,8 @@ public sealed class CutTimingsTests
     private static string Line(CutCall c) => c.Call switch
     {
         "record" or "record-xattr" or "truncate" or "done" => $"{c.Call} {c.Length}",
-        "collapse" or "insert" or "write" => $"{c.Call} {c.Offset} {c.Length}",
+        "collapse" or "insert" => $"{c.Call} {c.Offset} {c.Length}",
+        "write" => $"write {c.Offset} {c.Length} {c.Bytes}",
         "save" or "restore" => $"{c.Call} {c.Offset} {c.Length} {c.Target}",
         "fsync" => $"fsync {c.File}",
         "unlink" => c.File == "journal" ? "unlink" : "unlink-sidecar",
