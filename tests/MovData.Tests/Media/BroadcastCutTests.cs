@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using MovData.Media;
 using MovData.Tests.Cli;
@@ -43,9 +44,12 @@ public sealed class BroadcastCutTests
         Assert.Equal(streams, FfmpegStreams.Streams(rec));
         Assert.Equal("", FfmpegStreams.DecodeErrors(rec, copyts: true));
         Assert.Equal("", FfmpegStreams.DecodeErrors(rec, copyts: false));
-        // Each join marked every PID's jump in its continuity counter (the judge checked each
-        // mark byte for byte), and no demuxer meets one unmarked.
-        Assert.True(v.DiscontinuitiesMarked >= 3 * Carried.Length, v.ToString());
+        // Each join marked the jump in every PES PID's continuity counter (the judge checked
+        // each mark byte for byte), and no demuxer meets one unmarked but on a table's PID.
+        byte[] originalBytes = File.ReadAllBytes(original);
+        int pesPids = PacketJudge.ByPid(originalBytes).Keys.Except(PacketJudge.SectionPids(originalBytes)).Count();
+        Assert.True(pesPids >= 6, $"{pesPids} PES PIDs: video, MP2, AC-3, teletext, subtitles, private data were made");
+        Assert.True(v.PesMarked == 3 * pesPids, v.ToString());
         AssertCountsRunOn(rec, original);
         Assert.True(r.BytesWritten <= 3 * 256 * 1024, $"{r.BytesWritten} bytes written");
     }
@@ -153,29 +157,53 @@ public sealed class BroadcastCutTests
         }
     }
 
-    /// <summary>No PID's continuity counter jumps unmarked in <paramref name="path"/>, cut
-    /// from <paramref name="original"/>: ffprobe's demuxer, which logs each jump it meets at
-    /// debug level, logs none, and ffmpeg flags no packet corrupt that it did not flag in the
-    /// original (it flags the PES a jump falls in; -fflags +discardcorrupt would drop it).</summary>
+    /// <summary>
+    /// No PES PID's continuity counter jumps unmarked in <paramref name="path"/>, cut from
+    /// <paramref name="original"/>: ffprobe's demuxer, which logs each jump it meets at debug
+    /// level, logs none on a PID that carries PES, and ffmpeg warns of nothing the original
+    /// did not get: no packet flagged corrupt (it flags the PES a jump falls in, "Packet
+    /// corrupt" at -v warning; -fflags +discardcorrupt would drop it). A PID that carries
+    /// sections (PAT, PMT, SDT, EIT, SCTE-35) may jump unmarked where its next section after
+    /// a join lies beyond what the cut reads there (docs/media.md, step 7): ffmpeg logs that
+    /// at debug level and nothing more (no corrupt flag, no warning; the section after it
+    /// starts a packet and is read whole), as the same checks show; the PIDs it met so are
+    /// written to the test's output.
+    /// </summary>
     internal static void AssertCountsRunOn(string path, string original)
     {
         (_, _, string log) = Tools.Capture("ffprobe", "-v", "debug", "-show_entries", "packet=pos", "-of", "csv=p=0", path);
-        string[] jumps = [.. log.Split('\n').Where(l => l.Contains("Continuity check failed", StringComparison.Ordinal))];
-        Assert.True(jumps.Length == 0, $"{path}: {string.Join(" | ", jumps.Take(5))}");
-        Assert.Empty(CorruptPackets(path).Except(CorruptPackets(original, original: true)));
+        HashSet<int> tables = SectionPidsOf(original);
+        var jumps = log.Split('\n').Where(l => l.Contains("Continuity check failed for pid ", StringComparison.Ordinal))
+            .Select(l => (Line: l.Trim(), Pid: int.Parse(l[(l.IndexOf("for pid ", StringComparison.Ordinal) + 8)..].Split(' ')[0], CultureInfo.InvariantCulture))).ToList();
+        string[] onPes = [.. jumps.Where(j => !tables.Contains(j.Pid)).Select(j => j.Line)];
+        Assert.True(onPes.Length == 0, $"{path}: {string.Join(" | ", onPes.Take(5))}");
+        if (jumps.Count > 0)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"{Path.GetFileName(path)}: tables left unmarked at a join (PID): {string.Join(" ", jumps.Select(j => j.Pid).Distinct().Order())}");
+        }
+        // Nothing at -v warning that the original did not get, but the one error judged
+        // where the kind's decode is (x264 veryfast's "mmco: unref short failure", AllowOnly).
+        string[] warned = [.. Warnings(path).Except(Warnings(original, original: true)).Where(l => !l.Contains("mmco: unref short failure", StringComparison.Ordinal) && !l.StartsWith("Last message repeated", StringComparison.Ordinal))];
+        Assert.True(warned.Length == 0, $"{path}: {string.Join(" | ", warned.Take(5))}");
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> CorruptInOriginal = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<int>> Tables = new();
 
-    /// <summary>The packets ffmpeg's demuxer flags corrupt ("Packet corrupt (stream = 4, dts = 2229356)"), as stream and DTS.</summary>
-    private static List<string> CorruptPackets(string path, bool original = false)
+    private static HashSet<int> SectionPidsOf(string original) => Tables.GetOrAdd(original, p => PacketJudge.SectionPids(File.ReadAllBytes(p)));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> WarnedOfOriginal = new();
+
+    /// <summary>What ffmpeg says of <paramref name="path"/> at -v warning, decoding every video
+    /// and audio stream, one line each, the logging context's address left out ("[mpegts]
+    /// Packet corrupt (stream = 4, dts = 2229356)").</summary>
+    private static List<string> Warnings(string path, bool original = false)
     {
         if (original)
         {
-            return CorruptInOriginal.GetOrAdd(path, p => CorruptPackets(p));
+            return WarnedOfOriginal.GetOrAdd(path, p => Warnings(p));
         }
         (_, _, string warnings) = Tools.Capture("ffmpeg", "-v", "warning", "-i", path, "-map", "0:v?", "-map", "0:a?", "-f", "null", "-");
-        return [.. warnings.Split('\n').Where(l => l.Contains("Packet corrupt", StringComparison.Ordinal)).Select(l => l[l.IndexOf("Packet corrupt", StringComparison.Ordinal)..].Trim())];
+        return [.. warnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.RegularExpressions.Regex.Replace(l.Trim(), " @ 0x[0-9a-f]+\\]", "]"))];
     }
 
     public static TheoryData<string, string> RadioCases() => Scratch.EveryFileSystemWith(Recordings.Radio);
