@@ -353,7 +353,7 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
             case "patch" when plan is not null && plan.Steps.Count > 0 && plan.Steps[^1].Payload is null && w.Length == 4:
                 if ((version < RunsVersion && PatchText.HasRuns(w[3])) || PatchText.Read(w[3], Long(w[2])) is not { } bytes)
                 {
-                    return "its bytes are not hex (with runs from version 4 on), or outnumber its length";
+                    return "its bytes are not hex (with runs from version 4 on), or its runs outnumber its length";
                 }
                 plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), bytes));
                 return null;

@@ -68,9 +68,9 @@ internal static class PatchText
     /// <summary>Whether <paramref name="text"/> uses a run (and so needs a reader that knows them).</summary>
     internal static bool HasRuns(string text) => text.Contains('*', StringComparison.Ordinal);
 
-    /// <summary>The bytes <paramref name="text"/> spells, if they are no more than
-    /// <paramref name="most"/> (a patch's bytes never outnumber the length they fill);
-    /// null if it is not such a text.</summary>
+    /// <summary>The bytes <paramref name="text"/> spells; null if it is not such a text, or if
+    /// its runs would make more than <paramref name="most"/> bytes (a patch's bytes never
+    /// outnumber the length they fill: a count no patch has is damage, not an allocation).</summary>
     internal static byte[]? Read(string text, long most)
     {
         var bytes = new List<byte>();
@@ -83,7 +83,7 @@ internal static class PatchText
             int star = piece.IndexOf('*', StringComparison.Ordinal);
             if (star < 0)
             {
-                if (piece.Length == 0 || piece.Length % 2 != 0 || piece.Length / 2 > most - bytes.Count || !IsHex(piece))
+                if (piece.Length == 0 || piece.Length % 2 != 0 || !IsHex(piece))
                 {
                     return null;
                 }

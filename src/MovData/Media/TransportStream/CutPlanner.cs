@@ -190,8 +190,8 @@ internal static class CutPlanner
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets, and at its end the packets a join inserts: at a
             // head, the program tables, so that a demuxer knows its stream; elsewhere, for
-            // each PID the join keeps packets of, a mark that its continuity counter jumps
-            // (Inserted). After the collapse those R bytes lie together at s, just before e.
+            // each PID whose first kept packet the scan after e met, a mark that its
+            // continuity counter jumps (Inserted). After the collapse those R bytes lie together at s, just before e.
             (long c, long length) = Blocks.WholeUnitsIn(s, e, blockSize, unit);
             long rest = e - s - length;
             List<byte[]> inserted = cut.Head ? [.. rec.Tables.TablePackets] : Marks(halves.KeptFrom);

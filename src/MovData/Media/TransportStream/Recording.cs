@@ -286,16 +286,29 @@ internal sealed partial class Recording
     /// each twice as long as the last, until one holds more, up to <see cref="TailLimit"/>.</summary>
     internal List<AccessUnit> UnitsBefore(long offset, int count, CancellationToken cancel)
     {
+        if (_unitsBefore.TryGetValue((offset, count), out List<AccessUnit>? found))
+        {
+            return [.. found];
+        }
         for (long window = 256 * 1024; ; window *= 2)
         {
             long from = Grid.Floor(Math.Max(Grid.Start, offset - window));
             List<AccessUnit> units = [.. Units(from, offset, judge: false, whole: true, cancel: cancel)];
             if (units.Count > count || from == Grid.Start || window >= TailLimit)
             {
+                _unitsBefore[(offset, count)] = [.. units.TakeLast(count)];
                 return [.. units.TakeLast(count)];
             }
         }
     }
+
+    // What UnitsBefore and ReadUnit have read, by their arguments. A cut's plan asks for the
+    // same pictures more than once (a join's picture order is counted where the cut's start
+    // may move, and again where the join is bridged: 660 KB read twice for one open-GOP join),
+    // and the file does not change while it plans: it holds the file's lock, and the edit
+    // comes after the plan.
+    private readonly Dictionary<(long Offset, int Count), List<AccessUnit>> _unitsBefore = [];
+    private readonly Dictionary<(long Offset, int Limit), UnitBytes> _unitsRead = [];
 
     /// <summary>The decode time of the first video unit with a timestamp at or after
     /// <paramref name="offset"/>, from its first packet; null if none follows.</summary>
@@ -415,6 +428,10 @@ internal sealed partial class Recording
     /// <paramref name="offset"/> (up to <paramref name="limit"/>), and where each lies in the file.</summary>
     internal UnitBytes ReadUnit(long offset, int limit)
     {
+        if (_unitsRead.TryGetValue((offset, limit), out UnitBytes? read))
+        {
+            return read;
+        }
         byte[] es = new byte[limit];
         int length = 0;
         var runs = new List<(int Index, long FileOffset)>();
@@ -439,7 +456,7 @@ internal sealed partial class Recording
             runs.Add((length, scanner.Offset + Grid.Header + TsPacket.PayloadStart(p) + skip));
             length += n;
         }
-        return new UnitBytes(es[..length], runs);
+        return _unitsRead[(offset, limit)] = new UnitBytes(es[..length], runs);
     }
 
     /// <summary>The packets in [from, to) of <paramref name="pids"/> (null: of every PID but
