@@ -2,7 +2,7 @@
 # What a cut of a real recording costs: `movdata cut` against one `ffmpeg -c copy` pass,
 # against today's byte-level `movdata collapse` of the same ranges, and against its floor:
 # bench/media-floor.c replaying exactly the calls the cut made to the disk (its --timings
-# JSON: record, collapses or clones, writes, syncs) in one small process on a fresh copy
+# JSON: record, collapses or clones, writes with their bytes, syncs) in one small process on a fresh copy
 # (as root: it loop-mounts its own XFS, ext4 and btrfs images). Then its undo: the same cut
 # with --save-removed and `movdata restore`, timed side by side, the result checked by SHA-256.
 #

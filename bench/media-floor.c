@@ -15,7 +15,9 @@
  *   truncate SIZE           ftruncate REC
  *   save OFF LEN TO         FICLONERANGE REC [OFF, +LEN) into the sidecar at TO
  *   restore OFF LEN TO      FICLONERANGE the sidecar [OFF, +LEN) into REC at TO
- *   write OFF LEN           pwrite LEN bytes of null packets at OFF
+ *   write OFF LEN [BYTES]   pwrite LEN bytes at OFF: BYTES repeated, as the cut spelt them
+ *                           (hex, a run of one byte as HH*N, pieces joined by '.'); without
+ *                           BYTES (a write of more than 64 KiB, an MP4's moov), null packets
  *   fsync FILE              fsync of recording, sidecar, journal (the record) or directory (JOURNAL_DIR)
  *   done N                  append N "done k" lines to the record and fdatasync it
  *   unlink-sidecar          remove the sidecar
@@ -38,6 +40,8 @@
 static int rec = -1, record = -1, sidecar = -1, dir = -1;
 static char record_path[4096], sidecar_path[4096];
 static char buffer[1 << 20], done_lines[7 * 512];
+/* A write's bytes, repeated to fill the buffer in whole repetitions (as the cut's own writes). */
+static char pattern[1 << 20];
 
 static void fail(const char *what)
 {
@@ -54,6 +58,37 @@ static int fd_of(const char *name)
     errno = EINVAL;
     fail(name);
     return -1;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* The bytes TEXT spells into pattern[] (see the write call above); their count, or -1. */
+static long long spelt(const char *text)
+{
+    long long n = 0;
+    for (const char *p = text; *p && *p != '\n';) {
+        int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+        if (lo < 0) return -1;
+        int byte = hi << 4 | lo;
+        p += 2;
+        long long count = 1;
+        if (*p == '*') {
+            char *end;
+            count = strtoll(p + 1, &end, 10);
+            p = end;
+        }
+        if (count < 1 || n + count > (long long)sizeof pattern) return -1;
+        memset(pattern + n, byte, count);
+        n += count;
+        if (*p == '.') p++;
+    }
+    return n;
 }
 
 static void clone_range(int src, long long off, long long len, int dst, long long to)
@@ -82,8 +117,9 @@ int main(int argc, char **argv)
     char call[64], arg[64];
     long long a, b, c;
     off_t record_end = 0;
-    char line[256];
-    while (fgets(line, sizeof line, stdin)) {
+    char *line = NULL;
+    size_t line_size = 0;
+    while (getline(&line, &line_size, stdin) > 0) {
         if (sscanf(line, "%63s", call) != 1) continue;
         if (!strcmp(call, "record") || !strcmp(call, "record-xattr")) {
             sscanf(line, "%*s %lld", &a);
@@ -110,10 +146,23 @@ int main(int argc, char **argv)
             sscanf(line, "%*s %lld %lld %lld", &a, &b, &c);
             clone_range(sidecar, a, b, rec, c);
         } else if (!strcmp(call, "write")) {
-            sscanf(line, "%*s %lld %lld", &a, &b);
+            int at = 0;
+            sscanf(line, "%*s %lld %lld %n", &a, &b, &at);
+            const char *fill = buffer;
+            long long whole = sizeof buffer / 188 * 188;
+            if (at > 0 && line[at] && line[at] != '\n') {
+                long long unit = spelt(line + at);
+                if (unit < 1) {
+                    errno = EINVAL;
+                    fail("a write's bytes");
+                }
+                for (whole = unit; whole + unit <= (long long)sizeof pattern; whole += unit)
+                    memcpy(pattern + whole, pattern, unit);
+                fill = pattern;
+            }
             for (long long done = 0; done < b;) {
-                long long n = b - done < (long long)sizeof buffer ? b - done : (long long)sizeof buffer;
-                if (pwrite(rec, buffer, n, a + done) != n) fail("pwrite");
+                long long n = b - done < whole ? b - done : whole;
+                if (pwrite(rec, fill, n, a + done) != n) fail("pwrite");
                 done += n;
             }
         } else if (!strcmp(call, "fsync")) {

@@ -18,7 +18,7 @@ for c in calls:
     elif call in ("save", "restore"):
         print(call, c["offset"], c["length"], c["target"])
     elif call == "write":
-        print(call, c["offset"], c["length"])
+        print(call, c["offset"], c["length"], c.get("bytes", ""))
     elif call == "fsync":
         print(call, f)
     elif call == "done":

@@ -54,7 +54,7 @@ out = [
     + ('' if mp4 else '**movdata collapse (bytes)**: today\'s byte-level `movdata collapse` of the same byte ranges, last to first; ')
     + '**ffmpeg, cold cache**: its first run, after the same cache drop',
     '- **floor**: `bench/media-floor.c`, a small C program that replays in one process exactly the calls the cut made to the disk '
-    '(the `calls` of its `--timings` JSON: the journal record, collapses or clones, the writes, fsyncs, fdatasyncs, the record\'s removal), '
+    '(the `calls` of its `--timings` JSON: the journal record, collapses or clones, the writes with the bytes the cut wrote (an MP4\'s moov, over 64 KiB, as bytes of the same length), fsyncs, fdatasyncs, the record\'s removal), '
     'on a fresh copy of the same recording; what the kernel\'s own work costs, with no planning, reading or runtime',
     '- read per cut point: the bytes the cut read from the recording to plan (its `--timings` count of preads, cold cache), '
     'divided by its cut points (a removed range has two, one at either end of the recording has one)',

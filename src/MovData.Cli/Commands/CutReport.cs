@@ -215,6 +215,10 @@ internal static class CutReport
             {
                 w.WriteNumber("target", c.Target);
             }
+            if (c.Bytes is not null)
+            {
+                w.WriteString("bytes", c.Bytes);
+            }
             w.WriteNumber("ms", Math.Round(c.Time.TotalMilliseconds, 3));
         });
         w.WriteEndObject();

@@ -183,18 +183,19 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
     /// A record's first line is <c>movdata-journal N</c>. Version 2 ends the plan with
     /// <c>begin CRC</c>, the CRC-32 of every byte before that line, so a record damaged on
     /// disk is never acted on; version 3 adds a Write step's <c>payload</c> and <c>part</c>
-    /// lines (its bytes in a payload file). A record is written at the lowest version that
-    /// holds it, so a MovData that reads only versions 1 and 2 still finishes every edit
-    /// without a payload file, and refuses, as newer, the others; all three are read.
+    /// lines (its bytes in a payload file); version 4, runs in a <c>patch</c> line's bytes
+    /// (<see cref="PatchText"/>). A record is written at the lowest version that holds it,
+    /// so a MovData that reads only versions 1 and 2 still finishes every edit it could
+    /// read before, and refuses, as newer, the others; all four are read.
     /// </summary>
     private const string MagicPrefix = "movdata-journal ";
 
-    private const int Version = 2, PayloadVersion = 3;
+    private const int Version = 2, PayloadVersion = 3, RunsVersion = 4;
 
     internal string ToRecord()
     {
         var sb = new StringBuilder();
-        sb.Append(MagicPrefix).Append(Steps.Any(s => s.Payload is not null) ? PayloadVersion : Version).Append('\n');
+        bool runs = false; // whether a patch line spells its bytes with runs: version 4
         Line(sb, $"edit {Name}");
         Line(sb, $"recover {(Discard ? "discard" : "forward")}");
         Line(sb, $"home {Uri.EscapeDataString(JournalDirectory)}");
@@ -224,9 +225,13 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
             foreach (Patch patch in s.Patches)
             {
                 // Belongs to the step above it.
-                Line(sb, $"patch {patch.Offset} {patch.Length} {Convert.ToHexString(patch.Bytes)}");
+                string bytes = PatchText.Write(patch.Bytes);
+                runs |= PatchText.HasRuns(bytes);
+                Line(sb, $"patch {patch.Offset} {patch.Length} {bytes}");
             }
         }
+        int version = runs ? RunsVersion : Steps.Any(s => s.Payload is not null) ? PayloadVersion : Version;
+        sb.Insert(0, FormattableString.Invariant($"{MagicPrefix}{version}\n"));
         // Written last: a record without it was cut short before the edit began.
         string checksum = Checksum(sb.ToString());
         sb.Append("begin ").Append(checksum).Append('\n');
@@ -258,9 +263,9 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
         {
             return Damaged($"it is not a MovData journal record (its first line is '{Shorten(lines[0])}')");
         }
-        if (version is < 1 or > PayloadVersion)
+        if (version is < 1 or > RunsVersion)
         {
-            return Damaged($"it was written by a newer MovData (journal version {version}; this one reads versions 1 to {PayloadVersion})");
+            return Damaged($"it was written by a newer MovData (journal version {version}; this one reads versions 1 to {RunsVersion})");
         }
         EditPlan? plan = null;
         bool begun = false;
@@ -346,7 +351,11 @@ internal sealed class EditPlan(string name, string id, string journalDirectory)
                 plan.Steps.Add(step);
                 return step.A < 0 || step.A >= plan.Files.Count || step.B >= plan.Files.Count ? "it names a file the record does not have" : null;
             case "patch" when plan is not null && plan.Steps.Count > 0 && plan.Steps[^1].Payload is null && w.Length == 4:
-                plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), Convert.FromHexString(w[3])));
+                if ((version < RunsVersion && PatchText.HasRuns(w[3])) || PatchText.Read(w[3], Long(w[2])) is not { } bytes)
+                {
+                    return "its bytes are not hex (with runs from version 4 on), or its runs outnumber its length";
+                }
+                plan.Steps[^1].Patches.Add(new Patch(Long(w[1]), Long(w[2]), bytes));
                 return null;
             case "payload" when version >= PayloadVersion && plan is not null && plan.Steps.Count > 0 && plan.Steps[^1] is { Kind: StepKind.Write, Payload: null, Patches.Count: 0 } && w.Length == 3:
                 plan.Steps[^1] = plan.Steps[^1] with { Payload = new WritePayload(Long(w[1]), w[2], []) };

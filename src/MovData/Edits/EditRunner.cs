@@ -394,7 +394,7 @@ internal sealed class EditRunner : IDisposable
     {
         foreach (Patch p in patches)
         {
-            trace.Time("write", role, p.Offset, p.Length, () => WritePatch(file, p));
+            trace.Time("write", role, p.Offset, p.Length, () => WritePatch(file, p), p.Bytes);
         }
     }
 

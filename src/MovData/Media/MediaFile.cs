@@ -193,7 +193,8 @@ public static class MediaFile
             TimeSpan time = g.Key == "writes" ? g.Where(c => c.Call == "writes").Aggregate(TimeSpan.Zero, (t, c) => t + c.Time) : g.Aggregate(TimeSpan.Zero, (t, c) => t + c.Time);
             phases.Add(new CutPhase(g.Key, time, 0, 0));
         }
-        return new CutTimings(phases, [.. trace.Calls.Where(c => c.Call != "writes").Select(c => new CutCall(c.Call, c.File, c.Offset, c.Length, c.Time, c.Target))]);
+        return new CutTimings(phases, [.. trace.Calls.Where(c => c.Call != "writes").Select(c => new CutCall(c.Call, c.File, c.Offset, c.Length, c.Time, c.Target,
+            c.Bytes is { Length: <= EditPlan.InlineWriteBytes } b ? PatchText.Write(b) : null))]);
     }
 
     /// <summary>A snapped cut as the result reports it: in seconds, and where its bytes were.</summary>

@@ -266,4 +266,8 @@ public sealed record CutPhase(string Name, TimeSpan Time, long Reads, long Bytes
 /// <param name="Length">How many bytes.</param>
 /// <param name="Time">Wall time of the call.</param>
 /// <param name="Target">A clone within the file: where to; otherwise -1.</param>
-public sealed record CutCall(string Call, string File, long Offset, long Length, TimeSpan Time, long Target = -1);
+/// <param name="Bytes">A write: the bytes it wrote, repeated to fill Length, spelt as the
+/// journal record spells them (hex, a run of one byte as <c>HH*N</c>, pieces joined by '.':
+/// <c>471FFF10.FF*184</c> is a null packet); null for other calls, and for a write of more
+/// than 64 KiB of bytes (an MP4's moov), which the floor replays as bytes of the same length.</param>
+public sealed record CutCall(string Call, string File, long Offset, long Length, TimeSpan Time, long Target = -1, string? Bytes = null);

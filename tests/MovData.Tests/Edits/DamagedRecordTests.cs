@@ -56,6 +56,49 @@ public sealed class DamagedRecordTests
         }
     }
 
+    /// <summary>A cut's Write step as the record spells it since version 4: each patch's runs
+    /// of one byte once (a null packet, a discontinuity mark, a one-byte fill), read back to
+    /// the same bytes, and every flipped bit of the plan still caught.</summary>
+    [Fact]
+    public void Record_SpellsRunsOnce_ReadsBackTheSameBytes_AndEveryFlippedBitIsCaught()
+    {
+        byte[] nullPacket = [0x47, 0x1F, 0xFF, 0x10, .. Enumerable.Repeat((byte)0xFF, 184)];
+        byte[] marks = [0x47, 0x01, 0x00, 0x2A, 0xB7, 0x80, .. Enumerable.Repeat((byte)0xFF, 182), 0x47, 0x01, 0x01, 0x2F, 0xB7, 0x80, .. Enumerable.Repeat((byte)0xFF, 182)];
+        byte[] mixed = [.. Enumerable.Range(0, 40).Select(i => (byte)(i * 7)), .. Enumerable.Repeat((byte)0x00, 7), .. Enumerable.Repeat((byte)0x00, 1), 0x12, .. Enumerable.Repeat((byte)0xAB, 300)];
+        var plan = new EditPlan("cut", "0123456789abcdef", "/srv/rec/.movdata-journal");
+        plan.AddFile(new EditFile("recording", EditFileKind.User, 2049, 131, "/srv/rec/news.ts", 1_700_000_000_123_456_789));
+        plan.Add(new EditStep(StepKind.Collapse, "cut", 0, 602112, -1, 0, 192512, 3645132));
+        Patch[] patches = [new(600284, 109792, nullPacket), new(710076, 376, marks), new(900000, 1000, mixed), new(1000000, 30, [0xFF])];
+        plan.Add(new EditStep(StepKind.Write, "cut", 0, 0, -1, 0, 0) { Patches = [.. patches] });
+        plan.Group("cut", StepMethod.Native);
+        string text = plan.ToRecord();
+
+        Assert.StartsWith("movdata-journal 4\n", text, StringComparison.Ordinal);
+        Assert.Contains("patch 710076 376 4701002AB780.FF*182.4701012FB780.FF*182\n", text, StringComparison.Ordinal);
+        Assert.Contains("patch 600284 109792 471FFF10.FF*184\n", text, StringComparison.Ordinal);
+        RecordReading read = EditPlan.Read(text, plan.Id);
+        Assert.Null(read.Damage);
+        EditStep write = Assert.IsType<EditPlan>(read.Plan).Steps[1];
+        Assert.Equal(patches.Select(p => (p.Offset, p.Length, Convert.ToHexString(p.Bytes))), write.Patches.Select(p => (p.Offset, p.Length, Convert.ToHexString(p.Bytes))));
+
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        for (int i = 0; i < bytes.Length - "begin 01234567\n".Length; i++)
+        {
+            for (int bit = 0; bit < 8; bit++)
+            {
+                byte[] flipped = (byte[])bytes.Clone();
+                flipped[i] ^= (byte)(1 << bit);
+                RecordReading r = EditPlan.Read(Encoding.UTF8.GetString(flipped), plan.Id);
+                Assert.True(r.Plan is null && r.Damage is not null, $"byte {i} bit {bit}: read as a plan, or as incomplete without damage");
+            }
+        }
+        // A run in a record that says it is older than runs is damage, not a guess.
+        string older = text.Replace("movdata-journal 4", "movdata-journal 2", StringComparison.Ordinal);
+        older = older[..older.IndexOf("begin ", StringComparison.Ordinal)];
+        older += $"begin {Convert.ToHexString(System.IO.Hashing.Crc32.Hash(Encoding.UTF8.GetBytes(older)))}\n";
+        Assert.Contains("with runs from version 4 on", EditPlan.Read(older, plan.Id).Damage, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string> Damages => Scratch.EveryFileSystemWith(["truncated", "bit-flipped", "future version"]);
 
     [Theory, MemberData(nameof(Damages))]

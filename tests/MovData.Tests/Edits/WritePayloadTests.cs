@@ -130,7 +130,9 @@ public sealed class WritePayloadTests
         string home = "/nowhere/.movdata-journal";
         var small = new EditPlan("cut", "aaaaaaaaaaaaaaaa", home);
         small.AddFile(new EditFile("recording", EditFileKind.User, 1, 2, "/nowhere/rec.ts", 3));
-        small.Add(new EditStep(StepKind.Write, "cut", 0, 0, -1, 0, 0) { Patches = [new Patch(0, 188, new byte[EditPlan.InlineWriteBytes])] });
+        // No byte repeats the one before it: nothing to spell as a run (that would be version 4).
+        byte[] inline = [.. Enumerable.Range(0, EditPlan.InlineWriteBytes).Select(i => (byte)(i * 7 + i / 256))];
+        small.Add(new EditStep(StepKind.Write, "cut", 0, 0, -1, 0, 0) { Patches = [new Patch(0, EditPlan.InlineWriteBytes, inline)] });
         Assert.StartsWith("movdata-journal 2\n", small.ToRecord(), StringComparison.Ordinal);
         Assert.Equal(-1, small.Steps[0].B);
 

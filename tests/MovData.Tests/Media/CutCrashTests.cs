@@ -13,14 +13,17 @@ namespace MovData.Tests.Media;
 /// </summary>
 public sealed class CutCrashTests
 {
-    /// <summary>Two breaks, one of them moved into ads; a --keep (head and tail); and three
-    /// breaks as a DVR cuts them (a run of collapses, the record riding on XFS's and ext4's log;
+    /// <summary>Two breaks, one of them moved into ads; a --keep (head and tail); an open
+    /// GOP's join bridged, its removed part saved; and three breaks as a DVR cuts them (a run of collapses, the record riding on XFS's and ext4's log;
     /// on btrfs, saves and the cut synced only with the restore).</summary>
     private static readonly Dictionary<string, string[]> Cuts = new()
     {
         ["cut, three breaks"] = ["cut", "{rec}", "--remove", "2.5-7", "--remove", "8.5-13", "--remove", "14.5-19"],
         ["cut, removed parts saved"] = ["cut", "{rec}", "--remove", "4.5-9", "--remove", "11.5-15.5", "--save-removed", "{ads}"],
         ["cut --keep (head and tail)"] = ["cut", "{rec}", "--keep", "5-17"],
+        // An open GOP's join with the removed part saved: its padding holds continuity marks
+        // and a bridge picture (docs/media.md, steps 7 and 8), all in the record's patch lines.
+        ["cut of an open GOP, bridged, removed part saved"] = ["cut", "{rec}", "--remove", "17.5-42.5", "--save-removed", "{ads}"],
         ["mp4 cut, moov at the end"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "4.3-8.2", "--remove", "9-100"],
         ["mp4 cut, moov at the front"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8"],
         ["mp4 cut, removed parts saved (moov at the end)"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8", "--save-removed", "{ads}"],
@@ -30,6 +33,7 @@ public sealed class CutCrashTests
     /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
     private static readonly Dictionary<string, string> Kinds = new()
     {
+        ["cut of an open GOP, bridged, removed part saved"] = "h264-open-gop-broadcast",
         ["mp4 cut, moov at the end"] = "mp4-h264-aac",
         ["mp4 cut, moov at the front"] = "mp4-faststart",
         ["mp4 cut, removed parts saved (moov at the end)"] = "mp4-h264-aac",

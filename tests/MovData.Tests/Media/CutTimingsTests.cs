@@ -48,6 +48,11 @@ public sealed class CutTimingsTests
             Assert.True(fsyncs <= 3, $"{fsyncs} fsyncs");
         }
 
+        // What the floor writes is what the cut wrote: null packets and, at each join, the
+        // continuity marks (adaptation field only, 183 bytes long, discontinuity_indicator:
+        // B7 80), which it would get wrong if it wrote null packets for every write.
+        Assert.Contains(t.Calls, c => c.Call == "write" && c.Bytes is { } b && b.Contains("B780.FF*182", StringComparison.Ordinal));
+        Assert.All(t.Calls.Where(c => c.Call == "write"), c => Assert.NotNull(c.Bytes));
         string calls = dir.File("calls");
         File.WriteAllLines(calls, t.Calls.Select(Line));
         string floor = Path.Combine(dir.Path, "media-floor");
@@ -78,7 +83,8 @@ public sealed class CutTimingsTests
     private static string Line(CutCall c) => c.Call switch
     {
         "record" or "record-xattr" or "truncate" or "done" => $"{c.Call} {c.Length}",
-        "collapse" or "insert" or "write" => $"{c.Call} {c.Offset} {c.Length}",
+        "collapse" or "insert" => $"{c.Call} {c.Offset} {c.Length}",
+        "write" => $"write {c.Offset} {c.Length} {c.Bytes}",
         "save" or "restore" => $"{c.Call} {c.Offset} {c.Length} {c.Target}",
         "fsync" => $"fsync {c.File}",
         "unlink" => c.File == "journal" ? "unlink" : "unlink-sidecar",

@@ -17,6 +17,16 @@ namespace MovData.Tests.Media;
 /// <item>a section split by a range's start is gone from the packet after the one it starts
 /// in, and in that one its bytes, from its first to the packet's end, are 0xFF; the packets
 /// after a range's end that hold nothing but a section begun before it are gone;</item>
+/// <item>before the first packet of a PID kept after a range's end, one packet the cut
+/// inserts: adaptation field only (adaptation_field_control 10, length 183), its flags
+/// byte just discontinuity_indicator (0x80), the rest 0xFF stuffing, its continuity_counter
+/// the kept packet's less one (ISO/IEC 13818-1: such a packet does not advance the count),
+/// so that a demuxer takes the jump in the count for a splice and not for lost packets.
+/// On a PID that carries PES it must be there; on one that carries sections (PAT, PMT,
+/// SDT, EIT, SCTE-35) it may be missing, and if there must be exactly that: the cut marks a
+/// table only where its next section after the join lies within what the cut reads there
+/// anyway (docs/media.md, step 7), and a demuxer takes a jump on a section PID for no more
+/// than a debug line (<see cref="Verdict.SectionJumpsLeft"/> counts those left);</item>
 /// <item>nothing else: no other byte of any packet differs (continuity counters included),
 /// null packets aside, and no PID appears that the original lacks.</item>
 /// </list>
@@ -26,9 +36,14 @@ public static class PacketJudge
 {
     private const int NullPid = 0x1FFF;
 
-    /// <summary>What the cut had to change: PES and sections dropped at the joins, and
-    /// packets in which a split section became stuffing after an earlier section's end.</summary>
-    public sealed record Verdict(int Pids, int PesDropped, int SectionsDropped, int StuffedAfterAnEnd);
+    /// <summary>What the cut had to change: PES and sections dropped at the joins, packets
+    /// in which a split section became stuffing after an earlier section's end, and the
+    /// continuity marks it set: on PES PIDs (every join, every PID), on section PIDs, and
+    /// the jumps left unmarked on section PIDs (<see cref="SectionPidsLeft"/> says whose).</summary>
+    public sealed record Verdict(int Pids, int PesDropped, int SectionsDropped, int StuffedAfterAnEnd, int PesMarked, int SectionsMarked, int SectionJumpsLeft, string SectionPidsLeft)
+    {
+        public int DiscontinuitiesMarked => PesMarked + SectionsMarked;
+    }
 
     /// <summary>Asserts the rules above for <paramref name="cut"/>, made from
     /// <paramref name="original"/> by removing <paramref name="removed"/> (none to the end, none
@@ -39,7 +54,8 @@ public static class PacketJudge
         (long S, long E)[] ranges = [.. removed.Select(r => (r.Offset, r.Offset + r.Length))];
         Assert.All(ranges, r => Assert.True(r.E < original.Length, "the judge takes no range to the end"));
         Assert.Empty(after.Keys.Except(before.Keys));
-        int pesDropped = 0, sectionsDropped = 0, stuffedAfterAnEnd = 0;
+        int pesDropped = 0, sectionsDropped = 0, stuffedAfterAnEnd = 0, pesMarked = 0, sectionsMarked = 0, left = 0;
+        var pidsLeft = new SortedSet<int>();
         foreach ((int pid, List<(long Offset, byte[] Packet)> packets) in before)
         {
             var drop = new HashSet<int>();
@@ -103,28 +119,52 @@ public static class PacketJudge
                     previousEnd = e;
                 }
             }
-            List<byte[]> expected = [];
+            List<(byte[] Packet, bool Mark)> expected = [];
+            var marksBefore = new HashSet<int>(); // the first packet kept after each range's end
+            foreach ((long _, long e) in ranges)
+            {
+                int first = Enumerable.Range(0, packets.Count).FirstOrDefault(i => packets[i].Offset >= e && !drop.Contains(i), -1);
+                if (first >= 0)
+                {
+                    marksBefore.Add(first);
+                }
+            }
             for (int i = 0; i < packets.Count; i++)
             {
                 if (ranges.Any(r => packets[i].Offset >= r.S && packets[i].Offset < r.E) || drop.Contains(i))
                 {
                     continue;
                 }
+                if (marksBefore.Contains(i))
+                {
+                    expected.Add((DiscontinuityMark(pid, packets[i].Packet), true));
+                }
                 byte[] p = (byte[])packets[i].Packet.Clone();
                 if (stuffFrom.TryGetValue(i, out int from))
                 {
                     p.AsSpan(from).Fill(0xFF);
                 }
-                expected.Add(p);
+                expected.Add((p, false));
             }
             List<byte[]> got = after.TryGetValue(pid, out var kept) ? [.. kept.Select(k => k.Packet)] : [];
-            Assert.True(expected.Count == got.Count, $"PID 0x{pid:x}: {got.Count} packets in the cut, {expected.Count} expected ({packets.Count} in the original, {drop.Count} dropped at joins)");
-            for (int i = 0; i < got.Count; i++)
+            int g = 0;
+            foreach ((byte[] packet, bool mark) in expected)
             {
-                Assert.True(expected[i].AsSpan().SequenceEqual(got[i]), $"PID 0x{pid:x}: packet {i} of the cut differs from the original's: {Convert.ToHexString(got[i])} != {Convert.ToHexString(expected[i])}");
+                if (mark && sections && (g == got.Count || !packet.AsSpan().SequenceEqual(got[g])))
+                {
+                    left++; // a table's jump left unmarked: allowed, and counted
+                    pidsLeft.Add(pid);
+                    continue;
+                }
+                Assert.True(g < got.Count, $"PID 0x{pid:x}: {got.Count} packets in the cut, more expected ({packets.Count} in the original, {drop.Count} dropped at joins)");
+                Assert.True(packet.AsSpan().SequenceEqual(got[g]), $"PID 0x{pid:x}: packet {g} of the cut differs from the {(mark ? "mark expected" : "original's")}: {Convert.ToHexString(got[g])} != {Convert.ToHexString(packet)}");
+                pesMarked += mark && !sections ? 1 : 0;
+                sectionsMarked += mark && sections ? 1 : 0;
+                g++;
             }
+            Assert.True(g == got.Count, $"PID 0x{pid:x}: {got.Count} packets in the cut, {g} expected ({packets.Count} in the original, {drop.Count} dropped at joins)");
         }
-        return new Verdict(before.Count, pesDropped, sectionsDropped, stuffedAfterAnEnd);
+        return new Verdict(before.Count, pesDropped, sectionsDropped, stuffedAfterAnEnd, pesMarked, sectionsMarked, left, string.Join(" ", pidsLeft.Select(p => $"0x{p:x}")));
     }
 
     /// <summary>Each section of a PID's packets: the packet it starts in, where in that
@@ -197,6 +237,11 @@ public static class PacketJudge
         return map;
     }
 
+    /// <summary>The PIDs of <paramref name="ts"/> that carry sections (tables: PAT, PMT, SDT,
+    /// EIT, SCTE-35), told by what their first payload_unit_start begins: not a PES.</summary>
+    public static HashSet<int> SectionPids(byte[] ts) =>
+        [.. ByPid(ts).Where(kv => kv.Value.FirstOrDefault(p => Start(p.Packet)).Packet is { } first && !StartsPes(first)).Select(kv => kv.Key)];
+
     /// <summary>The first whole PMT section of the recording's one program (its PID from the PAT).</summary>
     public static byte[] Pmt(byte[] ts)
     {
@@ -206,6 +251,19 @@ public static class PacketJudge
         byte[] pmt = Payload(pids[pmtPid].First(p => Start(p.Packet)).Packet);
         int at = 1 + pmt[0];
         return pmt[at..(at + 3 + ((pmt[at + 1] & 0x0F) << 8 | pmt[at + 2]))];
+    }
+
+    /// <summary>The packet a cut must insert before <paramref name="kept"/>, the first packet of
+    /// <paramref name="pid"/> it keeps after a join (see the list above).</summary>
+    private static byte[] DiscontinuityMark(int pid, byte[] kept)
+    {
+        byte[] mark = new byte[188];
+        mark.AsSpan().Fill(0xFF);
+        bool payload = (kept[3] & 0x10) != 0;
+        (mark[0], mark[1], mark[2]) = (0x47, (byte)(pid >> 8), (byte)pid);
+        mark[3] = (byte)(0x20 | ((kept[3] & 0x0F) + (payload ? 15 : 0)) % 16);
+        (mark[4], mark[5]) = (183, 0x80);
+        return mark;
     }
 
     public static int Pid(ReadOnlySpan<byte> p) => (p[1] & 0x1F) << 8 | p[2];

@@ -10,12 +10,14 @@ internal enum VideoCodecKind
 }
 
 /// <summary>An H.264 picture's place in picture order: whether other pictures may refer to
-/// it (nal_ref_idc not 0), whether it is IDR, its pic_order_cnt_lsb and that field's range.</summary>
-internal readonly record struct H264Order(bool Reference, bool Idr, int PocLsb, int MaxPocLsb);
+/// it (nal_ref_idc not 0), whether it is IDR, its pic_order_cnt_lsb and that field's range;
+/// and, from the same slice header, its frame_num and the picture parameter set it names.</summary>
+internal readonly record struct H264Order(bool Reference, bool Idr, int PocLsb, int MaxPocLsb, int FrameNum = 0, int PpsId = 0);
 
 /// <summary>What an H.264 stream's sequence parameter set says about counting pictures in a
-/// slice header (pic_order_cnt_type 0 is the one read here).</summary>
-internal sealed record H264Sets(int PocType, int Log2MaxFrameNum, int Log2MaxPocLsb, bool SeparateColourPlanes, bool FrameMbsOnly);
+/// slice header (pic_order_cnt_type 0 is the one read here), and what a picture made to
+/// bridge a join must match: the set's id and the picture's size in macroblocks.</summary>
+internal sealed record H264Sets(int PocType, int Log2MaxFrameNum, int Log2MaxPocLsb, bool SeparateColourPlanes, bool FrameMbsOnly, int SpsId = 0, int WidthInMbs = 0, int HeightInMapUnits = 0);
 
 /// <summary>
 /// What the first bytes of one video access unit say about it, whatever container carried
@@ -195,12 +197,12 @@ internal static class VideoCodec
                 var bits = new NalBits(es, at + 1);
                 bits.Ue(); // first_mb_in_slice
                 bits.Ue(); // slice_type
-                bits.Ue(); // pic_parameter_set_id
+                int ppsId = bits.Ue();
                 if (p.SeparateColourPlanes)
                 {
                     bits.Bits(2); // colour_plane_id
                 }
-                bits.Bits(p.Log2MaxFrameNum); // frame_num
+                int frameNum = bits.Bits(p.Log2MaxFrameNum);
                 if (!p.FrameMbsOnly && bits.Bit() == 1)
                 {
                     return null; // field_pic_flag: a field, not counted here
@@ -209,7 +211,7 @@ internal static class VideoCodec
                 {
                     bits.Ue(); // idr_pic_id
                 }
-                return new H264Order((es[at] & 0x60) != 0, type == 5, bits.Bits(p.Log2MaxPocLsb), 1 << p.Log2MaxPocLsb);
+                return new H264Order((es[at] & 0x60) != 0, type == 5, bits.Bits(p.Log2MaxPocLsb), 1 << p.Log2MaxPocLsb, frameNum, ppsId);
             }
         }
         return null;
@@ -226,10 +228,21 @@ internal static class VideoCodec
     /// </summary>
     internal static bool CountsAfterAll(IReadOnlyList<H264Order> decoded, H264Order next)
     {
-        long msb = 0, highest = long.MinValue;
+        long?[] counts = Counts([.. decoded, next]);
+        return counts[^1] is not { } last || counts[..^1].All(c => c is not { } count || count < last);
+    }
+
+    /// <summary>The picture order count of each of <paramref name="decoded"/> (H.264 pictures
+    /// in decode order), as 8.2.1.1 derives them for pic_order_cnt_type 0, counted from the
+    /// first reference picture (null before it).</summary>
+    internal static long?[] Counts(IReadOnlyList<H264Order> decoded)
+    {
+        var counts = new long?[decoded.Count];
+        long msb = 0;
         int lsb = -1;
-        foreach (H264Order p in decoded)
+        for (int i = 0; i < decoded.Count; i++)
         {
+            H264Order p = decoded[i];
             if (p.Idr)
             {
                 (msb, lsb) = (0, 0);
@@ -243,13 +256,160 @@ internal static class VideoCodec
                 lsb = p.PocLsb;
             }
             long high = HighPart(msb, lsb, p);
-            highest = Math.Max(highest, high + p.PocLsb);
+            counts[i] = high + p.PocLsb;
             if (p.Reference)
             {
                 (msb, lsb) = (high, p.PocLsb);
             }
         }
-        return lsb < 0 || HighPart(msb, lsb, next) + next.PocLsb > highest;
+        return counts;
+    }
+
+    /// <summary>
+    /// The pic_order_cnt_lsb of one or two reference pictures to decode between
+    /// <paramref name="decoded"/> and <paramref name="next"/> so that each counts above
+    /// every picture before it and <paramref name="next"/> above them all (see
+    /// <see cref="CountsAfterAll"/>): the smallest steps up that do; null where two do not
+    /// reach (they always do for a range of 16 or more).
+    /// </summary>
+    internal static List<int>? BridgeCounts(IReadOnlyList<H264Order> decoded, H264Order next)
+    {
+        int max = next.MaxPocLsb;
+        int last = decoded.LastOrDefault(p => p.Reference).PocLsb;
+        for (int a = 1; a < max; a++)
+        {
+            H264Order one = next with { Idr = false, Reference = true, PocLsb = (last + a) % max };
+            if (!CountsAfterAll(decoded, one))
+            {
+                continue;
+            }
+            List<H264Order> withOne = [.. decoded, one];
+            if (CountsAfterAll(withOne, next))
+            {
+                return [one.PocLsb];
+            }
+            for (int b = 1; b < max; b++)
+            {
+                H264Order two = one with { PocLsb = (one.PocLsb + b) % max };
+                if (CountsAfterAll(withOne, two) && CountsAfterAll([.. withOne, two], next))
+                {
+                    return [one.PocLsb, two.PocLsb];
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The elementary-stream bytes of an H.264 picture made to bridge a join: an access unit
+    /// delimiter, a picture parameter set of its own (id <paramref name="ppsId"/>, CAVLC, one
+    /// reference, no weighting, on the stream's sequence parameter set
+    /// <paramref name="sets"/>) and one P slice, a reference picture, frame_num
+    /// <paramref name="frameNum"/> and pic_order_cnt_lsb <paramref name="pocLsb"/>, in which
+    /// every macroblock is skipped: it shows its reference unchanged. That reference is the
+    /// last reference picture decoded, or with <paramref name="referenceFrameNum"/> that one
+    /// (a reordering of the list: the picture shown last before the join). Null where the
+    /// stream's pictures are not frames of one colour plane.
+    /// </summary>
+    internal static byte[]? SkippedPicture(H264Sets sets, int ppsId, int frameNum, int pocLsb, int? referenceFrameNum)
+    {
+        if (sets is not { PocType: 0, FrameMbsOnly: true, SeparateColourPlanes: false } || sets.WidthInMbs == 0)
+        {
+            return null;
+        }
+        var pps = new NalWriter(0x68); // nal_ref_idc 3, type 8
+        pps.Ue(ppsId);
+        pps.Ue(sets.SpsId);
+        pps.Bits(0, 1); // entropy_coding_mode_flag: CAVLC
+        pps.Bits(0, 1); // bottom_field_pic_order_in_frame_present_flag
+        pps.Ue(0); // num_slice_groups_minus1
+        pps.Ue(0); // num_ref_idx_l0_default_active_minus1
+        pps.Ue(0); // num_ref_idx_l1_default_active_minus1
+        pps.Bits(0, 1); // weighted_pred_flag
+        pps.Bits(0, 2); // weighted_bipred_idc
+        pps.Se(0); // pic_init_qp_minus26
+        pps.Se(0); // pic_init_qs_minus26
+        pps.Se(0); // chroma_qp_index_offset
+        pps.Bits(0, 1); // deblocking_filter_control_present_flag
+        pps.Bits(0, 1); // constrained_intra_pred_flag
+        pps.Bits(0, 1); // redundant_pic_cnt_present_flag
+        var slice = new NalWriter(0x41); // nal_ref_idc 2, type 1: a reference picture, not IDR
+        slice.Ue(0); // first_mb_in_slice
+        slice.Ue(5); // slice_type: P, every slice of the picture
+        slice.Ue(ppsId);
+        slice.Bits(frameNum, sets.Log2MaxFrameNum);
+        slice.Bits(pocLsb, sets.Log2MaxPocLsb);
+        slice.Bits(0, 1); // num_ref_idx_active_override_flag
+        int maxFrameNum = 1 << sets.Log2MaxFrameNum;
+        if (referenceFrameNum is { } r && (frameNum - r + maxFrameNum) % maxFrameNum > 1)
+        {
+            slice.Bits(1, 1); // ref_pic_list_modification_flag_l0
+            slice.Ue(0); // modification_of_pic_nums_idc: subtract
+            slice.Ue((frameNum - r + maxFrameNum) % maxFrameNum - 1); // abs_diff_pic_num_minus1
+            slice.Ue(3); // end of the list's modification
+        }
+        else
+        {
+            slice.Bits(0, 1); // ref_pic_list_modification_flag_l0
+        }
+        slice.Bits(0, 1); // adaptive_ref_pic_marking_mode_flag: sliding window
+        slice.Se(0); // slice_qp_delta
+        slice.Ue(sets.WidthInMbs * sets.HeightInMapUnits); // mb_skip_run: every macroblock
+        return [0, 0, 0, 1, 0x09, 0x30, .. pps.Finish(), .. slice.Finish()]; // AUD: primary_pic_type 1 (I, P)
+    }
+
+    /// <summary>Writes a NAL unit bit by bit behind a 4-byte start code, with its trailing
+    /// bits and emulation-prevention bytes.</summary>
+    private sealed class NalWriter(byte header)
+    {
+        private readonly List<byte> _rbsp = [header];
+        private int _bits;
+        private int _count;
+
+        internal void Bits(long value, int n)
+        {
+            for (int i = n - 1; i >= 0; i--)
+            {
+                _bits = (_bits << 1) | (int)((value >> i) & 1);
+                if (++_count == 8)
+                {
+                    _rbsp.Add((byte)_bits);
+                    (_bits, _count) = (0, 0);
+                }
+            }
+        }
+
+        internal void Ue(int value)
+        {
+            long code = value + 1L;
+            int length = 64 - (int)long.LeadingZeroCount(code);
+            Bits(0, length - 1);
+            Bits(code, length);
+        }
+
+        internal void Se(int value) => Ue(value <= 0 ? -2 * value : 2 * value - 1);
+
+        internal byte[] Finish()
+        {
+            Bits(1, 1); // rbsp_stop_one_bit
+            while (_count != 0)
+            {
+                Bits(0, 1);
+            }
+            var nal = new List<byte> { 0, 0, 0, 1 };
+            int zeros = 0;
+            foreach (byte b in _rbsp)
+            {
+                if (zeros >= 2 && b <= 3)
+                {
+                    nal.Add(3);
+                    zeros = 0;
+                }
+                nal.Add(b);
+                zeros = b == 0 ? zeros + 1 : 0;
+            }
+            return [.. nal];
+        }
     }
 
     /// <summary>PicOrderCntMsb of <paramref name="p"/> after a reference picture whose were <paramref name="prevMsb"/> and <paramref name="prevLsb"/>.</summary>
@@ -265,7 +425,7 @@ internal static class VideoCodec
         var bits = new NalBits(es, nal + 1);
         int profile = bits.Bits(8);
         bits.Bits(16); // constraint flags, level_idc
-        bits.Ue(); // seq_parameter_set_id
+        int spsId = bits.Ue();
         bool separate = false;
         if (profile is 100 or 110 or 122 or 244 or 44 or 83 or 86 or 118 or 128 or 138 or 139 or 134 or 135)
         {
@@ -290,9 +450,9 @@ internal static class VideoCodec
         int log2MaxPocLsb = bits.Ue() + 4;
         bits.Ue(); // max_num_ref_frames
         bits.Bit(); // gaps_in_frame_num_value_allowed_flag
-        bits.Ue(); // pic_width_in_mbs_minus1
-        bits.Ue(); // pic_height_in_map_units_minus1
-        return log2MaxFrameNum > 16 || log2MaxPocLsb > 16 ? null : new H264Sets(pocType, log2MaxFrameNum, log2MaxPocLsb, separate, bits.Bit() == 1);
+        int width = bits.Ue() + 1;
+        int height = bits.Ue() + 1;
+        return log2MaxFrameNum > 16 || log2MaxPocLsb > 16 ? null : new H264Sets(pocType, log2MaxFrameNum, log2MaxPocLsb, separate, bits.Bit() == 1, spsId, width, height);
     }
 
     /// <summary>Offsets just past each 00 00 01 start code.</summary>

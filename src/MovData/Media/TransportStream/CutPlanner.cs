@@ -78,6 +78,86 @@ internal static class CutPlanner
         return cut;
     }
 
+    /// <summary>
+    /// Where the kept content resumes at <paramref name="e"/> on an H.264 I picture that is
+    /// not IDR and that would count in picture order below pictures kept before
+    /// <paramref name="s"/> (the join <see cref="OrderedJoins"/> could not mend: what is
+    /// removed is saved and must start on a keyframe, or no start within reach did), the
+    /// packets of one or two pictures to decode between them (<see cref="VideoCodec.SkippedPicture"/>):
+    /// reference pictures whose counts step up from those kept to below the I picture's
+    /// (<see cref="VideoCodec.BridgeCounts"/>), each a copy of the picture shown last before
+    /// the join, shown a frame after it. A decoder then puts the I picture out after all of
+    /// them, where it would otherwise drop it and put out others with falling timestamps.
+    /// Each is one PES in one packet of the video PID (its continuity counter set later);
+    /// none where the join needs none or the stream is not read here.
+    /// </summary>
+    private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
+    {
+        H264Sets? sets = null;
+        if (rec.Codec != VideoCodecKind.H264 || VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is not { Idr: false } resume)
+        {
+            return [];
+        }
+        List<AccessUnit> before = rec.UnitsBefore(s, OrderWindow, cancel);
+        var decoded = new List<H264Order>();
+        foreach (AccessUnit u in before)
+        {
+            if (VideoCodec.H264PictureOrder(rec.ReadUnit(u.Offset, OrderBytes).Es, ref sets) is not { } order)
+            {
+                return [];
+            }
+            decoded.Add(order);
+        }
+        if (VideoCodec.CountsAfterAll(decoded, resume) || sets is null
+            || VideoCodec.BridgeCounts(decoded, resume) is not { } counts
+            || rec.Units(e, rec.End, packetsPerRead: 64, judge: false, cancel: cancel).FirstOrDefault() is not { Pts: { } resumePts } first
+            || before.Select(u => u.DecodeTime).LastOrDefault(t => t is not null) is not { } lastDecode)
+        {
+            return [];
+        }
+        long lastShown = before.Max(u => u.Pts ?? long.MinValue);
+        long frame = rec.FrameTicks;
+        if (lastDecode + counts.Count * frame >= (first.DecodeTime ?? resumePts) || lastShown + counts.Count * frame >= resumePts)
+        {
+            return []; // no room in the timestamps: the range is less than a few frames
+        }
+        // Each shows the reference picture shown last before the join.
+        long?[] pocs = VideoCodec.Counts(decoded);
+        int shown = Enumerable.Range(0, decoded.Count).Where(i => decoded[i].Reference && pocs[i] is not null).DefaultIfEmpty(-1).MaxBy(i => i < 0 ? long.MinValue : pocs[i]!.Value);
+        int lastReference = decoded.FindLastIndex(p => p.Reference);
+        if (shown < 0 || lastReference < 0)
+        {
+            return [];
+        }
+        HashSet<int> usedPps = [.. decoded.Select(p => p.PpsId), resume.PpsId];
+        int ppsId = Enumerable.Range(0, 256).Reverse().First(id => !usedPps.Contains(id));
+        int maxFrameNum = 1 << sets.Log2MaxFrameNum;
+        byte streamId = TsPacket.Payload(rec.StoredPacket(e).AsSpan(rec.Grid.Header)) is { Length: > 3 } p ? p[3] : (byte)0xE0;
+        var packets = new List<byte[]>();
+        for (int k = 0; k < counts.Count; k++)
+        {
+            int frameNum = (decoded[lastReference].FrameNum + 1 + k) % maxFrameNum;
+            byte[]? es = VideoCodec.SkippedPicture(sets, ppsId, frameNum, counts[k], k == 0 ? decoded[shown].FrameNum : null);
+            byte[] pes = es is null ? [] : PesPacket(streamId, rec.Absolute(lastShown + (k + 1) * frame), rec.Absolute(lastDecode + (k + 1) * frame), es);
+            if (es is null || pes.Length > TsPacket.PacketSize - 5)
+            {
+                return [];
+            }
+            packets.Add(TsPacket.PesPacket(rec.CutStream.Pid, pes));
+        }
+        return packets;
+    }
+
+    /// <summary>A PES packet of <paramref name="es"/> with both timestamps.</summary>
+    private static byte[] PesPacket(byte streamId, long pts, long dts, byte[] es)
+    {
+        int length = 3 + 10 + es.Length;
+        return [0, 0, 1, streamId, (byte)(length >> 8), (byte)length, 0x80, 0xC0, 10, .. Timestamp(0x30, pts), .. Timestamp(0x10, dts), .. es];
+
+        static byte[] Timestamp(int prefix, long t) =>
+            [(byte)(prefix | (int)(t >> 29 & 0x0E) | 1), (byte)(t >> 22), (byte)((t >> 14 & 0xFE) | 1), (byte)(t >> 7), (byte)((t << 1 & 0xFE) | 1)];
+    }
+
     /// <summary>The layout of <paramref name="cuts"/> on a filesystem of block size
     /// <paramref name="blockSize"/>, with the removed parts going to <paramref name="saveTo"/> if given.</summary>
     internal static CutLayout Layout(Recording rec, List<PlannedCut> cuts, long blockSize, string? saveTo, CancellationToken cancel)
@@ -95,7 +175,7 @@ internal static class CutPlanner
             long after = i + 1 < cuts.Count ? cuts[i + 1].Start : rec.End;
             Halves halves = HalfCut(rec, s, e, before, after, saved is not null, cancel);
             writes.AddRange(halves.Kept);
-            saved?.Add(cut, halves.Removed, cancel);
+            saved?.Add(cut, halves, cancel);
             if (e == rec.End)
             {
                 removals.Add(new BlockRemoval(s, 0, ToEnd: true));
@@ -105,30 +185,37 @@ internal static class CutPlanner
             {
                 UnitBytes first = FirstBytes(rec, e);
                 writes.AddRange(BrokenLink(first, rec.Codec, at => at));
-                writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => NullAt(rec, x)));
+                writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => PacketAt(rec, x.Offset, x.Packet)));
             }
             // Collapse whole units from the first block boundary in the range; the rest, R
-            // bytes, becomes null packets (and at a head, the program tables just before the
-            // first kept keyframe, so that a demuxer knows its stream). After the collapse
-            // those R bytes lie together at s.
+            // bytes, becomes null packets, and at its end the packets a join inserts: at a
+            // head, the program tables, so that a demuxer knows its stream; elsewhere, for
+            // each PID whose first kept packet the scan after e met, a mark that its
+            // continuity counter jumps (Inserted). After the collapse those R bytes lie together at s, just before e.
             (long c, long length) = Blocks.WholeUnitsIn(s, e, blockSize, unit);
             long rest = e - s - length;
-            int tables = cut.Head ? rec.Tables.TablePackets.Length : 0;
-            while (rest < tables * grid.Size && length >= unit)
+            List<byte[]> inserted = cut.Head ? [.. rec.Tables.TablePackets] : Marks(halves.KeptFrom);
+            if (!cut.Head && inserted.FindIndex(m => TsPacket.Pid(m) == rec.CutStream.Pid) is var video and >= 0)
+            {
+                // Pictures that bridge the join's picture order go just after the video's
+                // mark, so that their counter runs on from it into the kept keyframe's.
+                inserted.InsertRange(video + 1, Bridge(rec, s, e, cancel));
+            }
+            while (rest < inserted.Count * grid.Size && length >= unit)
             {
                 length -= unit;
                 rest += unit;
             }
-            tables = (int)Math.Min(tables, rest / grid.Size);
+            inserted = [.. inserted.Take((int)Math.Min(inserted.Count, rest / grid.Size))];
             byte[] header = M2tsHeader(rec, cut.Head ? e : s - grid.Size);
-            long nulls = rest - tables * grid.Size;
+            long nulls = rest - inserted.Count * grid.Size;
             if (nulls > 0)
             {
                 writes.Add(new Patch(s, nulls, [.. header, .. TsPacket.NullPacket()]));
             }
-            if (tables > 0)
+            if (inserted.Count > 0)
             {
-                writes.Add(new Patch(s + nulls, tables * grid.Size, Tables(rec, header, tables)));
+                writes.Add(new Patch(s + nulls, inserted.Count * grid.Size, Inserted(header, inserted, halves.KeptFrom)));
             }
             removals.Add(new BlockRemoval(c, length, ToEnd: false));
         }
@@ -150,14 +237,17 @@ internal static class CutPlanner
         // where they sat in their blocks, and its whole blocks move as extents.
         private long _cursor = rec.Grid.Start % rec.Grid.Size;
 
-        internal void Add(PlannedCut cut, List<long> halfPes, CancellationToken cancel)
+        internal void Add(PlannedCut cut, Halves halves, CancellationToken cancel)
         {
             PacketGrid grid = rec.Grid;
-            int tables = rec.Tables.TablePackets.Length;
-            long at = _cursor + tables * grid.Size;
+            // In front of the part: null packets up to where its bytes sit as they sat in
+            // their blocks, then, after a part before it, a mark for each PID whose counter
+            // jumps from that part's packets into this one's, and the program tables.
+            List<byte[]> inserted = [.. _parts.Count > 0 ? Marks(halves.PartFrom) : [], .. rec.Tables.TablePackets];
+            long at = _cursor + inserted.Count * grid.Size;
             for (long j = 0; j < bs; j++)
             {
-                long o = _cursor + (tables + j) * grid.Size;
+                long o = _cursor + (inserted.Count + j) * grid.Size;
                 if (o % bs == cut.Start % bs)
                 {
                     at = o;
@@ -166,20 +256,20 @@ internal static class CutPlanner
             }
             cancel.ThrowIfCancellationRequested();
             byte[] header = M2tsHeader(rec, cut.Start);
-            long nulls = at - tables * grid.Size - _cursor;
+            long nulls = at - inserted.Count * grid.Size - _cursor;
             if (nulls > 0)
             {
                 _writes.Add(new Patch(_cursor, nulls, [.. header, .. TsPacket.NullPacket()]));
             }
-            _writes.Add(new Patch(at - tables * grid.Size, tables * grid.Size, Tables(rec, header, tables)));
+            _writes.Add(new Patch(at - inserted.Count * grid.Size, inserted.Count * grid.Size, Inserted(header, inserted, halves.PartFrom)));
             _parts.Add((cut.Start, at, cut.End - cut.Start));
             long shift = at - cut.Start;
-            _writes.AddRange(halfPes.Select(x => NullAt(rec, x + shift)));
+            _writes.AddRange(halves.Removed.Select(x => NullAt(rec, x + shift)));
             if (!cut.Head)
             {
                 UnitBytes first = FirstBytes(rec, cut.Start);
                 _writes.AddRange(BrokenLink(first, rec.Codec, x => x + shift));
-                _writes.AddRange(LeadingPictures(rec, cut.Start, first, cut.End, cancel).Select(x => NullAt(rec, x + shift)));
+                _writes.AddRange(LeadingPictures(rec, cut.Start, first, cut.End, cancel).Select(x => PacketAt(rec, x.Offset + shift, x.Packet)));
             }
             _cursor = at + cut.End - cut.Start;
         }
@@ -189,8 +279,10 @@ internal static class CutPlanner
 
     /// <summary>What a cut must hide because it splits a PES or section: writes in the kept
     /// file (<see cref="Kept"/>: null packets, and stuffing over a split section's first
-    /// bytes) and packets to null in the removed part (<see cref="Removed"/>).</summary>
-    private sealed record Halves(List<Patch> Kept, List<long> Removed);
+    /// bytes) and packets to null in the removed part (<see cref="Removed"/>); and, PID by
+    /// PID, the first packet kept after the join (<see cref="KeptFrom"/>) and the first the
+    /// removed part keeps (<see cref="PartFrom"/>), where each PID's count resumes.</summary>
+    private sealed record Halves(List<Patch> Kept, List<long> Removed, Dictionary<int, PidPacket> KeptFrom, Dictionary<int, PidPacket> PartFrom);
 
     /// <summary>
     /// For every PID (the elementary streams, and the tables whether the PMT lists them or
@@ -210,10 +302,14 @@ internal static class CutPlanner
     {
         var kept = new List<Patch>();
         var removed = new List<long>();
+        // The scans read no further for the continuity marks than they read for this: each
+        // forward scan finds, for every PID it meets, where its count resumes, so every PES
+        // stream the PMT lists is marked, and every table whose next section starts within
+        // them (docs/media.md, step 7, says which are left and why).
         HashSet<int> listed = rec.Tables.ElementaryPids();
+        Dictionary<int, Run> toS = Backward(rec, before, s, listed, cancel);
         Dictionary<int, Run> fromS = Forward(rec, s, e, listed, cancel);
         Dictionary<int, Run> fromE = e < rec.End ? Forward(rec, e, after, listed, cancel) : [];
-        Dictionary<int, Run> toS = Backward(rec, before, s, listed, cancel);
         Dictionary<int, Run> toE = removedToo ? Backward(rec, s, e, listed, cancel) : [];
         foreach (int pid in fromS.Keys.Union(fromE.Keys).Union(toS.Keys).Union(toE.Keys))
         {
@@ -245,15 +341,56 @@ internal static class CutPlanner
         }
         // A packet both scrubbed and nulled (the runs of two joins can meet) is nulled.
         List<Patch> writes = [.. kept.GroupBy(w => rec.Grid.Floor(w.Offset)).Select(g => g.MaxBy(w => w.Length)!).OrderBy(w => w.Offset)];
-        return new Halves(writes, [.. removed.Distinct().Order()]);
+        return new Halves(writes, [.. removed.Distinct().Order()], Resumes(fromE), Resumes(fromS));
+    }
+
+    private static Dictionary<int, PidPacket> Resumes(Dictionary<int, Run> runs) =>
+        runs.Where(kv => kv.Value.Resume is not null).ToDictionary(kv => kv.Key, kv => kv.Value.Resume!.Value);
+
+    /// <summary>One discontinuity mark for each PID in <paramref name="resumes"/> (its counter
+    /// set by <see cref="Inserted"/>).</summary>
+    private static List<byte[]> Marks(Dictionary<int, PidPacket> resumes) =>
+        [.. resumes.Keys.Order().Select(pid => TsPacket.DiscontinuityPacket(pid, 0))];
+
+    /// <summary>
+    /// The packets a join inserts just before the first packets it keeps (discontinuity marks,
+    /// program tables), each behind <paramref name="header"/>, their continuity counters
+    /// counted back PID by PID from the first packet kept after them
+    /// (<paramref name="resumes"/>), so that the count runs on from them into the kept
+    /// packets; a mark's own discontinuity_indicator excuses the jump before it. A demuxer
+    /// then sees no packet lost (ffmpeg reports "Continuity check failed" and flags the PES
+    /// it is assembling as corrupt where it does).
+    /// </summary>
+    private static byte[] Inserted(byte[] header, List<byte[]> packets, Dictionary<int, PidPacket> resumes)
+    {
+        var next = resumes.ToDictionary(kv => kv.Key, kv => kv.Value.CounterBefore);
+        var counted = new byte[packets.Count][];
+        for (int i = packets.Count - 1; i >= 0; i--)
+        {
+            int pid = TsPacket.Pid(packets[i]);
+            if (next.TryGetValue(pid, out int counter))
+            {
+                counted[i] = TsPacket.WithContinuityCounter(packets[i], counter);
+                next[pid] = TsPacket.HasPayload(packets[i]) ? (counter + 15) % 16 : counter;
+            }
+            else
+            {
+                counted[i] = packets[i];
+            }
+        }
+        return [.. counted.SelectMany(p => header.Concat(p))];
     }
 
     /// <summary>A PID's packets next to a cut point: forward, the continuation packets before
     /// its first payload_unit_start (<see cref="Continues"/>: there were some, or that packet
-    /// first ends a section begun before it); backward, the packets from its last
-    /// payload_unit_start up to the point, the one it is in last, and whether a section
-    /// (<see cref="Section"/>) rather than a PES starts there.</summary>
-    private sealed record Run(List<long> Packets, bool Continues, bool Section);
+    /// first ends a section begun before it) and that packet (<see cref="Resume"/>, null if the
+    /// scan met none); backward, the packets from its last payload_unit_start up to the
+    /// point, the one it is in last, and whether a section (<see cref="Section"/>) rather than
+    /// a PES starts there.</summary>
+    private sealed record Run(List<long> Packets, bool Continues, bool Section)
+    {
+        internal PidPacket? Resume { get; set; }
+    }
 
     /// <summary>Whether a scan that has read <paramref name="read"/> bytes may stop: every PID
     /// it met is resolved, and it has read <see cref="ScanAtLeast"/> (sparse PIDs, a table
@@ -280,6 +417,7 @@ internal static class CutPlanner
                 if (p.Start)
                 {
                     resolved.Add(p.Pid);
+                    run.Resume = p;
                 }
                 else
                 {
@@ -363,8 +501,10 @@ internal static class CutPlanner
 
     /// <summary>A null packet over the packet at <paramref name="offset"/> (an M2TS packet keeps
     /// its TP_extra_header: its arrival time still counts).</summary>
-    private static Patch NullAt(Recording rec, long offset) =>
-        new(offset + rec.Grid.Header, TsPacket.PacketSize, TsPacket.NullPacket());
+    private static Patch NullAt(Recording rec, long offset) => PacketAt(rec, offset, TsPacket.NullPacket());
+
+    /// <summary><paramref name="packet"/> (188 bytes) over the packet at <paramref name="offset"/>, behind its TP_extra_header in M2TS.</summary>
+    private static Patch PacketAt(Recording rec, long offset, byte[] packet) => new(offset + rec.Grid.Header, TsPacket.PacketSize, packet);
 
     /// <summary>The first bytes of the keyframe at <paramref name="unit"/>, read once for
     /// its broken-link marks and its leading pictures.</summary>
@@ -386,9 +526,12 @@ internal static class CutPlanner
     /// The video packets of the pictures that follow the keyframe at <paramref name="unit"/>
     /// in decode order but are shown before it, where the codec has no mark that makes a
     /// decoder drop them (<see cref="VideoCodec.LeadingPicturesNeedDropping"/>): after a cut
-    /// they refer to pictures that are gone, so they are nulled with it.
+    /// they refer to pictures that are gone, so they are hidden with it, each as the packet to
+    /// write over it: a null packet, but the first of each run of them a discontinuity mark
+    /// (<see cref="TsPacket.DiscontinuityPacket"/>), counted so that the video's continuity
+    /// counter runs on from it into the next packet kept.
     /// </summary>
-    private static List<long> LeadingPictures(Recording rec, long unit, UnitBytes first, long limit, CancellationToken cancel)
+    private static List<(long Offset, byte[] Packet)> LeadingPictures(Recording rec, long unit, UnitBytes first, long limit, CancellationToken cancel)
     {
         if (!VideoCodec.LeadingPicturesNeedDropping(rec.Codec, first.Es))
         {
@@ -399,15 +542,34 @@ internal static class CutPlanner
         {
             return [];
         }
-        var packets = new List<long>();
-        for (int i = 1; i + 1 < units.Count && !units[i].RandomAccess; i++)
+        var leading = new List<(long From, long To)>();
+        int i = 1;
+        for (; i + 1 < units.Count && !units[i].RandomAccess; i++)
         {
             if (units[i].Pts < shown)
             {
-                packets.AddRange(rec.StreamPackets(units[i].Offset, units[i + 1].Offset, [rec.CutStream.Pid], cancel).Select(p => p.Offset));
+                leading.Add((units[i].Offset, units[i + 1].Offset));
             }
         }
-        return packets;
+        if (leading.Count == 0)
+        {
+            return [];
+        }
+        // The video's packets from the first leading picture to the first packet of the unit
+        // after the last one looked at, which is kept.
+        List<PidPacket> packets = rec.StreamPackets(leading[0].From, Math.Min(rec.End, units[i].Offset + rec.Grid.Size), [rec.CutStream.Pid], cancel);
+        var hidden = new List<(long, byte[])>();
+        for (int k = 0; k < packets.Count; k++)
+        {
+            if (!leading.Any(r => packets[k].Offset >= r.From && packets[k].Offset < r.To))
+            {
+                continue;
+            }
+            bool runStarts = k == 0 || hidden.Count == 0 || hidden[^1].Item1 != packets[k - 1].Offset;
+            int next = packets.FindIndex(k, q => !leading.Any(r => q.Offset >= r.From && q.Offset < r.To));
+            hidden.Add((packets[k].Offset, runStarts && next >= 0 ? TsPacket.DiscontinuityPacket(rec.CutStream.Pid, packets[next].CounterBefore) : TsPacket.NullPacket()));
+        }
+        return hidden;
     }
 
     /// <summary>The TP_extra_header to give inserted packets (empty for MPEG-TS): that of a
@@ -415,6 +577,4 @@ internal static class CutPlanner
     private static byte[] M2tsHeader(Recording rec, long neighbour) =>
         rec.Grid.Header == 0 ? [] : rec.StoredPacket(Math.Max(rec.Grid.Start, neighbour))[..rec.Grid.Header];
 
-    private static byte[] Tables(Recording rec, byte[] header, int count) =>
-        [.. rec.Tables.TablePackets.Take(count).SelectMany(p => header.Concat(p))];
 }

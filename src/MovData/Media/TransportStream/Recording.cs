@@ -144,6 +144,9 @@ internal sealed partial class Recording
         return recording;
     }
 
+    /// <summary>The 33-bit timestamp of <paramref name="ticks"/> from time 0, as a PES header carries it.</summary>
+    internal long Absolute(long ticks) => ((ticks + _pts0) % Wrap + Wrap) % Wrap;
+
     /// <summary>Ticks from time 0, the 33-bit wrap undone (recordings up to 26 hours).</summary>
     private long Relative(long ts)
     {
@@ -283,16 +286,29 @@ internal sealed partial class Recording
     /// each twice as long as the last, until one holds more, up to <see cref="TailLimit"/>.</summary>
     internal List<AccessUnit> UnitsBefore(long offset, int count, CancellationToken cancel)
     {
+        if (_unitsBefore.TryGetValue((offset, count), out List<AccessUnit>? found))
+        {
+            return [.. found];
+        }
         for (long window = 256 * 1024; ; window *= 2)
         {
             long from = Grid.Floor(Math.Max(Grid.Start, offset - window));
             List<AccessUnit> units = [.. Units(from, offset, judge: false, whole: true, cancel: cancel)];
             if (units.Count > count || from == Grid.Start || window >= TailLimit)
             {
+                _unitsBefore[(offset, count)] = [.. units.TakeLast(count)];
                 return [.. units.TakeLast(count)];
             }
         }
     }
+
+    // What UnitsBefore and ReadUnit have read, by their arguments. A cut's plan asks for the
+    // same pictures more than once (a join's picture order is counted where the cut's start
+    // may move, and again where the join is bridged: 660 KB read twice for one open-GOP join),
+    // and the file does not change while it plans: it holds the file's lock, and the edit
+    // comes after the plan.
+    private readonly Dictionary<(long Offset, int Count), List<AccessUnit>> _unitsBefore = [];
+    private readonly Dictionary<(long Offset, int Limit), UnitBytes> _unitsRead = [];
 
     /// <summary>The decode time of the first video unit with a timestamp at or after
     /// <paramref name="offset"/>, from its first packet; null if none follows.</summary>
@@ -412,6 +428,10 @@ internal sealed partial class Recording
     /// <paramref name="offset"/> (up to <paramref name="limit"/>), and where each lies in the file.</summary>
     internal UnitBytes ReadUnit(long offset, int limit)
     {
+        if (_unitsRead.TryGetValue((offset, limit), out UnitBytes? read))
+        {
+            return read;
+        }
         byte[] es = new byte[limit];
         int length = 0;
         var runs = new List<(int Index, long FileOffset)>();
@@ -436,7 +456,7 @@ internal sealed partial class Recording
             runs.Add((length, scanner.Offset + Grid.Header + TsPacket.PayloadStart(p) + skip));
             length += n;
         }
-        return new UnitBytes(es[..length], runs);
+        return _unitsRead[(offset, limit)] = new UnitBytes(es[..length], runs);
     }
 
     /// <summary>The packets in [from, to) of <paramref name="pids"/> (null: of every PID but
@@ -453,7 +473,7 @@ internal sealed partial class Recording
             {
                 bool start = TsPacket.PayloadUnitStart(p);
                 bool section = start && !TsPacket.StartsPes(p);
-                list.Add(new PidPacket(scanner.Offset, pid, start, section, section && TsPacket.EndsEarlierSection(p)));
+                list.Add(new PidPacket(scanner.Offset, pid, start, section, section && TsPacket.EndsEarlierSection(p), TsPacket.ContinuityCounter(p), TsPacket.HasPayload(p)));
             }
         }
         return list;
@@ -471,8 +491,14 @@ internal sealed partial class Recording
 /// <summary>One packet of a PID as a cut's scans see it: where it is, whether a PES or a
 /// section starts in it (payload_unit_start), whether that is a section (PSI: tables,
 /// SCTE-35) and, for a section, whether the packet first ends one begun earlier
-/// (<paramref name="EndsEarlier"/>: its pointer_field is not 0).</summary>
-internal readonly record struct PidPacket(long Offset, int Pid, bool Start, bool Section, bool EndsEarlier);
+/// (<paramref name="EndsEarlier"/>: its pointer_field is not 0); its continuity_counter and
+/// whether it carries payload (which alone advances the counter).</summary>
+internal readonly record struct PidPacket(long Offset, int Pid, bool Start, bool Section, bool EndsEarlier, int Counter, bool HasPayload)
+{
+    /// <summary>The continuity_counter a packet just before this one must carry for the
+    /// count to run on into it: one less where this one carries payload, else the same.</summary>
+    internal int CounterBefore => HasPayload ? (Counter + 15) % 16 : Counter;
+}
 
 /// <summary>A video unit's elementary-stream bytes as read from its packets, and the file
 /// offset of any of them (each packet's payload is one run).</summary>

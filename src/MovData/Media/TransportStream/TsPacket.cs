@@ -22,6 +22,13 @@ internal static class TsPacket
 
     private static bool HasAdaptationField(ReadOnlySpan<byte> p) => (AdaptationFieldControl(p) & 2) != 0 && p[4] > 0;
 
+    /// <summary>continuity_counter: counts a PID's packets that carry payload, modulo 16.</summary>
+    internal static int ContinuityCounter(ReadOnlySpan<byte> p) => p[3] & 0x0F;
+
+    /// <summary>Whether the packet carries payload (adaptation_field_control 01 or 11): only
+    /// those advance the PID's continuity_counter.</summary>
+    internal static bool HasPayload(ReadOnlySpan<byte> p) => (AdaptationFieldControl(p) & 1) != 0;
+
     /// <summary>random_access_indicator: the muxer says a decoder can start here.</summary>
     internal static bool RandomAccess(ReadOnlySpan<byte> p) => HasAdaptationField(p) && (p[5] & 0x40) != 0;
 
@@ -97,6 +104,56 @@ internal static class TsPacket
         p[1] = NullPid >> 8;
         p[2] = NullPid & 0xFF;
         p[3] = 0x10; // payload only, continuity counter 0 (undefined for null packets)
+        return p;
+    }
+
+    /// <summary>
+    /// A packet of <paramref name="pid"/> that carries only an adaptation field whose
+    /// discontinuity_indicator is set (ISO/IEC 13818-1 2.4.3.5): the PID's continuity_counter
+    /// may jump here, so a demuxer does not take the jump for lost packets (ffmpeg flags the
+    /// PES it is assembling as corrupt otherwise). On the PCR PID it also says a new time base
+    /// starts, as it does at a join. Such a packet does not advance the counter: it carries
+    /// <paramref name="counter"/>, the value the PID's next packet with payload counts on from.
+    /// </summary>
+    internal static byte[] DiscontinuityPacket(int pid, int counter)
+    {
+        byte[] p = new byte[PacketSize];
+        p.AsSpan().Fill(0xFF);
+        p[0] = SyncByte;
+        p[1] = (byte)(pid >> 8 & 0x1F);
+        p[2] = (byte)pid;
+        p[3] = (byte)(0x20 | (counter & 0x0F)); // adaptation field only
+        p[4] = PacketSize - 5; // adaptation_field_length: the rest of the packet
+        p[5] = 0x80; // discontinuity_indicator; no other flag, then stuffing
+        return p;
+    }
+
+    /// <summary>One packet of <paramref name="pid"/> that starts and holds the whole of
+    /// <paramref name="pes"/> (at most 183 bytes), adaptation-field stuffing in front of it;
+    /// its continuity counter 0, to be set by the caller.</summary>
+    internal static byte[] PesPacket(int pid, byte[] pes)
+    {
+        byte[] p = new byte[PacketSize];
+        p.AsSpan().Fill(0xFF);
+        p[0] = SyncByte;
+        p[1] = (byte)(0x40 | (pid >> 8 & 0x1F)); // payload_unit_start
+        p[2] = (byte)pid;
+        p[3] = 0x30; // adaptation field and payload
+        p[4] = (byte)(PacketSize - 5 - pes.Length);
+        if (p[4] > 0)
+        {
+            p[5] = 0; // no flags, then stuffing
+        }
+        pes.CopyTo(p, PacketSize - pes.Length);
+        return p;
+    }
+
+    /// <summary>A copy of <paramref name="packet"/> (188 bytes from its sync byte) with its
+    /// continuity_counter set to <paramref name="counter"/>.</summary>
+    internal static byte[] WithContinuityCounter(ReadOnlySpan<byte> packet, int counter)
+    {
+        byte[] p = packet.ToArray();
+        p[3] = (byte)(p[3] & 0xF0 | (counter & 0x0F));
         return p;
     }
 
