@@ -6,7 +6,9 @@ namespace MovData.Media.IsoBmff;
 /// Writes the moov a cut leaves: the old one box by box, with each track's sample tables
 /// made from the samples it keeps (offsets shifted by the blocks collapsed before them), its
 /// edit list and durations shortened, and every other box (sample entries, sgpd, udta, meta)
-/// as it was.
+/// as it was. From a fragmented movie (its tables empty, its samples in fragments) it writes
+/// a movie that is not fragmented: mvex left out, and the tables a fragment carries per
+/// sample (sync flags, composition offsets) given their own stss and ctts.
 /// </summary>
 internal static class MoovWriter
 {
@@ -35,6 +37,10 @@ internal static class MoovWriter
             {
                 Track(w, moov, child, cuts[trak], trackDurations[trak], shift, path);
                 trak++;
+            }
+            else if (child.Name == "mvex" && movie.Fragmented)
+            {
+                // The samples are in these tables now: no fragments to extend the movie with.
             }
             else
             {
@@ -141,8 +147,11 @@ internal static class MoovWriter
         List<(long Offset, uint Samples, uint Description)>? chunks = null; // stsc and stco share them
         int start = w.Begin(stbl.Type);
         int group = 0;
+        bool fromFragments = table.Count == 0 && s.Count > 0, sawSync = false, sawOffsets = false;
         foreach (Box child in Boxes.Children(moov, stbl, "stbl"))
         {
+            sawSync |= child.Name == "stss";
+            sawOffsets |= child.Name == "ctts";
             if (Stale.Contains(child.Name))
             {
                 throw new InvalidDataException($"{path} cannot be cut: track {c.Track.Id} has a '{child.Name}' table, which a cut does not rewrite yet; nothing was changed");
@@ -153,21 +162,11 @@ internal static class MoovWriter
                     Runs(w, "stts", 0, c.Durations.Select(d => (long)d));
                     break;
                 case "ctts":
-                    long[] offsets = [.. kept.Select(i => s.Pts(i) - s.Dts(i))];
-                    Runs(w, "ctts", (byte)(offsets.Any(o => o < 0) ? 1 : 0), offsets);
+                    CompositionOffsets(w, s, kept);
                     break;
                 case "stss":
-                {
-                    int[] sync = [.. Enumerable.Range(0, kept.Length).Where(k => s.IsSync(kept[k]))];
-                    int at = w.FullBox(FourCc.Of("stss"), 0, 0);
-                    w.U32((uint)sync.Length);
-                    foreach (int k in sync)
-                    {
-                        w.U32((uint)(k + 1));
-                    }
-                    w.End(at);
+                    SyncSamples(w, s, kept);
                     break;
-                }
                 case "stsz" or "stz2":
                 {
                     int at = w.FullBox(FourCc.Of("stsz"), 0, 0);
@@ -207,7 +206,35 @@ internal static class MoovWriter
                     break;
             }
         }
+        if (fromFragments && !sawOffsets && kept.Any(i => s.Pts(i) != s.Dts(i)))
+        {
+            CompositionOffsets(w, s, kept);
+        }
+        if (fromFragments && !sawSync && kept.Any(i => !s.IsSync(i)))
+        {
+            SyncSamples(w, s, kept);
+        }
         w.End(start);
+    }
+
+    /// <summary>ctts: each kept sample's presentation less its decode time.</summary>
+    private static void CompositionOffsets(BoxWriter w, SampleList s, int[] kept)
+    {
+        long[] offsets = [.. kept.Select(i => s.Pts(i) - s.Dts(i))];
+        Runs(w, "ctts", (byte)(offsets.Any(o => o < 0) ? 1 : 0), offsets);
+    }
+
+    /// <summary>stss: the kept samples that are sync samples, numbered among the kept.</summary>
+    private static void SyncSamples(BoxWriter w, SampleList s, int[] kept)
+    {
+        int[] sync = [.. Enumerable.Range(0, kept.Length).Where(k => s.IsSync(kept[k]))];
+        int at = w.FullBox(FourCc.Of("stss"), 0, 0);
+        w.U32((uint)sync.Length);
+        foreach (int k in sync)
+        {
+            w.U32((uint)(k + 1));
+        }
+        w.End(at);
     }
 
     /// <summary>stts or ctts: runs of equal values.</summary>
@@ -258,7 +285,8 @@ internal static class MoovWriter
             long offset = at - shift(at);
             if (chunkOf[i].Chunk != lastChunk || offset != end)
             {
-                chunks.Add((offset, 0, chunkOf[i].Description));
+                // From fragments (no chunks in the table): the first sample description.
+                chunks.Add((offset, 0, Math.Max(1u, chunkOf[i].Description)));
             }
             chunks[^1] = (chunks[^1].Offset, chunks[^1].Samples + 1, chunks[^1].Description);
             lastChunk = chunkOf[i].Chunk;
@@ -345,56 +373,5 @@ internal static class MoovWriter
             w.U32(i);
         }
         w.End(box);
-    }
-}
-
-/// <summary>Boxes written into a growing buffer: a box begun is given its size when it ends.</summary>
-internal sealed class BoxWriter
-{
-    private byte[] _buffer = new byte[64 * 1024];
-    private int _length;
-
-    /// <summary>Starts a box (a 32-bit size: a moov is far under 4 GiB); returns where, for <see cref="End"/>.</summary>
-    internal int Begin(uint type)
-    {
-        int at = _length;
-        U32(0);
-        U32(type);
-        return at;
-    }
-
-    internal int FullBox(uint type, byte version, uint flags)
-    {
-        int at = Begin(type);
-        U32((uint)version << 24 | flags);
-        return at;
-    }
-
-    internal void End(int at) => BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(at), (uint)(_length - at));
-
-    /// <summary>A box as it was, with <paramref name="patch"/> applied to its payload.</summary>
-    internal void Copy(byte[] from, Box box, Action<Span<byte>>? patch = null)
-    {
-        Span<byte> to = Take((int)box.Size);
-        from.AsSpan((int)box.Offset, (int)box.Size).CopyTo(to);
-        patch?.Invoke(to[box.HeaderSize..]);
-    }
-
-    internal void U8(byte v) => Take(1)[0] = v;
-
-    internal void U32(uint v) => BinaryPrimitives.WriteUInt32BigEndian(Take(4), v);
-
-    internal void U64(ulong v) => BinaryPrimitives.WriteUInt64BigEndian(Take(8), v);
-
-    internal byte[] ToArray() => _buffer[.._length];
-
-    private Span<byte> Take(int bytes)
-    {
-        if (_length + bytes > _buffer.Length)
-        {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + bytes));
-        }
-        _length += bytes;
-        return _buffer.AsSpan(_length - bytes, bytes);
     }
 }
