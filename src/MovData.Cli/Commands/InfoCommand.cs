@@ -134,8 +134,10 @@ internal static class InfoCommand
             o.WriteLine(MediaText.Invariant($"  track {t.Id,-4} {t.Kind.ToString().ToLowerInvariant(),-6} {t.Codec} ({t.SampleEntry}), {t.Duration:0.###} s, {t.Samples} samples, {sync}{(t.EditList ? ", edit list" : "")}"));
         }
         o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.VideoTrackId}, one every {info.MeanGop:0.##} s on average"));
-        o.WriteLine(iso.Fragmented
-            ? "  a cut here is not in this version: cutting a fragmented MP4 needs its fragments rewritten"
+        o.WriteLine(iso.SplitIndex
+            ? "  a cut here is not supported: its first samples are indexed in moov and the rest in fragments"
+            : iso.Fragmented
+            ? MediaText.Invariant($"  a cut here removes whole fragments, writes a few bytes in each fragment after it, and {CostSentence(info.CutMethod)}")
             : MediaText.Invariant($"  a cut here writes a new moov (about {Sizes.Human(iso.MoovSize)}) and {CostSentence(info.CutMethod)}"));
         return 0;
     }
@@ -193,7 +195,7 @@ internal static class InfoCommand
             w.WriteNumber("keyframes", info.Keyframes);
             w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
             w.WriteString("cutMethod", info.CutMethod.ToContractName());
-            w.WriteBoolean("canCut", !iso.Fragmented);
+            w.WriteBoolean("canCut", !iso.SplitIndex);
             w.WriteEndObject();
         });
         return 0;

@@ -28,6 +28,8 @@ public sealed class CutCrashTests
         ["mp4 cut, moov at the front"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8"],
         ["mp4 cut, removed parts saved (moov at the end)"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-8", "--save-removed", "{ads}"],
         ["mov cut, removed parts saved (head and tail)"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "9-100", "--save-removed", "{ads}"],
+        // Every later fragment's tfhd and tfdt patched, the mfra cut off and written again.
+        ["fragmented mp4 cut, removed parts saved"] = ["cut", "{rec}", "--remove", "2-4.5", "--remove", "6-8.5", "--save-removed", "{ads}"],
     };
 
     /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
@@ -38,6 +40,7 @@ public sealed class CutCrashTests
         ["mp4 cut, moov at the front"] = "mp4-faststart",
         ["mp4 cut, removed parts saved (moov at the end)"] = "mp4-h264-aac",
         ["mov cut, removed parts saved (head and tail)"] = "mov-hevc-timecode",
+        ["fragmented mp4 cut, removed parts saved"] = "mp4-fragmented",
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);

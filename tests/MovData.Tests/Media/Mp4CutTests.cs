@@ -15,7 +15,7 @@ namespace MovData.Tests.Media;
 /// </summary>
 public sealed class Mp4CutTests
 {
-    /// <summary>The files a cut takes (a fragmented one it refuses: MediaBadInputTests).</summary>
+    /// <summary>The files whose moov a cut rewrites (a fragmented one is cut by its fragments: Mp4FragmentCutTests).</summary>
     private static readonly string[] Cuttable = [.. Recordings.Movies.Where(k => k != "mp4-fragmented")];
 
     public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Cuttable);
@@ -111,7 +111,7 @@ public sealed class Mp4CutTests
     }
 
     /// <summary>Each video and audio stream's duration, as ffprobe reports it ("v:0", "a:1").</summary>
-    private static Dictionary<string, double> Durations(string path)
+    internal static Dictionary<string, double> Durations(string path)
     {
         var d = new Dictionary<string, double>();
         int video = 0, audio = 0;

@@ -64,11 +64,16 @@ public static class Recordings
     /// keyframe every 2 s.</summary>
     public static readonly string[] Movies = ["mp4-h264-aac", "mp4-faststart", "mov-hevc-timecode", "mp4-two-audio", "mp4-bframes-late", "mp4-fragmented"];
 
+    /// <summary>Fragmented MP4s beside <see cref="Movies"/>' own: with B-frames, fragments based
+    /// on their moof and a segment index per track (DASH's layout); and ffmpeg's frag_keyframe
+    /// without empty_moov, whose first fragment is indexed in moov.</summary>
+    public static readonly string[] MoreFragmented = ["mp4-fragmented-sidx", "mp4-fragmented-split"];
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind))
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind))
         {
             return MakeMovie(kind);
         }
@@ -148,6 +153,8 @@ public static class Recordings
             // the remux below, delays the video by 1.5 s with an empty edit.
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
+            "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
+            "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");

@@ -21,6 +21,7 @@ public sealed class RestoreCrashTests
         ["restore of an mp4 cut (moov at the end)"] = [new(2, 4), new(6, 8)],
         ["restore of an mp4 cut (moov at the front)"] = [new(0, 2), new(6, 8), new(9, 100)],
         ["restore of a mov cut (timecode track)"] = [new(2, 4), new(9, 100)],
+        ["restore of a fragmented mp4 cut (sidx and mfra)"] = [new(0, 2), new(6, 8)],
     };
 
     /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
@@ -29,6 +30,7 @@ public sealed class RestoreCrashTests
         ["restore of an mp4 cut (moov at the end)"] = "mp4-h264-aac",
         ["restore of an mp4 cut (moov at the front)"] = "mp4-faststart",
         ["restore of a mov cut (timecode track)"] = "mov-hevc-timecode",
+        ["restore of a fragmented mp4 cut (sidx and mfra)"] = "mp4-fragmented-sidx",
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);

@@ -6,16 +6,38 @@ namespace MovData.Media.IsoBmff;
 internal readonly record struct TrackDefaults(uint Duration, uint Size, uint Flags);
 
 /// <summary>What the fragments of a fragmented file hold of one track: counts and length,
-/// and for the video track its samples one by one.</summary>
+/// and its samples one by one.</summary>
 internal sealed class FragmentSamples
 {
     internal long Count { get; set; }
     internal long SyncCount { get; set; }
     internal long Duration { get; set; }
 
-    /// <summary>The samples, listed for the video track only.</summary>
-    internal SampleList? List { get; init; }
+    /// <summary>The samples, in decode order.</summary>
+    internal SampleList List { get; } = new(1024);
 }
+
+/// <summary>
+/// One track fragment (traf) as a cut rewrites it: its track, where its fields that hold
+/// absolute positions and times lie in the file (-1: it has none), the samples it adds to
+/// its track's <see cref="FragmentSamples.List"/> and their decode duration.
+/// </summary>
+/// <param name="TrackId">Its track (tfhd's track_ID).</param>
+/// <param name="BaseOffsetAt">Where tfhd's 64-bit base_data_offset lies (an absolute file offset), or -1.</param>
+/// <param name="DecodeTimeAt">Where tfdt's baseMediaDecodeTime lies, or -1 without a tfdt.</param>
+/// <param name="DecodeTimeVersion">tfdt's version: 1 for a 64-bit time, 0 for 32 bits.</param>
+/// <param name="BaseOffset">base_data_offset's value (0 without one).</param>
+/// <param name="DecodeTime">The decode time of its first sample, in its track's timescale.</param>
+/// <param name="FirstSample">Its first sample's number in its track's list.</param>
+/// <param name="SampleCount">How many samples it has.</param>
+/// <param name="Duration">Their decode durations' sum, in its track's timescale.</param>
+/// <param name="DataStart">Where its first sample's data begins in the file.</param>
+/// <param name="DataEnd">Where its last sample's data ends (its base, without samples).</param>
+internal readonly record struct TrackFragment(int TrackId, long BaseOffsetAt, long DecodeTimeAt, byte DecodeTimeVersion, long BaseOffset, long DecodeTime,
+    int FirstSample, int SampleCount, long Duration, long DataStart, long DataEnd);
+
+/// <summary>One movie fragment: its moof, and its track fragments in order.</summary>
+internal sealed record MovieFragment(Box Moof, IReadOnlyList<TrackFragment> Tracks);
 
 /// <summary>
 /// The movie fragments of a fragmented MP4 (<c>moof</c>: <c>tfhd</c>, <c>tfdt</c>,
@@ -28,15 +50,16 @@ internal static class Fragments
     private const uint SampleIsNonSync = 0x10000;
 
     /// <summary>Adds what each <c>moof</c> of <paramref name="moofs"/> holds to its track's
-    /// <see cref="Track.Fragments"/> (the video tracks' samples listed one by one).</summary>
+    /// <see cref="Track.Fragments"/>, and returns the fragments as a cut rewrites them.</summary>
     /// <exception cref="InvalidDataException">A fragment is damaged, or its data lies past the end of the file.</exception>
-    internal static void Read(SafeFileHandle file, long fileSize, IReadOnlyList<Box> moofs, IReadOnlyList<Track> tracks,
+    internal static List<MovieFragment> Read(SafeFileHandle file, long fileSize, IReadOnlyList<Box> moofs, IReadOnlyList<Track> tracks,
         IReadOnlyDictionary<int, TrackDefaults> defaults, CancellationToken cancel)
     {
         foreach (Track t in tracks)
         {
-            t.Fragments = new FragmentSamples { List = t.Kind == MediaStreamKind.Video ? new SampleList(1024) : null };
+            t.Fragments = new FragmentSamples();
         }
+        var fragments = new List<MovieFragment>(moofs.Count);
         var nextDts = new Dictionary<int, long>();
         int number = 0;
         foreach (Box moof in moofs)
@@ -52,15 +75,20 @@ internal static class Fragments
             var box = moof with { Offset = 0 };
             string path = $"moof {number} (offset {moof.Offset})";
             long dataEnd = moof.Offset; // where the previous track run's data ended: the base of a traf without one
+            var trafs = new List<TrackFragment>();
             foreach (Box traf in Boxes.Children(bytes, box, path).Where(b => b.Name == "traf"))
             {
-                dataEnd = ReadTraf(bytes, traf, moof.Offset, dataEnd, fileSize, tracks, defaults, nextDts, $"{path}/traf");
+                TrackFragment t = ReadTraf(bytes, traf, moof.Offset, dataEnd, fileSize, tracks, defaults, nextDts, $"{path}/traf");
+                trafs.Add(t);
+                dataEnd = t.DataEnd;
             }
+            fragments.Add(new MovieFragment(moof, trafs));
         }
+        return fragments;
     }
 
-    /// <summary>One track fragment; returns where its data ends.</summary>
-    private static long ReadTraf(byte[] moof, Box traf, long moofOffset, long previousEnd, long fileSize, IReadOnlyList<Track> tracks,
+    /// <summary>One track fragment, its samples added to its track's list.</summary>
+    private static TrackFragment ReadTraf(byte[] moof, Box traf, long moofOffset, long previousEnd, long fileSize, IReadOnlyList<Track> tracks,
         IReadOnlyDictionary<int, TrackDefaults> defaults, Dictionary<int, long> nextDts, string path)
     {
         List<Box> children = Boxes.Children(moof, traf, path);
@@ -76,8 +104,10 @@ internal static class Fragments
             ?? throw new InvalidDataException($"{path} is of track {id}, which moov does not have");
         TrackDefaults d = defaults.GetValueOrDefault(id);
         long @base = (flags & 0x20000) != 0 ? moofOffset : previousEnd; // default-base-is-moof
+        long baseAt = -1;
         if ((flags & 0x1) != 0)
         {
+            baseAt = moofOffset + tfhd.PayloadOffset + 8; // after version, flags and track_ID
             @base = (long)h.U64();
         }
         if ((flags & 0x2) != 0)
@@ -89,14 +119,19 @@ internal static class Fragments
         uint sampleFlags = (flags & 0x20) != 0 ? h.U32() : d.Flags;
 
         long dts = nextDts.GetValueOrDefault(id);
+        long timeAt = -1;
+        byte timeVersion = 0;
         if (children.FirstOrDefault(b => b.Name == "tfdt") is { Size: > 0 } tfdt)
         {
             var t = new FieldReader(moof, tfdt, $"{path}/tfdt");
-            (byte version, _) = t.FullBox();
-            dts = t.Sized(version);
+            (timeVersion, _) = t.FullBox();
+            dts = t.Sized(timeVersion);
+            timeAt = moofOffset + tfdt.PayloadOffset + 4;
         }
         FragmentSamples into = track.Fragments!;
-        long end = @base;
+        long firstDts = dts;
+        int firstSample = into.List.Count;
+        long start = long.MaxValue, end = @base;
         foreach (Box trun in children.Where(b => b.Name == "trun"))
         {
             var r = new FieldReader(moof, trun, $"{path}/trun");
@@ -117,7 +152,8 @@ internal static class Fragments
                     throw new InvalidDataException(
                         $"track {id}'s sample in {path} lies at bytes {at}-{at + sz}, outside the file ({fileSize} bytes): its index points outside the file (a truncated file or a corrupt index)");
                 }
-                into.List?.Add(at, sz, dts, dts + cto, dur, sync);
+                into.List.Add(at, sz, dts, dts + cto, dur, sync);
+                start = Math.Min(start, at);
                 into.Count++;
                 into.SyncCount += sync ? 1 : 0;
                 into.Duration += dur;
@@ -127,6 +163,8 @@ internal static class Fragments
             end = Math.Max(end, at);
         }
         nextDts[id] = dts;
-        return end;
+        int samples = into.List.Count - firstSample;
+        return new TrackFragment(id, baseAt, timeAt, timeVersion, baseAt >= 0 ? @base : 0, firstDts, firstSample, samples, dts - firstDts,
+            samples > 0 ? start : end, end);
     }
 }

@@ -14,8 +14,10 @@ namespace MovData.Media;
 /// <param name="Tracks">Every track, in moov order.</param>
 /// <param name="VideoTrackId">The track cuts are made on (its keyframes are <see cref="RecordingInfo.Keyframes"/>).</param>
 /// <param name="Fragments">Movie fragments (moof boxes); 0 in a file that is not fragmented.</param>
+/// <param name="SplitIndex">Whether the first samples are indexed in moov and the rest in
+/// fragments (ffmpeg's frag_keyframe without empty_moov), which a cut does not handle.</param>
 public sealed record IsoBmffDetails(string? MajorBrand, IReadOnlyList<string> CompatibleBrands, long MoovOffset, long MoovSize, bool MoovBeforeMedia,
-    int MediaDataBoxes, long MediaDataBytes, IReadOnlyList<IsoBmffTrack> Tracks, int VideoTrackId, int Fragments)
+    int MediaDataBoxes, long MediaDataBytes, IReadOnlyList<IsoBmffTrack> Tracks, int VideoTrackId, int Fragments, bool SplitIndex = false)
 {
     /// <summary>Whether the samples are in movie fragments (moof) rather than in moov's tables.</summary>
     public bool Fragmented => Fragments > 0;

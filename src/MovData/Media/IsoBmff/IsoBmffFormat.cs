@@ -6,7 +6,7 @@ namespace MovData.Media.IsoBmff;
 /// <summary>
 /// MP4 and MOV (ISO base media file format, QuickTime) behind the format seam: recognised by
 /// a box at the head, opened as a <see cref="Movie"/> from its moov, cut by <see cref="MovieCut"/>
-/// (not yet a fragmented file); a cut's manifest rides at the end of the removed parts in a
+/// (a fragmented file by <see cref="FragmentCut"/>, whole fragments at a time); a cut's manifest rides at the end of the removed parts in a
 /// <see cref="ManifestBox"/>.
 /// </summary>
 internal sealed class IsoBmffFormat : IContainerFormat, ISavedManifestCarrier
@@ -34,9 +34,14 @@ internal sealed class IsoBmffFormat : IContainerFormat, ISavedManifestCarrier
 
     /// <exception cref="InvalidDataException">What this cut does not do yet (a moov between
     /// media data, tables it would leave stale), or a join it cannot make.</exception>
-    /// <exception cref="NotSupportedException">A fragmented file.</exception>
-    public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel) =>
-        MovieCut.Plan((Movie)timeline, path, remove, options, blockSize, cancel); // what Open returned
+    /// <exception cref="NotSupportedException">A fragmented file whose cut is not supported (the message says why).</exception>
+    public CutPlan PlanCut(IMediaTimeline timeline, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel)
+    {
+        var movie = (Movie)timeline; // what Open returned
+        return movie.Fragmented
+            ? FragmentCut.Plan(movie, path, remove, options, blockSize, cancel)
+            : MovieCut.Plan(movie, path, remove, options, blockSize, cancel);
+    }
 
     public Patch Carry(IMediaTimeline timeline, long at, byte[] carried) => ManifestBox.Carry(at, carried);
 

@@ -16,8 +16,9 @@ internal sealed partial class Movie
     private const long MaxMoov = 1L << 30;
 
     private Movie(SafeFileHandle file, long size, IReadOnlyList<Box> top, Box moov, byte[] moovBytes, (string Major, uint Minor, string[] Compatible)? brands,
-        long movieTimescale, long movieDuration, IReadOnlyList<Track> tracks, Track video, SampleList samples)
+        long movieTimescale, long movieDuration, IReadOnlyList<Track> tracks, Track video, SampleList samples, IReadOnlyList<MovieFragment> fragments)
     {
+        MovieFragments = fragments;
         File = file;
         Size = size;
         TopLevel = top;
@@ -93,7 +94,14 @@ internal sealed partial class Movie
     /// <summary>Ticks of the video's clock from time 0 to the end of its last frame shown.</summary>
     internal long EndTicks { get; }
 
-    internal bool Fragmented => TopLevel.Any(b => b.Type == FourCc.Moof);
+    internal bool Fragmented => MovieFragments.Count > 0;
+
+    /// <summary>The movie fragments, in file order; none in a file that is not fragmented.</summary>
+    internal IReadOnlyList<MovieFragment> MovieFragments { get; }
+
+    /// <summary>Whether some samples are indexed in moov and the rest in fragments (ffmpeg's
+    /// frag_keyframe without empty_moov: the first fragment's samples are in moov's tables).</summary>
+    internal bool IndexedInBoth => Fragmented && Tracks.Any(t => t.Table.Count > 0);
 
     internal RecordingFormat Format => Brands is not { } b || b.Major == "qt  " ? RecordingFormat.Mov : RecordingFormat.Mp4;
 
@@ -150,9 +158,10 @@ internal sealed partial class Movie
         }
         Track? video = tracks.Where(t => t.Kind == MediaStreamKind.Video).MaxBy(t => t.Table.Count);
         List<Box> moofs = [.. top.Where(b => b.Type == FourCc.Moof)];
+        List<MovieFragment> fragments = [];
         if (moofs.Count > 0)
         {
-            Fragments.Read(file, size, moofs, tracks, defaults, cancel);
+            fragments = Fragments.Read(file, size, moofs, tracks, defaults, cancel);
             video = tracks.Where(t => t.Kind == MediaStreamKind.Video).MaxBy(t => t.Samples);
         }
         foreach (Track t in tracks)
@@ -175,7 +184,7 @@ internal sealed partial class Movie
             throw new InvalidDataException($"no video track with samples (found {found}): a cut is made on the video's keyframes");
         }
         SampleList samples = video.Fragments?.List is { Count: > 0 } listed ? listed : video.Table.List();
-        return new Movie(file, size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples);
+        return new Movie(file, size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples, fragments);
     }
 
     /// <summary>mvhd: the movie's timescale and duration.</summary>

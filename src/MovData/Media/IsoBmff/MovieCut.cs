@@ -48,7 +48,6 @@ internal static class MovieCut
     private const double Epsilon = 0.001;
 
     /// <exception cref="InvalidDataException">This file cannot be cut (yet): the message says why; nothing changed.</exception>
-    /// <exception cref="NotSupportedException">A fragmented MP4; nothing changed.</exception>
     /// <exception cref="ArgumentException">A range starts past the end or removes everything.</exception>
     internal static CutPlan Plan(Movie movie, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel)
     {
@@ -185,12 +184,6 @@ internal static class MovieCut
     /// <summary>What this cut does not do yet, refused before anything is read further.</summary>
     private static void Refuse(Movie movie, string path, CutOptions options)
     {
-        if (movie.Fragmented)
-        {
-            // Not a damaged file but one this cut does not rewrite yet: exit 3, as for a filesystem that cannot.
-            throw new NotSupportedException(
-                $"{path} cannot be cut: it is a fragmented MP4 ({movie.TopLevel.Count(b => b.Type == FourCc.Moof)} fragments), whose cut needs its fragments rewritten (moof, tfhd and tfdt, sidx, mfra), which MovData does not do yet; nothing was changed");
-        }
         string? why = null;
         if (movie.Moov.End != movie.Size && movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset < movie.Moov.Offset))
         {

@@ -83,7 +83,7 @@ internal sealed partial class Movie : IMediaTimeline
 
     RecordingInfo IMediaTimeline.WithDetails(RecordingInfo info) => info with { IsoBmff = Details() };
 
-    /// <summary>No cut of an MP4 is made yet, so there is nothing to add.</summary>
+    /// <summary>An MP4's cut adds nothing of its own to the result.</summary>
     CutResult IMediaTimeline.WithDetails(CutResult result) => result;
 
     private IsoBmffDetails Details()
@@ -93,7 +93,7 @@ internal sealed partial class Movie : IMediaTimeline
             mdats.Count == 0 || Moov.Offset < mdats[0].Offset, mdats.Count, mdats.Sum(b => b.Size),
             [.. Tracks.Select(t => new IsoBmffTrack(t.Id, t.Kind, t.Handler, t.SampleEntry, t.Codec, t.Timescale, t.Duration(MovieTimescale, t == Video ? MediaEnd : null),
                 t.Samples, t.SyncSamples, t.Edits.Count > 0, t.Table.LargeOffsets))],
-            Video.Id, TopLevel.Count(b => b.Type == FourCc.Moof));
+            Video.Id, TopLevel.Count(b => b.Type == FourCc.Moof), IndexedInBoth);
     }
 
     private long Ticks(MediaTime time) => time.In(Video.Timescale).Ticks;

@@ -1,0 +1,367 @@
+using System.Buffers.Binary;
+using MovData.Edits;
+
+namespace MovData.Media.IsoBmff;
+
+/// <summary>
+/// A cut of a fragmented MP4 (moof boxes: ffmpeg's frag_keyframe+empty_moov, OBS's
+/// fragmented MP4, DASH and CMAF files) by whole fragments. A fragment (its moof, its mdat,
+/// and the styp, prft or emsg boxes just before it) is self-contained: its samples' offsets
+/// are relative to it or absolute in tfhd, their times start at tfdt. A range snaps to the
+/// fragments whose video starts with a sync sample (<see cref="FragmentTimeline"/>); the
+/// fragments it covers go, as one run of bytes: the whole blocks inside it collapse and what
+/// is left of it (its partial edge blocks) becomes one free box. Every later fragment then has
+/// its absolute tfhd base offset moved back by the bytes collapsed before it and its tfdt by
+/// the time its track lost before it, so each track's decode times run on without a gap;
+/// a segment index (sidx) before the fragments, the random-access index (mfra) after them,
+/// and mehd's duration are rewritten to match. What a cut writes grows with the fragments
+/// after its first range (a few bytes each), never with the media.
+/// </summary>
+internal static class FragmentCut
+{
+    private const uint SidxHierarchical = 0x80000000;
+
+    /// <exception cref="NotSupportedException">A fragmented file this cut does not rewrite: the message says why; nothing changed.</exception>
+    /// <exception cref="InvalidDataException">A damaged index (a sidx, an mfra); nothing changed.</exception>
+    /// <exception cref="ArgumentException">A range starts past the end or removes everything.</exception>
+    internal static CutPlan Plan(Movie movie, string path, IReadOnlyList<TimeRange> remove, CutOptions options, long blockSize, CancellationToken cancel)
+    {
+        List<FragmentSpan> spans = Spans(movie, path);
+        if (options.Exact)
+        {
+            throw new NotSupportedException(
+                $"{path} is a fragmented MP4: it is cut at its fragments' keyframes, and --exact would cut inside a fragment (its moof rewritten), which MovData does not do; nothing was changed");
+        }
+        var timeline = new FragmentTimeline(movie, spans);
+        (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(timeline, remove, exact: false, cancel);
+        if (cuts.Count == 0)
+        {
+            return new CutPlan(cuts, unchanged, new CutLayout([], [], null));
+        }
+
+        // Which fragments go, and the bytes they take: from the first one's start to the next kept one's.
+        var removed = new bool[spans.Count];
+        var ranges = new List<(long Start, long End)>();
+        var taken = new List<(int First, int Next)>();
+        foreach (PlannedCut cut in cuts)
+        {
+            int first = cut.Head ? 0 : timeline.SpanStartingAt(cut.Start);
+            int next = cut.End == movie.Samples.Count ? spans.Count : timeline.SpanStartingAt(cut.End);
+            for (int k = first; k < next; k++)
+            {
+                removed[k] = true;
+            }
+            taken.Add((first, next));
+            ranges.Add((spans[first].Start, next < spans.Count ? spans[next].Start : spans[^1].End));
+        }
+
+        // The whole blocks inside each range collapse; the rest of it is one free box (at least its 8-byte header).
+        var collapses = new List<(long Offset, long Length)>();
+        var gaps = new List<RemovedGap>();
+        var frees = new List<(long At, long Size)>();
+        foreach ((long a, long b) in ranges)
+        {
+            long start = (a + blockSize - 1) / blockSize * blockSize, end = b / blockSize * blockSize;
+            if (end > start && (b - a) - (end - start) is > 0 and < 8)
+            {
+                end -= blockSize;
+            }
+            long length = Math.Max(0, end - start);
+            if (length > 0)
+            {
+                collapses.Add((start, length));
+            }
+            gaps.Add(new RemovedGap(a, b - a, start, length));
+            if (b - a - length > 0)
+            {
+                frees.Add((a, b - a - length));
+            }
+        }
+        var collapsed = new CollapsedBytes(collapses);
+        long Shift(long offset) => collapsed.Before(offset);
+
+        // How far each track's later fragments move back: the video by the time it lost, so its
+        // decode times run on; every other track by the time it lost, but no more than the
+        // video's (its fragments' edges are not the video's by up to a frame or two): so it
+        // stays in step with the video, at worst with a gap of that much at the join, never
+        // an overlap.
+        var lostBefore = new Dictionary<int, long>[spans.Count + 1];
+        var lost = new Dictionary<int, long>();
+        int range = 0;
+        for (int k = 0; k < spans.Count; k++)
+        {
+            if (range < taken.Count && k == taken[range].Next)
+            {
+                range++;
+            }
+            lostBefore[k] = new Dictionary<int, long>(lost);
+            if (range < taken.Count && k == taken[range].First)
+            {
+                foreach ((int track, long ticks) in Shifts(movie, spans, taken[range]))
+                {
+                    lost[track] = lost.GetValueOrDefault(track) + ticks;
+                }
+            }
+        }
+        lostBefore[spans.Count] = lost;
+
+        var writes = new List<Patch>();
+        foreach ((long at, long size) in frees)
+        {
+            writes.Add(Patch(at - Shift(at), 8, b => FreeHeader(b, size)));
+        }
+        for (int k = 0; k < spans.Count; k++)
+        {
+            if (removed[k])
+            {
+                continue;
+            }
+            foreach (TrackFragment t in spans[k].Fragment.Tracks)
+            {
+                if (t.BaseOffsetAt >= 0 && Shift(t.BaseOffset) > 0)
+                {
+                    long value = t.BaseOffset - Shift(t.BaseOffset);
+                    writes.Add(Patch(t.BaseOffsetAt - Shift(t.BaseOffsetAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value)));
+                }
+                if (t.DecodeTimeAt >= 0 && lostBefore[k].GetValueOrDefault(t.TrackId) is > 0 and var minus)
+                {
+                    long value = t.DecodeTime - minus;
+                    writes.Add(t.DecodeTimeVersion == 1
+                        ? Patch(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
+                        : Patch(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value)));
+                }
+            }
+        }
+
+        var layout = new FragmentLayout(movie, spans, removed, ranges, lostBefore, Shift);
+        foreach (Box sidx in movie.TopLevel.Where(b => b.Type == FourCc.Sidx))
+        {
+            writes.Add(SegmentIndex.Rewrite(movie, sidx, layout, path));
+        }
+        double seconds = cuts.Sum(c => c.To.Seconds - c.From.Seconds);
+        if (MovieExtendsDuration(movie, seconds) is { } mehd)
+        {
+            writes.Add(mehd);
+        }
+        var removals = collapses.Select(c => new BlockRemoval(c.Offset, c.Length, ToEnd: false)).ToList();
+        if (movie.TopLevel.FirstOrDefault(b => b.Type == FourCc.Mfra) is { Size: > 0 } mfra)
+        {
+            // At the end (mfro, its last box, gives its size from the file's end): cut off, written again after what is left.
+            byte[] index = RandomAccessIndex.Rewrite(movie, mfra, layout, path);
+            removals.Add(new BlockRemoval(mfra.Offset, 0, ToEnd: true));
+            writes.Add(new Patch(mfra.Offset - Shift(mfra.Offset), index.Length, index));
+        }
+        RemovedOutput? output = null;
+        if (options.SaveRemovedTo is { } savedPath)
+        {
+            List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed))];
+            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path);
+        }
+        return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
+    }
+
+    /// <summary>
+    /// The fragments as runs of bytes: each from its moof (or the styp, prft or emsg boxes just
+    /// before it) to the next one's start; the last to the end of what follows its moof
+    /// before an mfra. Refuses what this cut does not rewrite.
+    /// </summary>
+    private static List<FragmentSpan> Spans(Movie movie, string path)
+    {
+        if (movie.IndexedInBoth)
+        {
+            throw new NotSupportedException(
+                $"{path} cannot be cut: its first samples are indexed in moov and the rest in fragments (ffmpeg's frag_keyframe without empty_moov), and a cut of such a file is not supported; nothing was changed");
+        }
+        if (movie.Tracks.FirstOrDefault(t => t.Edits.Count(e => !e.Empty) > 1) is { } edited)
+        {
+            throw new InvalidDataException($"{path} cannot be cut: track {edited.Id} has an edit list of {edited.Edits.Count(e => !e.Empty)} shown segments; nothing was changed");
+        }
+        IReadOnlyList<Box> top = movie.TopLevel;
+        int firstMoof = top.ToList().FindIndex(b => b.Type == FourCc.Moof);
+        if (top.Skip(firstMoof).FirstOrDefault(b => b.Type == FourCc.Sidx || b.Type == FourCc.Moov) is { Size: > 0 } among)
+        {
+            throw new NotSupportedException(
+                $"{path} cannot be cut: it has a '{among.Name}' box among its fragments (offset {among.Offset}), which a cut of fragments does not rewrite; nothing was changed");
+        }
+        if (top.FirstOrDefault(b => b.Type == FourCc.Mfra) is { Size: > 0 } m && m.End != movie.Size)
+        {
+            throw new NotSupportedException($"{path} cannot be cut: its mfra box (offset {m.Offset}) is not the last box, where readers look for it; nothing was changed");
+        }
+        uint[] lead = [FourCc.Styp, FourCc.Of("prft"), FourCc.Of("emsg")];
+        var starts = new List<long>();
+        for (int i = firstMoof; i < top.Count; i++)
+        {
+            if (top[i].Type != FourCc.Moof)
+            {
+                continue;
+            }
+            int j = i;
+            while (j > 0 && lead.Contains(top[j - 1].Type))
+            {
+                j--;
+            }
+            starts.Add(top[j].Offset);
+        }
+        // The last fragment ends with the last box of its data: mdat, or the moof itself.
+        Box last = top.Last(b => b.Type == FourCc.Moof);
+        long end = last.End;
+        foreach (Box b in top.SkipWhile(b => b.Offset < last.End))
+        {
+            if (b.Type != FourCc.Mdat && b.Type != FourCc.Free && b.Type != FourCc.Skip)
+            {
+                break;
+            }
+            end = b.End;
+        }
+        var spans = new List<FragmentSpan>(movie.MovieFragments.Count);
+        int video = movie.Video.Id;
+        for (int k = 0; k < movie.MovieFragments.Count; k++)
+        {
+            MovieFragment f = movie.MovieFragments[k];
+            long start = starts[k], stop = k + 1 < starts.Count ? starts[k + 1] : end;
+            foreach (TrackFragment t in f.Tracks.Where(t => t.SampleCount > 0))
+            {
+                if (t.DataStart < start || t.DataEnd > stop)
+                {
+                    throw new NotSupportedException(
+                        $"{path} cannot be cut: fragment {k + 1} (moof at offset {f.Moof.Offset}) has track {t.TrackId}'s samples at bytes {t.DataStart}-{t.DataEnd}, outside the fragment ({start}-{stop}), so it cannot go whole; nothing was changed");
+                }
+            }
+            TrackFragment? v = f.Tracks.FirstOrDefault(t => t.TrackId == video && t.SampleCount > 0) is { SampleCount: > 0 } found ? found : null;
+            spans.Add(new FragmentSpan(start, stop, f, v?.FirstSample ?? -1));
+        }
+        return spans;
+    }
+
+    /// <summary>How far each track moves back for the fragments [First, Next) removed.</summary>
+    private static Dictionary<int, long> Shifts(Movie movie, List<FragmentSpan> spans, (int First, int Next) taken)
+    {
+        var lost = new Dictionary<int, long>();
+        for (int k = taken.First; k < taken.Next; k++)
+        {
+            foreach (TrackFragment t in spans[k].Fragment.Tracks)
+            {
+                lost[t.TrackId] = lost.GetValueOrDefault(t.TrackId) + t.Duration;
+            }
+        }
+        double seconds = (double)lost.GetValueOrDefault(movie.Video.Id) / movie.Video.Timescale;
+        foreach (Track t in movie.Tracks.Where(t => t != movie.Video && lost.ContainsKey(t.Id)))
+        {
+            lost[t.Id] = Math.Min(lost[t.Id], (long)Math.Round(seconds * t.Timescale));
+        }
+        return lost;
+    }
+
+    /// <summary>mehd (in moov's mvex): the fragments' whole duration, shortened by the time removed; null where there is none.</summary>
+    private static Patch? MovieExtendsDuration(Movie movie, double seconds)
+    {
+        byte[] moov = movie.MoovBytes;
+        Box root = movie.Moov with { Offset = 0 };
+        if (Boxes.Children(moov, root, "moov").FirstOrDefault(b => b.Name == "mvex") is not { Size: > 0 } mvex
+            || Boxes.Children(moov, mvex, "moov/mvex").FirstOrDefault(b => b.Name == "mehd") is not { Size: > 0 } mehd)
+        {
+            return null;
+        }
+        var r = new FieldReader(moov, mehd, "moov/mvex/mehd");
+        (byte version, _) = r.FullBox();
+        long duration = r.Sized(version);
+        if (duration == 0)
+        {
+            return null;
+        }
+        long value = Math.Max(0, duration - (long)Math.Round(seconds * movie.MovieTimescale));
+        long at = movie.Moov.Offset + mehd.PayloadOffset + 4;
+        return version == 1
+            ? Patch(at, 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
+            : Patch(at, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value));
+    }
+
+    /// <summary>What a track keeps, for the saved movie: its samples outside the removed fragments.</summary>
+    private static TrackCut TrackCutOf(Track track, List<FragmentSpan> spans, bool[] removed)
+    {
+        SampleList s = track.Fragments?.List ?? new SampleList(0);
+        var keep = new bool[s.Count];
+        Array.Fill(keep, true);
+        for (int k = 0; k < spans.Count; k++)
+        {
+            foreach (TrackFragment t in spans[k].Fragment.Tracks.Where(t => removed[k] && t.TrackId == track.Id))
+            {
+                Array.Fill(keep, false, t.FirstSample, t.SampleCount);
+            }
+        }
+        int kept = keep.Count(k => k);
+        return new TrackCut
+        {
+            Track = track, Samples = s, Keep = keep, Durations = new uint[kept], MediaTime = track.EditStart().MediaTime, ShownLost = 0,
+        };
+    }
+
+    internal static void FreeHeader(Span<byte> b, long size)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(b, (uint)size);
+        "free"u8.CopyTo(b[4..]);
+    }
+
+    internal static Patch Patch(long offset, int length, Action<Span<byte>> fill)
+    {
+        byte[] bytes = new byte[length];
+        fill(bytes);
+        return new Patch(offset, length, bytes);
+    }
+}
+
+/// <summary>One fragment as bytes of the file: [Start, End), its moof, and the number of its
+/// first video sample in the video's list (-1: it has none).</summary>
+internal sealed record FragmentSpan(long Start, long End, MovieFragment Fragment, int FirstVideoSample);
+
+/// <summary>
+/// What a fragment cut leaves, as the indexes that point into the fragments need it: which
+/// fragments go, the byte ranges they took, each track's time lost before each fragment, and
+/// where a byte of the file is after the cut.
+/// </summary>
+internal sealed class FragmentLayout(Movie movie, List<FragmentSpan> spans, bool[] removed, List<(long Start, long End)> ranges,
+    Dictionary<int, long>[] lostBefore, Func<long, long> shift)
+{
+    internal Movie Movie => movie;
+
+    internal IReadOnlyList<FragmentSpan> Spans => spans;
+
+    internal bool Removed(int span) => removed[span];
+
+    /// <summary>The time <paramref name="trackId"/> lost before fragment <paramref name="span"/> (its timescale).</summary>
+    internal long LostBefore(int span, int trackId) => lostBefore[span].GetValueOrDefault(trackId);
+
+    /// <summary>The fragment that starts at or holds <paramref name="offset"/>, or -1 before the first.</summary>
+    internal int SpanAt(long offset)
+    {
+        int lo = 0, hi = spans.Count - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (spans[mid].Start <= offset)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Where the byte at <paramref name="offset"/> is after the cut; a byte of a
+    /// removed range is where the range's free box begins.</summary>
+    internal long NewOffset(long offset)
+    {
+        foreach ((long a, long b) in ranges)
+        {
+            if (offset >= a && offset < b)
+            {
+                return a - shift(a);
+            }
+        }
+        return offset - shift(offset);
+    }
+}
