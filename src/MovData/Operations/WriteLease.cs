@@ -44,6 +44,17 @@ internal sealed class WriteLease : IDisposable
         return new WriteLease(file);
     }
 
+    /// <summary>Whether <paramref name="file"/> is the file's only open right now: a write
+    /// lease granted and dropped at once. False says nothing (another open, perhaps only to
+    /// read; not the owner; leases disabled or not offered by the filesystem). An open
+    /// elsewhere in that instant waits for the drop, and one with O_NONBLOCK gets EAGAIN.</summary>
+    internal static bool OnlyOpen(SafeFileHandle file)
+    {
+        bool granted = Interop.TakeWriteLease(file) == 0;
+        _ = Interop.DropLease(file); // puts F_SETSIG back either way
+        return granted;
+    }
+
     /// <summary>Whether the lease is still held with no one waiting for it.</summary>
     internal bool Held => !dropped && Interop.LeaseHeld(file) == Interop.F_WRLCK;
 
