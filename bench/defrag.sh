@@ -5,8 +5,9 @@
 #                                  xfs with exchange-range, ext4 and btrfs; `movdata defrag`
 #                                  on a copy of the image, the filesystem's tool on another
 #                                  identical copy (xfs_fsr, e4defrag, btrfs filesystem
-#                                  defragment), cache dropped before each, five times (the
-#                                  median time is reported); writes docs/benchmarks-defrag.md
+#                                  defragment), cache dropped before each, seven times,
+#                                  each side first every other time (the median time is
+#                                  reported); writes docs/benchmarks-defrag.md
 #                                  and bench/results/defrag/results.tsv
 #   sudo bench/defrag.sh --smoke   a 64 MiB file on xfs only, into artifacts/
 #
@@ -24,7 +25,7 @@ command -v e4defrag >/dev/null && command -v xfs_fsr >/dev/null && command -v bt
 if [ "${1:-}" = "--smoke" ]; then
   size_mib=64 piece_kib=64 image=1G fss=(xfs) runs=1 out=artifacts/bench-defrag docs=
 else
-  size_mib=1024 piece_kib=256 image=4G fss=(xfs xfs-exchange ext4 btrfs) runs=5 out=bench/results/defrag docs=docs/benchmarks-defrag.md
+  size_mib=1024 piece_kib=256 image=4G fss=(xfs xfs-exchange ext4 btrfs) runs=7 out=bench/results/defrag docs=docs/benchmarks-defrag.md
 fi
 root=/var/tmp/movdata-bench-defrag
 mkdir -p "$out" "$root"
@@ -114,12 +115,20 @@ for fs in "${fss[@]}"; do
   umount "$root/mnt-a"
   ours_all=() peer_all=()
   for run in $(seq "$runs"); do
-    r=$(contend "$fs" movdata)
-    read -r s ours ours_runs method ours_io <<< "$r"
-    ours_all+=("$s")
-    r=$(contend "$fs" peer)
-    read -r s theirs their_runs _ their_io <<< "$r"
-    peer_all+=("$s")
+    # Each goes first every other run: whatever the one before left the disk doing (its
+    # image's removal, the next copy's writeback) falls on both alike.
+    order="movdata peer"
+    [ $((run % 2)) = 0 ] && order="peer movdata"
+    for side in $order; do
+      r=$(contend "$fs" "$side")
+      if [ "$side" = movdata ]; then
+        read -r s ours ours_runs method ours_io <<< "$r"
+        ours_all+=("$s")
+      else
+        read -r s theirs their_runs _ their_io <<< "$r"
+        peer_all+=("$s")
+      fi
+    done
   done
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$size_mib" "$before" "$method" "$ours" "$ours_runs" "$(median "${ours_all[@]}")" \
     "$(peer_of "$fs")" "$theirs" "$their_runs" "$(median "${peer_all[@]}")" "${ours_all[*]}" "${peer_all[*]}" "$ours_io" "$their_io" | tee -a "$tsv"
