@@ -101,6 +101,7 @@ print(b[0] - a[0], round((b[1] - a[1]) * 512 / 2**20), round((b[2] - a[2]) * 512
 }
 
 tsv=$out/results.tsv
+load=$(cut -d" " -f1-3 /proc/loadavg) # a busy machine spreads the times (say so beside them)
 printf 'fs\tsize_mib\textents_before\tmovdata_method\tmovdata_extents\tmovdata_runs\tmovdata_s\tpeer\tpeer_extents\tpeer_runs\tpeer_s\tmovdata_all_s\tpeer_all_s\tmovdata_io\tpeer_io\n' > "$tsv"
 for fs in "${fss[@]}"; do
   img=$root/$fs.img
@@ -144,7 +145,8 @@ done
   echo "A ${size_mib} MiB file written into ${piece_kib} KiB holes of a full ${image} loop image (\`bench/fragment.py\`: a"
   echo "reserve set aside, the rest filled with small files, every other one deleted, the file"
   echo "written, the rest deleted). \`movdata defrag\` and the filesystem's own tool each run on a fresh"
-  echo "copy of that image, the page cache dropped first, $runs times in turn; both keep the file's SHA-256."
+  echo "copy of that image, the page cache dropped first, $runs times, each side first every other"
+  echo "time; both keep the file's SHA-256. Load average when the run began: $load."
   echo "Extents are FIEMAP's data records (what \`movdata defrag --check\` counts; ext4 and btrfs cap"
   echo "one at 128 MiB, XFS at an allocation group, 1 GiB here); runs are filefrag's physically"
   echo "contiguous runs. Time is the whole command, as a person would run it, and then \`sync -f\` of"
