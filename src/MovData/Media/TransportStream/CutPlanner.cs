@@ -33,7 +33,7 @@ internal static class CutPlanner
 
     /// <summary>
     /// The cuts, each whose kept content resumes on an H.264 keyframe that is not IDR (an
-    /// open GOP's I picture, <see cref="KeyframeResume"/>) moved to start where that
+    /// open GOP's I picture, <see cref="MendableResume"/>) moved to start where that
     /// picture's order count comes out above every picture kept before it
     /// (<see cref="VideoCodec.CountsAfterAll"/>): the first picture
     /// of the range, or a later one (the range then keeps its first pictures, at most
@@ -49,7 +49,7 @@ internal static class CutPlanner
     private static PlannedCut OrderedJoin(Recording rec, PlannedCut cut, bool keyframesOnly, CancellationToken cancel)
     {
         H264Sets? sets = null;
-        if (KeyframeResume(rec, cut.End, ref sets, cancel) is not { } resume)
+        if (MendableResume(rec, cut.End, ref sets) is not { } resume)
         {
             return cut;
         }
@@ -82,31 +82,30 @@ internal static class CutPlanner
     /// <summary>
     /// The picture order of the picture the kept content resumes on at <paramref name="e"/>,
     /// where its join is one <see cref="OrderedJoins"/> and <see cref="Bridge"/> mend: an
-    /// H.264 keyframe that is not IDR, the same random-access points cuts snap to (an open
-    /// GOP's I picture; or a recovery point on a P picture, gradual decoding refresh, whose
-    /// muxer marks it random access). Its leading pictures are hidden
-    /// (<see cref="LeadingPictures"/>), so what follows it counts above it, and only what was
-    /// kept before it can come out of order. An IDR starts counting afresh. Any other
-    /// picture, where an --exact cut resumes mid-GOP, gets nothing: pictures after it still
-    /// lean on the cut-away ones, and bridged, ffmpeg put more frames out of order and dropped
-    /// more than without (docs/media.md, "Timestamps at a join"). Null for those, for another
-    /// codec, and where the stream is not read here.
+    /// H.264 picture that is not IDR and not a B picture (<see cref="H264Order.Bipredicted"/>).
+    /// That is an open GOP's I picture, where cuts snap; a recovery point's P picture
+    /// (gradual decoding refresh, whose keyframes are P pictures); or the I or P picture an
+    /// --exact cut resumes on. The pictures after it that are shown before it are hidden
+    /// (<see cref="LeadingPictures"/>), so what follows it counts above it, and only what
+    /// was kept before it can come out of order. An IDR starts counting afresh. A B picture
+    /// leans on one decoded before it and shown after it, which the cut removed; bridged,
+    /// ffmpeg put more frames out of order than without (docs/media.md, "Timestamps at a
+    /// join"). Null for those, for another codec, and where the stream is not read here.
     /// </summary>
-    private static H264Order? KeyframeResume(Recording rec, long e, ref H264Sets? sets, CancellationToken cancel) =>
-        rec.Codec == VideoCodecKind.H264
-        && rec.Units(e, rec.End, packetsPerRead: 64, cancel: cancel).FirstOrDefault() is { RandomAccess: true }
-        && VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is { Idr: false } resume ? resume : null;
+    private static H264Order? MendableResume(Recording rec, long e, ref H264Sets? sets) =>
+        rec.Codec == VideoCodecKind.H264 && VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is { Idr: false, Bipredicted: false } resume ? resume : null;
 
     /// <summary>
-    /// Where the kept content resumes at <paramref name="e"/> on an H.264 keyframe that is
-    /// not IDR (<see cref="KeyframeResume"/>: an open GOP's I picture, never a picture an
-    /// --exact cut resumes on mid-GOP) and that would count in picture order below pictures
-    /// kept before <paramref name="s"/> (the join <see cref="OrderedJoins"/> could not mend: what is
-    /// removed is saved and must start on a keyframe, or no start within reach did), the
+    /// Where the kept content resumes at <paramref name="e"/> on an H.264 picture that is
+    /// neither IDR nor B (<see cref="MendableResume"/>: an open GOP's I picture; an --exact
+    /// cut's I or P picture) and that would count in picture order below pictures kept
+    /// before <paramref name="s"/> (the join <see cref="OrderedJoins"/> could not mend: what is
+    /// removed is saved and must start on a keyframe, or no start within reach did, or the
+    /// cut is --exact and keeps its start), the
     /// packets of one or two pictures to decode between them (<see cref="VideoCodec.SkippedPicture"/>):
-    /// reference pictures whose counts step up from those kept to below the keyframe's
+    /// reference pictures whose counts step up from those kept to below the resuming one's
     /// (<see cref="VideoCodec.BridgeCounts"/>), each a copy of the picture shown last before
-    /// the join, shown a frame after it. A decoder then puts the keyframe out after all of
+    /// the join, shown a frame after it. A decoder then puts the resuming picture out after all of
     /// them, where it would otherwise drop it and put out others with falling timestamps.
     /// Each is one PES in one packet of the video PID (its continuity counter set later);
     /// none where the join needs none or the stream is not read here.
@@ -114,7 +113,7 @@ internal static class CutPlanner
     private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
     {
         H264Sets? sets = null;
-        if (KeyframeResume(rec, e, ref sets, cancel) is not { } resume)
+        if (MendableResume(rec, e, ref sets) is not { } resume)
         {
             return [];
         }
