@@ -99,16 +99,16 @@ internal static class CutPlanner
     /// Where the kept content resumes at <paramref name="e"/> on an H.264 picture that is
     /// neither IDR nor B (<see cref="MendableResume"/>: an open GOP's I picture; an --exact
     /// cut's I or P picture) and that would count in picture order below pictures kept
-    /// before <paramref name="s"/> (the join <see cref="OrderedJoins"/> could not mend: what is
-    /// removed is saved and must start on a keyframe, or no start within reach did, or the
-    /// cut is --exact and keeps its start), the
-    /// packets of one or two pictures to decode between them (<see cref="VideoCodec.SkippedPicture"/>):
-    /// reference pictures whose counts step up from those kept to below the resuming one's
+    /// before <paramref name="s"/> (a join <see cref="OrderedJoins"/> could not mend: what
+    /// is removed is saved and must start on a keyframe, no start within reach did, or the
+    /// cut is --exact and keeps its start), the packets of one or two pictures to decode
+    /// between them (<see cref="VideoCodec.SkippedPicture"/>): reference pictures whose
+    /// counts step up from those kept to below the resuming one's
     /// (<see cref="VideoCodec.BridgeCounts"/>), each a copy of the picture shown last before
-    /// the join, shown a frame after it. A decoder then puts the resuming picture out after all of
-    /// them, where it would otherwise drop it and put out others with falling timestamps.
-    /// Each is one PES in one packet of the video PID (its continuity counter set later);
-    /// none where the join needs none or the stream is not read here.
+    /// the join, shown a frame after it. A decoder then puts the resuming picture out after
+    /// all of them, where it would otherwise drop it and put out others with falling
+    /// timestamps. Each is one PES in one packet of the video PID (its continuity counter
+    /// set later); none where the join needs none or the stream is not read here.
     /// </summary>
     private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
     {
