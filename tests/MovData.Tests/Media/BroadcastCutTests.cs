@@ -129,7 +129,7 @@ public sealed class BroadcastCutTests
     /// (gradual decoding refresh), its removed part saved so that the cut's start cannot
     /// move, one or two. Measured before the rule (docs/media.md, "Timestamps at a join"):
     /// bridged, the B picture's join made ffmpeg report "non monotonically increasing dts"
-    /// and drop ten frames; unbridged, the P pictures' joins did.
+    /// and drop twelve frames; unbridged, the P pictures' joins did.
     /// </summary>
     public static TheoryData<string, string, double, double, bool, string> ResumeCases()
     {
