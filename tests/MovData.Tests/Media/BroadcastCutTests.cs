@@ -121,17 +121,110 @@ public sealed class BroadcastCutTests
         Assert.False(File.Exists(saved));
     }
 
+    /// <summary>
+    /// The joins bridged (<c>CutPlanner.Bridge</c>) and those not, by the picture the kept
+    /// content resumes on: an --exact cut's B picture (x264 open GOPs, SPS and PPS in front of
+    /// every picture, so that it is read), none; its P picture, and its I picture where it
+    /// lands on an open GOP's keyframe, one or two; and a keyframe that is a P picture
+    /// (gradual decoding refresh), its removed part saved so that the cut's start cannot
+    /// move, one or two. Measured before the rule (docs/media.md, "Timestamps at a join"):
+    /// bridged, the B picture's join made ffmpeg report "non monotonically increasing dts"
+    /// and drop twelve frames; unbridged, the P pictures' joins did.
+    /// </summary>
+    public static TheoryData<string, string, double, double, bool, string> ResumeCases()
+    {
+        (string Kind, double From, double To, bool Exact, string Resumes)[] cases =
+        [
+            ("h264-open-gop-headers", 1.86, 3.16, true, "B"),
+            ("h264-open-gop-headers", 14.87, 16.76, true, "P"),
+            ("h264-open-gop", 17.7, 20, true, "I"),
+            ("h264-intra-refresh", 4.5, 9, false, "P"),
+        ];
+        var data = new TheoryData<string, string, double, double, bool, string>();
+        foreach (string fs in Scratch.Names)
+        {
+            foreach ((string kind, double from, double to, bool exact, string resumes) in cases)
+            {
+                data.Add(fs, kind, from, to, exact, resumes);
+            }
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(ResumeCases))]
+    public void Cut_BridgesAJoinOnlyWhereItResumesOnAnIOrPPicture(string fs, string kind, double from, double to, bool exact, string resumes)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string original = Recordings.Path(kind);
+        string rec = Recordings.CopyTo(kind, dir);
+        string saved = dir.File("removed.ts");
+        string sha = RestoreTests.Sha256(rec);
+        Assert.Equal(0, BridgePictures(original));
+
+        CutResult r = MediaFile.Cut(rec, [new(from, to)], new CutOptions { Exact = exact, SaveRemovedTo = exact ? null : saved }, cancel: TestContext.Current.CancellationToken);
+
+        RemovedRange cut = Assert.Single(r.Removed);
+        Assert.Equal(resumes, PictureTypeAt(original, cut.To));
+        int bridges = BridgePictures(rec);
+        Assert.True(resumes == "B" ? bridges == 0 : bridges is 1 or 2, $"{kind} on {fs}, {cut}: {bridges} bridge pictures where the join resumes on a {resumes} picture");
+        AssertDecodeTimestampsRise(rec, kind, fs);
+        // Every picture in the file comes out of ffmpeg's decoder, and in order: where it
+        // puts a picture out of order it says so and drops it. (An --exact cut's pictures
+        // until the next keyframe lean on removed ones, so other reports are expected.)
+        foreach (bool copyts in new[] { true, false })
+        {
+            Assert.DoesNotContain("non monotonically increasing dts", FfmpegStreams.DecodeErrors(rec, copyts), StringComparison.Ordinal);
+        }
+        Assert.Equal(Ffmpeg.VideoPackets(rec).Count, FramesDecoded(rec));
+        if (!exact)
+        {
+            MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+            Assert.Equal(sha, RestoreTests.Sha256(rec));
+        }
+    }
+
+    /// <summary>How many bridge pictures <paramref name="path"/> holds: each begins with an
+    /// access unit delimiter of primary_pic_type 1 (09 30; x264 writes none, ffmpeg's muxer
+    /// 09 F0) and goes on with a picture parameter set of its own (68).</summary>
+    private static int BridgePictures(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        byte[] start = [0, 0, 0, 1, 0x09, 0x30, 0, 0, 0, 1, 0x68];
+        int n = 0, at = 0;
+        while (bytes.AsSpan(at).IndexOf(start) is var i and >= 0)
+        {
+            n++;
+            at += i + start.Length;
+        }
+        return n;
+    }
+
+    /// <summary>The picture type ffprobe gives the frame of <paramref name="path"/> shown at
+    /// <paramref name="seconds"/> (from the first frame shown).</summary>
+    private static string PictureTypeAt(string path, double seconds)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts,pict_type", "-of", "csv=p=0", path);
+        Assert.True(code == 0, $"ffprobe {path}: {err}");
+        (long Pts, string Type)[] frames = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(',')).Where(w => w.Length >= 2 && w[0].Length > 0)
+            .Select(w => (long.Parse(w[0], CultureInfo.InvariantCulture), w[1]))];
+        long at = frames.Min(f => f.Pts) + (long)Math.Round(seconds * 90_000);
+        return frames.Single(f => Math.Abs(f.Pts - at) < 900).Type;
+    }
+
+    /// <summary>How many video frames ffmpeg's decoder puts out of <paramref name="path"/>.</summary>
+    private static int FramesDecoded(string path)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path);
+        Assert.True(code == 0, $"ffprobe {path}: {err}");
+        // The stream is printed twice: in its program and on its own.
+        return int.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Decode timestamps rise across each join in every stream of
     /// <paramref name="rec"/>, and ffmpeg decodes it without a word, with and without -copyts.</summary>
     private static void AssertJoinsPlay(string rec, string kind, string fs)
     {
-        // The demuxer's decode timestamps rise across each join, in every stream.
-        foreach (IGrouping<int, long> stream in FfmpegStreams.Packets(rec).Where(p => p.Dts is not null).GroupBy(p => p.Stream, p => p.Dts!.Value))
-        {
-            long[] dts = [.. stream];
-            int back = Enumerable.Range(1, dts.Length - 1).FirstOrDefault(i => dts[i] <= dts[i - 1]);
-            Assert.True(back == 0, $"{kind} on {fs}, stream {stream.Key}: DTS {dts[back]} after {dts[Math.Max(0, back - 1)]} (packet {back})");
-        }
+        AssertDecodeTimestampsRise(rec, kind, fs);
         // And so do those of the frames the decoders put out: ffmpeg's null muxer says
         // "non monotonically increasing dts" where they do not.
         foreach (bool copyts in new[] { true, false })
@@ -140,6 +233,17 @@ public sealed class BroadcastCutTests
             // content resumes releases references the cut removed (docs/media.md, "What it
             // does not do"). That report, and only that.
             AllowOnly(kind == "h264-open-gop", FfmpegStreams.DecodeErrors(rec, copyts));
+        }
+    }
+
+    /// <summary>The demuxer's decode timestamps rise across each join, in every stream.</summary>
+    private static void AssertDecodeTimestampsRise(string rec, string kind, string fs)
+    {
+        foreach (IGrouping<int, long> stream in FfmpegStreams.Packets(rec).Where(p => p.Dts is not null).GroupBy(p => p.Stream, p => p.Dts!.Value))
+        {
+            long[] dts = [.. stream];
+            int back = Enumerable.Range(1, dts.Length - 1).FirstOrDefault(i => dts[i] <= dts[i - 1]);
+            Assert.True(back == 0, $"{kind} on {fs}, stream {stream.Key}: DTS {dts[back]} after {dts[Math.Max(0, back - 1)]} (packet {back})");
         }
     }
 

@@ -92,6 +92,13 @@ public static class Recordings
             // x264's defaults otherwise (preset medium, CRF 23): the kind whose joins ffmpeg
             // reported with falling timestamps (issue #22).
             "h264-open-gop-broadcast" => ("ts", $"-c:v libx264 -x264-params open-gop=1:keyint=100:min-keyint=25 -bf 3 {aac}"),
+            // The open GOPs above with the sequence and picture parameter sets in front of every
+            // picture, as many broadcast encoders send them: a picture an --exact cut resumes on
+            // mid-GOP can then be read for its picture order (docs/media.md, "Timestamps at a join").
+            "h264-open-gop-headers" => ("ts", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -flags:v +global_header -bsf:v dump_extra=freq=all -c:a aac"),
+            // Gradual decoding refresh: no I picture after the first; each keyframe is a P
+            // picture with a recovery point SEI, which ffmpeg's muxer marks random access.
+            "h264-intra-refresh" => ("ts", "-c:v libx264 -preset veryfast -x264-params intra-refresh=1:keyint=50 -bf 3 -qp 12 -c:a aac"),
             "broadcast" => ("ts", $"-map 0:v -map 1:a -map 1:a {h264} -c:a:0 mp2 -c:a:1 ac3"),
             "hevc-ac3" => ("ts", "-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=50:qp=12 -c:a ac3"),
             "mpeg2-mp2" => ("ts", "-c:v mpeg2video -g 25 -bf 2 -q:v 2 -c:a mp2"),

@@ -11,8 +11,10 @@ internal enum VideoCodecKind
 
 /// <summary>An H.264 picture's place in picture order: whether other pictures may refer to
 /// it (nal_ref_idc not 0), whether it is IDR, its pic_order_cnt_lsb and that field's range;
-/// and, from the same slice header, its frame_num and the picture parameter set it names.</summary>
-internal readonly record struct H264Order(bool Reference, bool Idr, int PocLsb, int MaxPocLsb, int FrameNum = 0, int PpsId = 0);
+/// and, from the same slice header, its frame_num, the picture parameter set it names and
+/// whether it is a B picture (<see cref="Bipredicted"/>: a slice of it is B, so it may lean
+/// on a picture decoded before it and shown after it).</summary>
+internal readonly record struct H264Order(bool Reference, bool Idr, int PocLsb, int MaxPocLsb, int FrameNum = 0, int PpsId = 0, bool Bipredicted = false);
 
 /// <summary>What an H.264 stream's sequence parameter set says about counting pictures in a
 /// slice header (pic_order_cnt_type 0 is the one read here), and what a picture made to
@@ -172,7 +174,9 @@ internal static class VideoCodec
     /// Where an H.264 access unit stands in picture order, from the first slice header in
     /// <paramref name="es"/>, read with the sequence parameter set (<see cref="H264Sets"/>) seen
     /// last or in these bytes: whether it is a reference picture, whether IDR, and
-    /// pic_order_cnt_lsb. Null where the stream counts pictures otherwise
+    /// pic_order_cnt_lsb; and whether it is a B picture: its first slice's slice_type is B,
+    /// or says nothing of the picture's other slices (0-4, where x264 writes 5-9) and one of
+    /// those in <paramref name="es"/> is B. Null where the stream counts pictures otherwise
     /// (pic_order_cnt_type other than 0), for a field, or where the bytes hold no slice.
     /// </summary>
     internal static H264Order? H264PictureOrder(ReadOnlySpan<byte> es, ref H264Sets? sets)
@@ -196,7 +200,8 @@ internal static class VideoCodec
                 }
                 var bits = new NalBits(es, at + 1);
                 bits.Ue(); // first_mb_in_slice
-                bits.Ue(); // slice_type
+                int sliceType = bits.Ue();
+                bool bipredicted = sliceType % 5 == 1 || (sliceType < 5 && FurtherBSlice(es, at));
                 int ppsId = bits.Ue();
                 if (p.SeparateColourPlanes)
                 {
@@ -211,7 +216,7 @@ internal static class VideoCodec
                 {
                     bits.Ue(); // idr_pic_id
                 }
-                return new H264Order((es[at] & 0x60) != 0, type == 5, bits.Bits(p.Log2MaxPocLsb), 1 << p.Log2MaxPocLsb, frameNum, ppsId);
+                return new H264Order((es[at] & 0x60) != 0, type == 5, bits.Bits(p.Log2MaxPocLsb), 1 << p.Log2MaxPocLsb, frameNum, ppsId, bipredicted);
             }
         }
         return null;
@@ -471,11 +476,30 @@ internal static class VideoCodec
     }
 
     /// <summary>An H.264 slice whose slice_type is I (2 or 7).</summary>
-    private static bool IsISlice(ReadOnlySpan<byte> es, int nal)
+    private static bool IsISlice(ReadOnlySpan<byte> es, int nal) => SliceType(es, nal) % 5 == 2;
+
+    /// <summary>The slice_type of the H.264 slice NAL at <paramref name="nal"/>, the field
+    /// after first_mb_in_slice: P, B, I, SP, SI counted from 0 for the slice alone, from 5
+    /// for every slice of its picture.</summary>
+    private static int SliceType(ReadOnlySpan<byte> es, int nal)
     {
         var bits = new NalBits(es, nal + 1);
         bits.Ue(); // first_mb_in_slice
-        return bits.Ue() % 5 == 2;
+        return bits.Ue();
+    }
+
+    /// <summary>Whether a slice after the one at <paramref name="first"/> in
+    /// <paramref name="es"/> (one picture's bytes) is B.</summary>
+    private static bool FurtherBSlice(ReadOnlySpan<byte> es, int first)
+    {
+        foreach (int at in StartCodes(es))
+        {
+            if (at > first && at < es.Length && (es[at] & 0x1F) is 1 or 5 && SliceType(es, at) % 5 == 1)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Where the broken_link_flag of an H.264 SEI NAL's recovery point message is

@@ -32,11 +32,12 @@ internal static class CutPlanner
     private const int OrderBytes = 4096;
 
     /// <summary>
-    /// The cuts, each whose kept content resumes on an H.264 I picture that is not IDR (an
-    /// open GOP's) moved to start where that picture's order count comes out above every
-    /// picture kept before it (<see cref="VideoCodec.CountsAfterAll"/>): the first picture
+    /// The cuts, each whose kept content resumes on an H.264 keyframe that is not IDR (an
+    /// open GOP's I picture, <see cref="MendableResume"/>) moved to start where that
+    /// picture's order count comes out above every picture kept before it
+    /// (<see cref="VideoCodec.CountsAfterAll"/>): the first picture
     /// of the range, or a later one (the range then keeps its first pictures, at most
-    /// <see cref="OrderTries"/>). Otherwise a decoder takes the I picture for one shown
+    /// <see cref="OrderTries"/>). Otherwise a decoder takes the keyframe for one shown
     /// before those and drops it and what follows it (docs/media.md, "Timestamps at a join").
     /// With <paramref name="keyframesOnly"/> (what is removed is saved, and must start on a
     /// keyframe to play) only keyframes are tried. Where none within reach will do, or the
@@ -48,9 +49,9 @@ internal static class CutPlanner
     private static PlannedCut OrderedJoin(Recording rec, PlannedCut cut, bool keyframesOnly, CancellationToken cancel)
     {
         H264Sets? sets = null;
-        if (VideoCodec.H264PictureOrder(rec.ReadUnit(cut.End, OrderBytes).Es, ref sets) is not { Idr: false } resume)
+        if (MendableResume(rec, cut.End, ref sets) is not { } resume)
         {
-            return cut; // an IDR starts counting afresh
+            return cut;
         }
         var decoded = new List<H264Order>();
         foreach (AccessUnit u in rec.UnitsBefore(cut.Start, OrderWindow, cancel))
@@ -79,22 +80,40 @@ internal static class CutPlanner
     }
 
     /// <summary>
-    /// Where the kept content resumes at <paramref name="e"/> on an H.264 I picture that is
-    /// not IDR and that would count in picture order below pictures kept before
-    /// <paramref name="s"/> (the join <see cref="OrderedJoins"/> could not mend: what is
-    /// removed is saved and must start on a keyframe, or no start within reach did), the
-    /// packets of one or two pictures to decode between them (<see cref="VideoCodec.SkippedPicture"/>):
-    /// reference pictures whose counts step up from those kept to below the I picture's
+    /// The picture order of the picture the kept content resumes on at <paramref name="e"/>,
+    /// where its join is one <see cref="OrderedJoins"/> and <see cref="Bridge"/> mend: an
+    /// H.264 picture that is not IDR and not a B picture (<see cref="H264Order.Bipredicted"/>).
+    /// That is an open GOP's I picture, where cuts snap; a recovery point's P picture
+    /// (gradual decoding refresh, whose keyframes are P pictures); or the I or P picture an
+    /// --exact cut resumes on. The pictures after it that are shown before it are hidden
+    /// (<see cref="LeadingPictures"/>), so what follows it counts above it, and only what
+    /// was kept before it can come out of order. An IDR starts counting afresh. A B picture
+    /// leans on one decoded before it and shown after it, which the cut removed; bridged,
+    /// ffmpeg put more frames out of order than without (docs/media.md, "Timestamps at a
+    /// join"). Null for those, for another codec, and where the stream is not read here.
+    /// </summary>
+    private static H264Order? MendableResume(Recording rec, long e, ref H264Sets? sets) =>
+        rec.Codec == VideoCodecKind.H264 && VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is { Idr: false, Bipredicted: false } resume ? resume : null;
+
+    /// <summary>
+    /// Where the kept content resumes at <paramref name="e"/> on an H.264 picture that is
+    /// neither IDR nor B (<see cref="MendableResume"/>: an open GOP's I picture; an --exact
+    /// cut's I or P picture) and that would count in picture order below pictures kept
+    /// before <paramref name="s"/> (a join <see cref="OrderedJoins"/> could not mend: what
+    /// is removed is saved and must start on a keyframe, no start within reach did, or the
+    /// cut is --exact and keeps its start), the packets of one or two pictures to decode
+    /// between them (<see cref="VideoCodec.SkippedPicture"/>): reference pictures whose
+    /// counts step up from those kept to below the resuming one's
     /// (<see cref="VideoCodec.BridgeCounts"/>), each a copy of the picture shown last before
-    /// the join, shown a frame after it. A decoder then puts the I picture out after all of
-    /// them, where it would otherwise drop it and put out others with falling timestamps.
-    /// Each is one PES in one packet of the video PID (its continuity counter set later);
-    /// none where the join needs none or the stream is not read here.
+    /// the join, shown a frame after it. A decoder then puts the resuming picture out after
+    /// all of them, where it would otherwise drop it and put out others with falling
+    /// timestamps. Each is one PES in one packet of the video PID (its continuity counter
+    /// set later); none where the join needs none or the stream is not read here.
     /// </summary>
     private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
     {
         H264Sets? sets = null;
-        if (rec.Codec != VideoCodecKind.H264 || VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is not { Idr: false } resume)
+        if (MendableResume(rec, e, ref sets) is not { } resume)
         {
             return [];
         }
