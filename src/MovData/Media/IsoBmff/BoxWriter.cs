@@ -3,9 +3,10 @@ using System.Buffers.Binary;
 namespace MovData.Media.IsoBmff;
 
 /// <summary>Boxes written into a growing buffer: a box begun is given its size when it ends.</summary>
-internal sealed class BoxWriter
+/// <param name="capacity">Bytes it holds before it first grows.</param>
+internal sealed class BoxWriter(int capacity = 64 * 1024)
 {
-    private byte[] _buffer = new byte[64 * 1024];
+    private byte[] _buffer = new byte[capacity];
     private int _length;
 
     /// <summary>Starts a box (a 32-bit size: a moov is far under 4 GiB); returns where, for <see cref="End"/>.</summary>

@@ -24,7 +24,8 @@ internal static class MoovWriter
         byte[] moov = movie.MoovBytes;
         Box root = movie.Moov with { Offset = 0 };
         long[] trackDurations = [.. cuts.Select(c => TrackDuration(c, movie.MovieTimescale))];
-        var w = new BoxWriter();
+        // The new moov is about the old one's size: room for it from the start, not doubled into.
+        var w = new BoxWriter(moov.Length + 64 * 1024);
         int start = w.Begin(FourCc.Moov);
         int trak = 0;
         foreach (Box child in Boxes.Children(moov, root, "moov"))
@@ -143,7 +144,7 @@ internal static class MoovWriter
     {
         SampleTable table = c.Track.Table;
         SampleList s = c.Samples;
-        int[] kept = [.. c.Kept()];
+        int[] kept = c.Kept;
         List<(long Offset, uint Samples, uint Description)>? chunks = null; // stsc and stco share them
         int start = w.Begin(stbl.Type);
         int group = 0;
@@ -266,30 +267,32 @@ internal static class MoovWriter
     /// samples, split where they are no longer end to end; at their offsets after the cut.</summary>
     private static List<(long Offset, uint Samples, uint Description)> KeptChunks(TrackCut c, int[] kept, Func<long, long> shift)
     {
-        var chunkOf = new (int Chunk, uint Description)[c.Samples.Count];
-        int number = 0;
-        foreach ((_, long first, long samples, uint description) in c.Track.Table.Chunks())
-        {
-            for (long i = first; i < first + samples; i++)
-            {
-                chunkOf[i] = (number, description);
-            }
-            number++;
-        }
-        var chunks = new List<(long Offset, uint Samples, uint Description)>();
-        int lastChunk = -1;
+        // About as many as the old table's (a cut splits a few); from fragments, a guess.
+        var chunks = new List<(long Offset, uint Samples, uint Description)>(Math.Min(kept.Length, c.Track.Table.ChunkOffsets.Length + 64));
+        // The old chunks walked beside the kept samples (both in sample order): which chunk
+        // and description each kept sample had. From fragments the table has no chunks:
+        // chunk 0 and no description for all.
+        using IEnumerator<(long Offset, long FirstSample, long Samples, uint Description)> old = c.Track.Table.Chunks().GetEnumerator();
+        int number = -1, chunk = 0, lastChunk = -1;
+        long chunkEnd = 0;
+        uint description = 0;
         long end = -1;
         foreach (int i in kept)
         {
+            while (i >= chunkEnd && old.MoveNext())
+            {
+                (number, chunkEnd, description) = (number + 1, old.Current.FirstSample + old.Current.Samples, old.Current.Description);
+                chunk = number;
+            }
             long at = c.Samples.Offset(i);
             long offset = at - shift(at);
-            if (chunkOf[i].Chunk != lastChunk || offset != end)
+            if (chunk != lastChunk || offset != end)
             {
                 // From fragments (no chunks in the table): the first sample description.
-                chunks.Add((offset, 0, Math.Max(1u, chunkOf[i].Description)));
+                chunks.Add((offset, 0, Math.Max(1u, description)));
             }
             chunks[^1] = (chunks[^1].Offset, chunks[^1].Samples + 1, chunks[^1].Description);
-            lastChunk = chunkOf[i].Chunk;
+            lastChunk = chunk;
             end = offset + c.Samples.Size(i);
         }
         return chunks;

@@ -25,7 +25,30 @@ internal sealed class TrackCut
     /// the edit list (QuickTime) show the same timecode at the first kept frame.</summary>
     internal long TimecodeFrames { get; init; }
 
-    internal IEnumerable<int> Kept() => Enumerable.Range(0, Keep.Length).Where(i => Keep[i]);
+    /// <summary>The kept samples' indexes, in decode order: listed once, since the moov's
+    /// rewrite walks them for every table.</summary>
+    internal int[] Kept
+    {
+        get => _kept ??= IndexesOf(Keep);
+        init => _kept = value;
+    }
+
+    private int[]? _kept;
+
+    /// <summary>The indexes whose flag is set, in an array of their exact count.</summary>
+    internal static int[] IndexesOf(bool[] keep)
+    {
+        var indexes = new int[keep.Count(k => k)];
+        int at = 0;
+        for (int i = 0; i < keep.Length; i++)
+        {
+            if (keep[i])
+            {
+                indexes[at++] = i;
+            }
+        }
+        return indexes;
+    }
 }
 
 /// <summary>
@@ -60,7 +83,8 @@ internal static class MovieCut
         List<TrackCut> tracks = [.. movie.Tracks.Select(t => CutTrack(movie, t, cuts, path))];
 
         // Bytes: the block-aligned inside of each gap between kept samples that holds removed ones.
-        List<(long Offset, long End)> kept = InFileOrder(tracks, keep: true), removed = InFileOrder(tracks, keep: false);
+        List<(long Offset, long End)> kept = InFileOrder([.. tracks.Select(t => (t.Samples, t.Keep))], keep: true),
+            removed = InFileOrder([.. tracks.Select(t => (t.Samples, t.Keep))], keep: false);
         var collapses = new List<(long Offset, long Length)>();
         var gaps = new List<RemovedGap>(); // what --save-removed takes: every gap, and its collapse
         int pending = 0; // the first removed sample that ends after the gap's start (both lists in file order)
@@ -138,34 +162,64 @@ internal static class MovieCut
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
 
-    /// <summary>The byte ranges of the samples every track keeps (or removes), by offset.
-    /// Sorted as primitive keys: with a tuple comparer the sort was a tenth of a long
-    /// recording's plan. Ranges that share an offset may come in either order: the gaps
-    /// found between them are the same.</summary>
-    private static List<(long Offset, long End)> InFileOrder(List<TrackCut> tracks, bool keep)
+    /// <summary>The byte ranges of the samples every track keeps (or removes), by offset,
+    /// ranges that meet made one (their gaps are what the cut looks at, and are the same).
+    /// A track's samples lie in file order in its chunks as writers lay them out, so the
+    /// tracks are merged as they are; a track whose samples do not is sorted first (as
+    /// primitive keys: with a tuple comparer a sort was a tenth of a long recording's plan).
+    /// Ranges that share an offset may come in either order: the gaps found between them are
+    /// the same.</summary>
+    internal static List<(long Offset, long End)> InFileOrder(IReadOnlyList<(SampleList Samples, bool[] Keep)> tracks, bool keep)
     {
-        int n = tracks.Sum(t => t.Keep.Count(k => k == keep));
-        var offsets = new long[n];
-        var ends = new long[n];
-        int at = 0;
-        foreach (TrackCut t in tracks)
+        var lanes = new List<(long[] Offsets, long[] Ends)>(tracks.Count);
+        foreach ((SampleList Samples, bool[] Keep) t in tracks)
         {
+            int n = t.Keep.Count(k => k == keep), at = 0;
+            var offsets = new long[n];
+            var ends = new long[n];
+            bool ordered = true;
             for (int i = 0; i < t.Keep.Length; i++)
             {
                 if (t.Keep[i] == keep)
                 {
                     offsets[at] = t.Samples.Offset(i);
-                    ends[at++] = t.Samples.Offset(i) + t.Samples.Size(i);
+                    ends[at] = offsets[at] + t.Samples.Size(i);
+                    ordered &= at == 0 || offsets[at] >= offsets[at - 1];
+                    at++;
                 }
             }
+            if (!ordered)
+            {
+                Array.Sort(offsets, ends);
+            }
+            lanes.Add((offsets, ends));
         }
-        Array.Sort(offsets, ends);
-        var ranges = new List<(long Offset, long End)>(n);
-        for (int k = 0; k < n; k++)
+        var ranges = new List<(long Offset, long End)>();
+        var next = new int[lanes.Count];
+        while (true)
         {
-            ranges.Add((offsets[k], ends[k]));
+            int lane = -1;
+            for (int l = 0; l < lanes.Count; l++)
+            {
+                if (next[l] < lanes[l].Offsets.Length && (lane < 0 || lanes[l].Offsets[next[l]] < lanes[lane].Offsets[next[lane]]))
+                {
+                    lane = l;
+                }
+            }
+            if (lane < 0)
+            {
+                return ranges;
+            }
+            long offset = lanes[lane].Offsets[next[lane]], end = lanes[lane].Ends[next[lane]++];
+            if (ranges.Count > 0 && ranges[^1].End == offset)
+            {
+                ranges[^1] = (ranges[^1].Offset, end);
+            }
+            else
+            {
+                ranges.Add((offset, end));
+            }
         }
-        return ranges;
     }
 
     private static void FreeHeader(Span<byte> b, long size)
@@ -300,7 +354,7 @@ internal static class MovieCut
         }
 
         // New durations: from each kept sample's new decode time to the next one's.
-        int[] kept = [.. Enumerable.Range(0, n).Where(i => keep[i])];
+        int[] kept = TrackCut.IndexesOf(keep);
         var durations = new uint[kept.Length];
         for (int k = 0; k < kept.Length; k++)
         {
@@ -313,6 +367,6 @@ internal static class MovieCut
             }
             durations[k] = (uint)(next - dts);
         }
-        return new TrackCut { Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost, TimecodeFrames = timecodeFrames };
+        return new TrackCut { Track = track, Samples = s, Keep = keep, Kept = kept, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost, TimecodeFrames = timecodeFrames };
     }
 }
