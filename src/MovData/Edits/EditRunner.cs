@@ -392,6 +392,11 @@ internal sealed class EditRunner : IDisposable
     /// <summary>Writes each patch, its bytes repeated to fill its length, a bounded buffer at a time.</summary>
     private static void WritePatches(SafeFileHandle file, List<Patch> patches, EditTrace trace, string role)
     {
+        if (patches.Count > 1)
+        {
+            // Many small writes far apart (a fragmented MP4's every fragment): their pages read together, not one wait each.
+            PageCache.PrefetchPartialPages(file, patches.Select(p => (p.Offset, p.Length)));
+        }
         foreach (Patch p in patches)
         {
             trace.Time("write", role, p.Offset, p.Length, () => WritePatch(file, p), p.Bytes);
