@@ -271,9 +271,9 @@ internal static class MoovWriter
         var chunks = new List<(long Offset, uint Samples, uint Description)>(Math.Min(kept.Length, c.Track.Table.ChunkOffsets.Length + 64));
         // The old chunks walked beside the kept samples (both in sample order): which chunk
         // and description each kept sample had. From fragments the table has no chunks:
-        // chunk 0 and no description for all.
+        // one chunk (-1) and no description for all.
         using IEnumerator<(long Offset, long FirstSample, long Samples, uint Description)> old = c.Track.Table.Chunks().GetEnumerator();
-        int number = -1, chunk = 0, lastChunk = -1;
+        int chunk = -1, lastChunk = -2;
         long chunkEnd = 0;
         uint description = 0;
         long end = -1;
@@ -281,8 +281,7 @@ internal static class MoovWriter
         {
             while (i >= chunkEnd && old.MoveNext())
             {
-                (number, chunkEnd, description) = (number + 1, old.Current.FirstSample + old.Current.Samples, old.Current.Description);
-                chunk = number;
+                (chunk, chunkEnd, description) = (chunk + 1, old.Current.FirstSample + old.Current.Samples, old.Current.Description);
             }
             long at = c.Samples.Offset(i);
             long offset = at - shift(at);

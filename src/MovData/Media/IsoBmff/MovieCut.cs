@@ -83,8 +83,8 @@ internal static class MovieCut
         List<TrackCut> tracks = [.. movie.Tracks.Select(t => CutTrack(movie, t, cuts, path))];
 
         // Bytes: the block-aligned inside of each gap between kept samples that holds removed ones.
-        List<(long Offset, long End)> kept = InFileOrder([.. tracks.Select(t => (t.Samples, t.Keep))], keep: true),
-            removed = InFileOrder([.. tracks.Select(t => (t.Samples, t.Keep))], keep: false);
+        (SampleList, bool[])[] samples = [.. tracks.Select(t => (t.Samples, t.Keep))];
+        List<(long Offset, long End)> kept = InFileOrder(samples, keep: true), removed = InFileOrder(samples, keep: false);
         var collapses = new List<(long Offset, long Length)>();
         var gaps = new List<RemovedGap>(); // what --save-removed takes: every gap, and its collapse
         int pending = 0; // the first removed sample that ends after the gap's start (both lists in file order)
