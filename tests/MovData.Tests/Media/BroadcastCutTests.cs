@@ -124,8 +124,8 @@ public sealed class BroadcastCutTests
     /// <summary>
     /// The joins bridged (<c>CutPlanner.Bridge</c>) and those not, by the picture the kept
     /// content resumes on: an --exact cut's B picture (x264 open GOPs, SPS and PPS in front of
-    /// every picture, so that it is read), none; its P picture, and its I picture where it
-    /// lands on an open GOP's keyframe, one or two; and a keyframe that is a P picture
+    /// every picture), none; its P picture, with the sets in front of every picture or only
+    /// of keyframes, and its I picture where it lands on an open GOP's keyframe, one or two; and a keyframe that is a P picture
     /// (gradual decoding refresh), its removed part saved so that the cut's start cannot
     /// move, one or two. Measured before the rule (docs/media.md, "Timestamps at a join"):
     /// bridged, the B picture's join made ffmpeg report "non monotonically increasing dts"
@@ -137,6 +137,9 @@ public sealed class BroadcastCutTests
         [
             ("h264-open-gop-headers", 1.86, 3.16, true, "B"),
             ("h264-open-gop-headers", 14.87, 16.76, true, "P"),
+            // The same P picture where only keyframes carry the sequence parameter set: read
+            // with the set in front of its GOP's keyframe.
+            ("h264-open-gop", 14.87, 16.76, true, "P"),
             ("h264-open-gop", 17.7, 20, true, "I"),
             ("h264-intra-refresh", 4.5, 9, false, "P"),
         ];

@@ -222,6 +222,20 @@ internal static class VideoCodec
         return null;
     }
 
+    /// <summary>Whether an H.264 access unit carries a sequence parameter set before its
+    /// first slice.</summary>
+    internal static bool CarriesSequenceSet(ReadOnlySpan<byte> es)
+    {
+        foreach (int at in StartCodes(es))
+        {
+            if (at < es.Length && (es[at] & 0x1F) is var type && type is 7 or (>= 1 and <= 5))
+            {
+                return type == 7;
+            }
+        }
+        return false;
+    }
+
     /// <summary>
     /// Whether <paramref name="next"/>, decoded right after <paramref name="decoded"/> (H.264
     /// pictures in decode order), gets a picture order count above every one of theirs, as

@@ -49,7 +49,7 @@ internal static class CutPlanner
     private static PlannedCut OrderedJoin(Recording rec, PlannedCut cut, bool keyframesOnly, CancellationToken cancel)
     {
         H264Sets? sets = null;
-        if (MendableResume(rec, cut.End, ref sets) is not { } resume)
+        if (MendableResume(rec, cut.End, ref sets, cancel) is not { } resume)
         {
             return cut;
         }
@@ -92,8 +92,35 @@ internal static class CutPlanner
     /// ffmpeg put more frames out of order than without (docs/media.md, "Timestamps at a
     /// join"). Null for those, for another codec, and where the stream is not read here.
     /// </summary>
-    private static H264Order? MendableResume(Recording rec, long e, ref H264Sets? sets) =>
-        rec.Codec == VideoCodecKind.H264 && VideoCodec.H264PictureOrder(rec.ReadUnit(e, OrderBytes).Es, ref sets) is { Idr: false, Bipredicted: false } resume ? resume : null;
+    private static H264Order? MendableResume(Recording rec, long e, ref H264Sets? sets, CancellationToken cancel)
+    {
+        if (rec.Codec != VideoCodecKind.H264)
+        {
+            return null;
+        }
+        byte[] es = rec.ReadUnit(e, OrderBytes).Es;
+        sets ??= VideoCodec.CarriesSequenceSet(es) ? null : SetsOfGop(rec, e, cancel);
+        return VideoCodec.H264PictureOrder(es, ref sets) is { Idr: false, Bipredicted: false } resume ? resume : null;
+    }
+
+    /// <summary>
+    /// The sequence parameter set in front of the keyframe that starts the GOP of the
+    /// picture at <paramref name="e"/>, for a picture that carries none (an --exact cut's
+    /// picture in mid-GOP, where encoders that repeat the set put it only at keyframes):
+    /// the set a decoder reads that picture with. Found by the keyframe search, half a GOP
+    /// read back on average; null where none is found or the keyframe carries none either.
+    /// </summary>
+    private static H264Sets? SetsOfGop(Recording rec, long e, CancellationToken cancel)
+    {
+        if (rec.Units(e, rec.End, packetsPerRead: 64, judge: false, cancel: cancel).FirstOrDefault() is not { Pts: { } shown }
+            || rec.LastKeyframeAtOrBefore(shown, cancel) is not { } key || key.Offset == e)
+        {
+            return null;
+        }
+        H264Sets? sets = null;
+        VideoCodec.H264PictureOrder(rec.ReadUnit(key.Offset, OrderBytes).Es, ref sets);
+        return sets;
+    }
 
     /// <summary>
     /// Where the kept content resumes at <paramref name="e"/> on an H.264 picture that is
@@ -113,7 +140,7 @@ internal static class CutPlanner
     private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
     {
         H264Sets? sets = null;
-        if (MendableResume(rec, e, ref sets) is not { } resume)
+        if (MendableResume(rec, e, ref sets, cancel) is not { } resume)
         {
             return [];
         }
