@@ -36,7 +36,7 @@ public sealed class CutTests
 
         Assert.Equal(3, r.Removed.Count);
         Assert.Equal(kind == "m2ts" ? 192 : 188, r.PacketSize);
-        AssertKeeps(before, rec, r.Removed, dropsLeading: kind == "h264-open-gop");
+        AssertKeeps(before, rec, r.Removed, dropsLeading: kind is "h264-open-gop" or "mpeg2-mp2");
         string errors = Ffmpeg.DecodeErrors(rec);
         if (kind == "h264-open-gop")
         {
@@ -177,7 +177,7 @@ public sealed class CutTests
 
     /// <summary>The cut file holds exactly the video packets of the original outside the
     /// removed byte ranges, in order (by PTS, which ffprobe reads with no help from us); with
-    /// <paramref name="dropsLeading"/> (H.264 open GOPs), less the pictures after each join's
+    /// <paramref name="dropsLeading"/> (H.264 and MPEG-2 open GOPs), less the pictures after each join's
     /// keyframe that are shown before it: they refer to pictures the cut removed.</summary>
     internal static void AssertKeeps(List<(long Pts, long Pos, bool Key)> before, string cut, IEnumerable<RemovedRange> removed, bool dropsLeading = false)
     {

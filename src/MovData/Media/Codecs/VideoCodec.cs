@@ -149,22 +149,32 @@ internal static class VideoCodec
     /// <summary>
     /// True where pictures that follow this random-access unit in decode order may be shown
     /// before it and refer to pictures before it, and no mark makes a decoder drop them: an
-    /// H.264 I picture that is not IDR (an open GOP's, found by its recovery point SEI).
-    /// ffmpeg's decoder reads broken_link_flag but does not drop those pictures, so after a
-    /// cut it reports them broken; the cut drops them itself. (HEVC has BLA for this, and
-    /// ffmpeg skips an open MPEG-2 GOP's leading B pictures when nothing precedes them.)
+    /// H.264 I picture that is not IDR (an open GOP's, found by its recovery point SEI); an
+    /// MPEG-2 I picture of a GOP that is not closed. ffmpeg's decoders read broken_link_flag
+    /// and broken_link but do not drop those pictures where pictures come before them (the
+    /// MPEG-2 decoder drops them only at the start of a stream): after a cut they are
+    /// decoded from the wrong pictures, H.264's reported broken, MPEG-2's in silence, two
+    /// B pictures a join that are neither the original's nor whole (their hashes measured);
+    /// the cut hides them itself. (HEVC has BLA for this.)
     /// </summary>
     internal static bool LeadingPicturesNeedDropping(VideoCodecKind codec, ReadOnlySpan<byte> es)
     {
-        if (codec != VideoCodecKind.H264)
-        {
-            return false;
-        }
         foreach (int at in StartCodes(es))
         {
-            if (at < es.Length && (es[at] & 0x1F) is >= 1 and <= 5)
+            if (at >= es.Length)
             {
-                return (es[at] & 0x1F) != 5;
+                break;
+            }
+            switch (codec)
+            {
+                case VideoCodecKind.H264 when (es[at] & 0x1F) is >= 1 and <= 5:
+                    return (es[at] & 0x1F) != 5;
+                case VideoCodecKind.Mpeg2 when es[at] == 0xB8 && at + 4 < es.Length:
+                    return (es[at + 4] & 0x40) == 0; // closed_gop clear
+                case VideoCodecKind.Mpeg2 when es[at] == 0x00:
+                    return false; // a picture with no GOP header before it
+                case not (VideoCodecKind.H264 or VideoCodecKind.Mpeg2):
+                    return false;
             }
         }
         return false;
