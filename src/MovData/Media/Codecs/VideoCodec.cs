@@ -19,7 +19,7 @@ internal readonly record struct H264Order(bool Reference, bool Idr, int PocLsb, 
 /// <summary>What an H.264 stream's sequence parameter set says about counting pictures in a
 /// slice header (pic_order_cnt_type 0 is the one read here), and what a picture made to
 /// bridge a join must match: the set's id and the picture's size in macroblocks.</summary>
-internal sealed record H264Sets(int PocType, int Log2MaxFrameNum, int Log2MaxPocLsb, bool SeparateColourPlanes, bool FrameMbsOnly, int SpsId = 0, int WidthInMbs = 0, int HeightInMapUnits = 0);
+internal sealed record H264Sets(int PocType, int Log2MaxFrameNum, int Log2MaxPocLsb, bool SeparateColourPlanes, bool FrameMbsOnly, int SpsId = 0, int WidthInMbs = 0, int HeightInMapUnits = 0, int ChromaArrayType = 1, int MaxRefFrames = 0);
 
 /// <summary>
 /// What the first bytes of one video access unit say about it, whatever container carried
@@ -449,18 +449,20 @@ internal static class VideoCodec
 
     /// <summary>The fields of a sequence parameter set that say how a slice header counts
     /// pictures; null where scaling matrices (which this does not skip) come first.</summary>
-    private static H264Sets? ReadSps(ReadOnlySpan<byte> es, int nal)
+    internal static H264Sets? ReadSps(ReadOnlySpan<byte> es, int nal)
     {
         var bits = new NalBits(es, nal + 1);
         int profile = bits.Bits(8);
         bits.Bits(16); // constraint flags, level_idc
         int spsId = bits.Ue();
         bool separate = false;
+        int chroma = 1;
         if (profile is 100 or 110 or 122 or 244 or 44 or 83 or 86 or 118 or 128 or 138 or 139 or 134 or 135)
         {
-            if (bits.Ue() == 3)
+            chroma = bits.Ue(); // chroma_format_idc
+            if (chroma == 3)
             {
-                separate = bits.Bit() == 1; // chroma_format_idc 3
+                separate = bits.Bit() == 1;
             }
             bits.Ue(); // bit_depth_luma_minus8
             bits.Ue(); // bit_depth_chroma_minus8
@@ -477,15 +479,16 @@ internal static class VideoCodec
             return new H264Sets(pocType, log2MaxFrameNum, 0, separate, true);
         }
         int log2MaxPocLsb = bits.Ue() + 4;
-        bits.Ue(); // max_num_ref_frames
+        int maxRefFrames = bits.Ue();
         bits.Bit(); // gaps_in_frame_num_value_allowed_flag
         int width = bits.Ue() + 1;
         int height = bits.Ue() + 1;
-        return log2MaxFrameNum > 16 || log2MaxPocLsb > 16 ? null : new H264Sets(pocType, log2MaxFrameNum, log2MaxPocLsb, separate, bits.Bit() == 1, spsId, width, height);
+        return log2MaxFrameNum > 16 || log2MaxPocLsb > 16 ? null
+            : new H264Sets(pocType, log2MaxFrameNum, log2MaxPocLsb, separate, bits.Bit() == 1, spsId, width, height, separate ? 0 : chroma, maxRefFrames);
     }
 
     /// <summary>Offsets just past each 00 00 01 start code.</summary>
-    private static List<int> StartCodes(ReadOnlySpan<byte> es)
+    internal static List<int> StartCodes(ReadOnlySpan<byte> es)
     {
         var found = new List<int>();
         for (int i = 0; i + 2 < es.Length; i++)
@@ -547,101 +550,5 @@ internal static class VideoCodec
             bits.Skip(payloadSize);
         }
         return (-1, 0);
-    }
-
-    /// <summary>Reads a NAL unit's payload bit by bit, skipping emulation-prevention bytes
-    /// (the 03 in 00 00 03), and says where in the raw bytes the next bit is.</summary>
-    private ref struct NalBits(ReadOnlySpan<byte> es, int start)
-    {
-        private readonly ReadOnlySpan<byte> _es = es;
-        private int _byte = start;
-        private int _bit;
-        private int _zeros;
-
-        internal readonly bool MoreData() => _byte + 1 < _es.Length && !(_es[_byte] == 0x80 && _bit == 0 && _byte + 1 < _es.Length && _es[_byte + 1] == 0);
-
-        internal (int Index, byte Mask) Position()
-        {
-            SkipEscape();
-            return _byte < _es.Length ? (_byte, (byte)(0x80 >> _bit)) : (-1, (byte)0);
-        }
-
-        private void SkipEscape()
-        {
-            if (_bit == 0 && _zeros >= 2 && _byte < _es.Length && _es[_byte] == 3)
-            {
-                _byte++;
-                _zeros = 0;
-            }
-        }
-
-        internal int Bit()
-        {
-            SkipEscape();
-            if (_byte >= _es.Length)
-            {
-                return 0;
-            }
-            int b = (_es[_byte] >> (7 - _bit)) & 1;
-            if (++_bit == 8)
-            {
-                _zeros = _es[_byte] == 0 ? _zeros + 1 : 0;
-                _bit = 0;
-                _byte++;
-            }
-            return b;
-        }
-
-        internal int Bits(int n)
-        {
-            int value = 0;
-            for (int i = 0; i < n; i++)
-            {
-                value = (value << 1) | Bit();
-            }
-            return value;
-        }
-
-        internal int Ue()
-        {
-            int zeros = 0;
-            while (Bit() == 0 && zeros < 31 && _byte < _es.Length)
-            {
-                zeros++;
-            }
-            int value = 0;
-            for (int i = 0; i < zeros; i++)
-            {
-                value = (value << 1) | Bit();
-            }
-            return (1 << zeros) - 1 + value;
-        }
-
-        internal int SeiNumber()
-        {
-            int value = 0;
-            for (int i = 0; i < 64 && _byte < _es.Length; i++)
-            {
-                int b = 0;
-                for (int k = 0; k < 8; k++)
-                {
-                    b = (b << 1) | Bit();
-                }
-                value += b;
-                if (b != 0xFF)
-                {
-                    return value;
-                }
-            }
-            return -1;
-        }
-
-        internal void Skip(int bytes)
-        {
-            for (int i = 0; i < bytes * 8 && _byte < _es.Length; i++)
-            {
-                Bit();
-            }
-        }
     }
 }

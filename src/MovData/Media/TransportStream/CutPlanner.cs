@@ -22,14 +22,14 @@ internal static class CutPlanner
 
     /// <summary>H.264 pictures before a cut's start whose picture order is counted (more than
     /// any reordering reaches back).</summary>
-    private const int OrderWindow = 32;
+    internal const int OrderWindow = 32;
 
     /// <summary>How many pictures past a cut's start may be kept to make its join's picture
     /// order hold: half the largest range of pic_order_cnt_lsb x264 uses (64, two a frame).</summary>
     private const int OrderTries = 32;
 
     /// <summary>Bytes of a picture read for its slice header (behind its SPS, PPS and SEI).</summary>
-    private const int OrderBytes = 4096;
+    internal const int OrderBytes = 4096;
 
     /// <summary>
     /// The cuts, each whose kept content resumes on an H.264 keyframe that is not IDR (an
@@ -105,22 +105,25 @@ internal static class CutPlanner
 
     /// <summary>
     /// The sequence parameter set in front of the keyframe that starts the GOP of the
-    /// picture at <paramref name="e"/>, for a picture that carries none (an --exact cut's
-    /// picture in mid-GOP, where encoders that repeat the set put it only at keyframes):
-    /// the set a decoder reads that picture with. Found by the keyframe search, half a GOP
-    /// read back on average; null where none is found or the keyframe carries none either.
+    /// picture at <paramref name="e"/> (<see cref="GopKeyframe"/>), for a picture that
+    /// carries none (an --exact cut's picture in mid-GOP, where encoders that repeat the set
+    /// put it only at keyframes): the set a decoder reads that picture with.
     /// </summary>
     private static H264Sets? SetsOfGop(Recording rec, long e, CancellationToken cancel)
     {
-        if (rec.Units(e, rec.End, packetsPerRead: 64, judge: false, cancel: cancel).FirstOrDefault() is not { Pts: { } shown }
-            || rec.LastKeyframeAtOrBefore(shown, cancel) is not { } key || key.Offset == e)
-        {
-            return null;
-        }
         H264Sets? sets = null;
-        VideoCodec.H264PictureOrder(rec.ReadUnit(key.Offset, OrderBytes).Es, ref sets);
+        VideoCodec.H264PictureOrder(GopKeyframe(rec, e, cancel), ref sets);
         return sets;
     }
+
+    /// <summary>The first bytes of the keyframe that starts the GOP of the picture at
+    /// <paramref name="e"/>, other than that picture: found by the keyframe search, half a GOP
+    /// read back on average; empty where there is none.</summary>
+    internal static byte[] GopKeyframe(Recording rec, long e, CancellationToken cancel) =>
+        rec.Units(e, rec.End, packetsPerRead: 64, judge: false, cancel: cancel).FirstOrDefault() is { Pts: { } shown }
+            && rec.LastKeyframeAtOrBefore(shown, cancel) is { } key && key.Offset != e
+            ? rec.ReadUnit(key.Offset, OrderBytes).Es
+            : [];
 
     /// <summary>
     /// Where the kept content resumes at <paramref name="e"/> on an H.264 picture that is
@@ -227,11 +230,13 @@ internal static class CutPlanner
                 removals.Add(new BlockRemoval(s, 0, ToEnd: true));
                 continue;
             }
+            List<(long From, long To)> hidden = [];
             if (!rec.IsRadio) // every audio frame stands on its own: nothing to mark
             {
                 UnitBytes first = FirstBytes(rec, e);
                 writes.AddRange(BrokenLink(first, rec.Codec, at => at));
                 writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => PacketAt(rec, x.Offset, x.Packet)));
+                hidden = LeadingUnits(rec, e, first, after, cancel).Leading;
             }
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets, and at its end the packets a join inserts: at a
@@ -241,11 +246,13 @@ internal static class CutPlanner
             (long c, long length) = Blocks.WholeUnitsIn(s, e, blockSize, unit);
             long rest = e - s - length;
             List<byte[]> inserted = cut.Head ? [.. rec.Tables.TablePackets] : Marks(halves.KeptFrom);
+            List<byte[]> bridge = [];
             if (!cut.Head && inserted.FindIndex(m => TsPacket.Pid(m) == rec.CutStream.Pid) is var video and >= 0)
             {
                 // Pictures that bridge the join's picture order go just after the video's
                 // mark, so that their counter runs on from it into the kept keyframe's.
-                inserted.InsertRange(video + 1, Bridge(rec, s, e, cancel));
+                bridge = Bridge(rec, s, e, cancel);
+                inserted.InsertRange(video + 1, bridge);
             }
             while (rest < inserted.Count * grid.Size && length >= unit)
             {
@@ -253,6 +260,10 @@ internal static class CutPlanner
                 rest += unit;
             }
             inserted = [.. inserted.Take((int)Math.Min(inserted.Count, rest / grid.Size))];
+            if (!cut.Head && !rec.IsRadio)
+            {
+                writes.AddRange(JoinReleases.Patches(rec, (before, s), e, bridge.Count(inserted.Contains), hidden, after, cancel));
+            }
             byte[] header = M2tsHeader(rec, cut.Head ? e : s - grid.Size);
             long nulls = rest - inserted.Count * grid.Size;
             if (nulls > 0)
@@ -276,7 +287,7 @@ internal static class CutPlanner
     private sealed class SavedParts(Recording rec, long bs)
     {
         private readonly List<Patch> _writes = [];
-        private readonly List<(long, long, long)> _parts = [];
+        private readonly List<(long Start, long At, long Length)> _parts = [];
 
         // The output starts on the same packet grid phase as the recording (its first bytes a
         // hole where the recording has a partial packet), so that a part's packets can sit
@@ -316,6 +327,13 @@ internal static class CutPlanner
                 UnitBytes first = FirstBytes(rec, cut.Start);
                 _writes.AddRange(BrokenLink(first, rec.Codec, x => x + shift));
                 _writes.AddRange(LeadingPictures(rec, cut.Start, first, cut.End, cancel).Select(x => PacketAt(rec, x.Offset + shift, x.Packet)));
+                if (!rec.IsRadio)
+                {
+                    // What a decoder holds here is what the part before this one left.
+                    (long, long)? before = _parts.Count > 1 ? (_parts[^2].Start, _parts[^2].Start + _parts[^2].Length) : null;
+                    List<(long From, long To)> hidden = LeadingUnits(rec, cut.Start, first, cut.End, cancel).Leading;
+                    _writes.AddRange(JoinReleases.Patches(rec, before, cut.Start, 0, hidden, cut.End, cancel).Select(x => x with { Offset = x.Offset + shift }));
+                }
             }
             _cursor = at + cut.End - cut.Start;
         }
@@ -568,6 +586,32 @@ internal static class CutPlanner
     /// than any encoder's B-frame run).</summary>
     private const int LeadingLimit = 16;
 
+    /// <summary>The pictures <see cref="LeadingPictures"/> hides, each from its PES's first
+    /// packet to the next picture's, and where the first picture after the last one looked at
+    /// starts.</summary>
+    internal static (List<(long From, long To)> Leading, long Next) LeadingUnits(Recording rec, long unit, UnitBytes first, long limit, CancellationToken cancel)
+    {
+        if (!VideoCodec.LeadingPicturesNeedDropping(rec.Codec, first.Es))
+        {
+            return ([], unit);
+        }
+        List<AccessUnit> units = [.. rec.Units(unit, limit, cancel: cancel).Take(LeadingLimit + 2)];
+        if (units.Count < 2 || units[0].Pts is not { } shown)
+        {
+            return ([], unit);
+        }
+        var leading = new List<(long From, long To)>();
+        int i = 1;
+        for (; i + 1 < units.Count && !units[i].RandomAccess; i++)
+        {
+            if (units[i].Pts < shown)
+            {
+                leading.Add((units[i].Offset, units[i + 1].Offset));
+            }
+        }
+        return (leading, units[i].Offset);
+    }
+
     /// <summary>
     /// The video packets of the pictures that follow the keyframe at <paramref name="unit"/>
     /// in decode order but are shown before it, where the codec has no mark that makes a
@@ -579,31 +623,14 @@ internal static class CutPlanner
     /// </summary>
     private static List<(long Offset, byte[] Packet)> LeadingPictures(Recording rec, long unit, UnitBytes first, long limit, CancellationToken cancel)
     {
-        if (!VideoCodec.LeadingPicturesNeedDropping(rec.Codec, first.Es))
-        {
-            return [];
-        }
-        List<AccessUnit> units = [.. rec.Units(unit, limit, cancel: cancel).Take(LeadingLimit + 2)];
-        if (units.Count < 2 || units[0].Pts is not { } shown)
-        {
-            return [];
-        }
-        var leading = new List<(long From, long To)>();
-        int i = 1;
-        for (; i + 1 < units.Count && !units[i].RandomAccess; i++)
-        {
-            if (units[i].Pts < shown)
-            {
-                leading.Add((units[i].Offset, units[i + 1].Offset));
-            }
-        }
+        (List<(long From, long To)> leading, long looked) = LeadingUnits(rec, unit, first, limit, cancel);
         if (leading.Count == 0)
         {
             return [];
         }
         // The video's packets from the first leading picture to the first packet of the unit
         // after the last one looked at, which is kept.
-        List<PidPacket> packets = rec.StreamPackets(leading[0].From, Math.Min(rec.End, units[i].Offset + rec.Grid.Size), [rec.CutStream.Pid], cancel);
+        List<PidPacket> packets = rec.StreamPackets(leading[0].From, Math.Min(rec.End, looked + rec.Grid.Size), [rec.CutStream.Pid], cancel);
         var hidden = new List<(long, byte[])>();
         for (int k = 0; k < packets.Count; k++)
         {
