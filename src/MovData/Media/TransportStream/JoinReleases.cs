@@ -83,12 +83,15 @@ internal static class JoinReleases
                 return patches;
             }
         }
-        List<AccessUnit> after = [.. rec.Units(e, limit, cancel: cancel).Take(Follow + 1)];
+        // Read as it goes (each unit's end is the next one's start), so that no more is read
+        // than the pictures followed.
+        using IEnumerator<AccessUnit> after = rec.Units(e, limit, cancel: cancel).Take(Follow + 1).GetEnumerator();
         int references = 0;
-        for (int i = 0; i + 1 < after.Count && references < 2 * Math.Max(sets.MaxRefFrames, 1); i++)
+        for (bool more = after.MoveNext(); more && references < 2 * Math.Max(sets.MaxRefFrames, 1);)
         {
-            long at = after[i].Offset;
-            if (hidden.Exists(r => at >= r.From && at < r.To))
+            long at = after.Current.Offset;
+            more = after.MoveNext();
+            if (!more || hidden.Exists(r => at >= r.From && at < r.To))
             {
                 continue;
             }
@@ -99,7 +102,7 @@ internal static class JoinReleases
                 break;
             }
             references += picture.Reference ? 1 : 0;
-            if (unheld.Count > 0 && Rewrites(rec.ReadUnit(at, (int)Math.Min(after[i + 1].Offset - at, PictureLimit)), sets, pictureSets, picture, unheld) is { } rewrites)
+            if (unheld.Count > 0 && Rewrites(rec.ReadUnit(at, (int)Math.Min(after.Current.Offset - at, PictureLimit)), sets, pictureSets, picture, unheld) is { } rewrites)
             {
                 patches.AddRange(rewrites);
             }
