@@ -123,6 +123,41 @@ public sealed class BroadcastCutTests
     }
 
     /// <summary>
+    /// The file of removed parts joins each part to the one before it as the cut joins what
+    /// it keeps: where a part starts on an open GOP's I picture that counts in picture order
+    /// below the last pictures of the part before, pictures bridge them
+    /// (<c>CutPlanner.Bridge</c>). These three ranges of x264's open GOPs left such a join
+    /// in the removed file: ffmpeg reported "non monotonically increasing dts" there, and
+    /// put out fewer pictures than the file holds. Now it plays silently, every picture the
+    /// original's or a bridge's copy, and restore still gives back the original.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_WithSaveRemoved_RemovedPartsJoinInPictureOrder(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo("h264-open-gop", dir);
+        string saved = dir.File("removed.ts");
+        string sha = RestoreTests.Sha256(rec);
+
+        CutResult r = MediaFile.Cut(rec, [new(2, 4), new(5.5, 8), new(13.3, 21)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, r.Removed.Count);
+        Assert.True(BridgePictures(saved) >= 1, "no join of the removed file was bridged");
+        AssertDecodeTimestampsRise(saved, "h264-open-gop", fs);
+        foreach (bool copyts in new[] { true, false })
+        {
+            Assert.Equal("", FfmpegStreams.DecodeErrors(saved, copyts));
+        }
+        Assert.Equal(Ffmpeg.VideoPackets(saved).Count, FramesDecoded(saved));
+        AssertPicturesUnchanged(saved, Recordings.Path("h264-open-gop"));
+        AssertJoinsPlay(rec, "h264-open-gop", fs);
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(sha, RestoreTests.Sha256(rec));
+    }
+
+    /// <summary>
     /// The joins bridged (<c>CutPlanner.Bridge</c>) and those not, by the picture the kept
     /// content resumes on: an --exact cut's B picture (x264 open GOPs, SPS and PPS in front of
     /// every picture), none; its P picture, with the sets in front of every picture or only

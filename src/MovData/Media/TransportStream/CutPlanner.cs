@@ -138,16 +138,23 @@ internal static class CutPlanner
     /// the join, shown a frame after it. A decoder then puts the resuming picture out after
     /// all of them, where it would otherwise drop it and put out others with falling
     /// timestamps. Each is one PES in one packet of the video PID (its continuity counter
-    /// set later); none where the join needs none or the stream is not read here.
+    /// set later); none where the join needs none or the stream is not read here. The
+    /// pictures before the join are those from <paramref name="from"/> (where the content
+    /// before the join begins: the piece kept there, or in a file of removed parts the part
+    /// before) to <paramref name="s"/>.
     /// </summary>
-    private static List<byte[]> Bridge(Recording rec, long s, long e, CancellationToken cancel)
+    private static List<byte[]> Bridge(Recording rec, long from, long s, long e, CancellationToken cancel)
     {
         H264Sets? sets = null;
         if (MendableResume(rec, e, ref sets, cancel) is not { } resume)
         {
             return [];
         }
-        List<AccessUnit> before = rec.UnitsBefore(s, OrderWindow, cancel);
+        List<AccessUnit> before = [.. rec.UnitsBefore(s, OrderWindow, cancel).Where(u => u.Offset >= from)];
+        if (before.Count == 0)
+        {
+            return [];
+        }
         var decoded = new List<H264Order>();
         foreach (AccessUnit u in before)
         {
@@ -251,7 +258,7 @@ internal static class CutPlanner
             {
                 // Pictures that bridge the join's picture order go just after the video's
                 // mark, so that their counter runs on from it into the kept keyframe's.
-                bridge = Bridge(rec, s, e, cancel);
+                bridge = Bridge(rec, before, s, e, cancel);
                 inserted.InsertRange(video + 1, bridge);
             }
             while (rest < inserted.Count * grid.Size && length >= unit)
@@ -301,6 +308,14 @@ internal static class CutPlanner
             // their blocks, then, after a part before it, a mark for each PID whose counter
             // jumps from that part's packets into this one's, and the program tables.
             List<byte[]> inserted = [.. _parts.Count > 0 ? Marks(halves.PartFrom) : [], .. rec.Tables.TablePackets];
+            // After a part, pictures that bridge the picture order from its last pictures to
+            // this part's first go just after the video's mark, as at a join of the cut file.
+            List<byte[]> bridge = [];
+            if (_parts.Count > 0 && !cut.Head && inserted.FindIndex(m => TsPacket.Pid(m) == rec.CutStream.Pid) is var video and >= 0)
+            {
+                bridge = Bridge(rec, _parts[^1].Start, _parts[^1].Start + _parts[^1].Length, cut.Start, cancel);
+                inserted.InsertRange(video + 1, bridge);
+            }
             long at = _cursor + inserted.Count * grid.Size;
             for (long j = 0; j < bs; j++)
             {
@@ -332,7 +347,7 @@ internal static class CutPlanner
                     // What a decoder holds here is what the part before this one left.
                     (long, long)? before = _parts.Count > 1 ? (_parts[^2].Start, _parts[^2].Start + _parts[^2].Length) : null;
                     List<(long From, long To)> hidden = LeadingUnits(rec, cut.Start, first, cut.End, cancel).Leading;
-                    _writes.AddRange(JoinReleases.Patches(rec, before, cut.Start, 0, hidden, cut.End, cancel).Select(x => x with { Offset = x.Offset + shift }));
+                    _writes.AddRange(JoinReleases.Patches(rec, before, cut.Start, bridge.Count, hidden, cut.End, cancel).Select(x => x with { Offset = x.Offset + shift }));
                 }
             }
             _cursor = at + cut.End - cut.Start;
