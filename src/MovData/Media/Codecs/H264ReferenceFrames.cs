@@ -7,15 +7,14 @@ namespace MovData.Media.Codecs;
 /// after the sliding window; a made-up frame further back than that from the picture is
 /// dropped; then the picture's sliding window or operations, then the picture itself. What
 /// was held before the first picture followed is not known: up to max_num_ref_frames frames
-/// of unknown frame_num, the oldest, bounded from below and above; the bounds close as the
-/// pictures' own frames fill the set.
+/// of unknown frame_num, the oldest, however many the set leaves room for beside the frames
+/// known; the bound closes as the pictures' own frames fill the set.
 /// </summary>
 internal sealed class H264ReferenceFrames(int maxFrames, int log2MaxFrameNum)
 {
     private readonly int _max = Math.Max(maxFrames, 1);
     private readonly int _frameNums = 1 << log2MaxFrameNum;
     private readonly List<(int FrameNum, bool MadeUp)> _held = []; // newest first
-    private int _unknownAtLeast;
     private int _unknownAtMost = Math.Max(maxFrames, 1);
     private int? _previous;
 
@@ -42,7 +41,7 @@ internal sealed class H264ReferenceFrames(int maxFrames, int log2MaxFrameNum)
         if (picture.Idr)
         {
             _held.Clear();
-            (_unknownAtLeast, _unknownAtMost, _previous) = (0, 0, null);
+            (_unknownAtMost, _previous) = (0, null);
         }
         int frameNum = picture.FrameNum;
         if (_previous is { } previous && frameNum != previous && frameNum != (previous + 1) % _frameNums)
@@ -82,7 +81,7 @@ internal sealed class H264ReferenceFrames(int maxFrames, int log2MaxFrameNum)
                 }
                 else if (!joined && _unknownAtMost > 0)
                 {
-                    (_unknownAtLeast, _unknownAtMost) = (Math.Max(_unknownAtLeast - 1, 0), _unknownAtMost - 1);
+                    _unknownAtMost--;
                 }
                 else if (joined && _unknownAtMost == 0)
                 {
@@ -109,14 +108,13 @@ internal sealed class H264ReferenceFrames(int maxFrames, int log2MaxFrameNum)
         else if (_unknownAtMost == _max - known)
         {
             // Full only if as many unknown frames are held as can be; then one of them goes.
-            _unknownAtLeast -= _unknownAtLeast == _unknownAtMost ? 1 : 0;
             _unknownAtMost--;
         }
     }
 
     private bool Add(int frameNum, bool madeUp)
     {
-        if (_held.Exists(f => f.FrameNum == frameNum) || _held.Count + _unknownAtLeast >= _max)
+        if (_held.Exists(f => f.FrameNum == frameNum) || _held.Count >= _max)
         {
             return false; // a frame_num held twice, or the set's limit passed: ffmpeg reports either
         }

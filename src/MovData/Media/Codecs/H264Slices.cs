@@ -16,7 +16,8 @@ internal sealed record H264Marking(int FrameNum, bool Reference, bool Idr, List<
 /// Reads an H.264 slice header as far as its reference marking (dec_ref_pic_marking), which
 /// is what a decoder's reference list keeps between pictures: every field before it, the
 /// picture parameter set's lists and weights included. Frames only (frame_mbs_only_flag),
-/// pic_order_cnt_type 0 or 2.
+/// pic_order_cnt_type 0 (the sequence parameter sets <see cref="VideoCodec.ReadSps"/> reads
+/// whole).
 /// </summary>
 internal static class H264Slices
 {
@@ -51,7 +52,7 @@ internal static class H264Slices
     /// (fields, another picture order type, a parameter set not seen, bytes cut short).</summary>
     internal static List<H264Marking>? Markings(ReadOnlySpan<byte> es, H264Sets sets, IReadOnlyDictionary<int, H264PictureSet> pictureSets, bool firstOnly)
     {
-        if (sets is not { FrameMbsOnly: true, PocType: 0 or 2 })
+        if (sets is not { FrameMbsOnly: true, PocType: 0 })
         {
             return null;
         }
@@ -94,13 +95,10 @@ internal static class H264Slices
         {
             bits.Ue(); // idr_pic_id
         }
-        if (sets.PocType == 0)
+        bits.Bits(sets.Log2MaxPocLsb); // pic_order_cnt_lsb
+        if (pps.BottomFieldOrder)
         {
-            bits.Bits(sets.Log2MaxPocLsb); // pic_order_cnt_lsb
-            if (pps.BottomFieldOrder)
-            {
-                bits.Se(); // delta_pic_order_cnt_bottom
-            }
+            bits.Se(); // delta_pic_order_cnt_bottom
         }
         if (pps.RedundantPicCount)
         {
