@@ -242,8 +242,8 @@ internal static class CutPlanner
             {
                 UnitBytes first = FirstBytes(rec, e);
                 writes.AddRange(BrokenLink(first, rec.Codec, at => at));
-                writes.AddRange(LeadingPictures(rec, e, first, after, cancel).Select(x => PacketAt(rec, x.Offset, x.Packet)));
-                hidden = LeadingUnits(rec, e, first, after, cancel).Leading;
+                (hidden, long looked) = LeadingUnits(rec, e, first, after, cancel);
+                writes.AddRange(LeadingPictures(rec, hidden, looked, cancel).Select(x => PacketAt(rec, x.Offset, x.Packet)));
             }
             // Collapse whole units from the first block boundary in the range; the rest, R
             // bytes, becomes null packets, and at its end the packets a join inserts: at a
@@ -341,12 +341,12 @@ internal static class CutPlanner
             {
                 UnitBytes first = FirstBytes(rec, cut.Start);
                 _writes.AddRange(BrokenLink(first, rec.Codec, x => x + shift));
-                _writes.AddRange(LeadingPictures(rec, cut.Start, first, cut.End, cancel).Select(x => PacketAt(rec, x.Offset + shift, x.Packet)));
+                (List<(long From, long To)> hidden, long looked) = LeadingUnits(rec, cut.Start, first, cut.End, cancel);
+                _writes.AddRange(LeadingPictures(rec, hidden, looked, cancel).Select(x => PacketAt(rec, x.Offset + shift, x.Packet)));
                 if (!rec.IsRadio)
                 {
                     // What a decoder holds here is what the part before this one left.
                     (long, long)? before = _parts.Count > 1 ? (_parts[^2].Start, _parts[^2].Start + _parts[^2].Length) : null;
-                    List<(long From, long To)> hidden = LeadingUnits(rec, cut.Start, first, cut.End, cancel).Leading;
                     _writes.AddRange(JoinReleases.Patches(rec, before, cut.Start, bridge.Count, hidden, cut.End, cancel).Select(x => x with { Offset = x.Offset + shift }));
                 }
             }
@@ -628,17 +628,17 @@ internal static class CutPlanner
     }
 
     /// <summary>
-    /// The video packets of the pictures that follow the keyframe at <paramref name="unit"/>
-    /// in decode order but are shown before it, where the codec has no mark that makes a
-    /// decoder drop them (<see cref="VideoCodec.LeadingPicturesNeedDropping"/>): after a cut
+    /// The video packets of the pictures that follow a keyframe in decode order but are shown
+    /// before it, where the codec has no mark that makes a decoder drop them (the
+    /// <paramref name="leading"/> units <see cref="LeadingUnits"/> found, up to
+    /// <paramref name="looked"/>, the unit after the last it looked at): after a cut
     /// they refer to pictures that are gone, so they are hidden with it, each as the packet to
     /// write over it: a null packet, but the first of each run of them a discontinuity mark
     /// (<see cref="TsPacket.DiscontinuityPacket"/>), counted so that the video's continuity
     /// counter runs on from it into the next packet kept.
     /// </summary>
-    private static List<(long Offset, byte[] Packet)> LeadingPictures(Recording rec, long unit, UnitBytes first, long limit, CancellationToken cancel)
+    private static List<(long Offset, byte[] Packet)> LeadingPictures(Recording rec, List<(long From, long To)> leading, long looked, CancellationToken cancel)
     {
-        (List<(long From, long To)> leading, long looked) = LeadingUnits(rec, unit, first, limit, cancel);
         if (leading.Count == 0)
         {
             return [];
