@@ -70,7 +70,7 @@ public sealed class InFileOrderTests
                 }
             }
 
-            List<(long Offset, long End)> found = MovieCut.InFileOrder(tracks, keep);
+            List<(long Offset, long End)> found = MovieCut.InFileOrder([.. tracks.Select(t => (t.Samples, TrackCut.IndexesOf(t.Keep, keep)))]);
 
             Assert.Equal(expected, found);
             // Joined where pieces meet: fewer ranges than samples, none touching the next.

@@ -6,7 +6,8 @@ namespace MovData.Media.IsoBmff;
 /// <param name="capacity">Bytes it holds before it first grows.</param>
 internal sealed class BoxWriter(int capacity = 64 * 1024)
 {
-    private byte[] _buffer = new byte[capacity];
+    // Not zeroed first: every byte up to the length is written (a box's size when it is begun).
+    private byte[] _buffer = GC.AllocateUninitializedArray<byte>(capacity);
     private int _length;
 
     /// <summary>Starts a box (a 32-bit size: a moov is far under 4 GiB); returns where, for <see cref="End"/>.</summary>

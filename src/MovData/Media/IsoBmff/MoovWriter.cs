@@ -160,7 +160,7 @@ internal static class MoovWriter
             switch (child.Name)
             {
                 case "stts":
-                    Runs(w, "stts", 0, c.Durations.Select(d => (long)d));
+                    Runs(w, "stts", 0, c.Durations.Length, k => c.Durations[k]);
                     break;
                 case "ctts":
                     CompositionOffsets(w, s, kept);
@@ -221,29 +221,45 @@ internal static class MoovWriter
     /// <summary>ctts: each kept sample's presentation less its decode time.</summary>
     private static void CompositionOffsets(BoxWriter w, SampleList s, int[] kept)
     {
-        long[] offsets = [.. kept.Select(i => s.Pts(i) - s.Dts(i))];
-        Runs(w, "ctts", (byte)(offsets.Any(o => o < 0) ? 1 : 0), offsets);
+        bool negative = kept.Any(i => s.Pts(i) < s.Dts(i));
+        Runs(w, "ctts", (byte)(negative ? 1 : 0), kept.Length, k => s.Pts(kept[k]) - s.Dts(kept[k]));
     }
 
     /// <summary>stss: the kept samples that are sync samples, numbered among the kept.</summary>
     private static void SyncSamples(BoxWriter w, SampleList s, int[] kept)
     {
-        int[] sync = [.. Enumerable.Range(0, kept.Length).Where(k => s.IsSync(kept[k]))];
-        int at = w.FullBox(FourCc.Of("stss"), 0, 0);
-        w.U32((uint)sync.Length);
-        foreach (int k in sync)
+        // Both in decode order: the sync samples walked beside the kept ones.
+        IReadOnlyList<int> syncs = s.Sync;
+        var numbers = new List<uint>(syncs.Count);
+        int next = 0;
+        for (int k = 0; k < kept.Length && next < syncs.Count; k++)
         {
-            w.U32((uint)(k + 1));
+            while (next < syncs.Count && syncs[next] < kept[k])
+            {
+                next++;
+            }
+            if (next < syncs.Count && syncs[next] == kept[k])
+            {
+                numbers.Add((uint)(k + 1));
+            }
+        }
+        int at = w.FullBox(FourCc.Of("stss"), 0, 0);
+        w.U32((uint)numbers.Count);
+        foreach (uint number in numbers)
+        {
+            w.U32(number);
         }
         w.End(at);
     }
 
-    /// <summary>stts or ctts: runs of equal values.</summary>
-    private static void Runs(BoxWriter w, string type, byte version, IEnumerable<long> values)
+    /// <summary>stts or ctts: runs of equal values among <paramref name="count"/> (each kept
+    /// sample's, asked for in turn rather than listed: a long recording has hundreds of thousands).</summary>
+    private static void Runs(BoxWriter w, string type, byte version, int count, Func<int, long> value)
     {
         var runs = new List<(uint Count, long Value)>();
-        foreach (long v in values)
+        for (int k = 0; k < count; k++)
         {
+            long v = value(k);
             if (runs.Count > 0 && runs[^1].Value == v)
             {
                 runs[^1] = (runs[^1].Count + 1, v);
@@ -255,10 +271,10 @@ internal static class MoovWriter
         }
         int at = w.FullBox(FourCc.Of(type), version, 0);
         w.U32((uint)runs.Count);
-        foreach ((uint count, long value) in runs)
+        foreach ((uint n, long v) in runs)
         {
-            w.U32(count);
-            w.U32((uint)value);
+            w.U32(n);
+            w.U32((uint)v);
         }
         w.End(at);
     }

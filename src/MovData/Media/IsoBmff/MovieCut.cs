@@ -35,14 +35,14 @@ internal sealed class TrackCut
 
     private int[]? _kept;
 
-    /// <summary>The indexes whose flag is set, in an array of their exact count.</summary>
-    internal static int[] IndexesOf(bool[] keep)
+    /// <summary>The indexes whose flag is <paramref name="set"/>, in an array of their exact count.</summary>
+    internal static int[] IndexesOf(bool[] keep, bool set = true)
     {
-        var indexes = new int[keep.Count(k => k)];
+        var indexes = new int[keep.Count(k => k == set)];
         int at = 0;
         for (int i = 0; i < keep.Length; i++)
         {
-            if (keep[i])
+            if (keep[i] == set)
             {
                 indexes[at++] = i;
             }
@@ -83,8 +83,8 @@ internal static class MovieCut
         List<TrackCut> tracks = [.. movie.Tracks.Select(t => CutTrack(movie, t, cuts, path))];
 
         // Bytes: the block-aligned inside of each gap between kept samples that holds removed ones.
-        (SampleList, bool[])[] samples = [.. tracks.Select(t => (t.Samples, t.Keep))];
-        List<(long Offset, long End)> kept = InFileOrder(samples, keep: true), removed = InFileOrder(samples, keep: false);
+        List<(long Offset, long End)> kept = InFileOrder([.. tracks.Select(t => (t.Samples, t.Kept))]);
+        List<(long Offset, long End)> removed = InFileOrder([.. tracks.Select(t => (t.Samples, TrackCut.IndexesOf(t.Keep, false)))]);
         var collapses = new List<(long Offset, long Length)>();
         var gaps = new List<RemovedGap>(); // what --save-removed takes: every gap, and its collapse
         int pending = 0; // the first removed sample that ends after the gap's start (both lists in file order)
@@ -162,55 +162,48 @@ internal static class MovieCut
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
 
-    /// <summary>The byte ranges of the samples every track keeps (or removes), by offset,
-    /// ranges that meet made one (their gaps are what the cut looks at, and are the same).
-    /// A track's samples lie in file order in its chunks as writers lay them out, so the
-    /// tracks are merged as they are; a track whose samples do not is sorted first (as
-    /// primitive keys: with a tuple comparer a sort was a tenth of a long recording's plan).
-    /// Ranges that share an offset may come in either order: the gaps found between them are
-    /// the same.</summary>
-    internal static List<(long Offset, long End)> InFileOrder(IReadOnlyList<(SampleList Samples, bool[] Keep)> tracks, bool keep)
+    /// <summary>The byte ranges of the given samples of every track (those it keeps, or
+    /// those it removes: indexes in decode order), by offset, ranges that meet made one (their
+    /// gaps are what the cut looks at, and are the same). A track's samples lie in file order
+    /// in its chunks as writers lay them out, so the tracks are merged as they are, read
+    /// where they are listed; a track whose samples do not is sorted first (as primitive keys:
+    /// with a tuple comparer a sort was a tenth of a long recording's plan). Ranges that share
+    /// an offset may come in either order: the gaps found between them are the same.</summary>
+    internal static List<(long Offset, long End)> InFileOrder(IReadOnlyList<(SampleList Samples, int[] Indexes)> tracks)
     {
-        var lanes = new List<(long[] Offsets, long[] Ends)>(tracks.Count);
-        foreach ((SampleList Samples, bool[] Keep) t in tracks)
+        var lanes = new List<(SampleList Samples, int[] Order)>(tracks.Count);
+        foreach ((SampleList samples, int[] indexes) in tracks)
         {
-            int n = t.Keep.Count(k => k == keep), at = 0;
-            var offsets = new long[n];
-            var ends = new long[n];
-            bool ordered = true;
-            for (int i = 0; i < t.Keep.Length; i++)
+            int[] order = indexes;
+            for (int k = 1; k < indexes.Length; k++)
             {
-                if (t.Keep[i] == keep)
+                if (samples.Offset(indexes[k]) < samples.Offset(indexes[k - 1]))
                 {
-                    offsets[at] = t.Samples.Offset(i);
-                    ends[at] = offsets[at] + t.Samples.Size(i);
-                    ordered &= at == 0 || offsets[at] >= offsets[at - 1];
-                    at++;
+                    order = [.. indexes];
+                    Array.Sort(Array.ConvertAll(order, samples.Offset), order);
+                    break;
                 }
             }
-            if (!ordered)
-            {
-                Array.Sort(offsets, ends);
-            }
-            lanes.Add((offsets, ends));
+            lanes.Add((samples, order));
         }
         var ranges = new List<(long Offset, long End)>();
         var next = new int[lanes.Count];
         while (true)
         {
             int lane = -1;
+            long offset = long.MaxValue;
             for (int l = 0; l < lanes.Count; l++)
             {
-                if (next[l] < lanes[l].Offsets.Length && (lane < 0 || lanes[l].Offsets[next[l]] < lanes[lane].Offsets[next[lane]]))
+                if (next[l] < lanes[l].Order.Length && lanes[l].Samples.Offset(lanes[l].Order[next[l]]) is var o && (lane < 0 || o < offset))
                 {
-                    lane = l;
+                    (lane, offset) = (l, o);
                 }
             }
             if (lane < 0)
             {
                 return ranges;
             }
-            long offset = lanes[lane].Offsets[next[lane]], end = lanes[lane].Ends[next[lane]++];
+            long end = offset + lanes[lane].Samples.Size(lanes[lane].Order[next[lane]++]);
             if (ranges.Count > 0 && ranges[^1].End == offset)
             {
                 ranges[^1] = (ranges[^1].Offset, end);
@@ -272,9 +265,12 @@ internal static class MovieCut
         double t0 = (double)delayV / movie.MovieTimescale + (double)(movie.Pts0 - mtV) / movie.Video.Timescale;
         double Rel(int i) => (double)delay / movie.MovieTimescale + (double)(s.Pts(i) - mt) / ts - t0;
 
-        // Per sample, the decode ticks to take off (the time removed before it), and the shortening of samples that span a range.
-        var shift = new long[n];
-        var shorten = new long[n];
+        // The decode ticks each kept sample moves back by: the head's, which moves every one, and
+        // each join's, which moves those after it; and the shortening of samples that span a range.
+        // Listed per cut, not per sample: a long recording's audio is a hundred thousand samples.
+        long headLost = 0;
+        var joins = new List<(long End, double From, long Lost)>();
+        var shorten = new Dictionary<int, long>();
         long mediaTime = mt;
         long shownLost = 0;
         long timecodeFrames = 0;
@@ -312,7 +308,7 @@ internal static class MovieCut
                         // Spans the whole range (a timecode track's one sample): shortened, not
                         // removed (at the head, the edit list shows it from later instead,
                         // unless it is a timecode whose number moves on: below).
-                        shorten[i] += cut.Head && !timecode ? 0 : lost;
+                        shorten[i] = shorten.GetValueOrDefault(i) + (cut.Head && !timecode ? 0 : lost);
                     }
                     else if ((cut.Head || mid >= from) && (toEnd || mid < to))
                     {
@@ -331,20 +327,11 @@ internal static class MovieCut
                 // stts gives the first sample decode time 0: everything kept moves back by its decode time, and the edit list shows it from where it was.
                 lost = firstAfter < n ? s.Dts(firstAfter) : 0;
                 mediaTime = Math.Max(0, mt - lost + (long)Math.Round(to * ts));
-                for (int i = 0; i < n; i++)
-                {
-                    shift[i] += lost;
-                }
+                headLost += lost;
             }
             else if (!toEnd)
             {
-                for (int i = 0; i < n; i++)
-                {
-                    if (keep[i] && (video ? i >= cut.End : Rel(i) >= from))
-                    {
-                        shift[i] += lost;
-                    }
-                }
+                joins.Add((cut.End, from, lost));
             }
             shownLost += (long)Math.Round((to - from) * movie.MovieTimescale);
         }
@@ -354,13 +341,25 @@ internal static class MovieCut
         }
 
         // New durations: from each kept sample's new decode time to the next one's.
+        long Shift(int i)
+        {
+            long shift = headLost;
+            double rel = video || joins.Count == 0 ? 0 : Rel(i);
+            foreach ((long end, double from, long lost) in joins)
+            {
+                shift += (video ? i >= end : rel >= from) ? lost : 0;
+            }
+            return shift;
+        }
         int[] kept = TrackCut.IndexesOf(keep);
         var durations = new uint[kept.Length];
+        long nextShift = kept.Length > 0 ? Shift(kept[0]) : 0;
         for (int k = 0; k < kept.Length; k++)
         {
             int i = kept[k];
-            long dts = s.Dts(i) - shift[i];
-            long next = k + 1 < kept.Length ? s.Dts(kept[k + 1]) - shift[kept[k + 1]] : dts + s.Duration(i) - shorten[i];
+            long dts = s.Dts(i) - nextShift;
+            nextShift = k + 1 < kept.Length ? Shift(kept[k + 1]) : 0;
+            long next = k + 1 < kept.Length ? s.Dts(kept[k + 1]) - nextShift : dts + s.Duration(i) - shorten.GetValueOrDefault(i);
             if (next < dts || next - dts > uint.MaxValue)
             {
                 throw new InvalidDataException($"{path} cannot be cut so: track {track.Id}'s samples would not stay in decode order after the join; nothing was changed");

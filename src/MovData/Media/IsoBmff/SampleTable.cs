@@ -67,7 +67,7 @@ internal sealed class SampleTable
                     uniform = r.U32();
                     if (uniform == 0)
                     {
-                        sizes = Entries(ref r, 4, (ref FieldReader f) => f.U32());
+                        sizes = r.U32Table();
                         count = sizes.Length;
                     }
                     else
@@ -106,7 +106,7 @@ internal sealed class SampleTable
                     large = box.Name == "co64";
                     chunks = large
                         ? Entries(ref r, 8, (ref FieldReader f) => f.U64() is var o && o > long.MaxValue ? long.MaxValue : (long)o)
-                        : Entries(ref r, 4, (ref FieldReader f) => (long)f.U32());
+                        : Array.ConvertAll(r.U32Table(), o => (long)o);
                     break;
                 case "stsc":
                     r.FullBox();
@@ -123,7 +123,7 @@ internal sealed class SampleTable
                     break;
                 case "stss":
                     r.FullBox();
-                    stss = Entries(ref r, 4, (ref FieldReader f) => f.U32());
+                    stss = r.U32Table();
                     break;
                 case "sdtp":
                     r.FullBox();
@@ -229,7 +229,10 @@ internal sealed class SampleTable
             throw new InvalidDataException($"a video track of {Count} samples is more than this reads");
         }
         var list = new SampleList((int)Count);
-        HashSet<uint>? sync = SyncSamples is null ? null : [.. SyncSamples];
+        // stss lists the sync samples in increasing order: walked beside the samples, not hashed.
+        uint[]? sync = SyncSamples;
+        int nextSync = 0;
+        HashSet<uint>? unordered = sync is not null && sync.Zip(sync.Skip(1)).Any(p => p.Second <= p.First) ? [.. sync] : null;
         int stts = 0, ctts = 0;
         long sttsLeft = TimeToSample.Length > 0 ? TimeToSample[0].Count : 0, cttsLeft = CompositionOffsets is { Length: > 0 } c ? c[0].Count : 0;
         long dts = 0;
@@ -255,7 +258,20 @@ internal sealed class SampleTable
                     cttsLeft--;
                 }
                 uint size = (uint)SizeOf(s);
-                list.Add(at, size, dts, dts + cto, delta, sync?.Contains((uint)(s + 1)) ?? true);
+                bool isSync = true;
+                if (unordered is not null)
+                {
+                    isSync = unordered.Contains((uint)(s + 1));
+                }
+                else if (sync is not null)
+                {
+                    while (nextSync < sync.Length && sync[nextSync] < s + 1)
+                    {
+                        nextSync++;
+                    }
+                    isSync = nextSync < sync.Length && sync[nextSync] == s + 1;
+                }
+                list.Add(at, size, dts, dts + cto, delta, isSync);
                 at += size;
                 dts += delta;
             }
@@ -268,41 +284,76 @@ internal sealed class SampleTable
 /// belonging to an sgpd entry (1-based; 0: none).</summary>
 internal sealed record SampleGroup(uint Type, uint? Parameter, (uint Count, uint Index)[] Runs);
 
-/// <summary>Samples listed one by one in decode order, as arrays (a two-hour 60 fps video is
-/// 432,000 of them, 13 MB).</summary>
+/// <summary>Samples listed one by one in decode order, as arrays of their exact count where
+/// it is known (a two-hour 60 fps video is 432,000 of them, 10 MB). Every page of them is
+/// one the kernel zeroes for the process on first touch (about 5 µs each on the machine the
+/// benchmarks ran on, a large part of a long recording's plan), so a presentation offset
+/// is kept only from the first sample that has one, and never for audio.</summary>
 internal sealed class SampleList(int capacity)
 {
-    private readonly List<long> _offset = new(capacity), _dts = new(capacity), _pts = new(capacity);
-    private readonly List<uint> _size = new(capacity), _duration = new(capacity);
+    private long[] _offset = new long[capacity], _dts = new long[capacity];
+    private uint[] _size = new uint[capacity], _duration = new uint[capacity];
+    private long[]? _compositionOffset; // presentation less decode time; null while all are 0
     private readonly List<int> _sync = [];
 
-    internal int Count => _offset.Count;
+    internal int Count { get; private set; }
 
     internal void Add(long offset, uint size, long dts, long pts, uint duration, bool sync)
     {
+        int i = Count;
+        if (i == _offset.Length)
+        {
+            int grown = Math.Max(16, i * 2);
+            Array.Resize(ref _offset, grown);
+            Array.Resize(ref _dts, grown);
+            Array.Resize(ref _size, grown);
+            Array.Resize(ref _duration, grown);
+            if (_compositionOffset is not null)
+            {
+                Array.Resize(ref _compositionOffset, grown);
+            }
+        }
         if (sync)
         {
-            _sync.Add(_offset.Count);
+            _sync.Add(i);
         }
-        _offset.Add(offset);
-        _size.Add(size);
-        _dts.Add(dts);
-        _pts.Add(pts);
-        _duration.Add(duration);
+        if (pts != dts)
+        {
+            (_compositionOffset ??= new long[_offset.Length])[i] = pts - dts;
+        }
+        _offset[i] = offset;
+        _size[i] = size;
+        _dts[i] = dts;
+        _duration[i] = duration;
+        Count = i + 1;
     }
 
-    internal long Offset(int i) => _offset[i];
+    internal long Offset(int i) => _offset[CheckIndex(i)];
 
-    internal uint Size(int i) => _size[i];
+    internal uint Size(int i) => _size[CheckIndex(i)];
 
-    internal long Pts(int i) => _pts[i];
+    internal long Pts(int i) => _dts[CheckIndex(i)] + (_compositionOffset is { } c ? c[i] : 0);
 
-    internal long Dts(int i) => _dts[i];
+    internal long Dts(int i) => _dts[CheckIndex(i)];
 
     internal bool IsSync(int i) => _sync.BinarySearch(i) >= 0;
 
-    internal uint Duration(int i) => _duration[i];
+    internal uint Duration(int i) => _duration[CheckIndex(i)];
 
     /// <summary>The sync samples' indexes, in decode order.</summary>
     internal IReadOnlyList<int> Sync => _sync;
+
+    /// <summary>An index past the samples listed is an error even where the arrays have room
+    /// beyond them (the throw kept out of line, so that the accessors inline).</summary>
+    private int CheckIndex(int i)
+    {
+        if ((uint)i >= (uint)Count)
+        {
+            Outside(i);
+        }
+        return i;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Outside(int i) => throw new ArgumentOutOfRangeException(nameof(i), i, $"a list of {Count} samples");
 }
