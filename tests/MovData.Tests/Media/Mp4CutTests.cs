@@ -11,7 +11,8 @@ namespace MovData.Tests.Media;
 /// what is left decodes with no error; every video packet outside the removed ranges is
 /// there, its data intact and in order, and none inside them; every stream loses the same
 /// time; what is written is about moov's size; and where the filesystem shifts blocks,
-/// nothing is copied and the media after the cuts keeps its physical blocks.
+/// nothing is copied and the media after the cuts keeps its physical blocks. An --exact cut
+/// keeps nothing shown inside its range where B pictures are reordered.
 /// </summary>
 public sealed class Mp4CutTests
 {
@@ -27,6 +28,44 @@ public sealed class Mp4CutTests
     [Theory, MemberData(nameof(Matrix))]
     public void Cut_HeadMiddleAndTail_InOneEdit(string fs, string kind) =>
         CutAndJudge(fs, kind, [new(0, 2), new(4.3, 8.2), new(9, 100)]);
+
+    /// <summary>The files with B pictures: a picture decoded before another may be shown after it.</summary>
+    public static TheoryData<string, string> Reordered() => Scratch.EveryFileSystemWith(["mp4-bframes-late", "mov-hevc-timecode"]);
+
+    /// <summary>
+    /// --exact from a B picture in mid-GOP to a keyframe: the P picture decoded before that B
+    /// picture is shown inside the range and goes with it (it was kept, and its decode time
+    /// fell behind those after the join: the cut was refused), and so do the few B pictures
+    /// before FROM that lean on it; everything shown from TO on is kept, and ffmpeg decodes
+    /// the rest with no error.
+    /// </summary>
+    [Theory, MemberData(nameof(Reordered))]
+    public void Cut_Exact_FromABPicture_KeepsNothingShownInTheRange(string fs, string kind)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(kind, dir);
+        List<Packet> before = Packets(rec);
+        double start = before[0].Start;
+        // A picture of the GOP at 4-6 s shown before one decoded ahead of it, and the keyframe nearest 8 s.
+        Packet b = before.Where((p, i) => p.Pts - start is > 4.2 and < 5.8 && before.Take(i).Any(q => q.Pts > p.Pts)).First();
+        Packet key = before.Where(p => p.Key).MinBy(p => Math.Abs(p.Pts - start - 8))!;
+        double from = b.Pts - start, to = key.Pts - start;
+
+        CutResult r = MediaFile.Cut(rec, [new(from, to)], new CutOptions { Exact = true }, cancel: TestContext.Current.CancellationToken);
+
+        RemovedRange removed = Assert.Single(r.Removed);
+        Assert.Equal(from, removed.From, 0.001);
+        Assert.Equal(to, removed.To, 0.001);
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        List<Packet> after = Packets(rec);
+        var hashes = after.Select(p => p.Hash).ToHashSet();
+        Assert.DoesNotContain(before, p => p.Pts - start >= from - 0.0005 && p.Pts - start < to - 0.0005 && p.Size > 64 && hashes.Contains(p.Hash));
+        Assert.Equal(before.Where(p => p.Pts - start >= to - 0.0005).Select(p => p.Hash), after.Select(p => p.Hash).Where(h => before.Any(q => q.Hash == h && q.Pts - start >= to - 0.0005)));
+        int lost = before.Count(p => p.Pts - start < from - 0.0005 && !hashes.Contains(p.Hash));
+        Assert.True(lost <= 3, $"{lost} pictures shown before {from} s lost");
+        Assert.All(after.Zip(after.Skip(1)), p => Assert.True(p.First.Dts < p.Second.Dts, $"decode times {p.First.Dts} then {p.Second.Dts}"));
+        Assert.Equal(after.Count, after.Select(p => p.Pts).Distinct().Count());
+    }
 
     private static void CutAndJudge(string fs, string kind, TimeRange[] ranges)
     {
@@ -94,18 +133,19 @@ public sealed class Mp4CutTests
         Assert.False(Directory.Exists(dir.File(".movdata-journal")), "the journal record was not removed");
     }
 
-    private sealed record Packet(double Pts, double Start, bool Key, long Pos, int Size, string Hash);
+    private sealed record Packet(double Pts, double Dts, double Start, bool Key, long Pos, int Size, string Hash);
 
     /// <summary>The video packets in decode order: presentation time, keyframe flag, size and a hash of their data.</summary>
     private static List<Packet> Packets(string path)
     {
         (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_data_hash", "sha256",
-            "-show_entries", "packet=pts_time,flags,pos,size,data_hash:stream=start_time", "-of", "json", path);
+            "-show_entries", "packet=pts_time,dts_time,flags,pos,size,data_hash:stream=start_time", "-of", "json", path);
         Assert.True(code == 0, err);
         using JsonDocument doc = JsonDocument.Parse(output);
         double start = double.Parse(doc.RootElement.GetProperty("streams")[0].GetProperty("start_time").GetString()!, CultureInfo.InvariantCulture);
         return [.. doc.RootElement.GetProperty("packets").EnumerateArray().Select(p => new Packet(
-            double.Parse(p.GetProperty("pts_time").GetString()!, CultureInfo.InvariantCulture), start,
+            double.Parse(p.GetProperty("pts_time").GetString()!, CultureInfo.InvariantCulture),
+            double.Parse(p.GetProperty("dts_time").GetString()!, CultureInfo.InvariantCulture), start,
             p.GetProperty("flags").GetString()!.StartsWith('K'), long.Parse(p.GetProperty("pos").GetString()!, CultureInfo.InvariantCulture), int.Parse(p.GetProperty("size").GetString()!, CultureInfo.InvariantCulture),
             p.GetProperty("data_hash").GetString()!))];
     }

@@ -163,7 +163,7 @@ internal static class MoovWriter
                     Runs(w, "stts", 0, c.Durations.Length, k => c.Durations[k]);
                     break;
                 case "ctts":
-                    CompositionOffsets(w, s, kept);
+                    CompositionOffsets(w, c);
                     break;
                 case "stss":
                     SyncSamples(w, s, kept);
@@ -209,7 +209,7 @@ internal static class MoovWriter
         }
         if (fromFragments && !sawOffsets && kept.Any(i => s.Pts(i) != s.Dts(i)))
         {
-            CompositionOffsets(w, s, kept);
+            CompositionOffsets(w, c);
         }
         if (fromFragments && !sawSync && kept.Any(i => !s.IsSync(i)))
         {
@@ -218,11 +218,15 @@ internal static class MoovWriter
         w.End(start);
     }
 
-    /// <summary>ctts: each kept sample's presentation less its decode time.</summary>
-    private static void CompositionOffsets(BoxWriter w, SampleList s, int[] kept)
+    /// <summary>ctts: each kept sample's presentation less its decode time (which a join
+    /// may have made earlier: <see cref="TrackCut.DecodedEarlier"/>).</summary>
+    private static void CompositionOffsets(BoxWriter w, TrackCut c)
     {
-        bool negative = kept.Any(i => s.Pts(i) < s.Dts(i));
-        Runs(w, "ctts", (byte)(negative ? 1 : 0), kept.Length, k => s.Pts(kept[k]) - s.Dts(kept[k]));
+        SampleList s = c.Samples;
+        int[] kept = c.Kept;
+        long Offset(int i) => s.Pts(i) - s.Dts(i) + c.DecodedEarlier.GetValueOrDefault(i);
+        bool negative = kept.Any(i => Offset(i) < 0);
+        Runs(w, "ctts", (byte)(negative ? 1 : 0), kept.Length, k => Offset(kept[k]));
     }
 
     /// <summary>stss: the kept samples that are sync samples, numbered among the kept.</summary>

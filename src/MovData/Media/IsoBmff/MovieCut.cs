@@ -25,6 +25,10 @@ internal sealed class TrackCut
     /// the edit list (QuickTime) show the same timecode at the first kept frame.</summary>
     internal long TimecodeFrames { get; init; }
 
+    /// <summary>Kept samples decoded earlier than the time removed before them says, by how
+    /// many ticks, their presentation unchanged (a few before a join that needs it: CutTrack).</summary>
+    internal IReadOnlyDictionary<int, long> DecodedEarlier { get; init; } = new Dictionary<int, long>();
+
     /// <summary>The kept samples' indexes, in decode order: listed once, since the moov's
     /// rewrite walks them for every table.</summary>
     internal int[] Kept
@@ -76,6 +80,10 @@ internal static class MovieCut
     {
         Refuse(movie, path, options);
         (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(movie, remove, options.Exact, cancel);
+        if (options.Exact)
+        {
+            cuts = InDecodeOrder(movie, cuts);
+        }
         if (cuts.Count == 0)
         {
             return new CutPlan(cuts, unchanged, new CutLayout([], [], null));
@@ -228,6 +236,57 @@ internal static class MovieCut
         return new Patch(offset, length, bytes);
     }
 
+    /// <summary>
+    /// An --exact cut's ends in decode order. The frames nearest FROM and TO are found by when
+    /// they are shown, but with B pictures a picture decoded before either may be shown after
+    /// it (the P picture the B pictures before it lean on), and a cut removes a run of samples
+    /// in decode order. So each end moves back to the first picture, decoded since the
+    /// keyframe before it, that is shown at or after the frame found: what is kept before the
+    /// join is then all shown before FROM, and the pictures kept after it are shown from TO on
+    /// (those after it shown before TO are dropped, as an open GOP's leading pictures are).
+    /// Left as found, a P picture shown inside the range stayed before the join and its
+    /// decode time fell behind those moved back after it: the cut was refused.
+    /// </summary>
+    private static List<PlannedCut> InDecodeOrder(Movie movie, List<PlannedCut> cuts)
+    {
+        SampleList s = movie.Samples;
+        int FirstShownFrom(long at, long floor)
+        {
+            long pts = s.Pts((int)at);
+            int sync = s.Sync.Count == 0 ? 0 : s.Sync[Math.Max(0, UpperBound(s.Sync, (int)at) - 1)];
+            for (long i = Math.Max(Math.Min(sync, at), floor); i < at; i++)
+            {
+                if (s.Pts((int)i) >= pts)
+                {
+                    return (int)i;
+                }
+            }
+            return (int)at;
+        }
+        var moved = new List<PlannedCut>(cuts.Count);
+        long kept = 0; // where what the cut before keeps begins
+        foreach (PlannedCut cut in cuts)
+        {
+            long start = cut.Head ? cut.Start : FirstShownFrom(cut.Start, kept);
+            long end = cut.End == s.Count ? cut.End : FirstShownFrom(cut.End, start + 1);
+            moved.Add(cut with { Start = start, End = end });
+            kept = end;
+        }
+        return moved;
+    }
+
+    /// <summary>How many of the ascending <paramref name="sorted"/> are at most <paramref name="value"/>.</summary>
+    private static int UpperBound(IReadOnlyList<int> sorted, int value)
+    {
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            (lo, hi) = sorted[mid] <= value ? (mid + 1, hi) : (lo, mid);
+        }
+        return lo;
+    }
+
     /// <summary>What this cut does not do yet, refused before anything is read further.</summary>
     private static void Refuse(Movie movie, string path, CutOptions options)
     {
@@ -282,7 +341,9 @@ internal static class MovieCut
             long lost = (long)Math.Round((to - from) * ts);
             if (video)
             {
-                long ptsEnd = toEnd ? long.MaxValue : s.Pts((int)cut.End);
+                // Where the kept pictures after the join begin to be shown: the keyframe's
+                // presentation, or, --exact, the frame's found nearest TO (InDecodeOrder).
+                long ptsEnd = toEnd ? long.MaxValue : movie.Pts0 + cut.To.Ticks;
                 for (int i = (int)cut.Start; i < n; i++)
                 {
                     // The range in decode order, then the pictures after its last keyframe that
@@ -353,19 +414,48 @@ internal static class MovieCut
         }
         int[] kept = TrackCut.IndexesOf(keep);
         var durations = new uint[kept.Length];
-        long nextShift = kept.Length > 0 ? Shift(kept[0]) : 0;
+        var earlier = new Dictionary<int, long>(); // DecodedEarlier
+        long NewDts(int k) => s.Dts(kept[k]) - Shift(kept[k]) - earlier.GetValueOrDefault(kept[k]);
         for (int k = 0; k < kept.Length; k++)
         {
             int i = kept[k];
-            long dts = s.Dts(i) - nextShift;
-            nextShift = k + 1 < kept.Length ? Shift(kept[k + 1]) : 0;
-            long next = k + 1 < kept.Length ? s.Dts(kept[k + 1]) - nextShift : dts + s.Duration(i) - shorten.GetValueOrDefault(i);
+            long dts = NewDts(k);
+            long next = k + 1 < kept.Length ? NewDts(k + 1) : dts + s.Duration(i) - shorten.GetValueOrDefault(i);
+            if (next <= dts && k + 1 < kept.Length && track.Table.CompositionOffsets is not null)
+            {
+                // A join after which the first picture is decoded before (or with) the last ones kept
+                // ahead of it (--exact from a B picture, in reordered B pictures of different
+                // depths). Those are decoded earlier instead, each a tick before the next, as
+                // far back as it takes; where they are shown does not change (ctts takes up
+                // what stts gives).
+                int j = k;
+                for (; j >= 0 && NewDts(j) >= NewDts(j + 1); j--)
+                {
+                    earlier[kept[j]] = earlier.GetValueOrDefault(kept[j]) + NewDts(j) - NewDts(j + 1) + 1;
+                }
+                if (j < 0)
+                {
+                    earlier.Clear(); // nothing before to decode earlier: refused below
+                }
+                else
+                {
+                    for (int m = j; m < k; m++)
+                    {
+                        durations[m] = (uint)(NewDts(m + 1) - NewDts(m));
+                    }
+                    dts = NewDts(k);
+                }
+            }
             if (next < dts || next - dts > uint.MaxValue)
             {
                 throw new InvalidDataException($"{path} cannot be cut so: track {track.Id}'s samples would not stay in decode order after the join; nothing was changed");
             }
             durations[k] = (uint)(next - dts);
         }
-        return new TrackCut { Track = track, Samples = s, Keep = keep, Kept = kept, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost, TimecodeFrames = timecodeFrames };
+        return new TrackCut
+        {
+            Track = track, Samples = s, Keep = keep, Kept = kept, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost,
+            TimecodeFrames = timecodeFrames, DecodedEarlier = earlier,
+        };
     }
 }
