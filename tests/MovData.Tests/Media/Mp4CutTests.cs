@@ -67,6 +67,46 @@ public sealed class Mp4CutTests
         Assert.Equal(after.Count, after.Select(p => p.Pts).Distinct().Count());
     }
 
+    /// <summary>x265's B pyramid: B pictures that lean on one decoded before them and shown after.</summary>
+    public static TheoryData<string, string> Pyramid() => Scratch.EveryFileSystemWith(["mov-hevc-timecode"]);
+
+    /// <summary>
+    /// Two --exact ranges whose frames meet in decode order: the first ends on a B picture
+    /// and the second starts on the next one decoded, and both lean on a P picture decoded
+    /// before them and shown after both. Each cut's end and start move back to that picture, so
+    /// nothing is kept between them: they are one cut, from the first FROM to the second TO,
+    /// and the video keeps its time (two cuts that touched were refused, or made the rest
+    /// start late against the audio).
+    /// </summary>
+    [Theory, MemberData(nameof(Pyramid))]
+    public void Cut_Exact_RangesThatMeetInDecodeOrder_AreOneCut(string fs, string kind)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(kind, dir);
+        List<Packet> before = Packets(rec);
+        double start = before[0].Start;
+        Dictionary<string, double> durations = Durations(rec);
+        // In the GOP at 4-6 s: X then Y decoded one after the other, X shown first, and a P picture
+        // decoded before X since the keyframe and shown after both.
+        int gop = before.FindIndex(p => p.Key && p.Pts - start > 3.9);
+        int x = Enumerable.Range(gop + 1, 40).First(i => before[i + 1].Pts > before[i].Pts
+            && before.Skip(gop).Take(i - gop).Any(p => p.Pts > before[i + 1].Pts) && before[i].Pts - start > 4.2);
+        double from2 = before[x + 1].Pts - start, to1 = before[x].Pts - start;
+
+        CutResult r = MediaFile.Cut(rec, [new(2, to1), new(from2, 6)], new CutOptions { Exact = true }, cancel: TestContext.Current.CancellationToken);
+
+        RemovedRange removed = Assert.Single(r.Removed);
+        Assert.Equal(2, removed.From, 0.001);
+        Assert.Equal(6, removed.To, 0.001);
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        Dictionary<string, double> now = Durations(rec);
+        Assert.Equal(durations["v:0"] - 4, now["v:0"], 0.001);
+        Assert.True(Math.Abs(now["a:0"] - (durations["a:0"] - 4)) <= 0.033, $"audio {now["a:0"]} s after, {durations["a:0"]} s before");
+        List<Packet> after = Packets(rec);
+        var hashes = after.Select(p => p.Hash).ToHashSet();
+        Assert.DoesNotContain(before, p => p.Pts - start >= 2 - 0.0005 && p.Pts - start < 6 - 0.0005 && p.Size > 64 && hashes.Contains(p.Hash));
+    }
+
     private static void CutAndJudge(string fs, string kind, TimeRange[] ranges)
     {
         using ScratchDir dir = Scratch.On(fs);

@@ -202,6 +202,11 @@ internal static class MoovWriter
                 case "sbgp":
                     Groups(w, table.SampleGroups[group++], kept, s.Count);
                     break;
+                case "cslg":
+                    // Optional, and stale after any cut (its composition end time; and the
+                    // largest offset, which DecodedEarlier can raise): left out, as readers
+                    // work the shift out of ctts themselves.
+                    break;
                 default:
                     w.Copy(moov, child);
                     break;

@@ -269,8 +269,23 @@ internal static class MovieCut
         {
             long start = cut.Head ? cut.Start : FirstShownFrom(cut.Start, kept);
             long end = cut.End == s.Count ? cut.End : FirstShownFrom(cut.End, start + 1);
-            moved.Add(cut with { Start = start, End = end });
-            kept = end;
+            if (moved.Count > 0 && start <= kept)
+            {
+                // Moved back onto the cut before (nothing kept between them): one cut, as
+                // ranges that touch after snapping are.
+                PlannedCut before = moved[^1];
+                moved[^1] = before with { End = Math.Max(before.End, end), To = MediaTime.Max(before.To, cut.To) };
+                if (moved[^1].Head && moved[^1].End == s.Count)
+                {
+                    throw new ArgumentException(
+                        $"the ranges up to {cut.To.Seconds:0.###} s remove the whole recording ({((IMediaTimeline)movie).EndTime.Seconds:0.###} s): with --exact, the frames between them lean on pictures the ranges remove (B pictures decoded after them), so nothing would be left; nothing was changed");
+                }
+            }
+            else
+            {
+                moved.Add(cut with { Start = start, End = end });
+            }
+            kept = moved[^1].End;
         }
         return moved;
     }
@@ -421,7 +436,8 @@ internal static class MovieCut
             int i = kept[k];
             long dts = NewDts(k);
             long next = k + 1 < kept.Length ? NewDts(k + 1) : dts + s.Duration(i) - shorten.GetValueOrDefault(i);
-            if (next <= dts && k + 1 < kept.Length && track.Table.CompositionOffsets is not null)
+            bool join = k + 1 < kept.Length && kept[k + 1] != i + 1; // removed samples between the two
+            if ((next < dts || (next == dts && join)) && k + 1 < kept.Length && track.Table.CompositionOffsets is not null)
             {
                 // A join after which the first picture is decoded before (or with) the last ones kept
                 // ahead of it (--exact from a B picture, in reordered B pictures of different
@@ -435,16 +451,13 @@ internal static class MovieCut
                 }
                 if (j < 0)
                 {
-                    earlier.Clear(); // nothing before to decode earlier: refused below
+                    throw new InvalidDataException($"{path} cannot be cut so: track {track.Id}'s samples would not stay in decode order after the join; nothing was changed");
                 }
-                else
+                for (int m = j; m < k; m++)
                 {
-                    for (int m = j; m < k; m++)
-                    {
-                        durations[m] = (uint)(NewDts(m + 1) - NewDts(m));
-                    }
-                    dts = NewDts(k);
+                    durations[m] = (uint)(NewDts(m + 1) - NewDts(m));
                 }
+                dts = NewDts(k);
             }
             if (next < dts || next - dts > uint.MaxValue)
             {
