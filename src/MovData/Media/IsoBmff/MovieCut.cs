@@ -253,8 +253,8 @@ internal static class MovieCut
         int FirstShownFrom(long at, long floor)
         {
             long pts = s.Pts((int)at);
-            int sync = s.Sync.Count == 0 ? 0 : s.Sync[Math.Max(0, UpperBound(s.Sync, (int)at) - 1)];
-            for (long i = Math.Max(Math.Min(sync, at), floor); i < at; i++)
+            int sync = s.LastSyncAtOrBefore((int)at) ?? 0; // none before: the first sample
+            for (long i = Math.Max(sync, floor); i < at; i++)
             {
                 if (s.Pts((int)i) >= pts)
                 {
@@ -288,18 +288,6 @@ internal static class MovieCut
             kept = moved[^1].End;
         }
         return moved;
-    }
-
-    /// <summary>How many of the ascending <paramref name="sorted"/> are at most <paramref name="value"/>.</summary>
-    private static int UpperBound(IReadOnlyList<int> sorted, int value)
-    {
-        int lo = 0, hi = sorted.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) / 2;
-            (lo, hi) = sorted[mid] <= value ? (mid + 1, hi) : (lo, mid);
-        }
-        return lo;
     }
 
     /// <summary>What this cut does not do yet, refused before anything is read further.</summary>
@@ -431,10 +419,11 @@ internal static class MovieCut
         var durations = new uint[kept.Length];
         var earlier = new Dictionary<int, long>(); // DecodedEarlier
         long NewDts(int k) => s.Dts(kept[k]) - Shift(kept[k]) - earlier.GetValueOrDefault(kept[k]);
+        long carried = kept.Length > 0 ? NewDts(0) : 0; // the sample's new decode time, worked out as the one before's next
         for (int k = 0; k < kept.Length; k++)
         {
             int i = kept[k];
-            long dts = NewDts(k);
+            long dts = carried;
             long next = k + 1 < kept.Length ? NewDts(k + 1) : dts + s.Duration(i) - shorten.GetValueOrDefault(i);
             bool join = k + 1 < kept.Length && kept[k + 1] != i + 1; // removed samples between the two
             if ((next < dts || (next == dts && join)) && k + 1 < kept.Length && track.Table.CompositionOffsets is not null)
@@ -464,6 +453,7 @@ internal static class MovieCut
                 throw new InvalidDataException($"{path} cannot be cut so: track {track.Id}'s samples would not stay in decode order after the join; nothing was changed");
             }
             durations[k] = (uint)(next - dts);
+            carried = next; // a join's respacing above moves only samples up to this one
         }
         return new TrackCut
         {

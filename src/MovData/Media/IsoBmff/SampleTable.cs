@@ -338,6 +338,14 @@ internal sealed class SampleList(int capacity)
 
     internal bool IsSync(int i) => _sync.BinarySearch(i) >= 0;
 
+    /// <summary>The last sync sample at or before <paramref name="i"/>; null where none is.</summary>
+    internal int? LastSyncAtOrBefore(int i)
+    {
+        int at = _sync.BinarySearch(i);
+        at = at >= 0 ? at : ~at - 1;
+        return at >= 0 ? _sync[at] : null;
+    }
+
     internal uint Duration(int i) => _duration[CheckIndex(i)];
 
     /// <summary>The sync samples' indexes, in decode order.</summary>
