@@ -169,6 +169,46 @@ internal static class H264Slices
         return bits.Exhausted ? null : new H264Marking(frameNum, reference, idr, operations);
     }
 
+    /// <summary>The bytes (index in <paramref name="es"/>, new value) that turn each of
+    /// <paramref name="unheld"/> (operations of the picture's first slice) into operation 2,
+    /// the release of a long-term frame, in every slice of <paramref name="es"/> (one access
+    /// unit, whole): one bit of the code, from 010 to 011, so that nothing else moves; null
+    /// where its slices do not all carry the same operations or a byte cannot take the bit
+    /// (a zero byte, which an emulation-prevention byte may lean on; an argument above what
+    /// a long-term index may be).</summary>
+    internal static List<(int Index, byte Value)>? AsLongTermReleases(ReadOnlySpan<byte> es, H264Sets sets, IReadOnlyDictionary<int, H264PictureSet> pictureSets, H264Marking first, List<H264Operation> unheld)
+    {
+        if (Markings(es, sets, pictureSets, firstOnly: false) is not { } slices
+            || slices.Exists(m => m.Operations is null || !m.Operations.Select(o => (o.Code, o.Argument)).SequenceEqual(first.Operations!.Select(o => (o.Code, o.Argument)))))
+        {
+            return null;
+        }
+        var bits = new SortedDictionary<int, byte>(); // index in the unit's bytes, the bits to set there
+        foreach (H264Operation op in unheld)
+        {
+            int k = first.Operations!.IndexOf(op);
+            if (op.Argument > 15)
+            {
+                return null;
+            }
+            foreach (H264Marking slice in slices)
+            {
+                H264Operation same = slice.Operations![k];
+                if (es[same.Index] == 0 || (es[same.Index] & same.Mask) != 0)
+                {
+                    return null;
+                }
+                bits[same.Index] = (byte)(bits.GetValueOrDefault(same.Index) | same.Mask);
+            }
+        }
+        var writes = new List<(int Index, byte Value)>(bits.Count);
+        foreach ((int index, byte set) in bits)
+        {
+            writes.Add((index, (byte)(es[index] | set)));
+        }
+        return writes;
+    }
+
     /// <summary>An Exp-Golomb code and where its last bit lies.</summary>
     private static (int Code, int Index, byte Mask) CodeAndLastBit(ref NalBits bits)
     {

@@ -110,36 +110,8 @@ internal static class JoinReleases
         return patches;
     }
 
-    /// <summary>The writes that turn each of <paramref name="unheld"/> (operations of the
-    /// picture's first slice) into operation 2 in every slice of <paramref name="unit"/>; null
-    /// where its slices do not all carry the same operations or a byte cannot take the bit
-    /// (a zero byte, which an emulation-prevention byte may lean on; an argument above what
-    /// a long-term index may be).</summary>
-    private static List<Patch>? Rewrites(UnitBytes unit, H264Sets sets, Dictionary<int, H264PictureSet> pictureSets, H264Marking first, List<H264Operation> unheld)
-    {
-        if (H264Slices.Markings(unit.Es, sets, pictureSets, firstOnly: false) is not { } slices
-            || slices.Exists(m => m.Operations is null || !m.Operations.Select(o => (o.Code, o.Argument)).SequenceEqual(first.Operations!.Select(o => (o.Code, o.Argument)))))
-        {
-            return null;
-        }
-        var bits = new SortedDictionary<int, byte>(); // index in the unit's bytes, the bits to set there
-        foreach (H264Operation op in unheld)
-        {
-            int k = first.Operations!.IndexOf(op);
-            if (op.Argument > 15)
-            {
-                return null;
-            }
-            foreach (H264Marking slice in slices)
-            {
-                H264Operation same = slice.Operations![k];
-                if (unit.Es[same.Index] == 0 || (unit.Es[same.Index] & same.Mask) != 0)
-                {
-                    return null;
-                }
-                bits[same.Index] = (byte)(bits.GetValueOrDefault(same.Index) | same.Mask);
-            }
-        }
-        return [.. bits.Select(b => new Patch(unit.FileOffsetOf(b.Key), 1, [(byte)(unit.Es[b.Key] | b.Value)]))];
-    }
+    /// <summary>The one-byte writes over <paramref name="unit"/> that
+    /// <see cref="H264Slices.AsLongTermReleases"/> finds; null where it finds none can be made.</summary>
+    private static List<Patch>? Rewrites(UnitBytes unit, H264Sets sets, Dictionary<int, H264PictureSet> pictureSets, H264Marking first, List<H264Operation> unheld) =>
+        H264Slices.AsLongTermReleases(unit.Es, sets, pictureSets, first, unheld)?.Select(b => new Patch(unit.FileOffsetOf(b.Index), 1, [b.Value])).ToList();
 }
