@@ -69,11 +69,16 @@ public static class Recordings
     /// without empty_moov, whose first fragment is indexed in moov.</summary>
     public static readonly string[] MoreFragmented = ["mp4-fragmented-sidx", "mp4-fragmented-split"];
 
+    /// <summary>An MP4 whose H.264 keyframes after the first are open GOPs' I pictures, with a
+    /// recovery point SEI (x264's open-gop, as the transport stream "h264-open-gop"): every
+    /// join resumes on a picture that is not IDR.</summary>
+    public const string OpenGopMovie = "mp4-h264-open-gop";
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind))
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind == OpenGopMovie)
         {
             return MakeMovie(kind);
         }
@@ -159,6 +164,7 @@ public static class Recordings
             // B-frames (ctts), and an edit list that both skips the reorder delay and, after
             // the remux below, delays the video by 1.5 s with an empty edit.
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
+            OpenGopMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),

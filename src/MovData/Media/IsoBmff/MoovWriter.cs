@@ -36,7 +36,12 @@ internal static class MoovWriter
             }
             else if (child.Name == "trak")
             {
-                Track(w, moov, child, cuts[trak], trackDurations[trak], shift, path);
+                // A video or audio track left with no sample is left out (a saved movie's video
+                // where no run of it holds a keyframe): ffmpeg cannot tell such a stream's format.
+                if (cuts[trak].Kept.Length > 0 || cuts[trak].Track.Kind == MediaStreamKind.Other)
+                {
+                    Track(w, moov, child, cuts[trak], trackDurations[trak], shift, path);
+                }
                 trak++;
             }
             else if (child.Name == "mvex" && movie.Fragmented)

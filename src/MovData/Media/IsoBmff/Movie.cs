@@ -210,6 +210,7 @@ internal sealed partial class Movie
         long trackDuration = 0, timescale = 0, mediaDuration = 0;
         string handler = "", entry = "", codec = "";
         TimecodeEntry? timecode = null;
+        DecoderConfig? decoder = null;
         var edits = new List<Edit>();
         SampleTable? table = null;
         foreach (Box box in Boxes.Children(moov, trak, path))
@@ -269,6 +270,7 @@ internal sealed partial class Movie
                             {
                                 (entry, codec) = SampleEntries.Read(moov, stsd, $"{stblPath}/stsd");
                                 timecode = SampleEntries.Timecode(moov, stsd, $"{stblPath}/stsd");
+                                decoder = SampleEntries.Decoder(moov, stsd, $"{stblPath}/stsd");
                             }
                         }
                     }
@@ -282,7 +284,7 @@ internal sealed partial class Movie
         return new Track
         {
             Id = id, Handler = handler, SampleEntry = entry, Codec = codec, Timescale = timescale, MediaDuration = mediaDuration,
-            TrackDuration = trackDuration, Edits = edits, Table = table, Timecode = timecode,
+            TrackDuration = trackDuration, Edits = edits, Table = table, Timecode = timecode, Decoder = decoder,
         };
     }
 

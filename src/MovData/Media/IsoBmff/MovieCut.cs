@@ -80,9 +80,14 @@ internal static class MovieCut
     {
         Refuse(movie, path, options);
         (List<PlannedCut> cuts, List<TimeRange> unchanged) = CutSnapping.Snap(movie, remove, options.Exact, cancel);
+        AvcJoins? avc = AvcJoins.Of(movie);
         if (options.Exact)
         {
             cuts = InDecodeOrder(movie, cuts);
+        }
+        else if (avc is not null)
+        {
+            cuts = avc.Ordered(cuts, preferKeyframes: options.SaveRemovedTo is not null, cancel);
         }
         if (cuts.Count == 0)
         {
@@ -132,6 +137,9 @@ internal static class MovieCut
                     : Patch(mdat.Offset - Shift(mdat.Offset), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)(mdat.Size - lost))));
             }
         }
+        // Bytes of kept pictures after a join (none of them collapse): H.264's releases, HEVC's broken links.
+        List<(long Offset, byte Value)> marks = avc?.Releases(cuts, tracks.Single(t => t.Track == movie.Video).Keep, cancel) ?? BrokenLinks.Marks(movie, cuts);
+        writes.AddRange(marks.Select(m => new Patch(m.Offset - Shift(m.Offset), 1, [m.Value])));
         foreach (TrackCut t in tracks.Where(t => t.TimecodeFrames != 0))
         {
             // The timecode's one sample is kept (it spans the cut), so none of its bytes collapse.
@@ -312,6 +320,28 @@ internal static class MovieCut
         }
     }
 
+    /// <summary>The video samples <paramref name="cut"/> removes, in decode order: its run,
+    /// then the pictures after the keyframe it resumes on that are shown before where the
+    /// kept pictures begin to be shown (the keyframe's presentation, or, --exact, the frame's
+    /// found nearest TO: <see cref="InDecodeOrder"/>): an open GOP's leading pictures, whose
+    /// references are gone.</summary>
+    internal static IEnumerable<int> VideoRemoved(Movie movie, PlannedCut cut)
+    {
+        SampleList s = movie.Samples;
+        long ptsEnd = cut.End == s.Count ? long.MaxValue : movie.Pts0 + cut.To.Ticks;
+        for (int i = (int)cut.Start; i < s.Count; i++)
+        {
+            if (i > cut.End && s.IsSync(i))
+            {
+                break;
+            }
+            if (i < cut.End || (i > cut.End && s.Pts(i) < ptsEnd))
+            {
+                yield return i;
+            }
+        }
+    }
+
     /// <summary>Which samples of <paramref name="track"/> the cuts remove, and the new
     /// durations that keep every kept sample where it was less the time removed before it.</summary>
     private static TrackCut CutTrack(Movie movie, Track track, List<PlannedCut> cuts, string path)
@@ -344,21 +374,9 @@ internal static class MovieCut
             long lost = (long)Math.Round((to - from) * ts);
             if (video)
             {
-                // Where the kept pictures after the join begin to be shown: the keyframe's
-                // presentation, or, --exact, the frame's found nearest TO (InDecodeOrder).
-                long ptsEnd = toEnd ? long.MaxValue : movie.Pts0 + cut.To.Ticks;
-                for (int i = (int)cut.Start; i < n; i++)
+                foreach (int i in VideoRemoved(movie, cut))
                 {
-                    // The range in decode order, then the pictures after its last keyframe that
-                    // are shown before it (an open GOP's leading pictures, whose references are gone).
-                    if (i > cut.End && s.IsSync(i))
-                    {
-                        break;
-                    }
-                    if (i < cut.End || (i > cut.End && s.Pts(i) < ptsEnd))
-                    {
-                        keep[i] = false;
-                    }
+                    keep[i] = false;
                 }
                 lost = cut.To.Ticks - cut.From.Ticks;
             }

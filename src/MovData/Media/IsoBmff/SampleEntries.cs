@@ -67,13 +67,80 @@ internal static class SampleEntries
         return timescale > 0 && frameDuration > 0 ? new TimecodeEntry(flags, timescale, frameDuration, frames) : null;
     }
 
+    /// <summary>
+    /// The decoder configuration of an H.264 (avc1, avc3: avcC) or HEVC (hvc1, hev1: hvcC)
+    /// sample entry first in <paramref name="stsd"/>: how many bytes give each NAL unit's
+    /// length in a sample, and its parameter sets, each behind a 00 00 00 01 start code, as the
+    /// codec readers take an elementary stream; null for another entry or one without it.
+    /// avcC's fields (ISO/IEC 14496-15 §5.3.3): version, profile, compatibility, level (a byte
+    /// each), lengthSizeMinusOne (the low 2 bits of a byte), the count of sequence parameter
+    /// sets (the low 5 bits of one), each a 16-bit length and its bytes, then the count of
+    /// picture parameter sets (a byte) and those. hvcC's (§8.3.3): 21 bytes of profile and
+    /// format, lengthSizeMinusOne in the low 2 bits of the 22nd, the count of arrays (a byte),
+    /// each a byte of NAL unit type, a 16-bit count of units and those, each as avcC's.
+    /// </summary>
+    internal static DecoderConfig? Decoder(ReadOnlySpan<byte> moov, Box stsd, string path)
+    {
+        List<Box> entries = Boxes.Children(moov, stsd, path, skip: 8);
+        if (entries is not [{ Name: "avc1" or "avc3" or "hvc1" or "hev1" } entry, ..] || entry.PayloadSize < VisualFields)
+        {
+            return null;
+        }
+        bool hevc = entry.Name[0] == 'h';
+        string entryPath = $"{path}/{entry.Name}";
+        if (Boxes.Children(moov, entry, entryPath, VisualFields).FirstOrDefault(b => b.Name == (hevc ? "hvcC" : "avcC")) is not { Size: > 0 } config)
+        {
+            return null;
+        }
+        var r = new FieldReader(moov, config, $"{entryPath}/{config.Name}");
+        if (r.Remaining < (hevc ? 23 : 6))
+        {
+            return null;
+        }
+        r.Skip(hevc ? 21 : 4);
+        int lengthSize = (r.U8() & 3) + 1;
+        var sets = new List<byte>();
+        // avcC: two lists, the first's count in 5 bits; hvcC: a list of arrays, each counted in 16 bits.
+        int lists = hevc ? r.U8() : 2;
+        for (int list = 0; list < lists; list++)
+        {
+            int count;
+            if (hevc)
+            {
+                if (r.Remaining < 3)
+                {
+                    return null;
+                }
+                r.Skip(1);
+                count = r.U16();
+            }
+            else
+            {
+                count = r.Remaining > 0 ? r.U8() & (list == 0 ? 0x1F : 0xFF) : 0;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                if (r.Remaining < 2 || r.U16() is var length && length > r.Remaining)
+                {
+                    return null;
+                }
+                sets.AddRange((ReadOnlySpan<byte>)[0, 0, 0, 1]);
+                sets.AddRange(r.Take(length));
+            }
+        }
+        return new DecoderConfig(lengthSize, [.. sets]);
+    }
+
+    /// <summary>The fields of a visual sample entry before its boxes.</summary>
+    private const int VisualFields = 78;
+
     /// <summary>The codec an MPEG-4 entry's esds names by its objectTypeIndication (ISO/IEC
     /// 14496-1 §7.2.6.6); null if there is no esds to say.</summary>
     private static string? ObjectType(ReadOnlySpan<byte> moov, Box entry, string path, bool audio)
     {
         // A visual sample entry has 78 bytes of fields before its boxes; an audio one 28,
         // and QuickTime's versions 1 and 2 of it 16 and 36 more (the version is its 9th byte pair).
-        int skip = 78;
+        int skip = VisualFields;
         if (audio)
         {
             int version = new FieldReader(moov, entry, path).Take(10)[8..10] is [byte hi, byte lo] ? hi << 8 | lo : 0;
@@ -158,3 +225,7 @@ internal static class SampleEntries
         }
     }
 }
+
+/// <summary>An H.264 or HEVC track's decoder configuration (<see cref="SampleEntries.Decoder"/>):
+/// the bytes of each NAL unit's length in a sample, and the parameter sets as an elementary stream.</summary>
+internal sealed record DecoderConfig(int LengthSize, byte[] ParameterSets);

@@ -25,6 +25,9 @@ internal sealed class Track
     /// <summary>A timecode track's sample entry (null for any other track).</summary>
     internal TimecodeEntry? Timecode { get; init; }
 
+    /// <summary>An H.264 or HEVC track's decoder configuration (null for any other track).</summary>
+    internal DecoderConfig? Decoder { get; init; }
+
     /// <summary>The frame number a timecode track of one sample starts at (its sample's four
     /// bytes, read when the movie is opened); null for any other track.</summary>
     internal uint? TimecodeStart { get; set; }
