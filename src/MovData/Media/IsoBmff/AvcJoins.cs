@@ -31,9 +31,9 @@ internal sealed class AvcJoins
     /// <summary>The most pictures after a join followed for releases.</summary>
     private const int Follow = 48;
 
-    /// <summary>Bytes of a picture read for its slice header (behind its SEI, and for avc3 its
-    /// parameter sets); the longest picture read whole to rewrite its slices.</summary>
-    private const int HeaderBytes = 4096, PictureLimit = 4 << 20;
+    /// <summary>Bytes of a picture read for its first slice header (behind its SEI, and for
+    /// avc3 its parameter sets).</summary>
+    private const int HeaderBytes = 4096;
 
     private readonly Movie _movie;
     private readonly SampleList _s;
@@ -65,15 +65,14 @@ internal sealed class AvcJoins
     /// </summary>
     internal List<PlannedCut> Ordered(List<PlannedCut> cuts, bool preferKeyframes, CancellationToken cancel)
     {
-        var ordered = new List<PlannedCut>(cuts.Count);
-        var removed = new HashSet<int>(); // by the cuts before, whose pictures are not decoded
+        var ordered = new List<PlannedCut>(cuts.Count); // the cuts before, whose pictures are not decoded
         foreach (PlannedCut cut in cuts)
         {
             cancel.ThrowIfCancellationRequested();
-            PlannedCut done = cut.Head || cut.End == _s.Count ? cut
-                : (preferKeyframes ? OrderedJoin(cut, removed, keyframesOnly: true) : null) ?? OrderedJoin(cut, removed, keyframesOnly: false) ?? cut;
-            ordered.Add(done);
-            removed.UnionWith(MovieCut.VideoRemoved(_movie, done));
+            // A keyframe is tried first only where one lies within reach.
+            bool keyframe = preferKeyframes && _s.LastSyncAtOrBefore((int)Math.Min(cut.Start + Tries, cut.End - 1)) > cut.Start;
+            ordered.Add(cut.Head || cut.End == _s.Count ? cut
+                : (keyframe ? OrderedJoin(cut, ordered, keyframesOnly: true) : null) ?? OrderedJoin(cut, ordered, keyframesOnly: false) ?? cut);
         }
         return ordered;
     }
@@ -81,7 +80,7 @@ internal sealed class AvcJoins
     /// <summary>The cut moved to where its join's picture order holds, itself where it does
     /// already or the resuming picture is not one this mends; null where no start within
     /// reach will do, or the pictures cannot be read so.</summary>
-    private PlannedCut? OrderedJoin(PlannedCut cut, HashSet<int> removed, bool keyframesOnly)
+    private PlannedCut? OrderedJoin(PlannedCut cut, List<PlannedCut> before, bool keyframesOnly)
     {
         if (Order((int)cut.End) is not { Idr: false, Bipredicted: false } resume)
         {
@@ -90,7 +89,7 @@ internal sealed class AvcJoins
         var decoded = new List<H264Order>();
         for (int i = (int)cut.Start - 1; i >= 0 && decoded.Count < Window; i--)
         {
-            if (removed.Contains(i))
+            if (before.Exists(c => MovieCut.VideoRemoves(_movie, c, i)))
             {
                 continue;
             }
@@ -112,7 +111,7 @@ internal sealed class AvcJoins
             {
                 return at == cut.Start ? cut : cut with { Start = at, From = new MediaTime(shownFrom - _movie.Pts0, _movie.Video.Timescale) };
             }
-            if (Order(at) is not { } order)
+            if (at == cut.Start + Tries || Order(at) is not { } order)
             {
                 return null;
             }
@@ -130,9 +129,11 @@ internal sealed class AvcJoins
     /// which it passes over in silence (<see cref="H264Slices.AsLongTermReleases"/>). Which
     /// frames are held is followed picture by picture (<see cref="H264ReferenceFrames"/>)
     /// from the <see cref="Window"/> pictures before each join, all kept (else that join is
-    /// left as it is), through the pictures kept after it, up to the next cut, and until twice
-    /// max_num_ref_frames reference pictures have passed (by then an encoder has let go of
-    /// every frame from before the join) or following can no longer be sure.
+    /// left as it is), through the pictures kept after it, up to the next cut, at most
+    /// <see cref="Follow"/> of them, and until twice max_num_ref_frames reference pictures have
+    /// passed (by then an encoder has let go of every frame from before the join) or following
+    /// can no longer be sure. A picture longer than <see cref="NalSamples.WholeLimit"/> is left
+    /// as it is.
     /// </summary>
     internal List<(long Offset, byte Value)> Releases(IReadOnlyList<PlannedCut> cuts, bool[] keep, CancellationToken cancel)
     {
@@ -179,7 +180,7 @@ internal sealed class AvcJoins
                 return;
             }
             references += picture.Reference ? 1 : 0;
-            if (unheld.Count > 0 && Picture(i, PictureLimit) is (_, { } es) && H264Slices.AsLongTermReleases(es, sets, _pictureSets, picture, unheld) is { } bytes)
+            if (unheld.Count > 0 && NalSamples.ReadWhole(_movie, _s, i) is { } es && H264Slices.AsLongTermReleases(es, sets, _pictureSets, picture, unheld) is { } bytes)
             {
                 writes.AddRange(bytes.Select(b => (_s.Offset(i) + b.Index, b.Value)));
             }

@@ -8,17 +8,15 @@ namespace MovData.Media.IsoBmff;
 /// byte of each slice's NAL unit header. A decoder then counts picture order afresh from it.
 /// Left a CRA, it counted on from the pictures kept before the join, and where the CRA came
 /// out below them ffmpeg put frames out with falling timestamps ("non monotonically increasing
-/// dts", seven lines for x265's open GOPs cut from 4 to 10 s). Its leading pictures, whose
+/// dts", six frames of the suite's x265 open GOPs cut from 2 to 10 s). Its leading pictures, whose
 /// references are gone, are dropped from the tables already (<see cref="MovieCut.VideoRemoved"/>).
 /// </summary>
 internal static class BrokenLinks
 {
-    /// <summary>The longest picture read to find its slices.</summary>
-    private const int PictureLimit = 4 << 20;
-
     /// <summary>The one-byte writes (file offset, new value) that mark the picture each of
     /// <paramref name="cuts"/> resumes on, where the video is HEVC read as
-    /// <see cref="NalSamples"/> and that picture a CRA; none otherwise.</summary>
+    /// <see cref="NalSamples"/> and that picture a CRA (read whole: every slice is marked, or
+    /// none); none otherwise.</summary>
     internal static List<(long Offset, byte Value)> Marks(Movie movie, IReadOnlyList<PlannedCut> cuts)
     {
         var marks = new List<(long Offset, byte Value)>();
@@ -30,7 +28,10 @@ internal static class BrokenLinks
         foreach (PlannedCut cut in cuts.Where(c => !c.Head && c.End < s.Count))
         {
             int e = (int)cut.End;
-            byte[] es = NalSamples.Read(movie, s, e, PictureLimit);
+            if (NalSamples.ReadWhole(movie, s, e) is not { } es)
+            {
+                continue;
+            }
             marks.AddRange(VideoCodec.BrokenLinkMarks(VideoCodecKind.Hevc, es).Select(m => (s.Offset(e) + m.Index, m.Value)));
         }
         return marks;

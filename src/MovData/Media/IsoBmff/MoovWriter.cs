@@ -24,6 +24,9 @@ internal static class MoovWriter
         byte[] moov = movie.MoovBytes;
         Box root = movie.Moov with { Offset = 0 };
         long[] trackDurations = [.. cuts.Select(c => TrackDuration(c, movie.MovieTimescale))];
+        // A video or audio track left with no sample is left out (a saved movie's video where no
+        // run of it holds a keyframe): ffmpeg cannot tell such a stream's format.
+        bool[] written = [.. cuts.Select(c => c.Kept.Length > 0 || c.Track.Kind == MediaStreamKind.Other)];
         // The new moov is about the old one's size: room for it from the start, not doubled into.
         var w = new BoxWriter(moov.Length + 64 * 1024);
         int start = w.Begin(FourCc.Moov);
@@ -32,13 +35,11 @@ internal static class MoovWriter
         {
             if (child.Name == "mvhd")
             {
-                w.Copy(moov, child, Duration(moov, child, 12, trackDurations.Max()));
+                w.Copy(moov, child, Duration(moov, child, 12, trackDurations.Where((_, k) => written[k]).DefaultIfEmpty(0).Max()));
             }
             else if (child.Name == "trak")
             {
-                // A video or audio track left with no sample is left out (a saved movie's video
-                // where no run of it holds a keyframe): ffmpeg cannot tell such a stream's format.
-                if (cuts[trak].Kept.Length > 0 || cuts[trak].Track.Kind == MediaStreamKind.Other)
+                if (written[trak])
                 {
                     Track(w, moov, child, cuts[trak], trackDurations[trak], shift, path);
                 }

@@ -328,18 +328,22 @@ internal static class MovieCut
     internal static IEnumerable<int> VideoRemoved(Movie movie, PlannedCut cut)
     {
         SampleList s = movie.Samples;
-        long ptsEnd = cut.End == s.Count ? long.MaxValue : movie.Pts0 + cut.To.Ticks;
-        for (int i = (int)cut.Start; i < s.Count; i++)
+        for (int i = (int)cut.Start; i < s.Count && !(i > cut.End && s.IsSync(i)); i++)
         {
-            if (i > cut.End && s.IsSync(i))
-            {
-                break;
-            }
-            if (i < cut.End || (i > cut.End && s.Pts(i) < ptsEnd))
+            if (VideoRemoves(movie, cut, i))
             {
                 yield return i;
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="cut"/> removes video sample <paramref name="i"/>
+    /// (<see cref="VideoRemoved"/>).</summary>
+    internal static bool VideoRemoves(Movie movie, PlannedCut cut, int i)
+    {
+        SampleList s = movie.Samples;
+        long ptsEnd = cut.End == s.Count ? long.MaxValue : movie.Pts0 + cut.To.Ticks;
+        return i >= cut.Start && (i < cut.End || (i > cut.End && (s.LastSyncAtOrBefore(i) ?? -1) <= cut.End && s.Pts(i) < ptsEnd));
     }
 
     /// <summary>Which samples of <paramref name="track"/> the cuts remove, and the new

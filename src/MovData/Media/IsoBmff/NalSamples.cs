@@ -14,12 +14,15 @@ internal static class NalSamples
     /// <summary>Whether <paramref name="track"/>'s samples can be read so.</summary>
     internal static bool Readable(Track track) => track.Decoder is { LengthSize: 4 };
 
+    /// <summary>The longest sample read whole (<see cref="ReadWhole"/>).</summary>
+    internal const int WholeLimit = 4 << 20;
+
     /// <summary>The first <paramref name="limit"/> bytes of sample <paramref name="i"/> of
     /// <paramref name="samples"/> (or all of it), each NAL unit's length made a start code.</summary>
+    /// <exception cref="EndOfStreamException">The file ends inside the sample.</exception>
     internal static byte[] Read(Movie movie, SampleList samples, int i, int limit)
     {
-        byte[] es = new byte[Math.Min(samples.Size(i), (uint)limit)];
-        es = es[..MediaReads.Read(movie.File, es, samples.Offset(i))];
+        byte[] es = SavedManifest.Read(movie.File, samples.Offset(i), Math.Min(samples.Size(i), (uint)limit));
         for (long at = 0; at + 4 <= es.Length;)
         {
             uint length = BinaryPrimitives.ReadUInt32BigEndian(es.AsSpan((int)at));
@@ -28,4 +31,10 @@ internal static class NalSamples
         }
         return es;
     }
+
+    /// <summary>The whole of sample <paramref name="i"/> read so, for a rewrite that must see
+    /// every slice of the picture; null for one longer than <see cref="WholeLimit"/>, which is
+    /// left as it is.</summary>
+    internal static byte[]? ReadWhole(Movie movie, SampleList samples, int i) =>
+        samples.Size(i) <= WholeLimit ? Read(movie, samples, i, WholeLimit) : null;
 }

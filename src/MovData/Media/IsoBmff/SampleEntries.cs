@@ -68,8 +68,8 @@ internal static class SampleEntries
     }
 
     /// <summary>
-    /// The decoder configuration of an H.264 (avc1, avc3: avcC) or HEVC (hvc1, hev1: hvcC)
-    /// sample entry first in <paramref name="stsd"/>: how many bytes give each NAL unit's
+    /// The decoder configuration of an H.264 (avc1, avc3: avcC) or HEVC (hvc1, hev1, and Dolby
+    /// Vision's dvh1, dvhe: hvcC) sample entry first in <paramref name="stsd"/>: how many bytes give each NAL unit's
     /// length in a sample, and its parameter sets, each behind a 00 00 00 01 start code, as the
     /// codec readers take an elementary stream; null for another entry or one without it.
     /// avcC's fields (ISO/IEC 14496-15 §5.3.3): version, profile, compatibility, level (a byte
@@ -82,13 +82,22 @@ internal static class SampleEntries
     internal static DecoderConfig? Decoder(ReadOnlySpan<byte> moov, Box stsd, string path)
     {
         List<Box> entries = Boxes.Children(moov, stsd, path, skip: 8);
-        if (entries is not [{ Name: "avc1" or "avc3" or "hvc1" or "hev1" } entry, ..] || entry.PayloadSize < VisualFields)
+        if (entries is not [{ Name: "avc1" or "avc3" or "hvc1" or "hev1" or "dvh1" or "dvhe" } entry, ..] || entry.PayloadSize < VisualFields)
         {
             return null;
         }
-        bool hevc = entry.Name[0] == 'h';
+        bool hevc = entry.Name[0] != 'a';
         string entryPath = $"{path}/{entry.Name}";
-        if (Boxes.Children(moov, entry, entryPath, VisualFields).FirstOrDefault(b => b.Name == (hevc ? "hvcC" : "avcC")) is not { Size: > 0 } config)
+        List<Box> boxes;
+        try
+        {
+            boxes = Boxes.Children(moov, entry, entryPath, VisualFields);
+        }
+        catch (InvalidDataException)
+        {
+            return null; // a box after the configuration that does not fit: players read past it, and so does all else here
+        }
+        if (boxes.FirstOrDefault(b => b.Name == (hevc ? "hvcC" : "avcC")) is not { Size: > 0 } config)
         {
             return null;
         }
