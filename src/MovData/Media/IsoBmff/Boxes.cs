@@ -194,11 +194,15 @@ internal ref struct FieldReader
     /// long recording's hundreds of thousands of sizes, read in one pass).</summary>
     internal uint[] U32Table()
     {
-        ReadOnlySpan<byte> bytes = Take(Count(4) * 4);
-        var entries = new uint[bytes.Length / 4];
-        for (int i = 0; i < entries.Length; i++)
+        ReadOnlySpan<uint> big = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(Take(Count(4) * 4));
+        var entries = new uint[big.Length];
+        if (BitConverter.IsLittleEndian)
         {
-            entries[i] = BinaryPrimitives.ReadUInt32BigEndian(bytes[(i * 4)..]);
+            BinaryPrimitives.ReverseEndianness(big, entries);
+        }
+        else
+        {
+            big.CopyTo(entries);
         }
         return entries;
     }

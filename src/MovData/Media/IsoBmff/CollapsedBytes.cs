@@ -9,6 +9,7 @@ internal sealed class CollapsedBytes
 {
     private readonly long[] _ends;
     private readonly long[] _before;
+    private int _last; // the ranges that ended at or before the offset asked last (not shared between threads)
 
     /// <param name="collapses">The ranges, in file order, apart and not empty.</param>
     internal CollapsedBytes(IReadOnlyList<(long Offset, long Length)> collapses)
@@ -30,9 +31,15 @@ internal sealed class CollapsedBytes
     /// how far the byte at <paramref name="offset"/> moves back (a byte inside a range is gone).</summary>
     internal long Before(long offset)
     {
-        // Ends strictly increase (the ranges are apart and not empty): at an exact end that
-        // range counts, otherwise the search's complement is the first range ending past it.
-        int i = Array.BinarySearch(_ends, offset);
-        return _before[i >= 0 ? i + 1 : ~i];
+        // Asked in file order, mostly: the last answer holds until the next range ends.
+        int r = _last;
+        if ((r > 0 && offset < _ends[r - 1]) || (r < _ends.Length && offset >= _ends[r]))
+        {
+            // Ends strictly increase (the ranges are apart and not empty): at an exact end that
+            // range counts, otherwise the search's complement is the first range ending past it.
+            int i = Array.BinarySearch(_ends, offset);
+            _last = r = i >= 0 ? i + 1 : ~i;
+        }
+        return _before[r];
     }
 }

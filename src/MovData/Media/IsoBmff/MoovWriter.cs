@@ -65,7 +65,7 @@ internal static class MoovWriter
         {
             return c.Track.Edits.Sum(e => e.Empty ? e.SegmentDuration : Math.Max(0, e.SegmentDuration - c.ShownLost));
         }
-        return (long)((Int128)c.Durations.Sum(d => (long)d) * movieTimescale / c.Track.Timescale);
+        return (long)((Int128)c.MediaDuration * movieTimescale / c.Track.Timescale);
     }
 
     /// <summary>Where mvhd, tkhd and mdhd keep a duration: after the full box's 4 bytes,
@@ -97,7 +97,7 @@ internal static class MoovWriter
                         : p => BinaryPrimitives.WriteUInt32BigEndian(p[(4 + 16)..], (uint)Math.Min(trackDuration, uint.MaxValue)));
                     break;
                 case "mdhd":
-                    w.Copy(moov, child, Duration(moov, child, 12, c.Durations.Sum(d => (long)d)));
+                    w.Copy(moov, child, Duration(moov, child, 12, c.MediaDuration));
                     break;
                 case "elst":
                     EditList(w, moov, child, c);
@@ -303,11 +303,11 @@ internal static class MoovWriter
         // The old chunks walked beside the kept samples (both in sample order): which chunk
         // and description each kept sample had. From fragments the table has no chunks:
         // one chunk (-1) and no description for all.
-        using IEnumerator<(long Offset, long FirstSample, long Samples, uint Description)> old = c.Track.Table.Chunks().GetEnumerator();
+        SampleTable.ChunkWalk old = c.Track.Table.Chunks();
         int chunk = -1, lastChunk = -2;
         long chunkEnd = 0;
         uint description = 0;
-        long end = -1;
+        long end = -1, oldEnd = -1; // where the last kept sample ends, after the cut and before
         foreach (int i in kept)
         {
             while (i >= chunkEnd && old.MoveNext())
@@ -315,7 +315,9 @@ internal static class MoovWriter
                 (chunk, chunkEnd, description) = (chunk + 1, old.Current.FirstSample + old.Current.Samples, old.Current.Description);
             }
             long at = c.Samples.Offset(i);
-            long offset = at - shift(at);
+            // A sample that begins where the last kept one ended moves back as far: no collapse
+            // lies inside kept bytes. Only the others are looked up, a few per chunk at most.
+            long offset = at == oldEnd ? end : at - shift(at);
             if (chunk != lastChunk || offset != end)
             {
                 // From fragments (no chunks in the table): the first sample description.
@@ -324,6 +326,7 @@ internal static class MoovWriter
             chunks[^1] = (chunks[^1].Offset, chunks[^1].Samples + 1, chunks[^1].Description);
             lastChunk = chunk;
             end = offset + c.Samples.Size(i);
+            oldEnd = at + c.Samples.Size(i);
         }
         return chunks;
     }

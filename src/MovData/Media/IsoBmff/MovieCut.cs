@@ -39,10 +39,29 @@ internal sealed class TrackCut
 
     private int[]? _kept;
 
+    /// <summary>The sum of the new decode durations: the track's media duration after the cut.</summary>
+    internal long MediaDuration
+    {
+        get
+        {
+            long sum = 0;
+            foreach (uint d in Durations)
+            {
+                sum += d;
+            }
+            return sum;
+        }
+    }
+
     /// <summary>The indexes whose flag is <paramref name="set"/>, in an array of their exact count.</summary>
     internal static int[] IndexesOf(bool[] keep, bool set = true)
     {
-        var indexes = new int[keep.Count(k => k == set)];
+        int count = 0;
+        foreach (bool k in keep)
+        {
+            count += k == set ? 1 : 0;
+        }
+        var indexes = new int[count];
         int at = 0;
         for (int i = 0; i < keep.Length; i++)
         {
@@ -207,19 +226,33 @@ internal static class MovieCut
         while (true)
         {
             int lane = -1;
-            long offset = long.MaxValue;
+            long offset = long.MaxValue, others = long.MaxValue; // the lowest next offset, and the other lanes'
             for (int l = 0; l < lanes.Count; l++)
             {
-                if (next[l] < lanes[l].Order.Length && lanes[l].Samples.Offset(lanes[l].Order[next[l]]) is var o && (lane < 0 || o < offset))
+                if (next[l] < lanes[l].Order.Length && lanes[l].Samples.Offset(lanes[l].Order[next[l]]) is var o)
                 {
-                    (lane, offset) = (l, o);
+                    if (lane < 0 || o < offset)
+                    {
+                        (lane, offset, others) = (l, o, Math.Min(others, offset));
+                    }
+                    else
+                    {
+                        others = Math.Min(others, o);
+                    }
                 }
             }
             if (lane < 0)
             {
                 return ranges;
             }
-            long end = offset + lanes[lane].Samples.Size(lanes[lane].Order[next[lane]++]);
+            // The lane's samples that follow end to end (a chunk's) are taken at once while no
+            // other lane's comes first: the same ranges, without a comparison per sample.
+            (SampleList samples, int[] order) = lanes[lane];
+            long end = offset + samples.Size(order[next[lane]++]);
+            while (next[lane] < order.Length && samples.Offset(order[next[lane]]) is var o && o == end && o <= others)
+            {
+                end += samples.Size(order[next[lane]++]);
+            }
             if (ranges.Count > 0 && ranges[^1].End == offset)
             {
                 ranges[^1] = (ranges[^1].Offset, end);
@@ -361,11 +394,29 @@ internal static class MovieCut
         double t0 = (double)delayV / movie.MovieTimescale + (double)(movie.Pts0 - mtV) / movie.Video.Timescale;
         double Rel(int i) => (double)delay / movie.MovieTimescale + (double)(s.Pts(i) - mt) / ts - t0;
 
+        // A track shown in decode order (no ctts: audio, a timecode) has Rel growing with the
+        // sample number, so the samples about a time are found by a binary search, not a walk
+        // over all of them for every cut: a long recording's audio is a hundred thousand.
+        bool ordered = !video && track.Table.CompositionOffsets is null;
+        int FirstFrom(double t)
+        {
+            int lo = 0, hi = n;
+            while (lo < hi)
+            {
+                int mid = (int)((uint)(lo + hi) >> 1);
+                (lo, hi) = Rel(mid) < t ? (mid + 1, hi) : (lo, mid);
+            }
+            return lo;
+        }
+        // A second more than the longest sample on either side: what a sample's end or middle is
+        // compared with below lies within that of its start.
+        double reach = 1 + (track.Table.TimeToSample.Length > 0 ? track.Table.TimeToSample.Max(r => r.Delta) : 0) / (double)ts;
+
         // The decode ticks each kept sample moves back by: the head's, which moves every one, and
         // each join's, which moves those after it; and the shortening of samples that span a range.
         // Listed per cut, not per sample: a long recording's audio is a hundred thousand samples.
         long headLost = 0;
-        var joins = new List<(long End, double From, long Lost)>();
+        var joins = new List<(long End, double From, int FirstFrom, long Lost)>(); // FirstFrom: a shown-in-order track's first sample at or after From
         var shorten = new Dictionary<int, long>();
         long mediaTime = mt;
         long shownLost = 0;
@@ -386,7 +437,8 @@ internal static class MovieCut
             }
             else
             {
-                for (int i = 0; i < n; i++)
+                int first = cut.Head || !ordered ? 0 : FirstFrom(from - reach), last = toEnd || !ordered ? n : FirstFrom(to + reach);
+                for (int i = first; i < last; i++)
                 {
                     double start = Rel(i), end = start + (double)s.Duration(i) / ts, mid = (start + end) / 2;
                     if ((cut.Head || start <= from + Epsilon) && end >= to - Epsilon)
@@ -417,7 +469,7 @@ internal static class MovieCut
             }
             else if (!toEnd)
             {
-                joins.Add((cut.End, from, lost));
+                joins.Add((cut.End, from, ordered ? FirstFrom(from) : -1, lost));
             }
             shownLost += (long)Math.Round((to - from) * movie.MovieTimescale);
         }
@@ -430,17 +482,17 @@ internal static class MovieCut
         long Shift(int i)
         {
             long shift = headLost;
-            double rel = video || joins.Count == 0 ? 0 : Rel(i);
-            foreach ((long end, double from, long lost) in joins)
+            double rel = video || ordered || joins.Count == 0 ? 0 : Rel(i);
+            foreach (ref readonly var join in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(joins))
             {
-                shift += (video ? i >= end : rel >= from) ? lost : 0;
+                shift += (video ? i >= join.End : ordered ? i >= join.FirstFrom : rel >= join.From) ? join.Lost : 0;
             }
             return shift;
         }
         int[] kept = TrackCut.IndexesOf(keep);
         var durations = new uint[kept.Length];
         var earlier = new Dictionary<int, long>(); // DecodedEarlier
-        long NewDts(int k) => s.Dts(kept[k]) - Shift(kept[k]) - earlier.GetValueOrDefault(kept[k]);
+        long NewDts(int k) => s.Dts(kept[k]) - Shift(kept[k]) - (earlier.Count == 0 ? 0 : earlier.GetValueOrDefault(kept[k]));
         long carried = kept.Length > 0 ? NewDts(0) : 0; // the sample's new decode time, worked out as the one before's next
         for (int k = 0; k < kept.Length; k++)
         {

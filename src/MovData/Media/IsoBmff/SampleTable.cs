@@ -106,7 +106,7 @@ internal sealed class SampleTable
                     large = box.Name == "co64";
                     chunks = large
                         ? Entries(ref r, 8, (ref FieldReader f) => f.U64() is var o && o > long.MaxValue ? long.MaxValue : (long)o)
-                        : Array.ConvertAll(r.U32Table(), o => (long)o);
+                        : Entries(ref r, 4, (ref FieldReader f) => (long)f.U32());
                     break;
                 case "stsc":
                     r.FullBox();
@@ -163,21 +163,37 @@ internal sealed class SampleTable
     }
 
     /// <summary>Each chunk: its offset, its first sample (0-based) and how many it holds, in
-    /// chunk order; the chunks past the last sample are not listed.</summary>
-    internal IEnumerable<(long Offset, long FirstSample, long Samples, uint Description)> Chunks()
+    /// chunk order; the chunks past the last sample are not listed. A struct walked by
+    /// foreach: a recording's muxer may write a chunk or two per sample, and the calls
+    /// through an iterator's interface were a tenth of a long recording's plan.</summary>
+    internal ChunkWalk Chunks() => new(this);
+
+    /// <summary>The walk <see cref="Chunks"/> returns (its own enumerator).</summary>
+    internal struct ChunkWalk(SampleTable table)
     {
-        long sample = 0;
-        for (int run = 0; run < SampleToChunk.Length && sample < Count; run++)
+        private int _run = -1;
+        private long _chunk, _end, _sample;
+
+        public readonly ChunkWalk GetEnumerator() => this;
+
+        public (long Offset, long FirstSample, long Samples, uint Description) Current { get; private set; }
+
+        public bool MoveNext()
         {
-            long first = SampleToChunk[run].FirstChunk - 1;
-            long last = run + 1 < SampleToChunk.Length ? SampleToChunk[run + 1].FirstChunk - 1 : ChunkOffsets.Length;
-            long per = SampleToChunk[run].Samples;
-            for (long c = Math.Max(first, 0); c < Math.Min(last, ChunkOffsets.Length) && sample < Count; c++)
+            var stsc = table.SampleToChunk;
+            while (_run < 0 || _chunk >= _end || _sample >= table.Count)
             {
-                long n = Math.Min(per, Count - sample);
-                yield return (ChunkOffsets[c], sample, n, SampleToChunk[run].Description);
-                sample += n;
+                if (_sample >= table.Count || ++_run >= stsc.Length)
+                {
+                    return false;
+                }
+                long last = _run + 1 < stsc.Length ? stsc[_run + 1].FirstChunk - 1 : table.ChunkOffsets.Length;
+                (_chunk, _end) = (Math.Max(stsc[_run].FirstChunk - 1L, 0), Math.Min(last, table.ChunkOffsets.Length));
             }
+            long n = Math.Min(stsc[_run].Samples, table.Count - _sample);
+            Current = (table.ChunkOffsets[_chunk++], _sample, n, stsc[_run].Description);
+            _sample += n;
+            return true;
         }
     }
 
@@ -213,7 +229,14 @@ internal sealed class SampleTable
         {
             throw new InvalidDataException($"{path}/stsc: its first chunks are not in increasing order from 1");
         }
-        long placed = Chunks().Sum(c => c.Samples);
+        // What the chunks hold, run by run of stsc (as Chunks walks them, without a step a chunk).
+        long placed = 0;
+        for (int run = 0; run < SampleToChunk.Length; run++)
+        {
+            long last = run + 1 < SampleToChunk.Length ? SampleToChunk[run + 1].FirstChunk - 1 : ChunkOffsets.Length;
+            long chunks = Math.Max(0, Math.Min(last, ChunkOffsets.Length) - (SampleToChunk[run].FirstChunk - 1L));
+            placed = Math.Min(Count, placed + chunks * SampleToChunk[run].Samples);
+        }
         if (placed < Count)
         {
             throw new InvalidDataException($"{path}: the chunk tables place {placed} of its {Count} samples (a truncated or corrupt moov)");
