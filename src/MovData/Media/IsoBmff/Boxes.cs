@@ -190,8 +190,8 @@ internal ref struct FieldReader
         return (int)n;
     }
 
-    /// <summary>A table of a count and that many 32-bit entries (stsz, stss, stco: a
-    /// long recording's hundreds of thousands of sizes, read in one pass).</summary>
+    /// <summary>A table of a count and that many 32-bit entries (stsz, stss: a long
+    /// recording's hundreds of thousands of sizes, byte-swapped in one pass).</summary>
     internal uint[] U32Table()
     {
         ReadOnlySpan<uint> big = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(Take(Count(4) * 4));

@@ -3,13 +3,15 @@ namespace MovData.Media.IsoBmff;
 /// <summary>
 /// The block ranges a cut collapses out of a file, in file order, and how far each offset
 /// after them moves back: a binary search over running totals, since a moov's rewrite asks
-/// it once for every kept sample (hundreds of thousands in a long recording).
+/// it once for every kept sample (hundreds of thousands in a long recording). It remembers
+/// the range it answered last (asked in file order, mostly, the next answer is the same), so
+/// it is for one thread at a time.
 /// </summary>
 internal sealed class CollapsedBytes
 {
     private readonly long[] _ends;
     private readonly long[] _before;
-    private int _last; // the ranges that ended at or before the offset asked last (not shared between threads)
+    private int _last; // how many ranges ended at or before the offset asked last
 
     /// <param name="collapses">The ranges, in file order, apart and not empty.</param>
     internal CollapsedBytes(IReadOnlyList<(long Offset, long Length)> collapses)

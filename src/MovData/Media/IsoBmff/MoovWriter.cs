@@ -19,7 +19,7 @@ internal static class MoovWriter
     private static readonly HashSet<string> Stale = ["subs", "saiz", "saio", "stdp", "padb", "stsh"];
 
     /// <exception cref="InvalidDataException">A table this does not rewrite yet (sub-samples, encryption).</exception>
-    internal static byte[] Write(Movie movie, IReadOnlyList<TrackCut> cuts, Func<long, long> shift, string path)
+    internal static byte[] Write(Movie movie, IReadOnlyList<TrackCut> cuts, OffsetShift shift, string path)
     {
         byte[] moov = movie.MoovBytes;
         Box root = movie.Moov with { Offset = 0 };
@@ -83,7 +83,7 @@ internal static class MoovWriter
         }
     };
 
-    private static void Track(BoxWriter w, byte[] moov, Box box, TrackCut c, long trackDuration, Func<long, long> shift, string path)
+    private static void Track(BoxWriter w, byte[] moov, Box box, TrackCut c, long trackDuration, OffsetShift shift, string path)
     {
         int start = w.Begin(box.Type);
         foreach (Box child in Boxes.Children(moov, box, "trak"))
@@ -146,7 +146,7 @@ internal static class MoovWriter
         w.End(start);
     }
 
-    private static void SampleTables(BoxWriter w, byte[] moov, Box stbl, TrackCut c, Func<long, long> shift, string path)
+    private static void SampleTables(BoxWriter w, byte[] moov, Box stbl, TrackCut c, OffsetShift shift, string path)
     {
         SampleTable table = c.Track.Table;
         SampleList s = c.Samples;
@@ -296,7 +296,7 @@ internal static class MoovWriter
 
     /// <summary>The kept samples in chunks: a chunk of the old table, less its removed
     /// samples, split where they are no longer end to end; at their offsets after the cut.</summary>
-    private static List<(long Offset, uint Samples, uint Description)> KeptChunks(TrackCut c, int[] kept, Func<long, long> shift)
+    private static List<(long Offset, uint Samples, uint Description)> KeptChunks(TrackCut c, int[] kept, OffsetShift shift)
     {
         // About as many as the old table's (a cut splits a few); from fragments, a guess.
         var chunks = new List<(long Offset, uint Samples, uint Description)>(Math.Min(kept.Length, c.Track.Table.ChunkOffsets.Length + 64));
@@ -315,9 +315,9 @@ internal static class MoovWriter
                 (chunk, chunkEnd, description) = (chunk + 1, old.Current.FirstSample + old.Current.Samples, old.Current.Description);
             }
             long at = c.Samples.Offset(i);
-            // A sample that begins where the last kept one ended moves back as far: no collapse
-            // lies inside kept bytes. Only the others are looked up, a few per chunk at most.
-            long offset = at == oldEnd ? end : at - shift(at);
+            // Where a sample that begins where the last kept one ended moves back as far
+            // (OffsetShift.EndToEnd), only the others are looked up: a few per chunk at most.
+            long offset = shift.EndToEnd && at == oldEnd ? end : at - shift.Of(at);
             if (chunk != lastChunk || offset != end)
             {
                 // From fragments (no chunks in the table): the first sample description.
@@ -411,3 +411,10 @@ internal static class MoovWriter
         w.End(box);
     }
 }
+
+/// <summary>How far a cut moves each kept sample's bytes back: <see cref="Of"/> an old offset.
+/// <see cref="EndToEnd"/>: a sample that begins where the last kept one ended always moves as
+/// far, so it is asked once per run of them. True of collapsed blocks, which never lie inside
+/// kept bytes; not of a saved movie's runs, which meet where a kept sample of no bytes stood
+/// between two gaps.</summary>
+internal sealed record OffsetShift(Func<long, long> Of, bool EndToEnd);

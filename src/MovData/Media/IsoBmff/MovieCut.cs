@@ -144,7 +144,7 @@ internal static class MovieCut
         var collapsed = new CollapsedBytes(collapses);
         long Shift(long offset) => collapsed.Before(offset);
 
-        byte[] moov = MoovWriter.Write(movie, tracks, Shift, path);
+        byte[] moov = MoovWriter.Write(movie, tracks, new OffsetShift(Shift, EndToEnd: true), path);
         var writes = new List<Patch>();
         foreach (Box mdat in movie.TopLevel.Where(b => b.Type == FourCc.Mdat && b.Size > 0))
         {
@@ -410,7 +410,7 @@ internal static class MovieCut
         }
         // A second more than the longest sample on either side: what a sample's end or middle is
         // compared with below lies within that of its start.
-        double reach = 1 + (track.Table.TimeToSample.Length > 0 ? track.Table.TimeToSample.Max(r => r.Delta) : 0) / (double)ts;
+        double reach = ordered && track.Table.TimeToSample.Length > 0 ? 1 + track.Table.TimeToSample.Max(r => r.Delta) / (double)ts : 1;
 
         // The decode ticks each kept sample moves back by: the head's, which moves every one, and
         // each join's, which moves those after it; and the shortening of samples that span a range.
@@ -437,7 +437,9 @@ internal static class MovieCut
             }
             else
             {
-                int first = cut.Head || !ordered ? 0 : FirstFrom(from - reach), last = toEnd || !ordered ? n : FirstFrom(to + reach);
+                // At the head, every sample ending after it "spans" it: shortened by nothing,
+                // except a timecode's, which is looked for wherever it starts.
+                int first = cut.Head || !ordered ? 0 : FirstFrom(from - reach), last = toEnd || !ordered || (cut.Head && timecode) ? n : FirstFrom(to + reach);
                 for (int i = first; i < last; i++)
                 {
                     double start = Rel(i), end = start + (double)s.Duration(i) / ts, mid = (start + end) / 2;

@@ -89,7 +89,7 @@ internal static class SavedMovie
             return held[k].Source - held[k].Target;
         }
         List<TrackCut> saved = [.. cuts.Select(c => Saved(movie, c, held))];
-        byte[] moov = MoovWriter.Write(movie, saved, Moved, path);
+        byte[] moov = MoovWriter.Write(movie, saved, new OffsetShift(Moved, EndToEnd: false), path);
         byte[] mdat = new byte[MdatHeader];
         BinaryPrimitives.WriteUInt32BigEndian(mdat, 1);
         BinaryPrimitives.WriteUInt32BigEndian(mdat.AsSpan(4), FourCc.Mdat);
