@@ -10,16 +10,20 @@
 # from TO on), those shown inside it that were kept ("extra", none expected), those whose
 # bytes the cut changed (a join's released reference rewritten, a bit), their order, whether
 # decode times rise strictly and presentation times are unique. The last line sums them up
-# (docs/media.md quotes it).
+# (docs/media.md quotes it). With --fragmented, the same on two fragmented MP4s instead
+# (ffmpeg's frag_keyframe+empty_moov: the x265 open GOPs, and x264's open-gop at keyint 50),
+# which are cut by whole fragments (--exact is refused there): an open GOP's leading pictures
+# stay in the fragment the video resumes on, and count as "extra" (kept, shown inside).
 #
-#   bash bench/mp4-cut-sweep.sh [--exact] [MOVDATA] [RANGES-PER-FILE]   (default artifacts/aot/movdata, 12)
+#   bash bench/mp4-cut-sweep.sh [--exact | --fragmented] [MOVDATA] [RANGES-PER-FILE]   (default artifacts/aot/movdata, 12)
 #
 # Works in a directory of its own under /var/tmp (any Linux filesystem: where blocks cannot
 # shift they are copied, which changes nothing judged here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exact=
+exact= fragmented=
 if [ "${1:-}" = --exact ]; then exact=--exact; shift; fi
+if [ "${1:-}" = --fragmented ]; then fragmented=1; shift; fi
 tool=${1:-artifacts/aot/movdata}
 per=${2:-12}
 [ -x "$tool" ] || dotnet publish src/MovData.Cli -c Release -o artifacts/aot -nologo -v quiet
@@ -28,20 +32,32 @@ work=$(mktemp -d /var/tmp/movdata-cut-sweep.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 video=testsrc2=size=320x240:rate=25 audio=sine=frequency=440:sample_rate=48000
-ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 12 -c:v libx265 -tag:v hvc1 \
-  -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac "$work/hevc.mov"
-ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i $audio -t 40 \
-  -c:v libx264 -preset veryfast -bf 3 -g 60 -c:a aac "$work/bframes.mp4"
-ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 30 \
-  -c:v libx264 -preset veryfast -g 50 -c:a aac -timecode 01:00:00:00 "$work/timecode.mov"
-ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 24 -c:v libx264 -preset veryfast \
-  -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac "$work/opengop.mp4"
-ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 60 -c:v libx264 \
-  -x264-params open-gop=1:keyint=100:min-keyint=25 -bf 3 -c:a aac "$work/opengop-defaults.mp4"
+if [ -n "$fragmented" ]; then
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 24 -c:v libx265 -tag:v hvc1 \
+    -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac \
+    -movflags frag_keyframe+empty_moov "$work/hevc-fragmented.mp4"
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 24 -c:v libx264 -preset veryfast \
+    -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac \
+    -movflags frag_keyframe+empty_moov "$work/opengop-fragmented.mp4"
+  files='hevc-fragmented.mp4:24 opengop-fragmented.mp4:24'
+else
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 12 -c:v libx265 -tag:v hvc1 \
+    -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac "$work/hevc.mov"
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i $audio -t 40 \
+    -c:v libx264 -preset veryfast -bf 3 -g 60 -c:a aac "$work/bframes.mp4"
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 30 \
+    -c:v libx264 -preset veryfast -g 50 -c:a aac -timecode 01:00:00:00 "$work/timecode.mov"
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 24 -c:v libx264 -preset veryfast \
+    -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac "$work/opengop.mp4"
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 60 -c:v libx264 \
+    -x264-params open-gop=1:keyint=100:min-keyint=25 -bf 3 -c:a aac "$work/opengop-defaults.mp4"
+  files='hevc.mov:12 bframes.mp4:40 timecode.mov:30 opengop.mp4:24 opengop-defaults.mp4:60'
+fi
 
-python3 - "$tool" "$work" "$per" $exact <<'EOF'
+python3 - "$tool" "$work" "$per" "$files" $exact <<'EOF'
 import json, random, subprocess, sys, filecmp, shutil
-tool, work, per, exact = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+tool, work, per, exact = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[5:]
+files = [(f.split(':')[0], int(f.split(':')[1])) for f in sys.argv[4].split()]
 
 def run(*args):
     return subprocess.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -56,7 +72,6 @@ def errors(path):
 
 random.seed(7)
 totals = dict(cuts=0, refused=0, none=0, restored=0, missing=0, missing_after=0, extra=0, changed=0, disorder=0, errors=0)
-files = (('hevc.mov', 12), ('bframes.mp4', 40), ('timecode.mov', 30), ('opengop.mp4', 24), ('opengop-defaults.mp4', 60))
 for name, seconds in files:
     original = f'{work}/{name}'
     before = packets(original)

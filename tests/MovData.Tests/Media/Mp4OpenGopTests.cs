@@ -68,20 +68,23 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
 
-    public static TheoryData<string, string> Hevc() => Scratch.EveryFileSystemWith(["mov-hevc-timecode"]);
+    public static TheoryData<string, string> Hevc() => Scratch.EveryFileSystemWith(["mov-hevc-timecode", Recordings.HevcFragmentedMovie]);
 
     /// <summary>
     /// x265's open GOPs cut from 2 to 10 s: the CRA picture the video resumes on went on
     /// counting picture order from the pictures kept before the join, came out below them, and
     /// ffmpeg put six frames out with falling timestamps. Marked a broken link (BLA), a byte of
-    /// its slice header, it counts afresh: no error, and that byte is all that changed.
+    /// its slice header, it counts afresh: no error, and that byte is all that changed. In the
+    /// fragmented MP4, cut by whole fragments, the CRA's leading pictures stay (ffmpeg reported
+    /// falling timestamps and duplicate picture order counts there), and a decoder skips them
+    /// after a BLA.
     /// </summary>
     [Theory, MemberData(nameof(Hevc))]
     public void Cut_HevcAcrossEightSeconds_TheCraItResumesOnIsABrokenLink(string fs, string kind)
     {
         using ScratchDir dir = Scratch.On(fs);
         string rec = Recordings.CopyTo(kind, dir);
-        string saved = dir.File("removed.mov");
+        string saved = dir.File("removed" + System.IO.Path.GetExtension(rec));
         string original = RestoreTests.Sha256(rec);
         List<Packet> before = Mp4CutTests.Packets(rec);
 
@@ -92,6 +95,34 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(1, marked);
         Packet resumed = Assert.Single(after, p => p.Key && p.Pts - p.Start > 1.9 && p.Pts - p.Start < 2.1);
         Assert.Equal(before.Single(p => p.Key && Math.Abs(p.Pts - p.Start - 10) < 0.01).Hash, resumed.Hash);
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
+    /// <summary>
+    /// x264's open GOPs in a fragmented MP4, cut by whole fragments at 2-4 and 6-10 s: a
+    /// picture kept after a join released a reference frame the cut removed, and ffmpeg
+    /// reported "mmco: unref short failure". Those releases are rewritten as in a whole movie
+    /// (a bit each). The I picture's leading pictures stay in its fragment; where they would be
+    /// shown, ffmpeg may still report a repeated timestamp, which this does not mend.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FragmentedOpenGops_NoReleaseOfARemovedFrameFails_AndRestoreUndoesEveryBit(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(Recordings.OpenGopFragmentedMovie, dir);
+        string saved = dir.File("removed.mp4");
+        string original = RestoreTests.Sha256(rec);
+        List<Packet> before = Mp4CutTests.Packets(rec);
+
+        MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        string errors = Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output;
+        Assert.DoesNotContain("mmco", errors, StringComparison.Ordinal);
+        (_, int marked) = Mp4CutTests.Unmarked(Recordings.Path(Recordings.OpenGopFragmentedMovie), before, rec, Mp4CutTests.Packets(rec));
+        Assert.True(marked is >= 1 and <= 4, $"{marked} pictures' releases rewritten at two joins");
 
         MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
 

@@ -74,11 +74,18 @@ public static class Recordings
     /// join resumes on a picture that is not IDR.</summary>
     public const string OpenGopMovie = "mp4-h264-open-gop";
 
+    /// <summary>x265's open GOPs as "mov-hevc-timecode", in a fragmented MP4
+    /// (frag_keyframe+empty_moov): a fragment begins at each CRA, and is cut whole.</summary>
+    public const string HevcFragmentedMovie = "mp4-hevc-fragmented";
+
+    /// <summary><see cref="OpenGopMovie"/> in a fragmented MP4: a fragment begins at each I picture.</summary>
+    public const string OpenGopFragmentedMovie = "mp4-h264-open-gop-fragmented";
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind == OpenGopMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie)
         {
             return MakeMovie(kind);
         }
@@ -168,6 +175,8 @@ public static class Recordings
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
+            OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
+            HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");

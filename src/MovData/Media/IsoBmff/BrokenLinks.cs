@@ -9,7 +9,10 @@ namespace MovData.Media.IsoBmff;
 /// Left a CRA, it counted on from the pictures kept before the join, and where the CRA came
 /// out below them ffmpeg put frames out with falling timestamps ("non monotonically increasing
 /// dts", six frames of the suite's x265 open GOPs cut from 2 to 10 s). Its leading pictures, whose
-/// references are gone, are dropped from the tables already (<see cref="MovieCut.VideoRemoved"/>).
+/// references are gone, are dropped from the tables already (<see cref="MovieCut.VideoRemoved"/>);
+/// in a fragmented file, cut by whole fragments (<see cref="FragmentCut"/>), they stay, and a
+/// decoder skips them after a BLA (RASL pictures; ffmpeg reported duplicate picture order
+/// counts and falling timestamps there before).
 /// </summary>
 internal static class BrokenLinks
 {

@@ -132,6 +132,13 @@ internal static class FragmentCut
                 }
             }
         }
+        // HEVC: the CRA each join resumes on becomes a broken link. Its leading pictures stay
+        // (a fragment is kept whole), and a decoder skips them after a BLA, whose references
+        // are gone, instead of decoding them from the pictures kept before the join.
+        // H.264: releases of frames the cut removed, by the pictures kept after a join, become
+        // releases of long-term frames (AvcJoins.Releases), as in a cut of a whole movie.
+        List<(long Offset, byte Value)> marks = AvcJoins.Of(movie) is { } avc ? avc.Releases(cuts, KeptVideo(movie, cuts), cancel) : BrokenLinks.Marks(movie, cuts);
+        writes.AddRange(marks.Select(m => new Patch(m.Offset - Shift(m.Offset), 1, [m.Value])));
 
         var layout = new FragmentLayout(movie, spans, removed, ranges, lostBefore, Shift);
         foreach (Box sidx in movie.TopLevel.Where(b => b.Type == FourCc.Sidx))
@@ -158,6 +165,19 @@ internal static class FragmentCut
             output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path);
         }
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
+    }
+
+    /// <summary>Which video samples the cuts keep, in decode order: all but their runs (whole
+    /// fragments: each cut's first sample to the one its video resumes on).</summary>
+    private static bool[] KeptVideo(Movie movie, List<PlannedCut> cuts)
+    {
+        var keep = new bool[movie.Samples.Count];
+        Array.Fill(keep, true);
+        foreach (PlannedCut cut in cuts)
+        {
+            Array.Fill(keep, false, (int)cut.Start, (int)(cut.End - cut.Start));
+        }
+        return keep;
     }
 
     /// <summary>
