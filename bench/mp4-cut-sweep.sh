@@ -123,7 +123,7 @@ for name, seconds in files:
               f'missing {missing} ({missing_after} shown from TO on), extra {extra}, changed {changed}, order {"ok" if ordered else "WRONG"}, '
               f'times {"rising" if rising else "NOT rising or repeated"}, restore {"identical" if same else "DIFFERENT"}')
 t = totals
-print(f'summary{" --exact" if exact else ""}: {t["cuts"]} cut, {t["refused"]} refused, {t["none"]} with nothing to remove; {t["restored"]} restored byte for byte; '
+print(f'summary{" --exact" if exact else ""}{" --fragmented" if any("fragmented" in f for f, _ in files) else ""}: {t["cuts"]} cut, {t["refused"]} refused, {t["none"]} with nothing to remove; {t["restored"]} restored byte for byte; '
       f'{t["missing"]} pictures shown outside the ranges missing ({t["missing_after"]} of them from a TO on), {t["extra"]} shown inside kept, '
       f'{t["changed"]} with a bit rewritten; '
       f'{t["disorder"]} cuts out of order or with falling or repeated times; {t["errors"]} ffmpeg error lines in all')

@@ -128,4 +128,31 @@ public sealed class Mp4OpenGopTests
 
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
+
+    /// <summary>
+    /// x264's open GOPs with their head cut (and a range after it): the video starts on an I
+    /// picture that is not IDR, and a picture kept after it released a frame from before it,
+    /// which a decoder starting there never held ("mmco: unref short failure"). Such a
+    /// release is rewritten as one after a join is, a decoder holding nothing at the start.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_OpenGopsHead_DecodesWithNoError_AndRestoreUndoesEveryBit(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(Recordings.OpenGopMovie, dir);
+        string saved = dir.File("removed.mp4");
+        string original = RestoreTests.Sha256(rec);
+        List<Packet> before = Mp4CutTests.Packets(rec);
+
+        CutResult r = MediaFile.Cut(rec, [new(0, 2), new(5, 9)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, r.Removed[0].From);
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        (_, int marked) = Mp4CutTests.Unmarked(Recordings.Path(Recordings.OpenGopMovie), before, rec, Mp4CutTests.Packets(rec));
+        Assert.True(marked is >= 1 and <= 4, $"{marked} pictures' releases rewritten after the head and a join");
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
 }

@@ -128,7 +128,8 @@ internal sealed class AvcJoins
     /// certainly does not hold after a join (the cut removed it) one of a long-term frame,
     /// which it passes over in silence (<see cref="H264Slices.AsLongTermReleases"/>). Which
     /// frames are held is followed picture by picture (<see cref="H264ReferenceFrames"/>)
-    /// from the <see cref="Window"/> pictures before each join, all kept (else that join is
+    /// from the <see cref="Window"/> pictures before each join (after a cut of the head, from a
+    /// decoder holding nothing, as it starts there), all kept (else that join is
     /// left as it is), through the pictures kept after it, up to the next cut, at most
     /// <see cref="Follow"/> of them, and until twice max_num_ref_frames reference pictures have
     /// passed (by then an encoder has let go of every frame from before the join) or following
@@ -143,9 +144,9 @@ internal sealed class AvcJoins
             cancel.ThrowIfCancellationRequested();
             PlannedCut cut = cuts[c];
             int limit = c + 1 < cuts.Count ? (int)cuts[c + 1].Start : _s.Count;
-            if (!cut.Head && cut.End < _s.Count)
+            if (cut.End < _s.Count)
             {
-                JoinReleases((int)cut.Start, (int)cut.End, limit, keep, writes);
+                JoinReleases(cut.Head ? 0 : (int)cut.Start, (int)cut.End, limit, keep, writes);
             }
         }
         return writes;
@@ -157,7 +158,8 @@ internal sealed class AvcJoins
         {
             return;
         }
-        var frames = new H264ReferenceFrames(sets.MaxRefFrames, sets.Log2MaxFrameNum);
+        // After a cut of the head the decoder starts on the picture the video resumes on, holding nothing.
+        H264ReferenceFrames frames = start == 0 ? H264ReferenceFrames.Fresh(sets.MaxRefFrames, sets.Log2MaxFrameNum) : new(sets.MaxRefFrames, sets.Log2MaxFrameNum);
         var unheld = new List<H264Operation>();
         for (int i = Math.Max(0, start - Window); i < start; i++)
         {

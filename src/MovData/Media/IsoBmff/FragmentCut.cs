@@ -14,8 +14,11 @@ namespace MovData.Media.IsoBmff;
 /// its absolute tfhd base offset moved back by the bytes collapsed before it and its tfdt by
 /// the time its track lost before it, so each track's decode times run on without a gap;
 /// a segment index (sidx) before the fragments, the random-access index (mfra) after them,
-/// and mehd's duration are rewritten to match. What a cut writes grows with the fragments
-/// after its first range (a few bytes each), never with the media.
+/// and mehd's duration are rewritten to match. At each join the picture the video resumes on
+/// is mended as in a whole movie, where it can be in place: an HEVC CRA marked a broken link,
+/// H.264 releases of removed frames rewritten (<see cref="BrokenLinks"/>, <see cref="AvcJoins"/>).
+/// What a cut writes grows with the fragments after its first range (a few bytes each),
+/// never with the media.
 /// </summary>
 internal static class FragmentCut
 {
