@@ -12,8 +12,9 @@
 # decode times rise strictly and presentation times are unique. The last line sums them up
 # (docs/media.md quotes it). With --fragmented, the same on two fragmented MP4s instead
 # (ffmpeg's frag_keyframe+empty_moov: the x265 open GOPs, and x264's open-gop at keyint 50),
-# which are cut by whole fragments (--exact is refused there): an open GOP's leading pictures
-# stay in the fragment the video resumes on, and count as "extra" (kept, shown inside).
+# which are cut by whole fragments (--exact is refused there): the fragment the video resumes
+# on leaves out its keyframe's leading pictures where its moof can be rewritten so (where it
+# cannot, they stay and count as "extra": kept, shown inside).
 #
 #   bash bench/mp4-cut-sweep.sh [--exact | --fragmented] [MOVDATA] [RANGES-PER-FILE]   (default artifacts/aot/movdata, 12)
 #

@@ -222,11 +222,12 @@ public sealed class Mp4CutTests
         return changed > 0;
     }
 
-    /// <summary>The video packets in decode order: presentation time, keyframe flag, size and a hash of their data.</summary>
-    internal static List<Packet> Packets(string path)
+    /// <summary>The video packets in decode order: presentation time, keyframe flag, size and a
+    /// hash of their data; <paramref name="options"/> given to ffprobe first.</summary>
+    internal static List<Packet> Packets(string path, params string[] options)
     {
-        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_data_hash", "sha256",
-            "-show_entries", "packet=pts_time,dts_time,flags,pos,size,data_hash:stream=start_time", "-of", "json", path);
+        (int code, string output, string err) = Tools.Capture("ffprobe", [.. options, "-v", "error", "-select_streams", "v:0", "-show_data_hash", "sha256",
+            "-show_entries", "packet=pts_time,dts_time,flags,pos,size,data_hash:stream=start_time", "-of", "json", path]);
         Assert.True(code == 0, err);
         using JsonDocument doc = JsonDocument.Parse(output);
         double start = double.Parse(doc.RootElement.GetProperty("streams")[0].GetProperty("start_time").GetString()!, CultureInfo.InvariantCulture);

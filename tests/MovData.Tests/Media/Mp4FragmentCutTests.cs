@@ -82,20 +82,8 @@ public sealed class Mp4FragmentCutTests
             Assert.True(Math.Abs(now[stream] - want) <= 0.022 * r.Removed.Count, $"{stream}: {was} s before, {now[stream]} s after removing {removedTime} s");
         }
 
-        // The indexes: every mfra entry and every sidx reference begins at a moof that is left.
-        List<(long Offset, long Size, string Type)> boxes = TopBoxes(rec);
-        HashSet<long> moofs = [.. boxes.Where(b => b.Type == "moof").Select(b => b.Offset)];
-        Assert.True(moofs.Count < boxesBefore.Count(b => b.Type == "moof"), "no fragment went");
-        Assert.Equal("mfra", boxes[^1].Type);
-        List<long> entries = RandomAccessEntries(rec, boxes[^1]);
-        Assert.NotEmpty(entries);
-        Assert.All(entries, e => Assert.Contains(e, moofs));
-        foreach ((long offset, long sidxSize, _) in boxes.Where(b => b.Type == "sidx"))
-        {
-            List<(long At, long Size)> refs = SegmentReferences(rec, offset, sidxSize);
-            Assert.Equal(moofs.Order(), refs.Select(x => x.At));
-            Assert.Equal(boxes.Last(b => b.Type != "mfra").Offset + boxes.Last(b => b.Type != "mfra").Size, refs[^1].At + refs[^1].Size);
-        }
+        Assert.True(TopBoxes(rec).Count(b => b.Type == "moof") < boxesBefore.Count(b => b.Type == "moof"), "no fragment went");
+        IndexesPointAtMoofs(rec);
 
         // Cost: a few bytes a fragment; whole blocks collapsed, the last fragment where it was.
         Assert.True(r.BytesWritten <= 64 * 1024, $"{r.BytesWritten} bytes written");
@@ -130,8 +118,27 @@ public sealed class Mp4FragmentCutTests
             double.Parse(p.GetProperty("pts_time").GetString()!, CultureInfo.InvariantCulture), start, p.GetProperty("data_hash").GetString()!))];
     }
 
+    /// <summary>The indexes of <paramref name="rec"/>, a fragmented MP4 with an mfra, after a
+    /// cut: every mfra entry and every sidx reference begins at a moof that is left, and the
+    /// sidx's references run to the last fragment's end.</summary>
+    internal static void IndexesPointAtMoofs(string rec)
+    {
+        List<(long Offset, long Size, string Type)> boxes = TopBoxes(rec);
+        HashSet<long> moofs = [.. boxes.Where(b => b.Type == "moof").Select(b => b.Offset)];
+        Assert.Equal("mfra", boxes[^1].Type);
+        List<long> entries = RandomAccessEntries(rec, boxes[^1]);
+        Assert.NotEmpty(entries);
+        Assert.All(entries, e => Assert.Contains(e, moofs));
+        foreach ((long offset, long sidxSize, _) in boxes.Where(b => b.Type == "sidx"))
+        {
+            List<(long At, long Size)> refs = SegmentReferences(rec, offset, sidxSize);
+            Assert.Equal(moofs.Order(), refs.Select(x => x.At));
+            Assert.Equal(boxes.Last(b => b.Type != "mfra").Offset + boxes.Last(b => b.Type != "mfra").Size, refs[^1].At + refs[^1].Size);
+        }
+    }
+
     /// <summary>The top-level boxes, from their headers.</summary>
-    private static List<(long Offset, long Size, string Type)> TopBoxes(string path)
+    internal static List<(long Offset, long Size, string Type)> TopBoxes(string path)
     {
         using FileStream f = File.OpenRead(path);
         byte[] h = new byte[16];

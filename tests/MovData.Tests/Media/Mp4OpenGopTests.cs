@@ -68,6 +68,10 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
 
+    /// <summary>x264's open GOPs fragmented with absolute offsets and an mfra, and with DASH's layout.</summary>
+    public static TheoryData<string, string> FragmentedH264() =>
+        Scratch.EveryFileSystemWith([Recordings.OpenGopFragmentedMovie, Recordings.OpenGopIndexedFragmentedMovie]);
+
     public static TheoryData<string, string> Hevc() => Scratch.EveryFileSystemWith(["mov-hevc-timecode", Recordings.HevcFragmentedMovie]);
 
     /// <summary>
@@ -75,9 +79,9 @@ public sealed class Mp4OpenGopTests
     /// counting picture order from the pictures kept before the join, came out below them, and
     /// ffmpeg put six frames out with falling timestamps. Marked a broken link (BLA), a byte of
     /// its slice header, it counts afresh: no error, and that byte is all that changed. In the
-    /// fragmented MP4, cut by whole fragments, the CRA's leading pictures stay (ffmpeg reported
-    /// falling timestamps and duplicate picture order counts there), and a decoder skips them
-    /// after a BLA.
+    /// fragmented MP4, cut by whole fragments, the CRA's leading pictures were left in its
+    /// fragment (ffmpeg reported falling timestamps and duplicate picture order counts there):
+    /// a decoder skips them after a BLA, and where the moof can be rewritten they are left out.
     /// </summary>
     [Theory, MemberData(nameof(Hevc))]
     public void Cut_HevcAcrossEightSeconds_TheCraItResumesOnIsABrokenLink(string fs, string kind)
@@ -102,26 +106,65 @@ public sealed class Mp4OpenGopTests
     }
 
     /// <summary>
-    /// x264's open GOPs in a fragmented MP4, cut by whole fragments at 2-4 and 6-10 s: a
-    /// picture kept after a join released a reference frame the cut removed, and ffmpeg
-    /// reported "mmco: unref short failure". Those releases are rewritten as in a whole movie
-    /// (a bit each). The I picture's leading pictures stay in its fragment; where they would be
-    /// shown, ffmpeg may still report a repeated timestamp, which this does not mend.
+    /// x264's open GOPs in a fragmented MP4, cut by whole fragments at 2-4 and 6-10 s. The I
+    /// picture a join resumes on has leading pictures in its fragment, decoded from frames the
+    /// cut removed (ffmpeg reported "co located POCs unavailable" and repeated timestamps):
+    /// they are left out of the fragment's moof, its track run split around them, and every
+    /// other picture keeps its data and its time less the time removed before it. A picture
+    /// kept after a join released a reference frame the cut removed ("mmco: unref short
+    /// failure"): such releases are rewritten as in a whole movie (a bit each). Where the I
+    /// picture counts below the pictures kept before the join, ffmpeg still reports a repeated
+    /// timestamp: a whole movie's cut starts later there, which a cut of whole fragments
+    /// cannot.
     /// </summary>
-    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void Cut_FragmentedOpenGops_NoReleaseOfARemovedFrameFails_AndRestoreUndoesEveryBit(string fs)
+    [Theory, MemberData(nameof(FragmentedH264))]
+    public void Cut_FragmentedOpenGops_LeadingPicturesLeftOut_NoReleaseOfARemovedFrameFails_AndRestoreUndoesEveryBit(string fs, string kind)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = Recordings.CopyTo(Recordings.OpenGopFragmentedMovie, dir);
+        string rec = Recordings.CopyTo(kind, dir);
         string saved = dir.File("removed.mp4");
         string original = RestoreTests.Sha256(rec);
         List<Packet> before = Mp4CutTests.Packets(rec);
+        List<long> moofSizes = [.. Mp4FragmentCutTests.TopBoxes(rec).Where(b => b.Type == "moof").Select(b => b.Size)];
 
-        MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+        CutResult r = MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
         string errors = Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output;
         Assert.DoesNotContain("mmco", errors, StringComparison.Ordinal);
-        (_, int marked) = Mp4CutTests.Unmarked(Recordings.Path(Recordings.OpenGopFragmentedMovie), before, rec, Mp4CutTests.Packets(rec));
+        Assert.DoesNotContain("co located", errors, StringComparison.Ordinal);
+
+        // A fragment every 2 s: the first, the third and the last are left, and a moof a join
+        // resumes on changed size (its run split), so it moved, and the indexes with it.
+        List<long> moofsAfter = [.. Mp4FragmentCutTests.TopBoxes(rec).Where(b => b.Type == "moof").Select(b => b.Size)];
+        Assert.Equal(6, moofSizes.Count);
+        Assert.Equal(3, moofsAfter.Count);
+        Assert.NotEqual([moofSizes[0], moofSizes[2], moofSizes[5]], moofsAfter);
+        Mp4FragmentCutTests.IndexesPointAtMoofs(rec);
+        // Gone: what is shown in a range, and what its fragments hold (from the keyframe at its
+        // start, in decode order: the leading pictures of that keyframe, shown just before it, too).
+        double start = before[0].Start;
+        double KeyDts(double at) => before.Single(k => k.Key && Math.Abs(k.Pts - start - at) < 0.0005).Dts;
+        bool Removed(Packet p) => r.Removed.Any(x => (p.Pts - start >= x.From - 0.0005 && p.Pts - start < x.To - 0.0005)
+            || (p.Dts >= KeyDts(x.From) && p.Dts < KeyDts(x.To)));
+        // A fragment's decode times move back by its removed fragments' (its keyframes' decode times apart).
+        double LostBefore(Packet p) => r.Removed.Where(x => x.To <= p.Pts - start + 0.0005).Sum(x => KeyDts(x.To) - KeyDts(x.From));
+        List<Packet> expected = [.. before.Where(p => !Removed(p))];
+        // The file has leading pictures there: shown before a join's keyframe, decoded after it.
+        Assert.Contains(before, p => r.Removed.Any(x => p.Pts - start < x.To - 0.0005 && p.Dts > KeyDts(x.To)));
+        // As the fragments' tfdt tells the times, and as the mfra does (its moof offsets moved
+        // with a moof that the leading pictures' removal moved).
+        int marked = 0;
+        foreach (string[] options in new[] { Array.Empty<string>(), ["-use_mfra_for", "pts"] })
+        {
+            (List<Packet> after, marked) = Mp4CutTests.Unmarked(Recordings.Path(kind), before, rec, Mp4CutTests.Packets(rec, options));
+            Assert.Equal(expected.Select(p => p.Hash), after.Select(p => p.Hash));
+            for (int i = 0; i < after.Count; i++)
+            {
+                double want = expected[i].Pts - start - LostBefore(expected[i]);
+                Assert.True(Math.Abs(after[i].Pts - after[0].Start - want) < 0.0015,
+                    $"{string.Join(' ', options)}: packet {i} shows at {after[i].Pts - after[0].Start:0.###} s, not {want:0.###} s");
+            }
+        }
         Assert.True(marked is >= 1 and <= 4, $"{marked} pictures' releases rewritten at two joins");
 
         MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);

@@ -81,11 +81,15 @@ public static class Recordings
     /// <summary><see cref="OpenGopMovie"/> in a fragmented MP4: a fragment begins at each I picture.</summary>
     public const string OpenGopFragmentedMovie = "mp4-h264-open-gop-fragmented";
 
+    /// <summary><see cref="OpenGopFragmentedMovie"/> with DASH's layout, as "mp4-fragmented-sidx":
+    /// fragments based on their moof, and a segment index per track.</summary>
+    public const string OpenGopIndexedFragmentedMovie = "mp4-h264-open-gop-fragmented-sidx";
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie)
         {
             return MakeMovie(kind);
         }
@@ -176,6 +180,7 @@ public static class Recordings
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
             OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
+            OpenGopIndexedFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),
             _ => throw new ArgumentException(kind),
         };

@@ -14,9 +14,11 @@ namespace MovData.Media.IsoBmff;
 /// its absolute tfhd base offset moved back by the bytes collapsed before it and its tfdt by
 /// the time its track lost before it, so each track's decode times run on without a gap;
 /// a segment index (sidx) before the fragments, the random-access index (mfra) after them,
-/// and mehd's duration are rewritten to match. At each join the picture the video resumes on
-/// is mended as in a whole movie, where it can be in place: an HEVC CRA marked a broken link,
-/// H.264 releases of removed frames rewritten (<see cref="BrokenLinks"/>, <see cref="AvcJoins"/>).
+/// and mehd's duration are rewritten to match. At each join the fragment the video resumes on
+/// leaves out its keyframe's leading pictures where its moof can be rewritten so
+/// (<see cref="ResumedFragment"/>), and the picture it resumes on is mended as in a whole movie
+/// where that can be done in place: an HEVC CRA marked a broken link, H.264 releases of removed
+/// frames rewritten (<see cref="BrokenLinks"/>, <see cref="AvcJoins"/>).
 /// What a cut writes grows with the fragments after its first range (a few bytes each),
 /// never with the media.
 /// </summary>
@@ -61,7 +63,7 @@ internal static class FragmentCut
         // The whole blocks inside each range collapse; the rest of it is one free box (at least its 8-byte header).
         var collapses = new List<(long Offset, long Length)>();
         var gaps = new List<RemovedGap>();
-        var frees = new List<(long At, long Size)>();
+        var frees = new List<(long At, long Size)>(); // one per range: its free box (size 0: none)
         foreach ((long a, long b) in ranges)
         {
             long start = (a + blockSize - 1) / blockSize * blockSize, end = b / blockSize * blockSize;
@@ -75,10 +77,7 @@ internal static class FragmentCut
                 collapses.Add((start, length));
             }
             gaps.Add(new RemovedGap(a, b - a, start, length));
-            if (b - a - length > 0)
-            {
-                frees.Add((a, b - a - length));
-            }
+            frees.Add((a, b - a - length));
         }
         var collapsed = new CollapsedBytes(collapses);
         long Shift(long offset) => collapsed.Before(offset);
@@ -109,10 +108,6 @@ internal static class FragmentCut
         lostBefore[spans.Count] = lost;
 
         var writes = new List<Patch>();
-        foreach ((long at, long size) in frees)
-        {
-            writes.Add(Patch(at - Shift(at), 8, b => FreeHeader(b, size)));
-        }
         for (int k = 0; k < spans.Count; k++)
         {
             if (removed[k])
@@ -135,15 +130,32 @@ internal static class FragmentCut
                 }
             }
         }
-        // HEVC: the CRA each join resumes on becomes a broken link. Its leading pictures stay
-        // (a fragment is kept whole), and a decoder skips them after a BLA, whose references
-        // are gone, instead of decoding them from the pictures kept before the join.
-        // H.264: releases of frames the cut removed, by the pictures kept after a join, become
-        // releases of long-term frames (AvcJoins.Releases), as in a cut of a whole movie.
-        List<(long Offset, byte Value)> marks = AvcJoins.Of(movie) is { } avc ? avc.Releases(cuts, KeptVideo(movie, cuts), cancel) : BrokenLinks.Marks(movie, cuts);
+        // The fragment each join resumes on leaves out the pictures shown before its keyframe
+        // (an open GOP's leading pictures, whose references are gone), its moof moved into the
+        // join's free box or leaving it larger (ResumedFragment); kept where that cannot be.
+        var leftOut = new HashSet<int>();
+        var rewritten = new Dictionary<int, RewrittenMoof>();
+        for (int c = 0; c < cuts.Count; c++)
+        {
+            if (taken[c].Next < spans.Count && LeaveLeading(movie, spans[taken[c].Next], frees[c].Size, Shift, writes, path) is ({ } left, { } moof))
+            {
+                leftOut.UnionWith(left);
+                rewritten[taken[c].Next] = moof;
+                frees[c] = (frees[c].At, frees[c].Size + moof.Moved);
+            }
+        }
+        foreach ((long at, long size) in frees.Where(f => f.Size > 0))
+        {
+            writes.Add(Patch(at - Shift(at), 8, b => FreeHeader(b, size)));
+        }
+        // HEVC: the CRA each join resumes on becomes a broken link, so that a decoder skips any
+        // leading pictures left in its fragment instead of decoding them from the pictures kept
+        // before the join. H.264: releases of frames the cut removed, by the pictures kept after
+        // a join, become releases of long-term frames (AvcJoins.Releases), as in a whole movie.
+        List<(long Offset, byte Value)> marks = AvcJoins.Of(movie) is { } avc ? avc.Releases(cuts, KeptVideo(movie, cuts, leftOut), cancel) : BrokenLinks.Marks(movie, cuts);
         writes.AddRange(marks.Select(m => new Patch(m.Offset - Shift(m.Offset), 1, [m.Value])));
 
-        var layout = new FragmentLayout(movie, spans, removed, ranges, lostBefore, Shift);
+        var layout = new FragmentLayout(movie, spans, removed, ranges, lostBefore, Shift, rewritten);
         foreach (Box sidx in movie.TopLevel.Where(b => b.Type == FourCc.Sidx))
         {
             writes.Add(SegmentIndex.Rewrite(movie, sidx, layout, path));
@@ -171,8 +183,9 @@ internal static class FragmentCut
     }
 
     /// <summary>Which video samples the cuts keep, in decode order: all but their runs (whole
-    /// fragments: each cut's first sample to the one its video resumes on).</summary>
-    private static bool[] KeptVideo(Movie movie, List<PlannedCut> cuts)
+    /// fragments: each cut's first sample to the one its video resumes on) and the leading
+    /// pictures <paramref name="leftOut"/>.</summary>
+    private static bool[] KeptVideo(Movie movie, List<PlannedCut> cuts, HashSet<int> leftOut)
     {
         var keep = new bool[movie.Samples.Count];
         Array.Fill(keep, true);
@@ -180,7 +193,53 @@ internal static class FragmentCut
         {
             Array.Fill(keep, false, (int)cut.Start, (int)(cut.End - cut.Start));
         }
+        foreach (int i in leftOut)
+        {
+            keep[i] = false;
+        }
         return keep;
+    }
+
+    /// <summary>
+    /// The fragment <paramref name="span"/>, which a join resumes on after a free box of
+    /// <paramref name="free"/> bytes, rewritten without the pictures shown before its keyframe
+    /// (<see cref="ResumedFragment"/>): the writes already planned over its moof are laid
+    /// over the moof and taken out of <paramref name="writes"/>, and one write of the moved
+    /// moof (and the boxes before it) put in. Returns the samples left out, and how far the
+    /// fragment's start moved and where its video samples are now; null where there are
+    /// none, or it cannot be done so.
+    /// </summary>
+    private static (HashSet<int> Left, RewrittenMoof Moof)? LeaveLeading(Movie movie, FragmentSpan span, long free, Func<long, long> shift, List<Patch> writes, string path)
+    {
+        if (span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0) is not { SampleCount: > 0 } video
+            || ResumedFragment.Leading(movie.Samples, video) is not { Count: > 0 } leading)
+        {
+            return null;
+        }
+        Box moof = span.Fragment.Moof;
+        byte[] head = new byte[moof.End - span.Start];
+        if (MediaReads.Read(movie.File, head, span.Start) != head.Length)
+        {
+            throw new InvalidDataException($"{path} is truncated: the file ended inside the moof at offset {moof.Offset}");
+        }
+        long after = span.Start - shift(span.Start);
+        List<Patch> over = writes.FindAll(w => w.Offset < after + head.Length && w.Offset + w.Length > after);
+        if (over.Any(w => w.Offset < after || w.Offset + w.Length > after + head.Length))
+        {
+            return null;
+        }
+        foreach (Patch w in over)
+        {
+            w.Bytes.CopyTo(head, w.Offset - after);
+        }
+        if (ResumedFragment.Rewrite(head, (int)(moof.Offset - span.Start), video, movie.Samples, leading, free, $"{path}: moof at offset {moof.Offset}")
+            is not ({ } rewritten, int by, { } numbers))
+        {
+            return null;
+        }
+        writes.RemoveAll(over.Contains);
+        writes.Add(new Patch(after + by, rewritten.Length, rewritten));
+        return (leading, new RewrittenMoof(by, video.TrackId, numbers));
     }
 
     /// <summary>
@@ -337,19 +396,27 @@ internal static class FragmentCut
 /// first video sample in the video's list (-1: it has none).</summary>
 internal sealed record FragmentSpan(long Start, long End, MovieFragment Fragment, int FirstVideoSample);
 
+/// <summary>A fragment whose moof a join rewrote (<see cref="ResumedFragment"/>): how far its
+/// start to its moof's end moved besides the shift, and where track <c>TrackId</c>'s samples are now.</summary>
+internal sealed record RewrittenMoof(int Moved, int TrackId, RunNumbers Numbers);
+
 /// <summary>
 /// What a fragment cut leaves, as the indexes that point into the fragments need it: which
 /// fragments go, the byte ranges they took, each track's time lost before each fragment, and
-/// where a byte of the file is after the cut.
+/// where a byte of the file is after the cut (a fragment whose moof a join rewrote, in
+/// <c>rewritten</c>, has its start to its moof's end moved that much more: <see cref="ResumedFragment"/>).
 /// </summary>
 internal sealed class FragmentLayout(Movie movie, List<FragmentSpan> spans, bool[] removed, List<(long Start, long End)> ranges,
-    Dictionary<int, long>[] lostBefore, Func<long, long> shift)
+    Dictionary<int, long>[] lostBefore, Func<long, long> shift, IReadOnlyDictionary<int, RewrittenMoof> rewritten)
 {
     internal Movie Movie => movie;
 
     internal IReadOnlyList<FragmentSpan> Spans => spans;
 
     internal bool Removed(int span) => removed[span];
+
+    /// <summary>Fragment <paramref name="span"/>'s moof as a join rewrote it; null where it was not.</summary>
+    internal RewrittenMoof? Rewritten(int span) => rewritten.GetValueOrDefault(span);
 
     /// <summary>The time <paramref name="trackId"/> lost before fragment <paramref name="span"/> (its timescale).</summary>
     internal long LostBefore(int span, int trackId) => lostBefore[span].GetValueOrDefault(trackId);
@@ -385,6 +452,8 @@ internal sealed class FragmentLayout(Movie movie, List<FragmentSpan> spans, bool
                 return a - shift(a);
             }
         }
-        return offset - shift(offset);
+        int k = SpanAt(offset);
+        int by = k >= 0 && offset < spans[k].Fragment.Moof.End && rewritten.TryGetValue(k, out RewrittenMoof? moof) ? moof.Moved : 0;
+        return offset - shift(offset) + by;
     }
 }

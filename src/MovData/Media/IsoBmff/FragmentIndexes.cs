@@ -179,6 +179,10 @@ internal static class RandomAccessIndex
             {
                 continue;
             }
+            if (k >= 0 && layout.Rewritten(k) is { } rewritten && rewritten.TrackId == trackId && !Renumbered(rest, lengths, rewritten.Numbers))
+            {
+                continue; // a sample the join left out, or one whose new number does not fit its field
+            }
             entries.Add((k >= 0 ? time - layout.LostBefore(k, (int)trackId) : time, layout.NewOffset(moof), rest));
         }
         int box = w.FullBox(FourCc.Of("tfra"), version, flags);
@@ -200,6 +204,41 @@ internal static class RandomAccessIndex
             w.Bytes(rest);
         }
         w.End(box);
+    }
+
+    /// <summary>An entry's trun and sample numbers (<paramref name="numbers"/>: traf, trun
+    /// and sample number, each as many bytes as <paramref name="lengths"/> says) made those of
+    /// the same sample in a rewritten track fragment; false where it was left out, or its new
+    /// numbers do not fit their fields.</summary>
+    private static bool Renumbered(byte[] numbers, uint lengths, RunNumbers runs)
+    {
+        int traf = (int)((lengths >> 4) & 3) + 1, trun = (int)((lengths >> 2) & 3) + 1, sample = (int)(lengths & 3) + 1;
+        long Read(int at, int n)
+        {
+            long v = 0;
+            for (int i = 0; i < n; i++)
+            {
+                v = v << 8 | numbers[at + i];
+            }
+            return v;
+        }
+        bool Write(int at, int n, long v)
+        {
+            if (n < 8 && v >> (8 * n) != 0)
+            {
+                return false;
+            }
+            for (int i = n - 1; i >= 0; i--, v >>= 8)
+            {
+                numbers[at + i] = (byte)v;
+            }
+            return true;
+        }
+        if (runs.Now(Read(traf, trun), Read(traf + trun, sample)) is not { } now)
+        {
+            return false;
+        }
+        return Write(traf, trun, now.Run) && Write(traf + trun, sample, now.Sample);
     }
 }
 
