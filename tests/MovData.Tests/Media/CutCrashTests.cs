@@ -30,6 +30,9 @@ public sealed class CutCrashTests
         ["mov cut, removed parts saved (head and tail)"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "9-100", "--save-removed", "{ads}"],
         // Every later fragment's tfhd and tfdt patched, the mfra cut off and written again.
         ["fragmented mp4 cut, removed parts saved"] = ["cut", "{rec}", "--remove", "2-4.5", "--remove", "6-8.5", "--save-removed", "{ads}"],
+        // x264's open GOPs in fragments: a resumed fragment's moof rewritten without its
+        // leading pictures and moved into the join's free box, a write over removed bytes.
+        ["fragmented mp4 cut, leading pictures left out"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-10", "--save-removed", "{ads}"],
     };
 
     /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
@@ -41,6 +44,7 @@ public sealed class CutCrashTests
         ["mp4 cut, removed parts saved (moov at the end)"] = "mp4-h264-aac",
         ["mov cut, removed parts saved (head and tail)"] = "mov-hevc-timecode",
         ["fragmented mp4 cut, removed parts saved"] = "mp4-fragmented",
+        ["fragmented mp4 cut, leading pictures left out"] = Recordings.OpenGopFragmentedMovie,
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);
