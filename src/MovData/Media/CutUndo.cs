@@ -101,13 +101,13 @@ internal static class CutUndo
         {
             throw new InvalidDataException($"{savedPath} is truncated or damaged: its manifest says the removed parts take its first {m.Content} bytes, but the manifest begins at {at}");
         }
-        List<(long Offset, long Length, string Sha256)> changed = [.. m.Samples.Where(s => Convert.ToHexString(SHA256.HashData(SavedManifest.Read(saved, s.Offset, s.Length))) != s.Sha256)];
+        List<(long Offset, long Length, string Sha256)> changed = [.. m.Samples.Where(s => Convert.ToHexString(SHA256.HashData(MediaReads.ReadAll(saved, s.Offset, s.Length))) != s.Sha256)];
         if (changed.Count > 0)
         {
             throw new InvalidDataException(
                 $"{savedPath} is damaged: {changed.Count} of the {m.Samples.Count} places checked in its removed parts (the first and last {SavedManifest.JoinWindow} bytes of each) no longer hold what the cut put there, the first at offset {changed[0].Offset}; nothing was changed");
         }
-        int matching = m.Windows.Count(w => w.Offset + w.Length <= recSize && Convert.ToHexString(SHA256.HashData(SavedManifest.Read(rec, w.Offset, w.Length))) == w.Sha256);
+        int matching = m.Windows.Count(w => w.Offset + w.Length <= recSize && Convert.ToHexString(SHA256.HashData(MediaReads.ReadAll(rec, w.Offset, w.Length))) == w.Sha256);
         if (recSize != m.SizeAfter || matching < m.Windows.Count)
         {
             throw new InvalidDataException(matching > 0

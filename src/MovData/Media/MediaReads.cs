@@ -24,6 +24,24 @@ internal static class MediaReads
         return n;
     }
 
+    /// <summary>The <paramref name="length"/> bytes of <paramref name="file"/> at
+    /// <paramref name="offset"/>, read until all are (a pread may return fewer).</summary>
+    /// <exception cref="EndOfStreamException">The file ends before them.</exception>
+    internal static byte[] ReadAll(SafeFileHandle file, long offset, long length)
+    {
+        byte[] bytes = new byte[length];
+        for (int done = 0; done < bytes.Length;)
+        {
+            int n = Read(file, bytes.AsSpan(done), offset + done);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"the file ends before offset {offset + length}");
+            }
+            done += n;
+        }
+        return bytes;
+    }
+
     /// <summary>Reads and bytes read since <see cref="Begin"/>.</summary>
     internal sealed class Counter
     {

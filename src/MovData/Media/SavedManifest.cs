@@ -104,7 +104,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
                 }
             }
         }
-        List<(long, byte[])> originals = [.. Merge(needed).Select(r => (r.Offset, Read(file, r.Offset, r.Length)))];
+        List<(long, byte[])> originals = [.. Merge(needed).Select(r => (r.Offset, MediaReads.ReadAll(file, r.Offset, r.Length)))];
         return new SavedManifest(format, f.Size, sizeAfter, identity, [.. layout.Removals], [.. output.Parts], SamplesOf(file, output), [.. ranges], originals, content, edl);
     }
 
@@ -118,7 +118,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
             (long At, long Length)[] windows = length <= 2 * JoinWindow ? [(0, length)] : [(0, JoinWindow), (length - JoinWindow, JoinWindow)];
             foreach ((long at, long n) in windows.Where(w => w.Length > 0))
             {
-                byte[] bytes = Read(file, source + at, n);
+                byte[] bytes = MediaReads.ReadAll(file, source + at, n);
                 Overlay(bytes, target + at, output.Writes);
                 samples.Add((target + at, n, Convert.ToHexString(SHA256.HashData(bytes))));
             }
@@ -321,21 +321,6 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
         }
     }
 
-    internal static byte[] Read(SafeFileHandle file, long offset, long length)
-    {
-        byte[] bytes = new byte[length];
-        for (int done = 0; done < bytes.Length;)
-        {
-            int n = MediaReads.Read(file, bytes.AsSpan(done), offset + done);
-            if (n == 0)
-            {
-                throw new EndOfStreamException($"the file ends before offset {offset + length}");
-            }
-            done += n;
-        }
-        return bytes;
-    }
-
     /// <summary>
     /// A recording as a cut leaves it, seen from the recording as it is before: the
     /// collapses and the truncation applied. Each byte left has one place before the cut
@@ -392,7 +377,7 @@ internal sealed record SavedManifest(RecordingFormat Format, long SizeBefore, lo
             long at = offset;
             foreach ((long o, long n) in Originals(offset, length))
             {
-                Read(file, o, n).CopyTo(bytes, at - offset);
+                MediaReads.ReadAll(file, o, n).CopyTo(bytes, at - offset);
                 at += n;
             }
             Overlay(bytes, offset, writes);

@@ -61,6 +61,6 @@ internal static class ManifestBox
         {
             throw new InvalidDataException($"{path} is damaged: its manifest box claims {last.PayloadSize} bytes, more than any manifest");
         }
-        return (SavedManifest.Read(file, last.PayloadOffset + Uuid.Length, last.PayloadSize - Uuid.Length), last.Offset);
+        return (MediaReads.ReadAll(file, last.PayloadOffset + Uuid.Length, last.PayloadSize - Uuid.Length), last.Offset);
     }
 }

@@ -22,7 +22,7 @@ internal static class NalSamples
     /// <exception cref="EndOfStreamException">The file ends inside the sample.</exception>
     internal static byte[] Read(Movie movie, SampleList samples, int i, int limit)
     {
-        byte[] es = SavedManifest.Read(movie.File, samples.Offset(i), Math.Min(samples.Size(i), (uint)limit));
+        byte[] es = MediaReads.ReadAll(movie.File, samples.Offset(i), Math.Min(samples.Size(i), (uint)limit));
         for (long at = 0; at + 4 <= es.Length;)
         {
             uint length = BinaryPrimitives.ReadUInt32BigEndian(es.AsSpan((int)at));

@@ -69,11 +69,11 @@ internal static class SavedMovie
                 long head = g.CollapseLength > 0 ? g.CollapseOffset - g.Offset : g.Length, tail = beside - head;
                 if (head > 0)
                 {
-                    writes.Add(new Patch(at, head, SavedManifest.Read(movie.File, g.Offset, head)));
+                    writes.Add(new Patch(at, head, MediaReads.ReadAll(movie.File, g.Offset, head)));
                 }
                 if (tail > 0)
                 {
-                    writes.Add(new Patch(at + g.Length - tail, tail, SavedManifest.Read(movie.File, g.Offset + g.Length - tail, tail)));
+                    writes.Add(new Patch(at + g.Length - tail, tail, MediaReads.ReadAll(movie.File, g.Offset + g.Length - tail, tail)));
                 }
             }
             else
