@@ -72,6 +72,39 @@ public sealed class Mp4OpenGopTests
     public static TheoryData<string, string> FragmentedH264() =>
         Scratch.EveryFileSystemWith([Recordings.OpenGopFragmentedMovie, Recordings.OpenGopIndexedFragmentedMovie]);
 
+    /// <summary>
+    /// The saved movie of x264's open GOPs cut at 2-4 and 6-10 s: its first run of video starts
+    /// on an I picture whose followers release frames from before it, which a decoder of the
+    /// saved movie never held (ffmpeg reported "mmco: unref short failure"). Those releases are
+    /// rewritten in the saved movie's bytes as at a cut's joins, a bit each: ffmpeg decodes it
+    /// with no error, every other saved picture is as it was, and restore puts the recording's
+    /// own bytes back.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_OpenGops_TheSavedMovieDecodesWithNoError_AndRestoreUndoesEveryBit(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo(Recordings.OpenGopMovie, dir);
+        string saved = dir.File("removed.mp4");
+        string original = RestoreTests.Sha256(rec);
+        List<Packet> before = Mp4CutTests.Packets(rec);
+
+        MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", saved, "-map", "0", "-f", "null", "-").Output.Trim());
+        List<Packet> savedPackets = Mp4CutTests.Packets(saved);
+        (List<Packet> shown, int marked) = Mp4CutTests.Unmarked(Recordings.Path(Recordings.OpenGopMovie), before, saved, savedPackets);
+        Assert.True(marked is >= 1 and <= 4, $"{marked} pictures' releases rewritten in the saved movie");
+        HashSet<string> known = [.. before.Select(p => p.Hash)];
+        Assert.All(shown, p => Assert.Contains(p.Hash, known));
+        // Rewritten: pictures that follow a run's I picture (and its leading pictures, left out).
+        Assert.Contains(savedPackets, p => !p.Key && !known.Contains(p.Hash));
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
     public static TheoryData<string, string> Hevc() => Scratch.EveryFileSystemWith(["mov-hevc-timecode", Recordings.HevcFragmentedMovie]);
 
     /// <summary>

@@ -152,6 +152,38 @@ internal sealed class AvcJoins
         return writes;
     }
 
+    /// <summary>
+    /// The same writes for a movie that shows only the pictures <paramref name="shown"/>
+    /// (decode order) of this one, in runs: the saved movie of what a cut removed
+    /// (<see cref="SavedMovie"/>), each run from a sync picture on, less that picture's leading
+    /// pictures. A decoder starts on the first run holding nothing, and takes each later one
+    /// after the run before it (a run whose <see cref="Window"/> pictures before it are not all
+    /// shown is left as it is).
+    /// </summary>
+    internal List<(long Offset, byte Value)> RunReleases(bool[] shown, CancellationToken cancel)
+    {
+        // A run begins where a sync picture is shown after one that is not; a picture shown
+        // after one that is not, and not sync, follows its run's leading pictures.
+        var starts = new List<int>();
+        for (int i = 0; i < shown.Length; i++)
+        {
+            if (shown[i] && (i == 0 || !shown[i - 1]) && _s.IsSync(i))
+            {
+                starts.Add(i);
+            }
+        }
+        var writes = new List<(long Offset, byte Value)>();
+        int before = 0; // where the pictures after the last run begin (0: none yet, a decoder holding nothing)
+        for (int r = 0; r < starts.Count; r++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int end = starts[r], limit = r + 1 < starts.Count ? starts[r + 1] : shown.Length;
+            JoinReleases(before, end, limit, shown, writes);
+            before = Array.FindLastIndex(shown, limit - 1, limit - end, x => x) + 1;
+        }
+        return writes;
+    }
+
     private void JoinReleases(int start, int end, int limit, bool[] keep, List<(long Offset, byte Value)> writes)
     {
         if (Picture(end, HeaderBytes) is not ({ Idr: false }, _) || _sets is not { } sets)

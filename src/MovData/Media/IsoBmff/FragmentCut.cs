@@ -177,7 +177,7 @@ internal static class FragmentCut
         if (options.SaveRemovedTo is { } savedPath)
         {
             List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed))];
-            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path);
+            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, cancel);
         }
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }

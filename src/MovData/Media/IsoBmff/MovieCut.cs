@@ -193,7 +193,7 @@ internal static class MovieCut
                     $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) before the media; cutting this file is not supported yet (nothing was changed)");
             }
         }
-        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path) : null;
+        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, cancel) : null;
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
 

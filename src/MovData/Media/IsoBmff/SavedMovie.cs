@@ -38,7 +38,7 @@ internal static class SavedMovie
     /// <paramref name="blockSize"/>. Reads the gaps' bytes beside the collapses.
     /// </summary>
     /// <exception cref="InvalidDataException">A table this does not rewrite (as for the cut itself).</exception>
-    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path)
+    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path, CancellationToken cancel)
     {
         byte[] ftyp = Ftyp(movie);
         long mdatAt = ftyp.Length;
@@ -89,6 +89,16 @@ internal static class SavedMovie
             return held[k].Source - held[k].Target;
         }
         List<TrackCut> saved = [.. cuts.Select(c => Saved(movie, c, held))];
+        // H.264 open GOPs: a run's pictures release frames from before it, which a decoder
+        // of this movie never held (ffmpeg: "mmco: unref short failure"); those releases are
+        // rewritten as at a cut's joins, a bit each (the recording's bytes put back by restore).
+        if (AvcJoins.Of(movie) is { } avc && saved.FirstOrDefault(t => t.Track == movie.Video) is { } video)
+        {
+            foreach ((long offset, byte value) in avc.RunReleases(video.Keep, cancel))
+            {
+                writes.Add(new Patch(offset - Moved(offset), 1, [value]));
+            }
+        }
         byte[] moov = MoovWriter.Write(movie, saved, new OffsetShift(Moved, EndToEnd: false), path);
         byte[] mdat = new byte[MdatHeader];
         BinaryPrimitives.WriteUInt32BigEndian(mdat, 1);
