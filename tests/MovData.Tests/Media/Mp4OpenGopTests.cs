@@ -84,10 +84,7 @@ public sealed class Mp4OpenGopTests
     public void Cut_OpenGops_TheSavedMovieDecodesWithNoError_AndRestoreUndoesEveryBit(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = Recordings.CopyTo(Recordings.OpenGopMovie, dir);
-        string saved = dir.File("removed.mp4");
-        string original = RestoreTests.Sha256(rec);
-        List<Packet> before = Mp4CutTests.Packets(rec);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopMovie);
 
         MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
@@ -105,6 +102,14 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
 
+    /// <summary>A copy of recording <paramref name="kind"/> in <paramref name="dir"/>, where its
+    /// removed parts are to be saved, its SHA-256 and its video packets.</summary>
+    private static (string Rec, string Saved, string Original, List<Packet> Before) Prepare(ScratchDir dir, string kind)
+    {
+        string rec = Recordings.CopyTo(kind, dir);
+        return (rec, dir.File("removed" + System.IO.Path.GetExtension(rec)), RestoreTests.Sha256(rec), Mp4CutTests.Packets(rec));
+    }
+
     public static TheoryData<string, string> Hevc() => Scratch.EveryFileSystemWith(["mov-hevc-timecode", Recordings.HevcFragmentedMovie]);
 
     /// <summary>
@@ -120,10 +125,7 @@ public sealed class Mp4OpenGopTests
     public void Cut_HevcAcrossEightSeconds_TheCraItResumesOnIsABrokenLink(string fs, string kind)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = Recordings.CopyTo(kind, dir);
-        string saved = dir.File("removed" + System.IO.Path.GetExtension(rec));
-        string original = RestoreTests.Sha256(rec);
-        List<Packet> before = Mp4CutTests.Packets(rec);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, kind);
 
         CutResult r = MediaFile.Cut(rec, [new(2, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
@@ -154,10 +156,7 @@ public sealed class Mp4OpenGopTests
     public void Cut_FragmentedOpenGops_LeadingPicturesLeftOut_NoReleaseOfARemovedFrameFails_AndRestoreUndoesEveryBit(string fs, string kind)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = Recordings.CopyTo(kind, dir);
-        string saved = dir.File("removed.mp4");
-        string original = RestoreTests.Sha256(rec);
-        List<Packet> before = Mp4CutTests.Packets(rec);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, kind);
         List<long> moofSizes = [.. Mp4FragmentCutTests.TopBoxes(rec).Where(b => b.Type == "moof").Select(b => b.Size)];
 
         CutResult r = MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
@@ -215,10 +214,7 @@ public sealed class Mp4OpenGopTests
     public void Cut_OpenGopsHead_DecodesWithNoError_AndRestoreUndoesEveryBit(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = Recordings.CopyTo(Recordings.OpenGopMovie, dir);
-        string saved = dir.File("removed.mp4");
-        string original = RestoreTests.Sha256(rec);
-        List<Packet> before = Mp4CutTests.Packets(rec);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopMovie);
 
         CutResult r = MediaFile.Cut(rec, [new(0, 2), new(5, 9)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
