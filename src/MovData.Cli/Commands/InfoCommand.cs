@@ -126,7 +126,9 @@ internal static class InfoCommand
         o.WriteLine(MediaText.Invariant($"  moov       {iso.MoovSize} bytes ({Sizes.Human(iso.MoovSize)}) at offset {iso.MoovOffset}, {(iso.MoovBeforeMedia ? "before" : "after")} the media ({iso.MediaDataBoxes} mdat, {Sizes.Human(iso.MediaDataBytes)})"));
         if (iso.Fragmented)
         {
-            o.WriteLine(MediaText.Invariant($"  fragmented {iso.Fragments} movie fragments (moof): the samples are indexed there, not in moov"));
+            o.WriteLine(iso.SplitIndex
+                ? MediaText.Invariant($"  fragmented {iso.Fragments} movie fragments (moof) after a first one that moov indexes")
+                : MediaText.Invariant($"  fragmented {iso.Fragments} movie fragments (moof): the samples are indexed there, not in moov"));
         }
         foreach (IsoBmffTrack t in iso.Tracks)
         {
@@ -134,10 +136,10 @@ internal static class InfoCommand
             o.WriteLine(MediaText.Invariant($"  track {t.Id,-4} {t.Kind.ToString().ToLowerInvariant(),-6} {t.Codec} ({t.SampleEntry}), {t.Duration:0.###} s, {t.Samples} samples, {sync}{(t.EditList ? ", edit list" : "")}"));
         }
         o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.VideoTrackId}, one every {info.MeanGop:0.##} s on average"));
-        o.WriteLine(iso.SplitIndex
-            ? "  a cut here is not supported: its first samples are indexed in moov and the rest in fragments"
+        o.WriteLine(!iso.CanCut
+            ? "  a cut here is not supported: its first samples are indexed in moov and the rest in fragments in a way a cut does not rewrite (movdata cut says which)"
             : iso.Fragmented
-            ? MediaText.Invariant($"  a cut here removes whole fragments, writes a few bytes in each fragment after it, and {CostSentence(info.CutMethod)}")
+            ? MediaText.Invariant($"  a cut here removes whole fragments, writes a few bytes in each fragment after it{(iso.SplitIndex ? " (and moov, if it takes the first)" : "")}, and {CostSentence(info.CutMethod)}")
             : MediaText.Invariant($"  a cut here writes a new moov (about {Sizes.Human(iso.MoovSize)}) and {CostSentence(info.CutMethod)}"));
         return 0;
     }
@@ -195,7 +197,7 @@ internal static class InfoCommand
             w.WriteNumber("keyframes", info.Keyframes);
             w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
             w.WriteString("cutMethod", info.CutMethod.ToContractName());
-            w.WriteBoolean("canCut", !iso.SplitIndex);
+            w.WriteBoolean("canCut", iso.CanCut);
             w.WriteEndObject();
         });
         return 0;

@@ -33,6 +33,8 @@ public sealed class CutCrashTests
         // x264's open GOPs in fragments: a resumed fragment's moof rewritten without its
         // leading pictures and moved into the join's free box, a write over removed bytes.
         ["fragmented mp4 cut, leading pictures left out"] = ["cut", "{rec}", "--remove", "2-4", "--remove", "6-10", "--save-removed", "{ads}"],
+        // The first fragment indexed in moov: a head cut writes moov again with its tables emptied.
+        ["fragmented mp4 cut, first fragment in moov"] = ["cut", "{rec}", "--remove", "0-2", "--remove", "6-8.5", "--save-removed", "{ads}"],
     };
 
     /// <summary>The recording a cut is made on, where it is not the MPEG-TS one.</summary>
@@ -45,6 +47,7 @@ public sealed class CutCrashTests
         ["mov cut, removed parts saved (head and tail)"] = "mov-hevc-timecode",
         ["fragmented mp4 cut, removed parts saved"] = "mp4-fragmented",
         ["fragmented mp4 cut, leading pictures left out"] = Recordings.OpenGopFragmentedMovie,
+        ["fragmented mp4 cut, first fragment in moov"] = "mp4-fragmented-split",
     };
 
     public static TheoryData<string, string> KillCases() => Scratch.EveryFileSystemWith(Cuts.Keys);

@@ -85,6 +85,48 @@ public sealed class Mp4InfoTests
         Assert.Contains(kind == "mp4-fragmented" ? "a cut here removes whole fragments" : "a cut here writes a new moov", output, StringComparison.Ordinal);
     }
 
+    /// <summary>ffmpeg's frag_keyframe without empty_moov: the first fragment's samples in moov's
+    /// tables, the rest in moofs. info counts both, as ffprobe reads the packets (its nb_frames
+    /// counts moov's alone), finds every keyframe, and says a cut takes the file; and that it
+    /// does not with a sidx or edit lists (which ffmpeg itself reads wrongly with frag_keyframe:
+    /// one keyframe, and with -use_editlist 1 packets from the wrong offsets).</summary>
+    [Theory]
+    [InlineData("mp4-fragmented-split-sidx")]
+    [InlineData("mp4-fragmented-split-edit-list")]
+    public void Info_FirstFragmentInMoov_WithASidxOrEditLists_SaysACutDoesNotTakeIt(string kind)
+    {
+        string rec = Recordings.Path(kind);
+        (int code, string output, string err) = CliProcess.Movdata("info", rec, "--json");
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        Assert.False(doc.RootElement.GetProperty("canCut").GetBoolean());
+        (_, string text, _) = CliProcess.Movdata("info", rec);
+        Assert.Contains("a cut here is not supported: its first samples are indexed in moov", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_FirstFragmentInMoov_CountsItsSamplesWithTheFragments()
+    {
+        string rec = Recordings.Path("mp4-fragmented-split");
+        (int code, string output, string err) = CliProcess.Movdata("info", rec, "--json");
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement info = doc.RootElement;
+        Assert.True(info.GetProperty("canCut").GetBoolean());
+        Assert.True(info.GetProperty("fragmented").GetBoolean());
+        Assert.Equal(6, info.GetProperty("keyframes").GetInt32());
+        Assert.Equal(Ffmpeg.Keyframes(rec), info.GetProperty("keyframes").GetInt32());
+        JsonElement[] tracks = [.. info.GetProperty("tracks").EnumerateArray()];
+        Assert.Equal(2, tracks.Length);
+        for (int i = 0; i < tracks.Length; i++)
+        {
+            string packets = Tools.Capture("ffprobe", "-v", "error", "-count_packets", "-select_streams", $"{i}", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", rec).Out.Trim();
+            Assert.Equal(long.Parse(packets, System.Globalization.CultureInfo.InvariantCulture), tracks[i].GetProperty("samples").GetInt64());
+        }
+        (_, string text, _) = CliProcess.Movdata("info", rec);
+        Assert.Contains("movie fragments (moof) after a first one that moov indexes", text, StringComparison.Ordinal);
+    }
+
     /// <summary>Time 0 is the first video frame ffprobe shows (after the edit list): every
     /// keyframe is found at its ffprobe time less the video's start time, and the end is the
     /// video's duration.</summary>

@@ -28,6 +28,8 @@ public sealed class Mp4RestoreTests
         ["b-frames and a delaying edit list"] = ("mp4-bframes-late", [new(4, 6), new(8, 10)]),
         ["fragmented, two breaks"] = ("mp4-fragmented", [new(2, 4), new(6, 8.5)]),
         ["fragmented with b-frames and sidx, head, middle and tail"] = ("mp4-fragmented-sidx", [new(0, 2), new(4.3, 8.2), new(9, 100)]),
+        // The first fragment's samples in moov's tables: a head cut empties them.
+        ["fragmented, first fragment in moov, head and middle"] = ("mp4-fragmented-split", [new(0, 2), new(6, 8.5)]),
     };
 
     public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Cuts.Keys);

@@ -66,8 +66,9 @@ public static class Recordings
 
     /// <summary>Fragmented MP4s beside <see cref="Movies"/>' own: with B-frames, fragments based
     /// on their moof and a segment index per track (DASH's layout); and ffmpeg's frag_keyframe
-    /// without empty_moov, whose first fragment is indexed in moov.</summary>
-    public static readonly string[] MoreFragmented = ["mp4-fragmented-sidx", "mp4-fragmented-split"];
+    /// without empty_moov, whose first fragment is indexed in moov, without and with a
+    /// global segment index (frag_keyframe+global_sidx) or edit lists (-use_editlist 1).</summary>
+    public static readonly string[] MoreFragmented = ["mp4-fragmented-sidx", "mp4-fragmented-split", "mp4-fragmented-split-sidx", "mp4-fragmented-split-edit-list"];
 
     /// <summary>An MP4 whose H.264 keyframes after the first are open GOPs' I pictures, with a
     /// recovery point SEI (x264's open-gop, as the transport stream "h264-open-gop"): every
@@ -179,6 +180,8 @@ public static class Recordings
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
+            "mp4-fragmented-split-sidx" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+global_sidx"),
+            "mp4-fragmented-split-edit-list" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe -use_editlist 1"),
             OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
             OpenGopIndexedFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),

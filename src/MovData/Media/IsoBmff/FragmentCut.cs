@@ -14,7 +14,9 @@ namespace MovData.Media.IsoBmff;
 /// its absolute tfhd base offset moved back by the bytes collapsed before it and its tfdt by
 /// the time its track lost before it, so each track's decode times run on without a gap;
 /// a segment index (sidx) before the fragments, the random-access index (mfra) after them,
-/// and mehd's duration are rewritten to match. At each join the fragment the video resumes on
+/// and mehd's duration are rewritten to match. A first fragment that moov's tables index
+/// (ffmpeg's frag_keyframe without empty_moov) is the bytes between moov and the first moof,
+/// cut whole as any other: where it goes, moov is written again with its tables emptied. At each join the fragment the video resumes on
 /// leaves out its keyframe's leading pictures where its moof can be rewritten so
 /// (<see cref="ResumedFragment"/>), and the picture it resumes on is mended as in a whole movie
 /// where that can be done in place: an HEVC CRA marked a broken link, H.264 releases of removed
@@ -144,6 +146,27 @@ internal static class FragmentCut
                 frees[c] = (frees[c].At, frees[c].Size + moof.Moved);
             }
         }
+        double seconds = cuts.Sum(c => c.To.Seconds - c.From.Seconds);
+        bool emptied = movie.IndexedInBoth && removed[0];
+        if (emptied)
+        {
+            // The first fragment's samples were moov's: its tables are emptied (and mehd, copied
+            // with mvex, shortened), the new moov takes the old one's place, and the range's free
+            // box begins right after it.
+            byte[] moov = EmptiedMoov(movie, path);
+            if (MovieExtendsDuration(moov, 0, seconds, movie.MovieTimescale) is { } inNew)
+            {
+                inNew.Bytes.CopyTo(moov, (int)inNew.Offset);
+            }
+            long left = movie.Moov.Size - moov.Length;
+            if (left > 0 && left < 8 && frees[0].Size == 0)
+            {
+                throw new InvalidDataException(
+                    $"{path}: the new moov ({moov.Length} bytes) leaves {left} bytes of the old one's place, too few for a free box; cutting this file so is not supported (nothing was changed)");
+            }
+            writes.Add(new Patch(movie.Moov.Offset, moov.Length, moov));
+            frees[0] = (movie.Moov.Offset + moov.Length, frees[0].Size + left);
+        }
         foreach ((long at, long size) in frees.Where(f => f.Size > 0))
         {
             writes.Add(Patch(at - Shift(at), 8, b => FreeHeader(b, size)));
@@ -160,8 +183,7 @@ internal static class FragmentCut
         {
             writes.Add(SegmentIndex.Rewrite(movie, sidx, layout, path));
         }
-        double seconds = cuts.Sum(c => c.To.Seconds - c.From.Seconds);
-        if (MovieExtendsDuration(movie, seconds) is { } mehd)
+        if (!emptied && MovieExtendsDuration(movie.MoovBytes, movie.Moov.Offset, seconds, movie.MovieTimescale) is { } mehd)
         {
             writes.Add(mehd);
         }
@@ -249,11 +271,6 @@ internal static class FragmentCut
     /// </summary>
     private static List<FragmentSpan> Spans(Movie movie, string path)
     {
-        if (movie.IndexedInBoth)
-        {
-            throw new NotSupportedException(
-                $"{path} cannot be cut: its first samples are indexed in moov and the rest in fragments (ffmpeg's frag_keyframe without empty_moov), and a cut of such a file is not supported; nothing was changed");
-        }
         if (movie.Tracks.FirstOrDefault(t => t.Edits.Count(e => !e.Empty) > 1) is { } edited)
         {
             throw new InvalidDataException($"{path} cannot be cut: track {edited.Id} has an edit list of {edited.Edits.Count(e => !e.Empty)} shown segments; nothing was changed");
@@ -295,8 +312,12 @@ internal static class FragmentCut
             }
             end = b.End;
         }
-        var spans = new List<FragmentSpan>(movie.MovieFragments.Count);
+        var spans = new List<FragmentSpan>(movie.MovieFragments.Count + 1);
         int video = movie.Video.Id;
+        if (movie.IndexedInBoth)
+        {
+            spans.Add(FirstInMoov(movie, starts[0], path));
+        }
         for (int k = 0; k < movie.MovieFragments.Count; k++)
         {
             MovieFragment f = movie.MovieFragments[k];
@@ -313,6 +334,74 @@ internal static class FragmentCut
             spans.Add(new FragmentSpan(start, stop, f, v?.FirstSample ?? -1));
         }
         return spans;
+    }
+
+    /// <summary>
+    /// The first fragment of a file whose first samples are indexed in moov (ffmpeg's
+    /// frag_keyframe without empty_moov: ftyp, moov, the first fragment's mdat, then moof and
+    /// mdat pairs): the bytes from moov's end to the first moof's fragment, whose samples
+    /// moov's tables list (each track's first in its list). It goes or stays whole as any
+    /// other; where it goes, moov's tables are emptied (<see cref="EmptiedMoov"/>).
+    /// </summary>
+    private static FragmentSpan FirstInMoov(Movie movie, long firstMoof, string path)
+    {
+        if (SplitIndexRefused(movie) is { } why)
+        {
+            throw new NotSupportedException($"{path} cannot be cut: {why}; nothing was changed");
+        }
+        long start = movie.Moov.End;
+        var tracks = new List<TrackFragment>();
+        foreach (Track t in movie.Tracks.Where(t => t.Table.Count > 0))
+        {
+            SampleList s = t.Fragments!.List;
+            int n = (int)t.Table.Count;
+            long dataStart = long.MaxValue, dataEnd = 0;
+            for (int i = 0; i < n; i++)
+            {
+                dataStart = Math.Min(dataStart, s.Offset(i));
+                dataEnd = Math.Max(dataEnd, s.Offset(i) + s.Size(i));
+            }
+            if (dataStart < start || dataEnd > firstMoof)
+            {
+                throw new NotSupportedException(
+                    $"{path} cannot be cut: track {t.Id}'s samples that moov indexes lie at bytes {dataStart}-{dataEnd}, not between moov and the first fragment ({start}-{firstMoof}); nothing was changed");
+            }
+            tracks.Add(new TrackFragment(t.Id, -1, -1, 0, 0, s.Dts(0), 0, n, t.Table.TotalDuration, dataStart, dataEnd));
+        }
+        return new FragmentSpan(start, firstMoof, new MovieFragment(movie.Moov, tracks), 0);
+    }
+
+    /// <summary>Why a file whose first samples moov indexes cannot be cut, or null where it
+    /// can (or they are not so indexed).</summary>
+    internal static string? SplitIndexRefused(Movie movie) =>
+        !movie.IndexedInBoth ? null
+        : movie.TopLevel.Any(b => b.Type == FourCc.Sidx)
+            ? "its first samples are indexed in moov and the rest in fragments, and it has a segment index (sidx), whose first reference a cut of the first fragment would have to rewrite"
+        : movie.Video.Table.Count == 0
+            // Not ffmpeg's layout: moov holds some other track's samples (a timecode's, say),
+            // which no cut point of the video lies after, so a cut of the head would drop them.
+            ? $"moov's tables index samples of track {movie.Tracks.First(t => t.Table.Count > 0).Id} but none of the video's, which is all in fragments"
+        : movie.Tracks.FirstOrDefault(t => t.Table.Count > 0 && t.Fragments!.Count == 0) is { } only
+            // All of it in the first fragment (a timecode track's one sample): a cut of the head would take it all.
+            ? $"its track {only.Id} ({only.Codec}) has samples only in moov's tables, before the fragments, and a cut of the first fragment would leave it none"
+        : movie.Tracks.FirstOrDefault(t => t.Edits.Count > 0) is { } edited
+            // Written with the first fragment, an edit list shows only that fragment's time (ffmpeg writes none here).
+            ? $"its first samples are indexed in moov and the rest in fragments, and track {edited.Id} has an edit list, written when only the first fragment was known"
+        : null;
+
+    /// <summary>moov once the first fragment, whose samples its tables list, is gone: every
+    /// track kept with its tables emptied and durations those of no samples (as ffmpeg's
+    /// empty_moov writes them), an edit list's shown time less what the fragment showed;
+    /// mvex as it was. The fragments left index the rest.</summary>
+    private static byte[] EmptiedMoov(Movie movie, string path)
+    {
+        List<TrackCut> tracks = [.. movie.Tracks.Select(t =>
+        {
+            SampleList s = t.Table.List();
+            long shown = (long)((Int128)t.Table.TotalDuration * movie.MovieTimescale / t.Timescale);
+            return new TrackCut { Track = t, Samples = s, Keep = new bool[s.Count], Durations = [], MediaTime = t.EditStart().MediaTime, ShownLost = shown };
+        })];
+        return MoovWriter.Write(movie, tracks, new OffsetShift(_ => 0, EndToEnd: true), path, fragmentsFollow: true);
     }
 
     /// <summary>How far each track moves back for the fragments [First, Next) removed.</summary>
@@ -334,11 +423,11 @@ internal static class FragmentCut
         return lost;
     }
 
-    /// <summary>mehd (in moov's mvex): the fragments' whole duration, shortened by the time removed; null where there is none.</summary>
-    private static Patch? MovieExtendsDuration(Movie movie, double seconds)
+    /// <summary>mehd (in the mvex of <paramref name="moov"/>, which is at <paramref name="offset"/>
+    /// in the file): the fragments' whole duration, shortened by the time removed; null where there is none.</summary>
+    private static Patch? MovieExtendsDuration(byte[] moov, long offset, double seconds, long movieTimescale)
     {
-        byte[] moov = movie.MoovBytes;
-        Box root = movie.Moov with { Offset = 0 };
+        Box root = Boxes.Header(moov, 0, moov.Length, out _) ?? throw new InvalidDataException("a moov the cut wrote is not a box");
         if (Boxes.Children(moov, root, "moov").FirstOrDefault(b => b.Name == "mvex") is not { Size: > 0 } mvex
             || Boxes.Children(moov, mvex, "moov/mvex").FirstOrDefault(b => b.Name == "mehd") is not { Size: > 0 } mehd)
         {
@@ -351,8 +440,8 @@ internal static class FragmentCut
         {
             return null;
         }
-        long value = Math.Max(0, duration - (long)Math.Round(seconds * movie.MovieTimescale));
-        long at = movie.Moov.Offset + mehd.PayloadOffset + 4;
+        long value = Math.Max(0, duration - (long)Math.Round(seconds * movieTimescale));
+        long at = offset + mehd.PayloadOffset + 4;
         return version == 1
             ? Patch(at, 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
             : Patch(at, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value));
@@ -392,8 +481,9 @@ internal static class FragmentCut
     }
 }
 
-/// <summary>One fragment as bytes of the file: [Start, End), its moof, and the number of its
-/// first video sample in the video's list (-1: it has none).</summary>
+/// <summary>One fragment as bytes of the file: [Start, End), its moof (moov for the first
+/// fragment of a file whose first samples moov indexes), and the number of its first video
+/// sample in the video's list (-1: it has none).</summary>
 internal sealed record FragmentSpan(long Start, long End, MovieFragment Fragment, int FirstVideoSample);
 
 /// <summary>A fragment whose moof a join rewrote (<see cref="ResumedFragment"/>): how far its

@@ -9,11 +9,13 @@ internal readonly record struct TrackDefaults(uint Duration, uint Size, uint Fla
 /// and its samples one by one.</summary>
 internal sealed class FragmentSamples
 {
+    /// <summary>The fragments' samples (not those moov's tables hold).</summary>
     internal long Count { get; set; }
     internal long SyncCount { get; set; }
     internal long Duration { get; set; }
 
-    /// <summary>The samples, in decode order.</summary>
+    /// <summary>Every sample of the track, in decode order: those moov's tables hold (ffmpeg's
+    /// frag_keyframe without empty_moov indexes the first fragment there), then the fragments'.</summary>
     internal SampleList List { get; } = new(1024);
 }
 
@@ -55,12 +57,21 @@ internal static class Fragments
     internal static List<MovieFragment> Read(SafeFileHandle file, long fileSize, IReadOnlyList<Box> moofs, IReadOnlyList<Track> tracks,
         IReadOnlyDictionary<int, TrackDefaults> defaults, CancellationToken cancel)
     {
+        var nextDts = new Dictionary<int, long>();
         foreach (Track t in tracks)
         {
             t.Fragments = new FragmentSamples();
+            SampleList table = t.Table.List();
+            for (int i = 0; i < table.Count; i++)
+            {
+                t.Fragments.List.Add(table.Offset(i), table.Size(i), table.Dts(i), table.Pts(i), table.Duration(i), table.IsSync(i));
+            }
+            if (table.Count > 0)
+            {
+                nextDts[t.Id] = table.Dts(table.Count - 1) + table.Duration(table.Count - 1);
+            }
         }
         var fragments = new List<MovieFragment>(moofs.Count);
-        var nextDts = new Dictionary<int, long>();
         int number = 0;
         foreach (Box moof in moofs)
         {

@@ -15,9 +15,11 @@ namespace MovData.Media;
 /// <param name="VideoTrackId">The track cuts are made on (its keyframes are <see cref="RecordingInfo.Keyframes"/>).</param>
 /// <param name="Fragments">Movie fragments (moof boxes); 0 in a file that is not fragmented.</param>
 /// <param name="SplitIndex">Whether the first samples are indexed in moov and the rest in
-/// fragments (ffmpeg's frag_keyframe without empty_moov), which a cut does not handle.</param>
+/// fragments (ffmpeg's frag_keyframe without empty_moov): a cut takes them as the first fragment.</param>
+/// <param name="CanCut">Whether its layout is one a cut handles: all but some split indexes
+/// (with a segment index, an edit list, a track all in moov, or none of the video in moov).</param>
 public sealed record IsoBmffDetails(string? MajorBrand, IReadOnlyList<string> CompatibleBrands, long MoovOffset, long MoovSize, bool MoovBeforeMedia,
-    int MediaDataBoxes, long MediaDataBytes, IReadOnlyList<IsoBmffTrack> Tracks, int VideoTrackId, int Fragments, bool SplitIndex = false)
+    int MediaDataBoxes, long MediaDataBytes, IReadOnlyList<IsoBmffTrack> Tracks, int VideoTrackId, int Fragments, bool SplitIndex = false, bool CanCut = true)
 {
     /// <summary>Whether the samples are in movie fragments (moof) rather than in moov's tables.</summary>
     public bool Fragmented => Fragments > 0;

@@ -8,7 +8,9 @@ namespace MovData.Media.IsoBmff;
 /// edit list and durations shortened, and every other box (sample entries, sgpd, udta, meta)
 /// as it was. From a fragmented movie (its tables empty, its samples in fragments) it writes
 /// a movie that is not fragmented: mvex left out, and the tables a fragment carries per
-/// sample (sync flags, composition offsets) given their own stss and ctts.
+/// sample (sync flags, composition offsets) given their own stss and ctts. Of a file whose
+/// first fragment moov indexes, that fragment gone, it writes the moov that the fragments after
+/// it go on from: every track, its tables emptied, and mvex as it was.
 /// </summary>
 internal static class MoovWriter
 {
@@ -18,15 +20,19 @@ internal static class MoovWriter
     /// <summary>Per-sample boxes a cut would leave stale and does not rewrite yet.</summary>
     private static readonly HashSet<string> Stale = ["subs", "saiz", "saio", "stdp", "padb", "stsh"];
 
+    /// <summary>The new moov of <paramref name="movie"/>: each track's tables those of what
+    /// its cut in <paramref name="cuts"/> keeps, at offsets less <paramref name="shift"/>. With
+    /// <paramref name="fragmentsFollow"/>, the movie's fragments go on after it (they index the
+    /// tracks it has, and need its mvex), not into its tables.</summary>
     /// <exception cref="InvalidDataException">A table this does not rewrite yet (sub-samples, encryption).</exception>
-    internal static byte[] Write(Movie movie, IReadOnlyList<TrackCut> cuts, OffsetShift shift, string path)
+    internal static byte[] Write(Movie movie, IReadOnlyList<TrackCut> cuts, OffsetShift shift, string path, bool fragmentsFollow = false)
     {
         byte[] moov = movie.MoovBytes;
         Box root = movie.Moov with { Offset = 0 };
         long[] trackDurations = [.. cuts.Select(c => TrackDuration(c, movie.MovieTimescale))];
         // A video or audio track left with no sample is left out (a saved movie's video where no
         // run of it holds a keyframe): ffmpeg cannot tell such a stream's format.
-        bool[] written = [.. cuts.Select(c => c.Kept.Length > 0 || c.Track.Kind == MediaStreamKind.Other)];
+        bool[] written = [.. cuts.Select(c => fragmentsFollow || c.Kept.Length > 0 || c.Track.Kind == MediaStreamKind.Other)];
         // The new moov is about the old one's size: room for it from the start, not doubled into.
         var w = new BoxWriter(moov.Length + 64 * 1024);
         int start = w.Begin(FourCc.Moov);
@@ -45,7 +51,7 @@ internal static class MoovWriter
                 }
                 trak++;
             }
-            else if (child.Name == "mvex" && movie.Fragmented)
+            else if (child.Name == "mvex" && movie.Fragmented && !fragmentsFollow)
             {
                 // The samples are in these tables now: no fragments to extend the movie with.
             }
@@ -154,7 +160,9 @@ internal static class MoovWriter
         List<(long Offset, uint Samples, uint Description)>? chunks = null; // stsc and stco share them
         int start = w.Begin(stbl.Type);
         int group = 0;
-        bool fromFragments = table.Count == 0 && s.Count > 0, sawSync = false, sawOffsets = false;
+        // Samples past the table's came from fragments, whose flags and offsets are per sample.
+        bool fromFragments = s.Count > table.Count, sawSync = false, sawOffsets = false;
+        uint uniform = table.UniformSize != 0 && kept.All(i => s.Size(i) == table.UniformSize) ? table.UniformSize : 0;
         foreach (Box child in Boxes.Children(moov, stbl, "stbl"))
         {
             sawSync |= child.Name == "stss";
@@ -171,15 +179,19 @@ internal static class MoovWriter
                 case "ctts":
                     CompositionOffsets(w, c);
                     break;
-                case "stss":
+                case "stss" when kept.Length > 0:
                     SyncSamples(w, s, kept);
+                    break;
+                case "stss":
+                    // None kept (the first fragment moov indexed, gone): no stss, as ffmpeg's
+                    // empty_moov writes it; an empty one would say no sample is a sync sample.
                     break;
                 case "stsz" or "stz2":
                 {
                     int at = w.FullBox(FourCc.Of("stsz"), 0, 0);
-                    w.U32(table.UniformSize);
+                    w.U32(uniform);
                     w.U32((uint)kept.Length);
-                    if (table.UniformSize == 0)
+                    if (uniform == 0)
                     {
                         foreach (int i in kept)
                         {
