@@ -124,7 +124,10 @@ public sealed class Mp4FragmentCutTests
 
     /// <summary>The indexes of <paramref name="rec"/>, a fragmented MP4 with an mfra, after a
     /// cut: every mfra entry and every sidx reference begins at a moof that is left, and the
-    /// sidx's references run to the last fragment's end.</summary>
+    /// sidx's references run to the last fragment's end. Each reference's time is, as ffmpeg
+    /// writes it, the presentation time of its first sample in decode order less one offset
+    /// for the whole index (the first sample's composition offset: 1024 ticks with B-frames),
+    /// as ffprobe shows the packets: the index's times moved with the fragments'.</summary>
     internal static void IndexesPointAtMoofs(string rec)
     {
         List<(long Offset, long Size, string Type)> boxes = TopBoxes(rec);
@@ -135,9 +138,20 @@ public sealed class Mp4FragmentCutTests
         Assert.All(entries, e => Assert.Contains(e, moofs));
         foreach ((long offset, long sidxSize, _) in boxes.Where(b => b.Type == "sidx"))
         {
-            List<(long At, long Size)> refs = SegmentReferences(rec, offset, sidxSize);
+            (int track, List<(long At, long Size, double Time)> refs) = SegmentReferences(rec, offset, sidxSize);
             Assert.Equal(moofs.Order(), refs.Select(x => x.At));
             Assert.Equal(boxes.Last(b => b.Type != "mfra").Offset + boxes.Last(b => b.Type != "mfra").Size, refs[^1].At + refs[^1].Size);
+            (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", $"{track - 1}", "-show_entries", "packet=pts_time,pos", "-of", "csv=p=0", rec);
+            Assert.True(code == 0, err);
+            List<(double Pts, long Pos)> packets = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(','))
+                .Select(f => (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture)))];
+            double FirstDecoded((long At, long Size, double Time) r) => packets.Where(x => x.Pos >= r.At && x.Pos < r.At + r.Size).MinBy(x => x.Pos).Pts;
+            double offsetTime = FirstDecoded(refs[0]) - refs[0].Time;
+            foreach ((long At, long Size, double Time) r in refs)
+            {
+                Assert.True(Math.Abs(FirstDecoded(r) - r.Time - offsetTime) < 0.0001,
+                    $"track {track}'s sidx reference at {r.At} begins at {r.Time:0.######} s; its first sample shows at {FirstDecoded(r):0.######} s, less {offsetTime:0.######}");
+            }
         }
     }
 
@@ -188,24 +202,30 @@ public sealed class Mp4FragmentCutTests
         return offsets;
     }
 
-    /// <summary>Where each sidx reference begins and how many bytes it spans (§8.16.3).</summary>
-    private static List<(long At, long Size)> SegmentReferences(string path, long offset, long size)
+    /// <summary>A sidx's track, and where each of its references begins, how many bytes it
+    /// spans and its earliest presentation time in seconds (§8.16.3).</summary>
+    private static (int Track, List<(long At, long Size, double Time)> Refs) SegmentReferences(string path, long offset, long size)
     {
         byte[] b = Files.Read(path, offset, size);
         byte version = b[8];
-        int p = 8 + 4 + 4 + 4 + (version == 1 ? 8 : 4);
+        int track = (int)BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(12));
+        double timescale = BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(16));
+        int p = 20;
+        long earliest = version == 1 ? (long)BinaryPrimitives.ReadUInt64BigEndian(b.AsSpan(p)) : BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(p));
+        p += version == 1 ? 8 : 4;
         long first = version == 1 ? (long)BinaryPrimitives.ReadUInt64BigEndian(b.AsSpan(p)) : BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(p));
         p += (version == 1 ? 8 : 4) + 2;
         int n = BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(p));
         p += 2;
-        var refs = new List<(long, long)>();
-        long at = offset + size + first;
+        var refs = new List<(long, long, double)>();
+        long at = offset + size + first, time = earliest;
         for (int i = 0; i < n; i++, p += 12)
         {
             long length = BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(p)) & 0x7FFFFFFF;
-            refs.Add((at, length));
+            refs.Add((at, length, time / timescale));
             at += length;
+            time += BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(p + 4));
         }
-        return refs;
+        return (track, refs);
     }
 }

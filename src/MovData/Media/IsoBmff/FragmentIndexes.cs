@@ -4,7 +4,9 @@ namespace MovData.Media.IsoBmff;
 /// A segment index (sidx, ISO/IEC 14496-12 §8.16.3) before the fragments, rewritten for a
 /// fragment cut: a reference whose fragments all went is dropped (the free box its bytes left
 /// counted into the reference before it, or skipped by first_offset at the head), one that
-/// lost some is shortened in bytes and time. The box shrinks by 12 bytes a dropped reference,
+/// lost some is shortened in bytes. Each reference left moves back in time by what its track
+/// lost before its first fragment, as the fragments' tfdt do, so its duration runs to the
+/// next one left. The box shrinks by 12 bytes a dropped reference,
 /// and a free box takes the rest of its place, so nothing after it moves.
 /// </summary>
 internal static class SegmentIndex
@@ -31,6 +33,13 @@ internal static class SegmentIndex
         var kept = new List<(long Size, long Duration, uint Sap)>();
         long first = -1; // where the first kept reference begins after the cut
         long s = sidx.End + firstOffset;
+        // Each reference's time after the cut: its time less what its track lost before its
+        // first fragment (decode time: the fragments' tfdt move back by it). A kept reference's
+        // duration runs to the next kept one's time (what went between is in it); the last
+        // kept one's to the time of the reference after it that went, or to the end.
+        long Lost(int span) => (long)((Int128)layout.LostBefore(span, track.Id) * timescale / track.Timescale);
+        long time = earliest, keptTime = -1, newEarliest = earliest;
+        long? goneAfter = null; // the time of the first reference that went after the last kept one
         for (int i = 0; i < count; i++)
         {
             uint typeSize = r.U32();
@@ -48,20 +57,20 @@ internal static class SegmentIndex
                 throw new NotSupportedException(
                     $"{path} cannot be cut: its {at} has a reference at offset {s} that does not begin a fragment; nothing was changed");
             }
+            long now = time - Lost(k);
             bool gone = true;
-            long lost = 0;
             for (; k < layout.Spans.Count && layout.Spans[k].Start < e; k++)
             {
-                if (!layout.Removed(k))
-                {
-                    gone = false;
-                    continue;
-                }
-                lost += layout.Spans[k].Fragment.Tracks.Where(t => t.TrackId == track.Id).Sum(t => t.Duration);
+                gone &= layout.Removed(k);
             }
             long size = layout.NewOffset(e) - layout.NewOffset(s);
+            if (!gone && kept.Count > 0)
+            {
+                kept[^1] = (kept[^1].Size, Math.Max(0, now - keptTime), kept[^1].Sap);
+            }
             if (gone)
             {
+                goneAfter ??= now;
                 if (kept.Count > 0)
                 {
                     kept[^1] = (kept[^1].Size + size, kept[^1].Duration, kept[^1].Sap);
@@ -69,10 +78,22 @@ internal static class SegmentIndex
             }
             else
             {
-                first = first < 0 ? layout.NewOffset(s) : first;
-                kept.Add((size, Math.Max(0, duration - (long)((Int128)lost * timescale / track.Timescale)), sap));
+                goneAfter = null;
+                if (first < 0)
+                {
+                    first = layout.NewOffset(s);
+                    newEarliest = now;
+                }
+                keptTime = now;
+                kept.Add((size, duration, sap));
             }
+            time += duration;
             s = e;
+        }
+        if (kept.Count > 0)
+        {
+            long end = goneAfter ?? time - Lost(layout.Spans.Count);
+            kept[^1] = (kept[^1].Size, Math.Max(0, end - keptTime), kept[^1].Sap);
         }
         var w = new BoxWriter();
         int box = w.FullBox(FourCc.Sidx, version, flags);
@@ -83,12 +104,12 @@ internal static class SegmentIndex
         long offset = first - (sidx.Offset + newSize);
         if (version == 1)
         {
-            w.U64((ulong)earliest);
+            w.U64((ulong)newEarliest);
             w.U64((ulong)offset);
         }
         else
         {
-            w.U32((uint)earliest);
+            w.U32((uint)newEarliest);
             w.U32((uint)offset);
         }
         w.U16(0);
