@@ -10,8 +10,9 @@
 # from TO on), those shown inside it that were kept ("extra", none expected), those whose
 # bytes the cut changed (a join's released reference rewritten, a bit), their order, whether
 # decode times rise strictly and presentation times are unique. The last line sums them up
-# (docs/media.md quotes it). With --fragmented, the same on two fragmented MP4s instead
-# (ffmpeg's frag_keyframe+empty_moov: the x265 open GOPs, and x264's open-gop at keyint 50),
+# (docs/media.md quotes it). With --fragmented, the same on three fragmented MP4s instead
+# (ffmpeg's frag_keyframe+empty_moov: the x265 open GOPs, and x264's open-gop at keyint 50;
+# and frag_keyframe alone, whose first fragment moov indexes: x264 with B-frames, closed GOPs),
 # which are cut by whole fragments (--exact is refused there): the fragment the video resumes
 # on leaves out its keyframe's leading pictures where its moof can be rewritten so (where it
 # cannot, they stay and count as "extra": kept, shown inside).
@@ -40,7 +41,9 @@ if [ -n "$fragmented" ]; then
   ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 24 -c:v libx264 -preset veryfast \
     -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac \
     -movflags frag_keyframe+empty_moov "$work/opengop-fragmented.mp4"
-  files='hevc-fragmented.mp4:24 opengop-fragmented.mp4:24'
+  ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 24 -c:v libx264 -preset veryfast \
+    -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe "$work/split-fragmented.mp4"
+  files='hevc-fragmented.mp4:24 opengop-fragmented.mp4:24 split-fragmented.mp4:24'
 else
   ffmpeg -nostdin -v error -f lavfi -i $video -f lavfi -i $audio -t 12 -c:v libx265 -tag:v hvc1 \
     -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac "$work/hevc.mov"

@@ -87,7 +87,7 @@ public sealed class Mp4FragmentCutTests
         }
 
         Assert.True(TopBoxes(rec).Count(b => b.Type == "moof") < boxesBefore.Count(b => b.Type == "moof"), "no fragment went");
-        IndexesPointAtMoofs(rec);
+        IndexesPointAtMoofs(rec, Recordings.Path(kind), tailCut);
 
         // Cost: a few bytes a fragment; whole blocks collapsed, the last fragment where it was.
         Assert.True(r.BytesWritten <= 64 * 1024, $"{r.BytesWritten} bytes written");
@@ -123,12 +123,16 @@ public sealed class Mp4FragmentCutTests
     }
 
     /// <summary>The indexes of <paramref name="rec"/>, a fragmented MP4 with an mfra, after a
-    /// cut: every mfra entry and every sidx reference begins at a moof that is left, and the
-    /// sidx's references run to the last fragment's end. Each reference's time is, as ffmpeg
-    /// writes it, the presentation time of its first sample in decode order less one offset
-    /// for the whole index (the first sample's composition offset: 1024 ticks with B-frames),
-    /// as ffprobe shows the packets: the index's times moved with the fragments'.</summary>
-    internal static void IndexesPointAtMoofs(string rec)
+    /// cut of <paramref name="original"/>: every mfra entry and every sidx reference begins at
+    /// a moof that is left, and the sidx's references run to the last fragment's end. Each
+    /// reference's time is, as ffmpeg writes it, the presentation time of its first sample in
+    /// decode order less the offset the original's index has (the first sample's composition
+    /// offset: 1024 ticks with B-frames), as ffprobe shows the packets, and the last one ends
+    /// where its last sample shown ends, less the offset the original's end has (the same for
+    /// video; for AAC, whose last packet ffprobe shows ending half a frame past its decode
+    /// durations, 0.0107 s), or its start's where <paramref name="tailCut"/> took that last
+    /// packet: the index's times moved with the fragments'.</summary>
+    internal static void IndexesPointAtMoofs(string rec, string original, bool tailCut = false)
     {
         List<(long Offset, long Size, string Type)> boxes = TopBoxes(rec);
         HashSet<long> moofs = [.. boxes.Where(b => b.Type == "moof").Select(b => b.Offset)];
@@ -136,23 +140,46 @@ public sealed class Mp4FragmentCutTests
         List<long> entries = RandomAccessEntries(rec, boxes[^1]);
         Assert.NotEmpty(entries);
         Assert.All(entries, e => Assert.Contains(e, moofs));
+        var offsets = new Dictionary<int, (double Start, double End)>();
+        foreach ((long at, long size, _) in TopBoxes(original).Where(b => b.Type == "sidx"))
+        {
+            (int t, List<(long At, long Size, double Time)> o, double oEnd) = SegmentReferences(original, at, size);
+            offsets[t] = (FirstDecoded(original, t, o[0]) - o[0].Time, Packets(original, t, o[^1]).Max(p => p.Pts + p.Duration) - oEnd);
+        }
         foreach ((long offset, long sidxSize, _) in boxes.Where(b => b.Type == "sidx"))
         {
-            (int track, List<(long At, long Size, double Time)> refs) = SegmentReferences(rec, offset, sidxSize);
+            (int track, List<(long At, long Size, double Time)> refs, double end) = SegmentReferences(rec, offset, sidxSize);
             Assert.Equal(moofs.Order(), refs.Select(x => x.At));
             Assert.Equal(boxes.Last(b => b.Type != "mfra").Offset + boxes.Last(b => b.Type != "mfra").Size, refs[^1].At + refs[^1].Size);
-            (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", $"{track - 1}", "-show_entries", "packet=pts_time,pos", "-of", "csv=p=0", rec);
-            Assert.True(code == 0, err);
-            List<(double Pts, long Pos)> packets = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(','))
-                .Select(f => (double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture)))];
-            double FirstDecoded((long At, long Size, double Time) r) => packets.Where(x => x.Pos >= r.At && x.Pos < r.At + r.Size).MinBy(x => x.Pos).Pts;
-            double offsetTime = FirstDecoded(refs[0]) - refs[0].Time;
             foreach ((long At, long Size, double Time) r in refs)
             {
-                Assert.True(Math.Abs(FirstDecoded(r) - r.Time - offsetTime) < 0.0001,
-                    $"track {track}'s sidx reference at {r.At} begins at {r.Time:0.######} s; its first sample shows at {FirstDecoded(r):0.######} s, less {offsetTime:0.######}");
+                double shows = FirstDecoded(rec, track, r);
+                Assert.True(Math.Abs(shows - r.Time - offsets[track].Start) < 0.0001,
+                    $"track {track}'s sidx reference at {r.At} begins at {r.Time:0.######} s; its first sample shows at {shows:0.######} s, less {offsets[track].Start:0.######}");
             }
+            double ends = Packets(rec, track, refs[^1]).Max(p => p.Pts + p.Duration);
+            double less = tailCut ? offsets[track].Start : offsets[track].End;
+            Assert.True(Math.Abs(ends - end - less) < 0.0001,
+                $"track {track}'s sidx ends at {end:0.######} s; its last sample shown ends at {ends:0.######} s, less {less:0.######}");
         }
+    }
+
+    /// <summary>The presentation time of the first sample of <paramref name="track"/> in the
+    /// bytes of reference <paramref name="r"/>, as ffprobe shows it.</summary>
+    private static double FirstDecoded(string path, int track, (long At, long Size, double Time) r) => Packets(path, track, r).MinBy(p => p.Pos).Pts;
+
+    /// <summary>The packets of <paramref name="track"/> (stream track - 1) whose bytes begin in
+    /// reference <paramref name="r"/>: presentation time, duration (0 where ffprobe gives none:
+    /// AAC's first packet here) and position.</summary>
+    private static List<(double Pts, double Duration, long Pos)> Packets(string path, int track, (long At, long Size, double Time) r)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", $"{track - 1}", "-show_entries", "packet=pts_time,duration_time,pos", "-of", "csv=p=0", path);
+        Assert.True(code == 0, err);
+        List<(double Pts, double Duration, long Pos)> packets = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(','))
+            .Select(f => (double.Parse(f[0], CultureInfo.InvariantCulture), f[1] == "N/A" ? 0 : double.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture)))
+            .Where(p => p.Item3 >= r.At && p.Item3 < r.At + r.Size)];
+        Assert.True(packets.Count > 0, $"track {track} has no packet in the sidx reference at {r.At} of {path}");
+        return packets;
     }
 
     /// <summary>The top-level boxes, from their headers.</summary>
@@ -202,9 +229,9 @@ public sealed class Mp4FragmentCutTests
         return offsets;
     }
 
-    /// <summary>A sidx's track, and where each of its references begins, how many bytes it
-    /// spans and its earliest presentation time in seconds (§8.16.3).</summary>
-    private static (int Track, List<(long At, long Size, double Time)> Refs) SegmentReferences(string path, long offset, long size)
+    /// <summary>A sidx's track, where each of its references begins, how many bytes it spans
+    /// and its earliest presentation time, and where the last one ends, in seconds (§8.16.3).</summary>
+    private static (int Track, List<(long At, long Size, double Time)> Refs, double End) SegmentReferences(string path, long offset, long size)
     {
         byte[] b = Files.Read(path, offset, size);
         byte version = b[8];
@@ -226,6 +253,6 @@ public sealed class Mp4FragmentCutTests
             at += length;
             time += BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(p + 4));
         }
-        return (track, refs);
+        return (track, refs, time / timescale);
     }
 }

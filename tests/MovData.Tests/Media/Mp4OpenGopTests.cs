@@ -171,7 +171,7 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(6, moofSizes.Count);
         Assert.Equal(3, moofsAfter.Count);
         Assert.NotEqual([moofSizes[0], moofSizes[2], moofSizes[5]], moofsAfter);
-        Mp4FragmentCutTests.IndexesPointAtMoofs(rec);
+        Mp4FragmentCutTests.IndexesPointAtMoofs(rec, Recordings.Path(kind));
         // Gone: what is shown in a range, and what its fragments hold (from the keyframe at its
         // start, in decode order: the leading pictures of that keyframe, shown just before it, too).
         double start = before[0].Start;

@@ -178,7 +178,7 @@ internal static class FragmentCut
         List<(long Offset, byte Value)> marks = AvcJoins.Of(movie) is { } avc ? avc.Releases(cuts, KeptVideo(movie, cuts, leftOut), cancel) : BrokenLinks.Marks(movie, cuts);
         writes.AddRange(marks.Select(m => new Patch(m.Offset - Shift(m.Offset), 1, [m.Value])));
 
-        var layout = new FragmentLayout(movie, spans, removed, ranges, lostBefore, Shift, rewritten);
+        var layout = new FragmentLayout(movie, spans, removed, ranges, [.. frees.Select(f => f.At)], lostBefore, Shift, rewritten);
         foreach (Box sidx in movie.TopLevel.Where(b => b.Type == FourCc.Sidx))
         {
             writes.Add(SegmentIndex.Rewrite(movie, sidx, layout, path));
@@ -492,11 +492,12 @@ internal sealed record RewrittenMoof(int Moved, int TrackId, RunNumbers Numbers)
 
 /// <summary>
 /// What a fragment cut leaves, as the indexes that point into the fragments need it: which
-/// fragments go, the byte ranges they took, each track's time lost before each fragment, and
+/// fragments go, the byte ranges they took and where each one's free box begins (after a
+/// moov written again, for the first: <see cref="FragmentCut"/>), each track's time lost before each fragment, and
 /// where a byte of the file is after the cut (a fragment whose moof a join rewrote, in
 /// <c>rewritten</c>, has its start to its moof's end moved that much more: <see cref="ResumedFragment"/>).
 /// </summary>
-internal sealed class FragmentLayout(Movie movie, List<FragmentSpan> spans, bool[] removed, List<(long Start, long End)> ranges,
+internal sealed class FragmentLayout(Movie movie, List<FragmentSpan> spans, bool[] removed, List<(long Start, long End)> ranges, List<long> freeAt,
     Dictionary<int, long>[] lostBefore, Func<long, long> shift, IReadOnlyDictionary<int, RewrittenMoof> rewritten)
 {
     internal Movie Movie => movie;
@@ -535,11 +536,11 @@ internal sealed class FragmentLayout(Movie movie, List<FragmentSpan> spans, bool
     /// removed range is where the range's free box begins.</summary>
     internal long NewOffset(long offset)
     {
-        foreach ((long a, long b) in ranges)
+        for (int i = 0; i < ranges.Count; i++)
         {
-            if (offset >= a && offset < b)
+            if (offset >= ranges[i].Start && offset < ranges[i].End)
             {
-                return a - shift(a);
+                return freeAt[i] - shift(freeAt[i]);
             }
         }
         int k = SpanAt(offset);

@@ -33,13 +33,18 @@ internal static class SegmentIndex
         var kept = new List<(long Size, long Duration, uint Sap)>();
         long first = -1; // where the first kept reference begins after the cut
         long s = sidx.End + firstOffset;
-        // Each reference's time after the cut: its time less what its track lost before its
-        // first fragment (decode time: the fragments' tfdt move back by it). A kept reference's
-        // duration runs to the next kept one's time (what went between is in it); the last
-        // kept one's to the time of the reference after it that went, or to the end.
-        long Lost(int span) => (long)((Int128)layout.LostBefore(span, track.Id) * timescale / track.Timescale);
-        long time = earliest, keptTime = -1, newEarliest = earliest;
-        long? goneAfter = null; // the time of the first reference that went after the last kept one
+        // Times after the cut, as the fragments' tfdt move (back by the decode time their track
+        // lost before them): a fragment that stays begins at its old time less that. A reference
+        // gives its first fragment's old time; a later fragment of it is as far on as the
+        // decode durations before it. A kept reference begins where its first kept fragment
+        // does, and runs to the next kept reference (what went between is in it); the last
+        // kept one to the end of its last kept fragment where something after went, else to
+        // the old end less all its track lost.
+        long Ticks(long trackTicks) => (long)((Int128)trackTicks * timescale / track.Timescale);
+        long Lost(int span) => Ticks(layout.LostBefore(span, track.Id));
+        long Length(int span) => Ticks(layout.Spans[span].Fragment.Tracks.Where(t => t.TrackId == track.Id).Sum(t => t.Duration));
+        long time = earliest, keptTime = -1, newEarliest = 0, keptEnd = 0;
+        int lastKept = -1;
         for (int i = 0; i < count; i++)
         {
             uint typeSize = r.U32();
@@ -57,20 +62,21 @@ internal static class SegmentIndex
                 throw new NotSupportedException(
                     $"{path} cannot be cut: its {at} has a reference at offset {s} that does not begin a fragment; nothing was changed");
             }
-            long now = time - Lost(k);
-            bool gone = true;
+            long size = layout.NewOffset(e) - layout.NewOffset(s);
+            long at0 = time; // the old time of fragment k
+            long? begins = null;
             for (; k < layout.Spans.Count && layout.Spans[k].Start < e; k++)
             {
-                gone &= layout.Removed(k);
+                if (!layout.Removed(k))
+                {
+                    begins ??= at0 - Lost(k);
+                    keptEnd = at0 + Length(k) - Lost(k);
+                    lastKept = k;
+                }
+                at0 += Length(k);
             }
-            long size = layout.NewOffset(e) - layout.NewOffset(s);
-            if (!gone && kept.Count > 0)
+            if (begins is not { } now)
             {
-                kept[^1] = (kept[^1].Size, Math.Max(0, now - keptTime), kept[^1].Sap);
-            }
-            if (gone)
-            {
-                goneAfter ??= now;
                 if (kept.Count > 0)
                 {
                     kept[^1] = (kept[^1].Size + size, kept[^1].Duration, kept[^1].Sap);
@@ -78,11 +84,14 @@ internal static class SegmentIndex
             }
             else
             {
-                goneAfter = null;
-                if (first < 0)
+                if (kept.Count > 0)
+                {
+                    kept[^1] = (kept[^1].Size, Math.Max(0, now - keptTime), kept[^1].Sap);
+                }
+                else
                 {
                     first = layout.NewOffset(s);
-                    newEarliest = now;
+                    newEarliest = Math.Max(0, now);
                 }
                 keptTime = now;
                 kept.Add((size, duration, sap));
@@ -92,7 +101,8 @@ internal static class SegmentIndex
         }
         if (kept.Count > 0)
         {
-            long end = goneAfter ?? time - Lost(layout.Spans.Count);
+            bool wentAfter = Enumerable.Range(lastKept + 1, layout.Spans.Count - lastKept - 1).Any(layout.Removed);
+            long end = wentAfter ? keptEnd : time - Lost(layout.Spans.Count);
             kept[^1] = (kept[^1].Size, Math.Max(0, end - keptTime), kept[^1].Sap);
         }
         var w = new BoxWriter();
