@@ -82,8 +82,8 @@ internal sealed class Track
 
     /// <summary>Seconds the track presents, as ffprobe reports a stream's duration: what its
     /// edit list shows of the media (no more than the samples hold: a movie timescale of
-    /// 1000 rounds the edit up), else the media's duration (from mdhd, or the samples' for a
-    /// fragmented file, whose mdhd says 0). <paramref name="mediaEnd"/> is where the last
+    /// 1000 rounds the edit up), else the media's duration (from mdhd, or the sum of the samples'
+    /// durations for a fragmented file, whose mdhd says 0 or counts only what moov indexes). <paramref name="mediaEnd"/> is where the last
     /// sample's presentation ends, if known (B-frames put it past the sum of durations).</summary>
     internal double Duration(long movieTimescale, long? mediaEnd = null)
     {
@@ -98,7 +98,7 @@ internal sealed class Track
             long segment = (long)((Int128)shown * Timescale / movieTimescale);
             return (double)Math.Min(segment, end - EditStart().MediaTime) / Timescale;
         }
-        return (double)(MediaDuration > 0 && Fragments is null ? MediaDuration : end) / Timescale;
+        return (double)(Fragments is not null ? SampleDuration : MediaDuration > 0 ? MediaDuration : end) / Timescale;
     }
 }
 
