@@ -23,9 +23,10 @@ internal static class MoovWriter
     /// <summary>The new moov of <paramref name="movie"/>: each track's tables those of what
     /// its cut in <paramref name="cuts"/> keeps, at offsets less <paramref name="shift"/>. With
     /// <paramref name="fragmentsFollow"/>, the movie's fragments go on after it (they index the
-    /// tracks it has, and need its mvex), not into its tables.</summary>
+    /// tracks it has, and need its mvex), not into its tables. With <paramref name="chapters"/>,
+    /// a Nero chapter list in udta has its chapters moved as the cut moves time.</summary>
     /// <exception cref="InvalidDataException">A table this does not rewrite yet (sub-samples, encryption).</exception>
-    internal static byte[] Write(Movie movie, IReadOnlyList<TrackCut> cuts, OffsetShift shift, string path, bool fragmentsFollow = false)
+    internal static byte[] Write(Movie movie, IReadOnlyList<TrackCut> cuts, OffsetShift shift, string path, bool fragmentsFollow = false, ChapterList? chapters = null)
     {
         byte[] moov = movie.MoovBytes;
         Box root = movie.Moov with { Offset = 0 };
@@ -54,6 +55,22 @@ internal static class MoovWriter
             else if (child.Name == "mvex" && movie.Fragmented && !fragmentsFollow)
             {
                 // The samples are in these tables now: no fragments to extend the movie with.
+            }
+            else if (child.Name == "udta" && chapters is not null)
+            {
+                int udta = w.Begin(child.Type);
+                foreach (Box u in Boxes.Children(moov, child, "moov/udta"))
+                {
+                    if (u.Name == "chpl")
+                    {
+                        chapters.Write(w, moov, u, "moov/udta/chpl");
+                    }
+                    else
+                    {
+                        w.Copy(moov, u);
+                    }
+                }
+                w.End(udta);
             }
             else
             {

@@ -144,7 +144,8 @@ internal static class MovieCut
         var collapsed = new CollapsedBytes(collapses);
         long Shift(long offset) => collapsed.Before(offset);
 
-        byte[] moov = MoovWriter.Write(movie, tracks, new OffsetShift(Shift, EndToEnd: true), path);
+        (ChapterList chapters, ChapterList savedChapters) = ChapterList.Of(movie, cuts);
+        byte[] moov = MoovWriter.Write(movie, tracks, new OffsetShift(Shift, EndToEnd: true), path, chapters: chapters);
         var writes = new List<Patch>();
         foreach (Box mdat in movie.TopLevel.Where(b => b.Type == FourCc.Mdat && b.Size > 0))
         {
@@ -193,7 +194,7 @@ internal static class MovieCut
                     $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) before the media; cutting this file is not supported yet (nothing was changed)");
             }
         }
-        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, cancel) : null;
+        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, cancel, savedChapters) : null;
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
 
@@ -422,6 +423,8 @@ internal static class MovieCut
         long shownLost = 0;
         long timecodeFrames = 0;
         bool timecode = track.TimecodeStart is not null; // one sample, a frame number
+        bool text = ordered && track.ShowsText; // chapters, subtitles: each kept for as long as it shows outside the ranges
+        var late = new Dictionary<int, long>(); // text that began inside a range: shown from its join, so moved back less
         foreach (PlannedCut cut in cuts)
         {
             bool toEnd = cut.End == movie.Samples.Count;
@@ -449,6 +452,16 @@ internal static class MovieCut
                         // removed (at the head, the edit list shows it from later instead,
                         // unless it is a timecode whose number moves on: below).
                         shorten[i] = shorten.GetValueOrDefault(i) + (cut.Head && !timecode ? 0 : lost);
+                    }
+                    else if (text && !cut.Head && !toEnd && (start < from - Epsilon ? end > from + Epsilon : start < to - Epsilon && end > to + Epsilon))
+                    {
+                        // Shown before the range and into it (its duration runs to the join), or
+                        // from inside it on past it: kept, shown from the join (moved back by
+                        // the time from the range's start to its own, not by all the range's).
+                        if (start >= from - Epsilon)
+                        {
+                            late[i] = late.GetValueOrDefault(i) + (long)Math.Round((to - start) * ts);
+                        }
                     }
                     else if ((cut.Head || mid >= from) && (toEnd || mid < to))
                     {
@@ -489,7 +502,7 @@ internal static class MovieCut
             {
                 shift += (video ? i >= join.End : ordered ? i >= join.FirstFrom : rel >= join.From) ? join.Lost : 0;
             }
-            return shift;
+            return shift - (late.Count == 0 ? 0 : late.GetValueOrDefault(i));
         }
         int[] kept = TrackCut.IndexesOf(keep);
         var durations = new uint[kept.Length];

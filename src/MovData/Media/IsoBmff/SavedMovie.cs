@@ -38,7 +38,8 @@ internal static class SavedMovie
     /// <paramref name="blockSize"/>. Reads the gaps' bytes beside the collapses.
     /// </summary>
     /// <exception cref="InvalidDataException">A table this does not rewrite (as for the cut itself).</exception>
-    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path, CancellationToken cancel)
+    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path, CancellationToken cancel,
+        ChapterList? chapters = null)
     {
         byte[] ftyp = Ftyp(movie);
         long mdatAt = ftyp.Length;
@@ -99,7 +100,7 @@ internal static class SavedMovie
                 writes.Add(new Patch(offset - Moved(offset), 1, [value]));
             }
         }
-        byte[] moov = MoovWriter.Write(movie, saved, new OffsetShift(Moved, EndToEnd: false), path);
+        byte[] moov = MoovWriter.Write(movie, saved, new OffsetShift(Moved, EndToEnd: false), path, chapters: chapters);
         byte[] mdat = new byte[MdatHeader];
         BinaryPrimitives.WriteUInt32BigEndian(mdat, 1);
         BinaryPrimitives.WriteUInt32BigEndian(mdat.AsSpan(4), FourCc.Mdat);

@@ -35,6 +35,11 @@ internal sealed class Track
     /// <summary>The codec as ffprobe names it (<see cref="SampleEntries.Read"/>).</summary>
     internal string Codec { get; init; } = "";
 
+    /// <summary>Whether each sample is a text shown over a span of time (QuickTime text, as
+    /// chapters are kept; subtitles): a cut shortens one that spans a range's edge rather
+    /// than drop it for where its middle lies.</summary>
+    internal bool ShowsText => Handler is "text" or "sbtl" or "subt";
+
     internal MediaStreamKind Kind => Handler switch
     {
         "vide" => MediaStreamKind.Video,

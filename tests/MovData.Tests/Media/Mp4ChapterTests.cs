@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using MovData.Media;
+using MovData.Tests.Harness;
+
+namespace MovData.Tests.Media;
+
+/// <summary>
+/// Chapters after a cut of an MP4 that has them as ffmpeg writes them (a QuickTime text track
+/// and a Nero chpl), judged by ffprobe -show_chapters and by the chpl read back: each chapter
+/// is shown for the time it was shown outside the ranges, from where that time is after the
+/// cut; one shown only inside a range is gone. The saved movie of what went has the chapters
+/// of its time. Before, a cut dropped a chapter whose middle lay in a range (as for an audio
+/// frame) and left the chpl as it was, in the recording and in the saved movie.
+/// </summary>
+public sealed class Mp4ChapterTests
+{
+    /// <summary>Ranges on "mp4-chapters" (keyframes every 2 s; Intro 0-4, Middle 4-8, End
+    /// 8-12), the chapters after (title, start and end in seconds), and those of the saved
+    /// movie (title and start: it shows the removed ranges one after another).</summary>
+    public static readonly TheoryData<string, string, string, string> Cases = new()
+    {
+        // A range across a chapter's change: the one before shown to the join, the one after from it.
+        { "across a change", "2-6", "Intro 0-2, Middle 2-4, End 4-8", "Intro 0, Middle 2" },
+        // Snapped to 0-4: all of Intro went.
+        { "the head, a chapter whole", "0-5", "Middle 0-4, End 4-8", "Intro 0" },
+        // Snapped to 6-8, inside Middle, and the tail, inside End.
+        { "inside one, and the tail", "5-9 10-12", "Intro 0-4, Middle 4-6, End 6-8", "Middle 0, End 2" },
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Cut_ChaptersMoveWithTheTimeTheyShow(string name, string ranges, string expected, string saved)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.ChaptersMovie, dir);
+        string ads = dir.File("ads.mp4");
+        Assert.Equal("Intro 0-4, Middle 4-8, End 8-12", Chapters(rec));
+        TimeRange[] remove = [.. ranges.Split(' ').Select(r => r.Split('-')).Select(r => new TimeRange(double.Parse(r[0], CultureInfo.InvariantCulture), double.Parse(r[1], CultureInfo.InvariantCulture)))];
+
+        MediaFile.Cut(rec, remove, new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.True(Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim() == "", name);
+        Assert.Equal(expected, Chapters(rec));
+        Assert.Equal(string.Join(", ", expected.Split(", ").Select(c => c[..c.LastIndexOf('-')])), NeroChapters(rec));
+        Assert.Equal(saved, string.Join(", ", Chapters(ads).Split(", ").Select(c => c[..c.LastIndexOf('-')])));
+        Assert.Equal(saved, NeroChapters(ads));
+    }
+
+    /// <summary>The chapters as ffprobe shows them: "title start-end, ...", in seconds.</summary>
+    private static string Chapters(string path)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-show_chapters", "-of", "json", path);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        static string S(JsonElement c, string p) => double.Parse(c.GetProperty(p).GetString()!, CultureInfo.InvariantCulture).ToString("0.###", CultureInfo.InvariantCulture);
+        return string.Join(", ", doc.RootElement.GetProperty("chapters").EnumerateArray()
+            .Select(c => $"{c.GetProperty("tags").GetProperty("title").GetString()} {S(c, "start_time")}-{S(c, "end_time")}"));
+    }
+
+    /// <summary>The chpl's chapters alone (ffprobe merges them with the text track's): "title start, ...".</summary>
+    private static string NeroChapters(string path)
+    {
+        byte[] b = File.ReadAllBytes(path);
+        int at = b.AsSpan().IndexOf("chpl"u8);
+        Assert.True(at > 0, "no chpl");
+        int p = at + 8 + (b[at + 4] == 1 ? 4 : 0);
+        int n = b[p++];
+        var chapters = new List<string>();
+        for (int i = 0; i < n; i++)
+        {
+            double start = BinaryPrimitives.ReadUInt64BigEndian(b.AsSpan(p)) / 1e7;
+            int length = b[p + 8];
+            chapters.Add($"{System.Text.Encoding.UTF8.GetString(b, p + 9, length)} {start.ToString("0.###", CultureInfo.InvariantCulture)}");
+            p += 9 + length;
+        }
+        return string.Join(", ", chapters);
+    }
+}
