@@ -45,11 +45,37 @@ internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool To
         return (new ChapterList(removed, timeZero), new ChapterList(outside, timeZero));
     }
 
-    /// <summary>Writes <paramref name="chpl"/> (a box of <paramref name="moov"/>) with its chapters moved.</summary>
-    /// <exception cref="InvalidDataException">A chpl cut short.</exception>
-    internal void Write(BoxWriter w, byte[] moov, Box chpl, string path)
+    /// <summary>The chpl in <paramref name="udta"/> (a box of <paramref name="moov"/>), or null
+    /// where it has none or its boxes cannot be read (it is then copied as it was).</summary>
+    internal static Box? In(byte[] moov, Box udta)
     {
-        var r = new FieldReader(moov, chpl, path);
+        try
+        {
+            return Boxes.Children(moov, udta, "moov/udta").FirstOrDefault(b => b.Name == "chpl") is { Size: > 0 } chpl ? chpl : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes <paramref name="chpl"/> (a box of <paramref name="moov"/>) with its
+    /// chapters moved; as it was where it is cut short (ffmpeg reads what it can of it).</summary>
+    internal void Write(BoxWriter w, byte[] moov, Box chpl)
+    {
+        try
+        {
+            WriteMoved(w, moov, chpl);
+        }
+        catch (InvalidDataException)
+        {
+            w.Copy(moov, chpl);
+        }
+    }
+
+    private void WriteMoved(BoxWriter w, byte[] moov, Box chpl)
+    {
+        var r = new FieldReader(moov, chpl, "moov/udta/chpl");
         (byte version, uint flags) = r.FullBox();
         uint reserved = version == 1 ? r.U32() : 0;
         int n = r.U8();
@@ -92,6 +118,7 @@ internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool To
     /// begins after the cut; null where all of it went.</summary>
     private double? Moved(double start, double next)
     {
+        start = Math.Max(0, start); // a chapter before time 0 (a delayed video) is at its head
         double lost = 0;
         foreach ((double from, double to, bool toEnd) in removed)
         {

@@ -56,20 +56,14 @@ internal static class MoovWriter
             {
                 // The samples are in these tables now: no fragments to extend the movie with.
             }
-            else if (child.Name == "udta" && chapters is not null)
+            else if (child.Name == "udta" && chapters is not null && ChapterList.In(moov, child) is { } chpl)
             {
+                // Copied but for its chpl; what follows its last box (QuickTime ends udta with
+                // four zero bytes) as it was.
                 int udta = w.Begin(child.Type);
-                foreach (Box u in Boxes.Children(moov, child, "moov/udta"))
-                {
-                    if (u.Name == "chpl")
-                    {
-                        chapters.Write(w, moov, u, "moov/udta/chpl");
-                    }
-                    else
-                    {
-                        w.Copy(moov, u);
-                    }
-                }
+                w.Bytes(moov.AsSpan((int)child.PayloadOffset, (int)(chpl.Offset - child.PayloadOffset)));
+                chapters.Write(w, moov, chpl);
+                w.Bytes(moov.AsSpan((int)chpl.End, (int)(child.End - chpl.End)));
                 w.End(udta);
             }
             else

@@ -446,26 +446,55 @@ internal static class MovieCut
                 for (int i = first; i < last; i++)
                 {
                     double start = Rel(i), end = start + (double)s.Duration(i) / ts, mid = (start + end) / 2;
-                    if ((cut.Head || start <= from + Epsilon) && end >= to - Epsilon)
+                    if (text)
+                    {
+                        TextAcross(i, start, end);
+                    }
+                    else if ((cut.Head || start <= from + Epsilon) && end >= to - Epsilon)
                     {
                         // Spans the whole range (a timecode track's one sample): shortened, not
                         // removed (at the head, the edit list shows it from later instead,
                         // unless it is a timecode whose number moves on: below).
                         shorten[i] = shorten.GetValueOrDefault(i) + (cut.Head && !timecode ? 0 : lost);
                     }
-                    else if (text && !cut.Head && !toEnd && (start < from - Epsilon ? end > from + Epsilon : start < to - Epsilon && end > to + Epsilon))
-                    {
-                        // Shown before the range and into it (its duration runs to the join), or
-                        // from inside it on past it: kept, shown from the join (moved back by
-                        // the time from the range's start to its own, not by all the range's).
-                        if (start >= from - Epsilon)
-                        {
-                            late[i] = late.GetValueOrDefault(i) + (long)Math.Round((to - start) * ts);
-                        }
-                    }
                     else if ((cut.Head || mid >= from) && (toEnd || mid < to))
                     {
                         keep[i] = false;
+                    }
+                }
+
+                // A text (a chapter, a subtitle) goes only if it is shown wholly inside the range;
+                // one shown across an edge is kept for the time it shows outside it.
+                void TextAcross(int i, double start, double end)
+                {
+                    if ((!cut.Head && end <= from + Epsilon) || (!toEnd && start >= to - Epsilon))
+                    {
+                        return; // not in the range
+                    }
+                    if ((cut.Head || start >= from - Epsilon) && (toEnd || end <= to + Epsilon))
+                    {
+                        keep[i] = false;
+                    }
+                    else if (toEnd)
+                    {
+                        // Shown into a range that runs to the end: up to its start.
+                        shorten[i] = shorten.GetValueOrDefault(i) + (long)Math.Round((end - from) * ts);
+                    }
+                    else if (cut.Head)
+                    {
+                        // Shown from inside the head on: the edit list shows it from the range's end.
+                    }
+                    else if (start < from - Epsilon)
+                    {
+                        // Shown before the range: across all of it, shortened by it; into it, its
+                        // duration runs to the join (to the next kept sample's new start).
+                        shorten[i] = shorten.GetValueOrDefault(i) + (end > to + Epsilon ? lost : 0);
+                    }
+                    else if (start >= from)
+                    {
+                        // Shown from inside the range on past it: shown from the join, moved
+                        // back by the time from the range's start to its own, not all the range's.
+                        late[i] = late.GetValueOrDefault(i) + (long)Math.Round((to - start) * ts);
                     }
                 }
             }
