@@ -309,6 +309,13 @@ internal sealed class JournalRecord : IDisposable
             throw new PlatformNotSupportedException("MovData's journal is for Linux");
         }
         // Made durable by the record's fsync (see Begin).
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (IOException) when (Directory.Exists(directory))
+        {
+            // Another edit in the same directory made it between the check and here (EEXIST).
+        }
     }
 }
