@@ -18,21 +18,21 @@ public sealed class Mp4ChapterTests
 {
     /// <summary>Ranges on "mp4-chapters" (keyframes every 2 s; Intro 0-4, Middle 4-8, End
     /// 8-12), the chapters after (title, start and end in seconds), and those of the saved
-    /// movie (title and start: it shows the removed ranges one after another).</summary>
+    /// movie (it shows the removed ranges one after another).</summary>
     public static readonly TheoryData<string, string, string, string> Cases = new()
     {
         // A range across a chapter's change: the one before shown to the join, the one after from it.
-        { "across a change", "2-6", "Intro 0-2, Middle 2-4, End 4-8", "Intro 0, Middle 2" },
+        { "across a change", "2-6", "Intro 0-2, Middle 2-4, End 4-8", "Intro 0-2, Middle 2-4" },
         // Snapped to 0-4: all of Intro went.
-        { "the head, a chapter whole", "0-5", "Middle 0-4, End 4-8", "Intro 0" },
+        { "the head, a chapter whole", "0-5", "Middle 0-4, End 4-8", "Intro 0-4" },
         // Snapped to 6-8, inside Middle, and the tail, inside End.
-        { "inside one, and the tail", "5-9 10-12", "Intro 0-4, Middle 4-6, End 6-8", "Middle 0, End 2" },
+        { "inside one, and the tail", "5-9 10-12", "Intro 0-4, Middle 4-6, End 6-8", "Middle 0-2, End 2-4" },
         // From a chapter's start: into it, and all of it.
-        { "from a chapter's start", "4-6", "Intro 0-4, Middle 4-6, End 6-10", "Middle 0" },
-        { "a chapter whole", "4-8", "Intro 0-4, End 4-8", "Middle 0" },
+        { "from a chapter's start", "4-6", "Intro 0-4, Middle 4-6, End 6-10", "Middle 0-2" },
+        { "a chapter whole", "4-8", "Intro 0-4, End 4-8", "Middle 0-4" },
         // The tail, from a chapter's start and from inside one.
-        { "the tail from a chapter's start", "8-12", "Intro 0-4, Middle 4-8", "End 0" },
-        { "the tail from inside one", "6-12", "Intro 0-4, Middle 4-6", "Middle 0, End 2" },
+        { "the tail from a chapter's start", "8-12", "Intro 0-4, Middle 4-8", "End 0-4" },
+        { "the tail from inside one", "6-12", "Intro 0-4, Middle 4-6", "Middle 0-2, End 2-6" },
     };
 
     [Theory, MemberData(nameof(Cases))]
@@ -42,18 +42,67 @@ public sealed class Mp4ChapterTests
         string rec = Recordings.CopyTo(Recordings.ChaptersMovie, dir);
         string ads = dir.File("ads.mp4");
         Assert.Equal("Intro 0-4, Middle 4-8, End 8-12", Chapters(rec));
-        TimeRange[] remove = [.. ranges.Split(' ').Select(r => r.Split('-')).Select(r => new TimeRange(double.Parse(r[0], CultureInfo.InvariantCulture), double.Parse(r[1], CultureInfo.InvariantCulture)))];
 
-        MediaFile.Cut(rec, remove, new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+        MediaFile.Cut(rec, Ranges(ranges), new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
 
         Assert.True(Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim() == "", name);
         Assert.Equal(expected, Chapters(rec));
-        Assert.Equal(string.Join(", ", expected.Split(", ").Select(c => c[..c.LastIndexOf('-')])), NeroChapters(rec));
-        // The saved movie's chpl; its text track holds only the chapters shown wholly inside the
-        // ranges, one after another from its start (docs/media.md), which ffprobe lays over it.
-        Assert.Equal(saved, NeroChapters(ads));
+        Assert.Equal(Starts(expected), NeroChapters(rec));
+        // The saved movie's text track (ffprobe reads it over the chpl) and its chpl: each
+        // chapter for the time it was shown inside the ranges. Before, its text track held only
+        // the chapters shown wholly inside them, from its start: "End 0-4, End 2-6" for 6-12.
+        Assert.Equal(saved, Chapters(ads));
+        Assert.Equal(Starts(saved), NeroChapters(ads));
         Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", ads, "-map", "0", "-f", "null", "-").Output.Trim());
     }
+
+    /// <summary>Ranges on "mp4-chapters-fragmented" (fragments of 2 s, from 0, 2.021, 4.021, ...:
+    /// ffmpeg's remux of the AAC's priming; chapters as in "mp4-chapters"), the chpl's chapters
+    /// after (title and start), and the saved movie's chapters as ffprobe shows them.</summary>
+    public static readonly TheoryData<string, string, string> FragmentedCases = new()
+    {
+        { "2-6.1", "Intro 0, Middle 2.021, End 4", "Intro 0-1.979, Middle 1.979-4" },
+        { "0-4.1", "Middle 0, End 3.979", "Intro 0-4, Middle 4-4.021" },
+        { "4-8.1", "Intro 0, Middle 4, End 4.021", "Middle 0-3.979, End 3.979-4" },
+        { "6-12.1", "Intro 0, Middle 4", "Middle 0-1.979, End 1.979-5.979" },
+    };
+
+    /// <summary>
+    /// A fragmented MP4's chpl, in moov before the fragments, is written again in its place
+    /// (shorter where a chapter went, a free box after it), and the saved movie has the
+    /// chapters of its time. The chapter track's samples stay as they were in the first
+    /// fragment: their durations are the fragment's one default, which cannot take each
+    /// chapter's own in place (docs/media.md), and ffprobe reads them over the chpl while they
+    /// are there; where the first fragment goes, it shows the chpl's.
+    /// </summary>
+    [Theory, MemberData(nameof(FragmentedCases))]
+    public void Cut_Fragmented_TheChplMovesAndTheSavedMovieShowsItsTime(string ranges, string expected, string saved)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.ChaptersFragmentedMovie, dir);
+        string ads = dir.File("ads.mp4");
+        long size = new FileInfo(rec).Length;
+        Assert.Equal("Intro 0, Middle 4, End 8", NeroChapters(rec));
+
+        MediaFile.Cut(rec, Ranges(ranges), new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        Assert.Equal(expected, NeroChapters(rec));
+        if (ranges.StartsWith("0-", StringComparison.Ordinal))
+        {
+            Assert.Equal(expected, Starts(Chapters(rec)));
+        }
+        Assert.Equal(saved, Chapters(ads));
+        Assert.Equal(Starts(saved), NeroChapters(ads));
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", ads, "-map", "0", "-f", "null", "-").Output.Trim());
+        Assert.True(new FileInfo(rec).Length < size);
+    }
+
+    private static TimeRange[] Ranges(string ranges) =>
+        [.. ranges.Split(' ').Select(r => r.Split('-')).Select(r => new TimeRange(double.Parse(r[0], CultureInfo.InvariantCulture), double.Parse(r[1], CultureInfo.InvariantCulture)))];
+
+    /// <summary>"title start-end, ..." as "title start, ...".</summary>
+    private static string Starts(string chapters) => string.Join(", ", chapters.Split(", ").Select(c => c[..c.LastIndexOf('-')]));
 
     /// <summary>The chapters as ffprobe shows them: "title start-end, ...", in seconds.</summary>
     private static string Chapters(string path)

@@ -79,6 +79,10 @@ public static class Recordings
     /// ffmpeg writes twice: a QuickTime text track the video's tref names, and a Nero chpl in udta.</summary>
     public const string ChaptersMovie = "mp4-chapters";
 
+    /// <summary><see cref="ChaptersMovie"/> remuxed into a fragmented MP4 (frag_keyframe+empty_moov):
+    /// the chpl in moov, the chapter track's three samples in the first fragment.</summary>
+    public const string ChaptersFragmentedMovie = "mp4-chapters-fragmented";
+
     /// <summary>x265's open GOPs as "mov-hevc-timecode", in a fragmented MP4
     /// (frag_keyframe+empty_moov): a fragment begins at each CRA, and is cut whole.</summary>
     public const string HevcFragmentedMovie = "mp4-hevc-fragmented";
@@ -94,7 +98,7 @@ public static class Recordings
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie)
         {
             return MakeMovie(kind);
         }
@@ -188,20 +192,21 @@ public static class Recordings
             "mp4-fragmented-split-edit-list" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe -use_editlist 1"),
             OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
             OpenGopIndexedFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
-            ChaptersMovie => ("mp4", $"{h264} -c:a aac"),
+            ChaptersMovie or ChaptersFragmentedMovie => ("mp4", $"{h264} -c:a aac"),
             HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or ChaptersMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = kind is "mp4-bframes-late" or ChaptersMovie or ChaptersFragmentedMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
-        if (kind == ChaptersMovie)
+        if (kind is ChaptersMovie or ChaptersFragmentedMovie)
         {
             string chapters = System.IO.Path.Combine(Dir, $"{kind}.ffmetadata");
             File.WriteAllText(chapters, string.Join('\n', [";FFMETADATA1",
                 .. new[] { (0, "Intro"), (4, "Middle"), (8, "End") }.SelectMany(c => new[] { "[CHAPTER]", "TIMEBASE=1/1000", $"START={c.Item1 * 1000}", $"END={(c.Item1 + 4) * 1000}", $"title={c.Item2}" })]) + "\n");
-            Tools.MustRun("ffmpeg", "-v", "error", "-y", "-i", made, "-i", chapters, "-map", "0", "-map_metadata", "1", "-c", "copy", path);
+            string[] fragmented = kind == ChaptersFragmentedMovie ? ["-movflags", "frag_keyframe+empty_moov"] : [];
+            Tools.MustRun("ffmpeg", ["-v", "error", "-y", "-i", made, "-i", chapters, "-map", "0", "-map_metadata", "1", "-c", "copy", .. fragmented, path]);
             File.Delete(made);
             File.Delete(chapters);
         }

@@ -1,3 +1,5 @@
+using MovData.Edits;
+
 namespace MovData.Media.IsoBmff;
 
 /// <summary>
@@ -9,41 +11,10 @@ namespace MovData.Media.IsoBmff;
 /// time removed before it; one shown only inside ranges, or starting in a range that runs to
 /// the end, goes.
 /// </summary>
-/// <param name="removed">The ranges removed, in order, on the cut's timeline (seconds from
-/// time 0), and whether each runs to the end.</param>
-/// <param name="timeZero">Where time 0 is on the movie's clock (seconds): the first video frame shown.</param>
-internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool ToEnd)> removed, double timeZero)
+/// <param name="removed">The time the cut removes.</param>
+internal sealed class ChapterList(CutTime removed)
 {
     private const double UnitsPerSecond = 10_000_000;
-
-    /// <summary>The chapter lists of <paramref name="movie"/>'s cut <paramref name="cuts"/>:
-    /// the recording's, which loses the ranges, and the saved movie's, which keeps only them
-    /// (it shows the removed ranges one after another).</summary>
-    internal static (ChapterList Cut, ChapterList Saved) Of(Movie movie, IReadOnlyList<PlannedCut> cuts)
-    {
-        (long mediaTime, long delay) = movie.Video.EditStart();
-        double timeZero = (double)delay / movie.MovieTimescale + (double)(movie.Pts0 - mediaTime) / movie.Video.Timescale;
-        List<(double From, double To, bool ToEnd)> removed = [.. cuts.Select(c => (c.From.Seconds, c.To.Seconds, c.End == movie.Samples.Count))];
-        var outside = new List<(double From, double To, bool ToEnd)>(removed.Count + 1);
-        double at = 0;
-        foreach ((double from, double to, bool toEnd) in removed)
-        {
-            if (from > at)
-            {
-                outside.Add((at, from, false));
-            }
-            at = to;
-            if (toEnd)
-            {
-                break;
-            }
-        }
-        if (removed.Count == 0 || !removed[^1].ToEnd)
-        {
-            outside.Add((at, double.PositiveInfinity, true));
-        }
-        return (new ChapterList(removed, timeZero), new ChapterList(outside, timeZero));
-    }
 
     /// <summary>The chpl in <paramref name="udta"/> (a box of <paramref name="moov"/>), or null
     /// where it has none or its boxes cannot be read (it is then copied as it was).</summary>
@@ -57,6 +28,31 @@ internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool To
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The chpl of <paramref name="moov"/> (at <paramref name="offset"/> in the file) written
+    /// again in its own place, where moov cannot change size (a fragmented MP4's, before its
+    /// fragments): as long as it was, or shorter by the chapters that went (each at least 9
+    /// bytes) and followed by a free box in the rest of its place, so udta and moov keep their
+    /// sizes. Null where moov has no chpl or the chapters do not move.
+    /// </summary>
+    internal Patch? InPlace(byte[] moov, long offset)
+    {
+        Box root = Boxes.Header(moov, 0, moov.Length, out _) ?? throw new InvalidDataException("moov is not a box");
+        if (Boxes.Children(moov, root, "moov").FirstOrDefault(b => b.Name == "udta") is not { Size: > 0 } udta || In(moov, udta) is not { } chpl)
+        {
+            return null;
+        }
+        var w = new BoxWriter((int)chpl.Size);
+        Write(w, moov, chpl);
+        byte[] bytes = new byte[chpl.Size];
+        w.ToArray().CopyTo(bytes, 0);
+        if (w.Length < chpl.Size)
+        {
+            Patches.FreeHeader(bytes.AsSpan(w.Length), chpl.Size - w.Length);
+        }
+        return bytes.AsSpan().SequenceEqual(moov.AsSpan((int)chpl.Offset, (int)chpl.Size)) ? null : new Patch(offset + chpl.Offset, bytes.Length, bytes);
     }
 
     /// <summary>Writes <paramref name="chpl"/> (a box of <paramref name="moov"/>) with its
@@ -82,7 +78,7 @@ internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool To
         var chapters = new List<(double Start, byte[] Title)>(n);
         for (int i = 0; i < n; i++)
         {
-            double start = r.U64() / UnitsPerSecond - timeZero;
+            double start = r.U64() / UnitsPerSecond - removed.TimeZero;
             byte[] title = new byte[r.U8()];
             for (int k = 0; k < title.Length; k++)
             {
@@ -96,7 +92,7 @@ internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool To
             double next = i + 1 < n ? chapters[i + 1].Start : double.PositiveInfinity;
             if (Moved(chapters[i].Start, next) is { } now)
             {
-                kept.Add(((ulong)Math.Round(Math.Max(0, now + timeZero) * UnitsPerSecond), chapters[i].Title));
+                kept.Add(((ulong)Math.Round(Math.Max(0, now + removed.TimeZero) * UnitsPerSecond), chapters[i].Title));
             }
         }
         int box = w.FullBox(chpl.Type, version, flags);
@@ -120,7 +116,7 @@ internal sealed class ChapterList(IReadOnlyList<(double From, double To, bool To
     {
         start = Math.Max(0, start); // a chapter before time 0 (a delayed video) is at its head
         double lost = 0;
-        foreach ((double from, double to, bool toEnd) in removed)
+        foreach ((double from, double to, bool toEnd) in removed.Ranges)
         {
             if (start < from)
             {

@@ -121,14 +121,14 @@ internal static class FragmentCut
                 if (t.BaseOffsetAt >= 0 && Shift(t.BaseOffset) > 0)
                 {
                     long value = t.BaseOffset - Shift(t.BaseOffset);
-                    writes.Add(Patch(t.BaseOffsetAt - Shift(t.BaseOffsetAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value)));
+                    writes.Add(Patches.Of(t.BaseOffsetAt - Shift(t.BaseOffsetAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value)));
                 }
                 if (t.DecodeTimeAt >= 0 && lostBefore[k].GetValueOrDefault(t.TrackId) is > 0 and var minus)
                 {
                     long value = t.DecodeTime - minus;
                     writes.Add(t.DecodeTimeVersion == 1
-                        ? Patch(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
-                        : Patch(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value)));
+                        ? Patches.Of(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
+                        : Patches.Of(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value)));
                 }
             }
         }
@@ -147,13 +147,15 @@ internal static class FragmentCut
             }
         }
         double seconds = cuts.Sum(c => c.To.Seconds - c.From.Seconds);
+        CutTime removedTime = CutTime.Of(movie, cuts);
+        var chapters = new ChapterList(removedTime);
         bool emptied = movie.IndexedInBoth && removed[0];
         if (emptied)
         {
             // The first fragment's samples were moov's: its tables are emptied (and mehd, copied
             // with mvex, shortened), the new moov takes the old one's place, and the range's free
             // box begins right after it.
-            byte[] moov = EmptiedMoov(movie, path);
+            byte[] moov = EmptiedMoov(movie, path, chapters);
             if (MovieExtendsDuration(moov, 0, seconds, movie.MovieTimescale) is { } inNew)
             {
                 inNew.Bytes.CopyTo(moov, (int)inNew.Offset);
@@ -169,7 +171,7 @@ internal static class FragmentCut
         }
         foreach ((long at, long size) in frees.Where(f => f.Size > 0))
         {
-            writes.Add(Patch(at - Shift(at), 8, b => FreeHeader(b, size)));
+            writes.Add(Patches.Free(at - Shift(at), size));
         }
         // HEVC: the CRA each join resumes on becomes a broken link, so that a decoder skips any
         // leading pictures left in its fragment instead of decoding them from the pictures kept
@@ -187,6 +189,11 @@ internal static class FragmentCut
         {
             writes.Add(mehd);
         }
+        // The chpl's chapters move as the cut moves time, in moov's own place (before every range).
+        if (!emptied && chapters.InPlace(movie.MoovBytes, movie.Moov.Offset) is { } chpl)
+        {
+            writes.Add(chpl);
+        }
         var removals = collapses.Select(c => new BlockRemoval(c.Offset, c.Length, ToEnd: false)).ToList();
         if (movie.TopLevel.FirstOrDefault(b => b.Type == FourCc.Mfra) is { Size: > 0 } mfra)
         {
@@ -199,7 +206,7 @@ internal static class FragmentCut
         if (options.SaveRemovedTo is { } savedPath)
         {
             List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed))];
-            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, cancel);
+            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, removedTime, cancel);
         }
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
@@ -392,8 +399,9 @@ internal static class FragmentCut
     /// <summary>moov once the first fragment, whose samples its tables list, is gone: every
     /// track kept with its tables emptied and durations those of no samples (as ffmpeg's
     /// empty_moov writes them), an edit list's shown time less what the fragment showed;
-    /// mvex as it was. The fragments left index the rest.</summary>
-    private static byte[] EmptiedMoov(Movie movie, string path)
+    /// mvex as it was, and the chpl's chapters moved by <paramref name="chapters"/>. The
+    /// fragments left index the rest.</summary>
+    private static byte[] EmptiedMoov(Movie movie, string path, ChapterList chapters)
     {
         List<TrackCut> tracks = [.. movie.Tracks.Select(t =>
         {
@@ -401,7 +409,7 @@ internal static class FragmentCut
             long shown = (long)((Int128)t.Table.TotalDuration * movie.MovieTimescale / t.Timescale);
             return new TrackCut { Track = t, Samples = s, Keep = new bool[s.Count], Durations = [], MediaTime = t.EditStart().MediaTime, ShownLost = shown };
         })];
-        return MoovWriter.Write(movie, tracks, new OffsetShift(_ => 0, EndToEnd: true), path, fragmentsFollow: true);
+        return MoovWriter.Write(movie, tracks, new OffsetShift(_ => 0, EndToEnd: true), path, fragmentsFollow: true, chapters: chapters);
     }
 
     /// <summary>How far each track moves back for the fragments [First, Next) removed.</summary>
@@ -443,8 +451,8 @@ internal static class FragmentCut
         long value = Math.Max(0, duration - (long)Math.Round(seconds * movieTimescale));
         long at = offset + mehd.PayloadOffset + 4;
         return version == 1
-            ? Patch(at, 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
-            : Patch(at, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value));
+            ? Patches.Of(at, 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value))
+            : Patches.Of(at, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value));
     }
 
     /// <summary>What a track keeps, for the saved movie: its samples outside the removed fragments.</summary>
@@ -467,18 +475,7 @@ internal static class FragmentCut
         };
     }
 
-    internal static void FreeHeader(Span<byte> b, long size)
-    {
-        BinaryPrimitives.WriteUInt32BigEndian(b, (uint)size);
-        "free"u8.CopyTo(b[4..]);
-    }
 
-    internal static Patch Patch(long offset, int length, Action<Span<byte>> fill)
-    {
-        byte[] bytes = new byte[length];
-        fill(bytes);
-        return new Patch(offset, length, bytes);
-    }
 }
 
 /// <summary>One fragment as bytes of the file: [Start, End), its moof (moov for the first

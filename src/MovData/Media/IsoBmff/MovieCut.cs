@@ -73,7 +73,8 @@ internal static class MovieCut
         var collapsed = new CollapsedBytes(collapses);
         long Shift(long offset) => collapsed.Before(offset);
 
-        (ChapterList chapters, ChapterList savedChapters) = ChapterList.Of(movie, cuts);
+        CutTime removedTime = CutTime.Of(movie, cuts);
+        var chapters = new ChapterList(removedTime);
         byte[] moov = MoovWriter.Write(movie, tracks, new OffsetShift(Shift, EndToEnd: true), path, chapters: chapters);
         var writes = new List<Patch>();
         foreach (Box mdat in movie.TopLevel.Where(b => b.Type == FourCc.Mdat && b.Size > 0))
@@ -82,8 +83,8 @@ internal static class MovieCut
             if (lost > 0)
             {
                 writes.Add(mdat.HeaderSize == 16
-                    ? Patch(mdat.Offset - Shift(mdat.Offset) + 8, 8, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, (ulong)(mdat.Size - lost)))
-                    : Patch(mdat.Offset - Shift(mdat.Offset), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)(mdat.Size - lost))));
+                    ? Patches.Of(mdat.Offset - Shift(mdat.Offset) + 8, 8, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, (ulong)(mdat.Size - lost)))
+                    : Patches.Of(mdat.Offset - Shift(mdat.Offset), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)(mdat.Size - lost))));
             }
         }
         // Bytes of kept pictures after a join (none of them collapse): H.264's releases, HEVC's broken links.
@@ -94,7 +95,7 @@ internal static class MovieCut
             // The timecode's one sample is kept (it spans the cut), so none of its bytes collapse.
             long at = t.Samples.Offset(0);
             uint number = (uint)(t.Track.TimecodeStart!.Value + t.TimecodeFrames);
-            writes.Add(Patch(at - Shift(at), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, number)));
+            writes.Add(Patches.Of(at - Shift(at), 4, b => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, number)));
         }
         var removals = collapses.Select(c => new BlockRemoval(c.Offset, c.Length, ToEnd: false)).ToList();
         Box old = movie.Moov;
@@ -111,11 +112,11 @@ internal static class MovieCut
             writes.Add(new Patch(old.Offset, moov.Length, moov));
             if (left >= 8)
             {
-                writes.Add(Patch(old.Offset + moov.Length, 8, b => FreeHeader(b, left)));
+                writes.Add(Patches.Free(old.Offset + moov.Length, left));
             }
             else if (left > 0 && movie.TopLevel.FirstOrDefault(b => b.Offset == old.End) is { } next && (next.Type == FourCc.Free || next.Type == FourCc.Skip) && next.HeaderSize == 8)
             {
-                writes.Add(Patch(old.Offset + moov.Length, 8, b => FreeHeader(b, left + next.Size)));
+                writes.Add(Patches.Free(old.Offset + moov.Length, left + next.Size));
             }
             else if (left != 0)
             {
@@ -123,7 +124,7 @@ internal static class MovieCut
                     $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) before the media; cutting this file is not supported yet (nothing was changed)");
             }
         }
-        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, cancel, savedChapters) : null;
+        RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, removedTime, cancel) : null;
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }
 
@@ -194,18 +195,7 @@ internal static class MovieCut
         }
     }
 
-    private static void FreeHeader(Span<byte> b, long size)
-    {
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, (uint)size);
-        "free"u8.CopyTo(b[4..]);
-    }
 
-    private static Patch Patch(long offset, int length, Action<Span<byte>> fill)
-    {
-        byte[] bytes = new byte[length];
-        fill(bytes);
-        return new Patch(offset, length, bytes);
-    }
 
     /// <summary>
     /// An --exact cut's ends in decode order. The frames nearest FROM and TO are found by when

@@ -15,9 +15,10 @@ internal readonly record struct RemovedGap(long Offset, long Length, long Collap
 /// that its collapsed blocks move in without a byte copied where the filesystem can; the
 /// bytes of a gap beside its collapse (its partial edge blocks) and the gaps too small to
 /// hold a whole block are written in as well, read from the recording (where they stay, as
-/// bytes no sample references), as long as they fit <see cref="WrittenBudget"/>; then a moov
-/// whose tables list the removed samples that lie wholly in what the file holds, at their new
-/// offsets; then (added by <see cref="CutUndo"/>) the manifest in a <see cref="ManifestBox"/>.
+/// bytes no sample references), as long as they fit <see cref="WrittenBudget"/>; the texts
+/// (chapters, subtitles) shown in the removed time that the gaps do not hold, copied (a few
+/// bytes each); then a moov whose tables list the removed samples that lie wholly in what the
+/// file holds, at their new offsets, and each text for the time it showed in the ranges; then (added by <see cref="CutUndo"/>) the manifest in a <see cref="ManifestBox"/>.
 /// So that each run of a track decodes on its own, a video run starts at its first sync
 /// sample and leaves out the pictures shown before it (an open GOP's leading pictures). Only
 /// the collapsed blocks are parts of the manifest: they are all a restore moves back.
@@ -35,11 +36,13 @@ internal static class SavedMovie
     /// The output of <paramref name="movie"/>'s cut <paramref name="cuts"/> (each track's kept
     /// samples) that leaves <paramref name="gaps"/> (in file order) and collapses the blocks
     /// inside them, saved to <paramref name="savedPath"/> on a filesystem of
-    /// <paramref name="blockSize"/>. Reads the gaps' bytes beside the collapses.
+    /// <paramref name="blockSize"/>, which shows the time <paramref name="removed"/> (its chpl's
+    /// chapters, and its texts, moved so). Reads the gaps' bytes beside the collapses, and the
+    /// texts shown in that time that the gaps do not hold.
     /// </summary>
     /// <exception cref="InvalidDataException">A table this does not rewrite (as for the cut itself).</exception>
-    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path, CancellationToken cancel,
-        ChapterList? chapters = null)
+    internal static RemovedOutput Layout(Movie movie, IReadOnlyList<TrackCut> cuts, List<RemovedGap> gaps, string savedPath, long blockSize, string path, CutTime removed,
+        CancellationToken cancel)
     {
         byte[] ftyp = Ftyp(movie);
         long mdatAt = ftyp.Length;
@@ -83,13 +86,42 @@ internal static class SavedMovie
             }
             at += g.Length;
         }
-        // A sample's place here: the run of the recording that holds it, less how far that moved.
+        // Texts (chapters, subtitles) shown in the ranges whose bytes the file does not hold
+        // (most are kept in the recording: shown outside the ranges too) are written in after
+        // the gaps: a few bytes each.
+        var copied = new Dictionary<long, long>(); // a text's offset in the recording: its offset here
+        var saved = new List<TrackCut>(cuts.Count);
+        foreach (TrackCut c in cuts)
+        {
+            if (!ShownInOrder(c.Track))
+            {
+                saved.Add(Saved(movie, c, held));
+                continue;
+            }
+            saved.Add(SavedText(c, removed, movie.MovieTimescale, out List<int> shown));
+            foreach (int i in shown)
+            {
+                (long offset, long size) = (c.Samples.Offset(i), c.Samples.Size(i));
+                int k = Holding(held, offset);
+                if ((k >= 0 && offset + size <= held[k].Source + held[k].Length) || copied.ContainsKey(offset))
+                {
+                    continue;
+                }
+                copied[offset] = at;
+                writes.Add(new Patch(at, size, MediaReads.ReadAll(movie.File, offset, size)));
+                at += size;
+            }
+        }
+        // A sample's place here: its copy, or the run of the recording that holds it, less how far that moved.
         long Moved(long offset)
         {
+            if (copied.TryGetValue(offset, out long target))
+            {
+                return offset - target;
+            }
             int k = Holding(held, offset);
             return held[k].Source - held[k].Target;
         }
-        List<TrackCut> saved = [.. cuts.Select(c => Saved(movie, c, held))];
         // H.264 open GOPs: a run's pictures release frames from before it, which a decoder
         // of this movie never held (ffmpeg: "mmco: unref short failure"); those releases are
         // rewritten as at a cut's joins, a bit each (the recording's bytes put back by restore).
@@ -100,7 +132,7 @@ internal static class SavedMovie
                 writes.Add(new Patch(offset - Moved(offset), 1, [value]));
             }
         }
-        byte[] moov = MoovWriter.Write(movie, saved, new OffsetShift(Moved, EndToEnd: false), path, chapters: chapters);
+        byte[] moov = MoovWriter.Write(movie, saved, new OffsetShift(Moved, EndToEnd: false), path, chapters: new ChapterList(removed.Outside()));
         byte[] mdat = new byte[MdatHeader];
         BinaryPrimitives.WriteUInt32BigEndian(mdat, 1);
         BinaryPrimitives.WriteUInt32BigEndian(mdat.AsSpan(4), FourCc.Mdat);
@@ -154,6 +186,44 @@ internal static class SavedMovie
             }
         }
         return -1;
+    }
+
+    /// <summary>A track of texts shown one after another in decode order (chapters, subtitles:
+    /// no ctts), which the saved movie shows by time, not by the samples removed.</summary>
+    private static bool ShownInOrder(Track track) => track.ShowsText && track.Table.CompositionOffsets is null;
+
+    /// <summary>
+    /// What of <paramref name="cut"/>'s texts the saved movie shows: each text for the time it
+    /// was shown inside the ranges <paramref name="removed"/>, one after another from its start,
+    /// as the ranges follow one another there (a text shown across a range's edge is in both
+    /// files, for its time in each; one across the time kept between two ranges shows once,
+    /// for its time in both, which meet here). <paramref name="shown"/>: the texts it shows, whose bytes it must hold.
+    /// </summary>
+    private static TrackCut SavedText(TrackCut cut, CutTime removed, long movieTimescale, out List<int> shown)
+    {
+        SampleList s = cut.Samples;
+        Track track = cut.Track;
+        var keep = new bool[s.Count];
+        var durations = new List<uint>();
+        shown = [];
+        long total = 0;
+        for (int i = 0; i < s.Count; i++)
+        {
+            double start = removed.Seconds(track, s.Pts(i));
+            long ticks = (long)Math.Round(removed.Inside(start, start + (double)s.Duration(i) / track.Timescale) * track.Timescale);
+            if (ticks > 0)
+            {
+                keep[i] = true;
+                durations.Add((uint)Math.Min(ticks, uint.MaxValue));
+                shown.Add(i);
+                total += ticks;
+            }
+        }
+        return new TrackCut
+        {
+            Track = track, Samples = s, Keep = keep, Durations = [.. durations], MediaTime = 0,
+            ShownLost = Math.Max(0, track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration) - (long)((Int128)total * movieTimescale / track.Timescale)),
+        };
     }
 
     /// <summary>
