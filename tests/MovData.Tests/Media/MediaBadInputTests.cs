@@ -32,6 +32,7 @@ public sealed class MediaBadInputTests
         new("cut-mp4-file", Bytes(() => [0, 0, 0, 0x20, .. "ftypisom"u8, .. new byte[4000]]), ["cut", "{rec}", "--remove", "1-2"], Always(2), "no moov box"),
         new("cut-mp4-fragmented-split-index-sidx", Movie("mp4-fragmented-split-sidx"), ["cut", "{rec}", "--remove", "4-6"], Always(3), "its first samples are indexed in moov and the rest in fragments, and it has a segment index (sidx)"),
         new("cut-mp4-fragmented-split-index-edit-list", Movie("mp4-fragmented-split-edit-list"), ["cut", "{rec}", "--remove", "4-6"], Always(3), "and track 1 has an edit list, written when only the first fragment was known"),
+        new("cut-mp4-fragmented-split-index-timecode", Movie("mp4-fragmented-split-timecode"), ["cut", "{rec}", "--remove", "4-6"], Always(3), "its track 3 (tmcd) has samples only in moov's tables, before the fragments"),
         new("cut-mp4-fragmented-exact", Movie("mp4-fragmented"), ["cut", "{rec}", "--remove", "4-6", "--exact"], Always(3), "--exact would cut inside a fragment"),
         new("cut-mp4-zero-copy-only-where-the-tail-would-be-copied", Movie("mp4-h264-aac"), ["cut", "{rec}", "--remove", "4-6", "--zero-copy-only"],
             fs => fs.ShiftMethod == RangeMethod.Copy ? 3 : 0, "--zero-copy-only forbids that"),

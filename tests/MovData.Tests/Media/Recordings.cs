@@ -67,8 +67,9 @@ public static class Recordings
     /// <summary>Fragmented MP4s beside <see cref="Movies"/>' own: with B-frames, fragments based
     /// on their moof and a segment index per track (DASH's layout); and ffmpeg's frag_keyframe
     /// without empty_moov, whose first fragment is indexed in moov, without and with a
-    /// global segment index (frag_keyframe+global_sidx) or edit lists (-use_editlist 1).</summary>
-    public static readonly string[] MoreFragmented = ["mp4-fragmented-sidx", "mp4-fragmented-split", "mp4-fragmented-split-sidx", "mp4-fragmented-split-edit-list"];
+    /// global segment index (frag_keyframe+global_sidx), edit lists (-use_editlist 1) or a
+    /// timecode track (-timecode: its one sample in moov's tables, none in the fragments).</summary>
+    public static readonly string[] MoreFragmented = ["mp4-fragmented-sidx", "mp4-fragmented-split", "mp4-fragmented-split-sidx", "mp4-fragmented-split-edit-list", "mp4-fragmented-split-timecode"];
 
     /// <summary>An MP4 whose H.264 keyframes after the first are open GOPs' I pictures, with a
     /// recovery point SEI (x264's open-gop, as the transport stream "h264-open-gop"): every
@@ -82,6 +83,10 @@ public static class Recordings
     /// <summary><see cref="ChaptersMovie"/> remuxed into a fragmented MP4 (frag_keyframe+empty_moov):
     /// the chpl in moov, the chapter track's three samples in the first fragment.</summary>
     public const string ChaptersFragmentedMovie = "mp4-chapters-fragmented";
+
+    /// <summary><see cref="ChaptersMovie"/> remuxed with frag_keyframe alone: moov indexes the
+    /// first fragment's samples, all three of the chapter track's among them.</summary>
+    public const string ChaptersSplitMovie = "mp4-chapters-split";
 
     /// <summary>x265's open GOPs as "mov-hevc-timecode", in a fragmented MP4
     /// (frag_keyframe+empty_moov): a fragment begins at each CRA, and is cut whole.</summary>
@@ -98,7 +103,7 @@ public static class Recordings
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie)
         {
             return MakeMovie(kind);
         }
@@ -190,22 +195,28 @@ public static class Recordings
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
             "mp4-fragmented-split-sidx" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+global_sidx"),
             "mp4-fragmented-split-edit-list" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe -use_editlist 1"),
+            "mp4-fragmented-split-timecode" => ("mp4", $"{h264} -c:a aac -timecode 01:00:00:00 -movflags frag_keyframe"),
             OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
             OpenGopIndexedFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
-            ChaptersMovie or ChaptersFragmentedMovie => ("mp4", $"{h264} -c:a aac"),
+            ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie => ("mp4", $"{h264} -c:a aac"),
             HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or ChaptersMovie or ChaptersFragmentedMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = kind is "mp4-bframes-late" or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
-        if (kind is ChaptersMovie or ChaptersFragmentedMovie)
+        if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie)
         {
             string chapters = System.IO.Path.Combine(Dir, $"{kind}.ffmetadata");
             File.WriteAllText(chapters, string.Join('\n', [";FFMETADATA1",
                 .. new[] { (0, "Intro"), (4, "Middle"), (8, "End") }.SelectMany(c => new[] { "[CHAPTER]", "TIMEBASE=1/1000", $"START={c.Item1 * 1000}", $"END={(c.Item1 + 4) * 1000}", $"title={c.Item2}" })]) + "\n");
-            string[] fragmented = kind == ChaptersFragmentedMovie ? ["-movflags", "frag_keyframe+empty_moov"] : [];
+            string[] fragmented = kind switch
+            {
+                ChaptersFragmentedMovie => ["-movflags", "frag_keyframe+empty_moov"],
+                ChaptersSplitMovie => ["-movflags", "frag_keyframe"],
+                _ => [],
+            };
             Tools.MustRun("ffmpeg", ["-v", "error", "-y", "-i", made, "-i", chapters, "-map", "0", "-map_metadata", "1", "-c", "copy", .. fragmented, path]);
             File.Delete(made);
             File.Delete(chapters);

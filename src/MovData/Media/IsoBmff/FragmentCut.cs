@@ -388,8 +388,10 @@ internal static class FragmentCut
             // Not ffmpeg's layout: moov holds some other track's samples (a timecode's, say),
             // which no cut point of the video lies after, so a cut of the head would drop them.
             ? $"moov's tables index samples of track {movie.Tracks.First(t => t.Table.Count > 0).Id} but none of the video's, which is all in fragments"
-        : movie.Tracks.FirstOrDefault(t => t.Table.Count > 0 && t.Fragments!.Count == 0) is { } only
-            // All of it in the first fragment (a timecode track's one sample): a cut of the head would take it all.
+        : movie.Tracks.FirstOrDefault(t => t.Table.Count > 0 && t.Fragments!.Count == 0 && !t.ShowsText) is { } only
+            // All of it in the first fragment (a timecode track's one sample): a cut of the head
+            // would take it all. Not so a chapter track (ffmpeg writes all its samples there):
+            // left with none, its chapters are the chpl's, which the cut moves.
             ? $"its track {only.Id} ({only.Codec}) has samples only in moov's tables, before the fragments, and a cut of the first fragment would leave it none"
         : movie.Tracks.FirstOrDefault(t => t.Edits.Count > 0) is { } edited
             // Written with the first fragment, an edit list shows only that fragment's time (ffmpeg writes none here).
