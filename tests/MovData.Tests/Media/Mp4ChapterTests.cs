@@ -107,6 +107,46 @@ public sealed class Mp4ChapterTests
         Assert.Equal(before, File.ReadAllBytes(rec));
     }
 
+    /// <summary>Ranges on "mp4-chapters-late" (its video 1.5 s after the sound and the
+    /// chapters: a range's times are 1.5 s later on the chapters' clock), the chapters' starts
+    /// after, and the saved movie's (whose video keeps the delay where it holds the head).</summary>
+    public static readonly TheoryData<string, string, string> LateCases = new()
+    {
+        // Movie time 3.5-7.5 s: Middle from 4 goes to the join, at 3.5; End from 8 to 4.
+        // The saved movie starts with the range, its video's delay gone with the time before it.
+        { "2-6", "Intro 0, Middle 3.5, End 4", "Intro 0, Middle 0.5" },
+        // The head takes all before 3.5 s, the sound before the first picture too: Intro
+        // keeps its last 0.5 s, from 0.
+        { "0-2", "Intro 0, Middle 0.5, End 4.5", "Intro 1.5" },
+        { "0-2 6-8", "Intro 0, Middle 0.5, End 4", "Intro 1.5, Middle 3.5, End 4" },
+    };
+
+    /// <summary>
+    /// Where the video is delayed, ffprobe's chapters (the text track's) and the chpl's agree,
+    /// in the cut and in the saved movie. Before, a cut of the head left a text that it took
+    /// part of starting inside the edit list, which ffprobe shows a text early (Middle at 0
+    /// for 0.5), and the saved movie's texts started at 0 where its chpl's started after
+    /// the video's delay.
+    /// </summary>
+    [Theory, MemberData(nameof(LateCases))]
+    public void Cut_DelayedVideo_TextTrackAndChplAgree(string ranges, string expected, string saved)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.ChaptersLateMovie, dir);
+        string ads = dir.File("ads.mp4");
+        Assert.Equal("Intro 0, Middle 4, End 8", Starts(Chapters(rec)));
+        Assert.Equal("Intro 0, Middle 4, End 8", NeroChapters(rec));
+
+        MediaFile.Cut(rec, Ranges(ranges), new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        Assert.Equal(expected, Starts(Chapters(rec)));
+        Assert.Equal(expected, NeroChapters(rec));
+        Assert.Equal(saved, Starts(Chapters(ads)));
+        Assert.Equal(saved, NeroChapters(ads));
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", ads, "-map", "0", "-f", "null", "-").Output.Trim());
+    }
+
     private static TimeRange[] Ranges(string ranges) =>
         [.. ranges.Split(' ').Select(r => r.Split('-')).Select(r => new TimeRange(double.Parse(r[0], CultureInfo.InvariantCulture), double.Parse(r[1], CultureInfo.InvariantCulture)))];
 

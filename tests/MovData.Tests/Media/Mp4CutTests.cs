@@ -108,6 +108,68 @@ public sealed class Mp4CutTests
         Assert.DoesNotContain(before, p => p.Pts - start >= 2 - 0.0005 && p.Pts - start < 6 - 0.0005 && p.Size > 64 && hashes.Contains(p.Hash));
     }
 
+    /// <summary>
+    /// A cut of the head of "mp4-bframes-late" (its video 1.5 s after the sound, by an empty
+    /// edit) takes all that is shown before the range's end, the sound before the first
+    /// picture too, and keeps the streams in step: both start at 0, and the sound still ends
+    /// 1.5 s before the video (within a frame). Before, the video kept its delay while the
+    /// sound lost its first 1.5 s with the range, so it played 1.5 s ahead of the pictures
+    /// (and the suite's head, middle and tail cut, whose tail loses 1.5 s less sound than
+    /// video, summed to the right durations by chance).
+    /// </summary>
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(4.0)]
+    public void Cut_HeadOfADelayedVideo_TheStreamsStayInStep(double to)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("mp4-bframes-late", dir);
+        (double videoStart, double videoEnd, double audioStart, double audioEnd) = Spans(rec);
+        Assert.Equal(1.5, videoStart - audioStart, 0.001);
+
+        CutResult r = MediaFile.Cut(rec, [new(0, to)], cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(to, r.Removed.Single().To, 0.001);
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        (double videoStartNow, double videoEndNow, double audioStartNow, double audioEndNow) = Spans(rec);
+        Assert.Equal(0, videoStartNow, 0.001);
+        Assert.True(Math.Abs(audioStartNow) <= 0.022, $"the sound starts at {audioStartNow} s");
+        Assert.Equal(videoEnd - videoStart - to, videoEndNow, 0.001);
+        Assert.True(Math.Abs((videoEnd - audioEnd) - (videoEndNow - audioEndNow)) <= 0.022,
+            $"the sound ended {videoEnd - audioEnd} s before the video, now {videoEndNow - audioEndNow} s");
+    }
+
+    /// <summary>
+    /// The saved movie of a range from the middle of "mp4-bframes-late" shows its video and
+    /// its sound from 0, as they were in step in the range. Before, its video kept the
+    /// recording's 1.5 s delay, which only the head's sound had filled, and played 1.5 s
+    /// behind its sound.
+    /// </summary>
+    [Fact]
+    public void Cut_MiddleOfADelayedVideo_TheSavedMovieStartsBothAtZero()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("mp4-bframes-late", dir);
+        string ads = dir.File("ads.mp4");
+
+        MediaFile.Cut(rec, [new(2, 6)], new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", ads, "-map", "0", "-f", "null", "-").Output.Trim());
+        (double videoStart, double videoEnd, double audioStart, double audioEnd) = Spans(ads);
+        Assert.Equal(0, videoStart, 0.001);
+        Assert.True(Math.Abs(audioStart) <= 0.022, $"the sound starts at {audioStart} s");
+        Assert.True(Math.Abs(videoEnd - audioEnd) <= 0.043, $"the video ends at {videoEnd} s, the sound at {audioEnd} s");
+    }
+
+    /// <summary>Where the video and the first audio stream start and end, on the movie's clock (ffprobe).</summary>
+    private static (double VideoStart, double VideoEnd, double AudioStart, double AudioEnd) Spans(string path)
+    {
+        JsonElement[] streams = Probe.Streams(path);
+        JsonElement v = streams.First(s => s.GetProperty("codec_type").GetString() == "video"), a = streams.First(s => s.GetProperty("codec_type").GetString() == "audio");
+        return (Probe.Number(v, "start_time"), Probe.Number(v, "start_time") + Probe.Number(v, "duration"),
+            Probe.Number(a, "start_time"), Probe.Number(a, "start_time") + Probe.Number(a, "duration"));
+    }
+
     private static void CutAndJudge(string fs, string kind, TimeRange[] ranges)
     {
         using ScratchDir dir = Scratch.On(fs);

@@ -88,6 +88,10 @@ public static class Recordings
     /// first fragment's samples, all three of the chapter track's among them.</summary>
     public const string ChaptersSplitMovie = "mp4-chapters-split";
 
+    /// <summary><see cref="ChaptersMovie"/> with its video delayed 1.5 s by an empty edit, as
+    /// "mp4-bframes-late": the sound and the chapters from 0, the first picture at 1.5 s.</summary>
+    public const string ChaptersLateMovie = "mp4-chapters-late";
+
     /// <summary>x265's open GOPs as "mov-hevc-timecode", in a fragmented MP4
     /// (frag_keyframe+empty_moov): a fragment begins at each CRA, and is cut whole.</summary>
     public const string HevcFragmentedMovie = "mp4-hevc-fragmented";
@@ -103,7 +107,7 @@ public static class Recordings
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -198,15 +202,15 @@ public static class Recordings
             "mp4-fragmented-split-timecode" => ("mp4", $"{h264} -c:a aac -timecode 01:00:00:00 -movflags frag_keyframe"),
             OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
             OpenGopIndexedFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
-            ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie => ("mp4", $"{h264} -c:a aac"),
+            ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie => ("mp4", $"{h264} -c:a aac"),
             HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = kind is "mp4-bframes-late" or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
-        if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie)
+        if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
             string chapters = System.IO.Path.Combine(Dir, $"{kind}.ffmetadata");
             File.WriteAllText(chapters, string.Join('\n', [";FFMETADATA1",
@@ -217,7 +221,10 @@ public static class Recordings
                 ChaptersSplitMovie => ["-movflags", "frag_keyframe"],
                 _ => [],
             };
-            Tools.MustRun("ffmpeg", ["-v", "error", "-y", "-i", made, "-i", chapters, "-map", "0", "-map_metadata", "1", "-c", "copy", .. fragmented, path]);
+            string[] inputs = kind == ChaptersLateMovie
+                ? ["-itsoffset", "1.5", "-i", made, "-i", made, "-i", chapters, "-map", "0:v", "-map", "1:a", "-map_metadata", "2"]
+                : ["-i", made, "-i", chapters, "-map", "0", "-map_metadata", "1"];
+            Tools.MustRun("ffmpeg", ["-v", "error", "-y", .. inputs, "-c", "copy", .. fragmented, path]);
             File.Delete(made);
             File.Delete(chapters);
         }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using MovData.Edits;
 
 namespace MovData.Media.IsoBmff;
@@ -34,8 +35,8 @@ internal sealed class ChapterList(CutTime removed)
     /// The chpl of <paramref name="moov"/> (at <paramref name="offset"/> in the file) written
     /// again in its own place, where moov cannot change size (a fragmented MP4's, before its
     /// fragments): as long as it was, or shorter by the chapters that went (each at least 9
-    /// bytes) and followed by a free box in the rest of its place, so udta and moov keep their
-    /// sizes. Null where moov has no chpl or the chapters do not move.
+    /// bytes) and followed by a free box in the rest of its place (zeros inside it where that
+    /// would be under 8 bytes), so udta and moov keep their sizes. Null where moov has no chpl or the chapters do not move.
     /// </summary>
     internal Patch? InPlace(byte[] moov, long offset)
     {
@@ -48,9 +49,15 @@ internal sealed class ChapterList(CutTime removed)
         Write(w, moov, chpl);
         byte[] bytes = new byte[chpl.Size];
         w.ToArray().CopyTo(bytes, 0);
-        if (w.Length < chpl.Size)
+        if (chpl.Size - w.Length >= 8)
         {
             Patches.FreeHeader(bytes.AsSpan(w.Length), chpl.Size - w.Length);
+        }
+        else if (w.Length < chpl.Size)
+        {
+            // Too little left for a free box (bytes after the last chapter, which it leaves
+            // out): the chpl keeps its size, zeros after its chapters, as it had bytes there.
+            BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)chpl.Size);
         }
         return bytes.AsSpan().SequenceEqual(moov.AsSpan((int)chpl.Offset, (int)chpl.Size)) ? null : new Patch(offset + chpl.Offset, bytes.Length, bytes);
     }
@@ -92,7 +99,7 @@ internal sealed class ChapterList(CutTime removed)
             double next = i + 1 < n ? chapters[i + 1].Start : double.PositiveInfinity;
             if (Moved(chapters[i].Start, next) is { } now)
             {
-                kept.Add(((ulong)Math.Round(Math.Max(0, now + removed.TimeZero) * UnitsPerSecond), chapters[i].Title));
+                kept.Add(((ulong)Math.Round(Math.Max(0, now + removed.TimeZeroAfter) * UnitsPerSecond), chapters[i].Title));
             }
         }
         int box = w.FullBox(chpl.Type, version, flags);
@@ -114,7 +121,12 @@ internal sealed class ChapterList(CutTime removed)
     /// begins after the cut; null where all of it went.</summary>
     private double? Moved(double start, double next)
     {
-        start = Math.Max(0, start); // a chapter before time 0 (a delayed video) is at its head
+        // A chapter before time 0 (shown before a delayed video's first frame) is at time 0
+        // where what is shown before it goes; else it stays where it is.
+        if (removed.BeforeZeroGoes)
+        {
+            start = Math.Max(0, start);
+        }
         double lost = 0;
         foreach ((double from, double to, bool toEnd) in removed.Ranges)
         {

@@ -147,7 +147,7 @@ internal static class FragmentCut
             }
         }
         double seconds = cuts.Sum(c => c.To.Seconds - c.From.Seconds);
-        CutTime removedTime = CutTime.Of(movie, cuts);
+        CutTime removedTime = CutTime.Of(movie, cuts, headTakesDelay: false);
         var chapters = new ChapterList(removedTime);
         bool emptied = movie.IndexedInBoth && removed[0];
         if (emptied)

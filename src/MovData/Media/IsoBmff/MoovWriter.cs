@@ -80,7 +80,7 @@ internal static class MoovWriter
     {
         if (c.Track.Edits.Count > 0)
         {
-            return c.Track.Edits.Sum(e => e.Empty ? e.SegmentDuration : Math.Max(0, e.SegmentDuration - c.ShownLost));
+            return c.Edits.Sum(e => e.Empty ? e.SegmentDuration : Math.Max(0, e.SegmentDuration - c.ShownLost));
         }
         return (long)((Int128)c.MediaDuration * movieTimescale / c.Track.Timescale);
     }
@@ -143,8 +143,9 @@ internal static class MoovWriter
     {
         byte version = moov[elst.PayloadOffset];
         int start = w.FullBox(FourCc.Of("elst"), version, 0);
-        w.U32((uint)c.Track.Edits.Count);
-        foreach (Edit e in c.Track.Edits)
+        List<Edit> edits = [.. c.Edits];
+        w.U32((uint)edits.Count);
+        foreach (Edit e in edits)
         {
             long segment = e.Empty ? e.SegmentDuration : Math.Max(0, e.SegmentDuration - c.ShownLost);
             long media = e.Empty ? -1 : c.MediaTime;

@@ -73,7 +73,7 @@ internal static class MovieCut
         var collapsed = new CollapsedBytes(collapses);
         long Shift(long offset) => collapsed.Before(offset);
 
-        CutTime removedTime = CutTime.Of(movie, cuts);
+        CutTime removedTime = CutTime.Of(movie, cuts, headTakesDelay: true);
         var chapters = new ChapterList(removedTime);
         byte[] moov = MoovWriter.Write(movie, tracks, new OffsetShift(Shift, EndToEnd: true), path, chapters: chapters);
         var writes = new List<Patch>();
@@ -340,6 +340,14 @@ internal static class MovieCut
         var shorten = new Dictionary<int, long>();
         long mediaTime = mt;
         long shownLost = 0;
+        long? emptyEdit = null; // after a cut of the head: the track's delay, shortened by it
+        // Where the track is shown on the timeline (its edit list's shown segments, after its
+        // delay), and how much of a range it shows: what its edit list loses with the range (a
+        // sound that ends before the video loses less of a tail, one ahead of it more of a head).
+        long segments = track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
+        double shownFrom = (double)delay / movie.MovieTimescale - t0;
+        double shownTo = segments > 0 ? shownFrom + (double)segments / movie.MovieTimescale : double.PositiveInfinity;
+        double ShownIn(double from, double to) => Math.Max(0, Math.Min(to, shownTo) - Math.Max(from, shownFrom));
         long timecodeFrames = 0;
         bool timecode = track.TimecodeStart is not null; // one sample, a frame number
         bool text = ordered && track.ShowsText; // chapters, subtitles: each kept for as long as it shows outside the ranges
@@ -401,7 +409,7 @@ internal static class MovieCut
                     }
                     else if (cut.Head)
                     {
-                        // Shown from inside the head on: the edit list shows it from the range's end.
+                        // Shown from inside the head on: shortened to start at the range's end (below).
                     }
                     else if (start < from - Epsilon)
                     {
@@ -418,6 +426,16 @@ internal static class MovieCut
                 }
             }
             int firstAfter = Array.FindIndex(keep, k => k) is var f && f >= 0 ? f : n;
+            // A cut of the head takes all that is shown before its end, on the movie's clock:
+            // before time 0 too (audio ahead of a delayed video), so every track starts at the
+            // new time 0 as it stood to the video at the range's end. Where that end lies in
+            // this track's media, seconds from its edit's start (the video's: its end itself,
+            // its own delay gone); less than 0 where the track starts later, its delay shortened.
+            double into = video ? to : to + t0 - (double)delay / movie.MovieTimescale;
+            if (cut.Head)
+            {
+                emptyEdit = (long)Math.Round(Math.Max(0, -into) * movie.MovieTimescale);
+            }
             if (cut.Head && timecode)
             {
                 // The sample now starts at the first kept frame: its number moves on by the frames removed.
@@ -425,16 +443,27 @@ internal static class MovieCut
             }
             else if (cut.Head)
             {
-                // stts gives the first sample decode time 0: everything kept moves back by its decode time, and the edit list shows it from where it was.
+                // stts gives the first sample decode time 0: everything kept moves back by its
+                // decode time, and the edit list shows it from where the range ended.
                 lost = firstAfter < n ? s.Dts(firstAfter) : 0;
-                mediaTime = Math.Max(0, mt - lost + (long)Math.Round(to * ts));
+                long at = mt + (long)Math.Round(Math.Max(0, into) * ts); // the range's end in the media
+                if (text && firstAfter < n && at > s.Pts(firstAfter))
+                {
+                    // A text shown from inside the head on starts at the new time 0, shortened by
+                    // what the head took of it, and those after it move back that much more: an
+                    // edit list that starts inside a text, ffmpeg shows it and the rest a text early.
+                    long part = at - s.Pts(firstAfter);
+                    lost += part;
+                    late[firstAfter] = late.GetValueOrDefault(firstAfter) + part;
+                }
+                mediaTime = Math.Max(0, at - lost);
                 headLost += lost;
             }
             else if (!toEnd)
             {
                 joins.Add((cut.End, from, ordered ? FirstFrom(from) : -1, lost));
             }
-            shownLost += (long)Math.Round((to - from) * movie.MovieTimescale);
+            shownLost += (long)Math.Round((video || timecode ? to - from : ShownIn(cut.Head ? double.NegativeInfinity : from, toEnd ? double.PositiveInfinity : to)) * movie.MovieTimescale);
         }
         if (!keep.Contains(true))
         {
@@ -495,7 +524,7 @@ internal static class MovieCut
         return new TrackCut
         {
             Track = track, Samples = s, Keep = keep, Kept = kept, Durations = durations, MediaTime = mediaTime, ShownLost = shownLost,
-            TimecodeFrames = timecodeFrames, DecodedEarlier = earlier,
+            TimecodeFrames = timecodeFrames, DecodedEarlier = earlier, EmptyEdit = emptyEdit,
         };
     }
 }

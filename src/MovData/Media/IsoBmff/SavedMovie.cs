@@ -29,7 +29,8 @@ internal static class SavedMovie
     private const int MdatHeader = 16;
 
     /// <summary>At most this many bytes of the recording beside the collapsed blocks are
-    /// written into the saved movie a cut (a cut writes at most 256 KiB besides moov).</summary>
+    /// written into the saved movie a cut (a cut writes at most 256 KiB besides moov), but for
+    /// the texts shown in the ranges, a few bytes each, which are always written.</summary>
     private const long WrittenBudget = 128 * 1024;
 
     /// <summary>
@@ -89,35 +90,39 @@ internal static class SavedMovie
         // Texts (chapters, subtitles) shown in the ranges whose bytes the file does not hold
         // (most are kept in the recording: shown outside the ranges too) are written in after
         // the gaps: a few bytes each.
-        var copied = new Dictionary<long, long>(); // a text's offset in the recording: its offset here
+        var copied = new Dictionary<long, (long At, long Size)>(); // a text's offset in the recording: its copy here
         var saved = new List<TrackCut>(cuts.Count);
         foreach (TrackCut c in cuts)
         {
             if (!ShownInOrder(c.Track))
             {
-                saved.Add(Saved(movie, c, held));
+                saved.Add(Saved(movie, c, held, delayed: removed.Head));
                 continue;
             }
-            saved.Add(SavedText(c, removed, movie.MovieTimescale, out List<int> shown));
+            saved.Add(SavedText(c, removed, movie.MovieTimescale, removed.Head ? movie.Video.EditStart().Delay : 0, out List<int> shown));
             foreach (int i in shown)
             {
                 (long offset, long size) = (c.Samples.Offset(i), c.Samples.Size(i));
                 int k = Holding(held, offset);
-                if ((k >= 0 && offset + size <= held[k].Source + held[k].Length) || copied.ContainsKey(offset))
+                if ((k >= 0 && offset + size <= held[k].Source + held[k].Length) || (copied.TryGetValue(offset, out var copy) && copy.Size >= size))
                 {
                     continue;
                 }
-                copied[offset] = at;
-                writes.Add(new Patch(at, size, MediaReads.ReadAll(movie.File, offset, size)));
-                at += size;
+                // Two texts at one offset: both take the longer's copy.
+                copied[offset] = (at, size);
+                if (size > 0)
+                {
+                    writes.Add(new Patch(at, size, MediaReads.ReadAll(movie.File, offset, size)));
+                    at += size;
+                }
             }
         }
         // A sample's place here: its copy, or the run of the recording that holds it, less how far that moved.
         long Moved(long offset)
         {
-            if (copied.TryGetValue(offset, out long target))
+            if (copied.TryGetValue(offset, out var copy))
             {
-                return offset - target;
+                return offset - copy.At;
             }
             int k = Holding(held, offset);
             return held[k].Source - held[k].Target;
@@ -193,36 +198,49 @@ internal static class SavedMovie
     private static bool ShownInOrder(Track track) => track.ShowsText && track.Table.CompositionOffsets is null;
 
     /// <summary>
-    /// What of <paramref name="cut"/>'s texts the saved movie shows: each text for the time it
-    /// was shown inside the ranges <paramref name="removed"/>, one after another from its start,
-    /// as the ranges follow one another there (a text shown across a range's edge is in both
-    /// files, for its time in each; one across the time kept between two ranges shows once,
-    /// for its time in both, which meet here). <paramref name="shown"/>: the texts it shows, whose bytes it must hold.
+    /// What of <paramref name="cut"/>'s texts the saved movie shows, which shows the ranges
+    /// <paramref name="removed"/> one after another: each text shown inside them, from where
+    /// its start is there (the time inside the ranges before it) to where the next one's is,
+    /// the last for its time inside them; so a text shown across a range's edge is in both
+    /// files, for its time in each, and one across the time kept between two ranges shows
+    /// once, for its time in both, which meet here. The time before the first (a delay, or
+    /// texts that begin later than the ranges) is an empty edit, after the video's own
+    /// (<paramref name="videoDelay"/>, movie ticks), where the track has an edit list.
+    /// <paramref name="shown"/>: the texts it shows, whose bytes it must hold.
     /// </summary>
-    private static TrackCut SavedText(TrackCut cut, CutTime removed, long movieTimescale, out List<int> shown)
+    private static TrackCut SavedText(TrackCut cut, CutTime removed, long movieTimescale, long videoDelay, out List<int> shown)
     {
         SampleList s = cut.Samples;
         Track track = cut.Track;
         var keep = new bool[s.Count];
-        var durations = new List<uint>();
         shown = [];
-        long total = 0;
+        var starts = new List<double>(); // seconds into the saved movie
+        double last = 0;
         for (int i = 0; i < s.Count; i++)
         {
             double start = removed.Seconds(track, s.Pts(i));
-            long ticks = (long)Math.Round(removed.Inside(start, start + (double)s.Duration(i) / track.Timescale) * track.Timescale);
-            if (ticks > 0)
+            double inside = removed.Inside(start, start + (double)s.Duration(i) / track.Timescale);
+            if (Math.Round(inside * track.Timescale) > 0)
             {
                 keep[i] = true;
-                durations.Add((uint)Math.Min(ticks, uint.MaxValue));
                 shown.Add(i);
-                total += ticks;
+                starts.Add(removed.Inside(double.NegativeInfinity, start));
+                last = inside;
             }
+        }
+        var durations = new uint[shown.Count];
+        long total = 0;
+        for (int j = 0; j < shown.Count; j++)
+        {
+            double seconds = j + 1 < shown.Count ? starts[j + 1] - starts[j] : last;
+            durations[j] = (uint)Math.Clamp(Math.Round(seconds * track.Timescale), 0, uint.MaxValue);
+            total += durations[j];
         }
         return new TrackCut
         {
-            Track = track, Samples = s, Keep = keep, Durations = [.. durations], MediaTime = 0,
+            Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0,
             ShownLost = Math.Max(0, track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration) - (long)((Int128)total * movieTimescale / track.Timescale)),
+            EmptyEdit = videoDelay + (shown.Count == 0 ? 0 : (long)Math.Round(starts[0] * movieTimescale)),
         };
     }
 
@@ -230,9 +248,11 @@ internal static class SavedMovie
     /// What of <paramref name="cut"/>'s track the saved movie shows: its removed samples that
     /// lie wholly in one run of what it holds, each run of them from its first sync sample on, less the
     /// pictures shown before that sync sample. Each run keeps its own decode spacing and the
-    /// runs follow one another; the edit list shows them from the first one's first picture.
+    /// runs follow one another; the edit list shows them from the first one's first picture,
+    /// after the track's delay only where <paramref name="delayed"/> (the first range is a cut
+    /// of the head, which holds what was shown before it), else from the start.
     /// </summary>
-    private static TrackCut Saved(Movie movie, TrackCut cut, List<(long Source, long Target, long Length)> held)
+    private static TrackCut Saved(Movie movie, TrackCut cut, List<(long Source, long Target, long Length)> held, bool delayed)
     {
         SampleList s = cut.Samples;
         var keep = new bool[s.Count];
@@ -277,6 +297,7 @@ internal static class SavedMovie
         {
             Track = cut.Track, Samples = s, Keep = keep, Durations = durations,
             MediaTime = shown.Length == 0 ? 0 : firstPts, ShownLost = Math.Max(0, segments - shownTicks),
+            EmptyEdit = delayed ? null : 0,
         };
     }
 }

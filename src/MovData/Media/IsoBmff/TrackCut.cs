@@ -18,6 +18,16 @@ internal sealed class TrackCut
     internal required long MediaTime { get; init; }
     internal required long ShownLost { get; init; }
 
+    /// <summary>Where set, the movie ticks shown before the first sample, in place of the
+    /// edit list's empty edits (one empty edit of this, none for 0): a saved movie's texts,
+    /// which start where the ranges first show one (<see cref="SavedMovie"/>).</summary>
+    internal long? EmptyEdit { get; init; }
+
+    /// <summary>The edit list this cut writes: the track's, its empty edits replaced by
+    /// <see cref="EmptyEdit"/> where that is set.</summary>
+    internal IEnumerable<Edit> Edits => EmptyEdit is not { } empty ? Track.Edits
+        : Track.Edits.Where(e => !e.Empty).Prepend(new Edit(empty, -1, 1)).Where(e => !e.Empty || e.SegmentDuration > 0);
+
     /// <summary>Frames a timecode track's one sample moves on by (a cut of the head): its
     /// number is rewritten, so that players reading the sample (ffmpeg) and those applying
     /// the edit list (QuickTime) show the same timecode at the first kept frame.</summary>
