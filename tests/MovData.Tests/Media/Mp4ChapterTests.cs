@@ -109,16 +109,17 @@ public sealed class Mp4ChapterTests
 
     /// <summary>Ranges on "mp4-chapters-late" (its video 1.5 s after the sound and the
     /// chapters: a range's times are 1.5 s later on the chapters' clock), the chapters' starts
-    /// after, and the saved movie's (whose video keeps the delay where it holds the head).</summary>
+    /// after, and the saved movie's (which keeps the delay where it holds the head, with what
+    /// was shown before the first picture).</summary>
     public static readonly TheoryData<string, string, string> LateCases = new()
     {
         // Movie time 3.5-7.5 s: Middle from 4 goes to the join, at 3.5; End from 8 to 4.
         // The saved movie starts with the range, its video's delay gone with the time before it.
         { "2-6", "Intro 0, Middle 3.5, End 4", "Intro 0, Middle 0.5" },
         // The head takes all before 3.5 s, the sound before the first picture too: Intro
-        // keeps its last 0.5 s, from 0.
-        { "0-2", "Intro 0, Middle 0.5, End 4.5", "Intro 1.5" },
-        { "0-2 6-8", "Intro 0, Middle 0.5, End 4", "Intro 1.5, Middle 3.5, End 4" },
+        // keeps its last 0.5 s, from 0; the saved movie holds 0-3.5 s as it was.
+        { "0-2", "Intro 0, Middle 0.5, End 4.5", "Intro 0" },
+        { "0-2 6-8", "Intro 0, Middle 0.5, End 4", "Intro 0, Middle 3.5, End 4" },
     };
 
     /// <summary>
@@ -126,7 +127,7 @@ public sealed class Mp4ChapterTests
     /// in the cut and in the saved movie. Before, a cut of the head left a text that it took
     /// part of starting inside the edit list, which ffprobe shows a text early (Middle at 0
     /// for 0.5), and the saved movie's texts started at 0 where its chpl's started after
-    /// the video's delay.
+    /// the video's delay (and, with the head, left out what was shown before the first picture).
     /// </summary>
     [Theory, MemberData(nameof(LateCases))]
     public void Cut_DelayedVideo_TextTrackAndChplAgree(string ranges, string expected, string saved)

@@ -124,6 +124,8 @@ public sealed class Mp4CutTests
     {
         using ScratchDir dir = Scratch.On("xfs");
         string rec = Recordings.CopyTo("mp4-bframes-late", dir);
+        string before = dir.File("before.mp4");
+        File.Copy(rec, before);
         (double videoStart, double videoEnd, double audioStart, double audioEnd) = Spans(rec);
         Assert.Equal(1.5, videoStart - audioStart, 0.001);
 
@@ -132,6 +134,14 @@ public sealed class Mp4CutTests
         Assert.Equal(to, r.Removed.Single().To, 0.001);
         Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
         (double videoStartNow, double videoEndNow, double audioStartNow, double audioEndNow) = Spans(rec);
+        // The sound kept is the original's from the range's end on the movie's clock (1.5 s
+        // after its start, the picture's delay), every packet of it moved back by just that.
+        double end = videoStart + to;
+        List<(double Pts, string Hash)> sound = AudioPackets(before), soundNow = AudioPackets(rec);
+        int gone = sound.Count - soundNow.Count;
+        Assert.Equal(sound.Skip(gone).Select(p => p.Hash), soundNow.Select(p => p.Hash));
+        Assert.True(Math.Abs(sound[gone].Pts - end) <= 0.022, $"the sound kept starts at {sound[gone].Pts} s, the range ends at {end} s");
+        Assert.All(soundNow.Zip(sound.Skip(gone)), p => Assert.Equal(p.Second.Pts - end, p.First.Pts, 0.002));
         Assert.Equal(0, videoStartNow, 0.001);
         Assert.True(Math.Abs(audioStartNow) <= 0.022, $"the sound starts at {audioStartNow} s");
         Assert.Equal(videoEnd - videoStart - to, videoEndNow, 0.001);
@@ -159,6 +169,17 @@ public sealed class Mp4CutTests
         Assert.Equal(0, videoStart, 0.001);
         Assert.True(Math.Abs(audioStart) <= 0.022, $"the sound starts at {audioStart} s");
         Assert.True(Math.Abs(videoEnd - audioEnd) <= 0.043, $"the video ends at {videoEnd} s, the sound at {audioEnd} s");
+    }
+
+    /// <summary>The first audio stream's packets: presentation time (the movie's clock) and sha256.</summary>
+    private static List<(double Pts, string Hash)> AudioPackets(string path)
+    {
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_data_hash", "sha256",
+            "-show_entries", "packet=pts_time,data_hash", "-of", "json", path);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        return [.. doc.RootElement.GetProperty("packets").EnumerateArray().Select(p =>
+            (double.Parse(p.GetProperty("pts_time").GetString()!, CultureInfo.InvariantCulture), p.GetProperty("data_hash").GetString()!))];
     }
 
     /// <summary>Where the video and the first audio stream start and end, on the movie's clock (ffprobe).</summary>

@@ -85,7 +85,7 @@ internal sealed class ChapterList(CutTime removed)
         var chapters = new List<(double Start, byte[] Title)>(n);
         for (int i = 0; i < n; i++)
         {
-            double start = r.U64() / UnitsPerSecond - removed.TimeZero;
+            double start = r.U64() / UnitsPerSecond;
             byte[] title = new byte[r.U8()];
             for (int k = 0; k < title.Length; k++)
             {
@@ -99,7 +99,7 @@ internal sealed class ChapterList(CutTime removed)
             double next = i + 1 < n ? chapters[i + 1].Start : double.PositiveInfinity;
             if (Moved(chapters[i].Start, next) is { } now)
             {
-                kept.Add(((ulong)Math.Round(Math.Max(0, now + removed.TimeZeroAfter) * UnitsPerSecond), chapters[i].Title));
+                kept.Add(((ulong)Math.Round(Math.Max(0, now) * UnitsPerSecond), chapters[i].Title));
             }
         }
         int box = w.FullBox(chpl.Type, version, flags);
@@ -121,12 +121,6 @@ internal sealed class ChapterList(CutTime removed)
     /// begins after the cut; null where all of it went.</summary>
     private double? Moved(double start, double next)
     {
-        // A chapter before time 0 (shown before a delayed video's first frame) is at time 0
-        // where what is shown before it goes; else it stays where it is.
-        if (removed.BeforeZeroGoes)
-        {
-            start = Math.Max(0, start);
-        }
         double lost = 0;
         foreach ((double from, double to, bool toEnd) in removed.Ranges)
         {

@@ -427,11 +427,11 @@ internal static class MovieCut
             }
             int firstAfter = Array.FindIndex(keep, k => k) is var f && f >= 0 ? f : n;
             // A cut of the head takes all that is shown before its end, on the movie's clock:
-            // before time 0 too (audio ahead of a delayed video), so every track starts at the
-            // new time 0 as it stood to the video at the range's end. Where that end lies in
-            // this track's media, seconds from its edit's start (the video's: its end itself,
-            // its own delay gone); less than 0 where the track starts later, its delay shortened.
-            double into = video ? to : to + t0 - (double)delay / movie.MovieTimescale;
+            // before time 0 too (audio ahead of a delayed video, a lead before the video's first
+            // frame), so every track starts at the new time 0 as it stood to the video at the
+            // range's end. Where that end lies in this track's media, seconds from its edit's
+            // start; less than 0 where the track starts later, its delay shortened.
+            double into = to + t0 - (double)delay / movie.MovieTimescale;
             if (cut.Head)
             {
                 emptyEdit = (long)Math.Round(Math.Max(0, -into) * movie.MovieTimescale);
@@ -446,7 +446,8 @@ internal static class MovieCut
                 // stts gives the first sample decode time 0: everything kept moves back by its
                 // decode time, and the edit list shows it from where the range ended.
                 lost = firstAfter < n ? s.Dts(firstAfter) : 0;
-                long at = mt + (long)Math.Round(Math.Max(0, into) * ts); // the range's end in the media
+                // The range's end in the media: for the video, its first kept frame.
+                long at = video && cut.To.Timescale == ts ? movie.Pts0 + cut.To.Ticks : mt + (long)Math.Round(Math.Max(0, into) * ts);
                 if (text && firstAfter < n && at > s.Pts(firstAfter))
                 {
                     // A text shown from inside the head on starts at the new time 0, shortened by
@@ -455,6 +456,7 @@ internal static class MovieCut
                     long part = at - s.Pts(firstAfter);
                     lost += part;
                     late[firstAfter] = late.GetValueOrDefault(firstAfter) + part;
+                    shorten[firstAfter] = shorten.GetValueOrDefault(firstAfter) + part; // where it is the last kept
                 }
                 mediaTime = Math.Max(0, at - lost);
                 headLost += lost;
@@ -463,7 +465,9 @@ internal static class MovieCut
             {
                 joins.Add((cut.End, from, ordered ? FirstFrom(from) : -1, lost));
             }
-            shownLost += (long)Math.Round((video || timecode ? to - from : ShownIn(cut.Head ? double.NegativeInfinity : from, toEnd ? double.PositiveInfinity : to)) * movie.MovieTimescale);
+            double shownOfRange = video ? (cut.Head ? into : to - from) : timecode ? to - from
+                : ShownIn(cut.Head ? double.NegativeInfinity : from, toEnd ? double.PositiveInfinity : to);
+            shownLost += (long)Math.Round(shownOfRange * movie.MovieTimescale);
         }
         if (!keep.Contains(true))
         {

@@ -99,7 +99,7 @@ internal static class SavedMovie
                 saved.Add(Saved(movie, c, held, delayed: removed.Head));
                 continue;
             }
-            saved.Add(SavedText(c, removed, movie.MovieTimescale, removed.Head ? movie.Video.EditStart().Delay : 0, out List<int> shown));
+            saved.Add(SavedText(c, removed, movie.MovieTimescale, out List<int> shown));
             foreach (int i in shown)
             {
                 (long offset, long size) = (c.Samples.Offset(i), c.Samples.Size(i));
@@ -204,11 +204,12 @@ internal static class SavedMovie
     /// the last for its time inside them; so a text shown across a range's edge is in both
     /// files, for its time in each, and one across the time kept between two ranges shows
     /// once, for its time in both, which meet here. The time before the first (a delay, or
-    /// texts that begin later than the ranges) is an empty edit, after the video's own
-    /// (<paramref name="videoDelay"/>, movie ticks), where the track has an edit list.
+    /// texts that begin later than the ranges) is an empty edit, where the track has an edit
+    /// list (the ranges are on the movie's clock, as the saved movie shows them: from the
+    /// movie's start where the first is a cut of the head, else from the first's start).
     /// <paramref name="shown"/>: the texts it shows, whose bytes it must hold.
     /// </summary>
-    private static TrackCut SavedText(TrackCut cut, CutTime removed, long movieTimescale, long videoDelay, out List<int> shown)
+    private static TrackCut SavedText(TrackCut cut, CutTime removed, long movieTimescale, out List<int> shown)
     {
         SampleList s = cut.Samples;
         Track track = cut.Track;
@@ -240,7 +241,7 @@ internal static class SavedMovie
         {
             Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0,
             ShownLost = Math.Max(0, track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration) - (long)((Int128)total * movieTimescale / track.Timescale)),
-            EmptyEdit = videoDelay + (shown.Count == 0 ? 0 : (long)Math.Round(starts[0] * movieTimescale)),
+            EmptyEdit = shown.Count == 0 ? 0 : (long)Math.Round(starts[0] * movieTimescale),
         };
     }
 
@@ -296,7 +297,10 @@ internal static class SavedMovie
         return new TrackCut
         {
             Track = cut.Track, Samples = s, Keep = keep, Durations = durations,
-            MediaTime = shown.Length == 0 ? 0 : firstPts, ShownLost = Math.Max(0, segments - shownTicks),
+            // From the track's first sample (a cut of the head): shown from where the recording's
+            // edit list showed it (past AAC's priming, say), as it was.
+            MediaTime = shown.Length == 0 ? 0 : delayed && shown[0] == 0 ? cut.Track.EditStart().MediaTime : firstPts,
+            ShownLost = Math.Max(0, segments - shownTicks),
             EmptyEdit = delayed ? null : 0,
         };
     }

@@ -19,14 +19,15 @@ internal sealed class TrackCut
     internal required long ShownLost { get; init; }
 
     /// <summary>Where set, the movie ticks shown before the first sample, in place of the
-    /// edit list's empty edits (one empty edit of this, none for 0): a saved movie's texts,
-    /// which start where the ranges first show one (<see cref="SavedMovie"/>).</summary>
+    /// edit list's leading empty edits (one empty edit of this, none for 0): after a cut of
+    /// the head, what is left of a track's delay (<see cref="MovieCut"/>); in a saved movie,
+    /// none, or where its texts start (<see cref="SavedMovie"/>).</summary>
     internal long? EmptyEdit { get; init; }
 
-    /// <summary>The edit list this cut writes: the track's, its empty edits replaced by
-    /// <see cref="EmptyEdit"/> where that is set.</summary>
+    /// <summary>The edit list this cut writes: the track's, the empty edits before its first
+    /// shown one replaced by <see cref="EmptyEdit"/> where that is set.</summary>
     internal IEnumerable<Edit> Edits => EmptyEdit is not { } empty ? Track.Edits
-        : Track.Edits.Where(e => !e.Empty).Prepend(new Edit(empty, -1, 1)).Where(e => !e.Empty || e.SegmentDuration > 0);
+        : Track.Edits.SkipWhile(e => e.Empty).Prepend(new Edit(empty, -1, 1)).Where((e, i) => i > 0 || e.SegmentDuration > 0);
 
     /// <summary>Frames a timecode track's one sample moves on by (a cut of the head): its
     /// number is rewritten, so that players reading the sample (ffmpeg) and those applying
