@@ -171,6 +171,41 @@ public sealed class Mp4CutTests
         Assert.True(Math.Abs(videoEnd - audioEnd) <= 0.043, $"the video ends at {videoEnd} s, the sound at {audioEnd} s");
     }
 
+    /// <summary>
+    /// "mp4-audio-late" (its sound 3 s after the picture) cut at 0-2 and 4-6 s: the cut keeps
+    /// the sound's delay less the head (1 s), and the saved movie, which shows 0-2 and then
+    /// 4-6 s, starts its sound, none of which is in the head, with the second range, at 2 s;
+    /// its first packet is the original's shown at 4 s (its second of sound). ffprobe puts
+    /// the sound's start 21 ms before its delay (AAC's priming).
+    /// Before, the saved movie kept the sound's whole delay, 3 s, and played it 1 s late.
+    /// </summary>
+    [Fact]
+    public void Cut_HeadAndMiddleOfADelayedSound_TheSavedMovieStartsItWithItsRange()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.AudioLateMovie, dir);
+        string ads = dir.File("ads.mp4"), before = dir.File("before.mp4");
+        File.Copy(rec, before);
+        (_, _, double audioStart, _) = Spans(rec);
+        Assert.Equal(3, audioStart, 0.022);
+
+        MediaFile.Cut(rec, [new(0, 2), new(4, 6)], new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        foreach (string file in new[] { rec, ads })
+        {
+            Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", file, "-map", "0", "-f", "null", "-").Output.Trim());
+        }
+        Assert.Equal(audioStart - 2, Spans(rec).AudioStart, 0.001);
+        (double videoStart, double videoEnd, double savedAudioStart, _) = Spans(ads);
+        Assert.Equal(0, videoStart, 0.001);
+        Assert.Equal(4, videoEnd, 0.001);
+        Assert.True(Math.Abs(savedAudioStart - 2) <= 0.022, $"the saved sound starts at {savedAudioStart} s");
+        List<(double Pts, string Hash)> sound = AudioPackets(before), saved = AudioPackets(ads);
+        int first = sound.FindIndex(p => p.Hash == saved[0].Hash && Math.Abs(p.Pts - 4) <= 0.022);
+        Assert.True(first >= 0, "the saved sound's first packet is none of the original's shown at 4 s");
+        Assert.All(saved.Zip(sound.Skip(first)), p => Assert.Equal(p.Second.Hash, p.First.Hash));
+    }
+
     /// <summary>The first audio stream's packets: presentation time (the movie's clock) and sha256.</summary>
     private static List<(double Pts, string Hash)> AudioPackets(string path)
     {

@@ -92,6 +92,10 @@ public static class Recordings
     /// "mp4-bframes-late": the sound and the chapters from 0, the first picture at 1.5 s.</summary>
     public const string ChaptersLateMovie = "mp4-chapters-late";
 
+    /// <summary>H.264 and AAC, the sound delayed 3 s by an empty edit: a track that starts
+    /// after a cut of the head's end, or with none of its samples in it.</summary>
+    public const string AudioLateMovie = "mp4-audio-late";
+
     /// <summary>x265's open GOPs as "mov-hevc-timecode", in a fragmented MP4
     /// (frag_keyframe+empty_moov): a fragment begins at each CRA, and is cut whole.</summary>
     public const string HevcFragmentedMovie = "mp4-hevc-fragmented";
@@ -107,7 +111,7 @@ public static class Recordings
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -193,6 +197,8 @@ public static class Recordings
             // B-frames (ctts), and an edit list that both skips the reorder delay and, after
             // the remux below, delays the video by 1.5 s with an empty edit.
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
+            // The sound delayed 3 s by an empty edit, after the remux below.
+            AudioLateMovie => ("mp4", $"{h264} -c:a aac"),
             OpenGopMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
@@ -208,7 +214,7 @@ public static class Recordings
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = kind is "mp4-bframes-late" or AudioLateMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
         if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
@@ -227,6 +233,11 @@ public static class Recordings
             Tools.MustRun("ffmpeg", ["-v", "error", "-y", .. inputs, "-c", "copy", .. fragmented, path]);
             File.Delete(made);
             File.Delete(chapters);
+        }
+        else if (kind == AudioLateMovie)
+        {
+            Tools.MustRun("ffmpeg", "-v", "error", "-y", "-i", made, "-itsoffset", "3", "-i", made, "-map", "0:v", "-map", "1:a", "-c", "copy", path);
+            File.Delete(made);
         }
         else if (made != path)
         {

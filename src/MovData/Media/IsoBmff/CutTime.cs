@@ -13,32 +13,27 @@ internal sealed class CutTime
     private readonly List<(double From, double To, bool ToEnd)> _ranges;
     private readonly long _movieTimescale;
 
-    private CutTime(List<(double From, double To, bool ToEnd)> ranges, long movieTimescale, bool head)
+    private CutTime(List<(double From, double To, bool ToEnd)> ranges, long movieTimescale)
     {
         _ranges = ranges;
         _movieTimescale = movieTimescale;
-        Head = head;
     }
-
-    /// <summary>Whether the first range is a cut of the head, from the movie's start.</summary>
-    internal bool Head { get; }
 
     /// <summary>The ranges, in order.</summary>
     internal IReadOnlyList<(double From, double To, bool ToEnd)> Ranges => _ranges;
 
     /// <summary>
     /// The time <paramref name="cuts"/> (planned on <paramref name="movie"/>'s video, from its
-    /// time 0, where its first frame is shown) remove. With <paramref name="headTakesDelay"/>, a
-    /// cut of the head takes all before its end, from the movie's start (<see cref="MovieCut"/>);
-    /// without, from time 0, as a fragment cut moves its tracks.
+    /// time 0, where its first frame is shown) remove. With <paramref name="headFromStart"/>, a
+    /// cut of the head takes all before its end, from the movie's start (<see cref="MovieCut"/>,
+    /// and what a saved movie holds); without, from time 0, as a fragment cut moves its tracks.
     /// </summary>
-    internal static CutTime Of(Movie movie, IReadOnlyList<PlannedCut> cuts, bool headTakesDelay)
+    internal static CutTime Of(Movie movie, IReadOnlyList<PlannedCut> cuts, bool headFromStart)
     {
         (long mediaTime, long delay) = movie.Video.EditStart();
         double timeZero = (double)delay / movie.MovieTimescale + (double)(movie.Pts0 - mediaTime) / movie.Video.Timescale;
-        bool head = cuts.Count > 0 && cuts[0].Head;
-        return new CutTime([.. cuts.Select(c => (c.Head && headTakesDelay ? 0 : c.From.Seconds + timeZero, c.To.Seconds + timeZero, c.End == movie.Samples.Count))],
-            movie.MovieTimescale, head && headTakesDelay);
+        return new CutTime([.. cuts.Select(c => (c.Head && headFromStart ? 0 : c.From.Seconds + timeZero, c.To.Seconds + timeZero, c.End == movie.Samples.Count))],
+            movie.MovieTimescale);
     }
 
     /// <summary>The time outside the ranges: what a movie of the removed parts alone has lost.
@@ -58,11 +53,11 @@ internal sealed class CutTime
             at = to;
             if (toEnd)
             {
-                return new CutTime(outside, _movieTimescale, head: outside.Count > 0 && outside[0].From <= 0);
+                return new CutTime(outside, _movieTimescale);
             }
         }
         outside.Add((at, double.PositiveInfinity, true));
-        return new CutTime(outside, _movieTimescale, head: outside[0].From <= 0);
+        return new CutTime(outside, _movieTimescale);
     }
 
     /// <summary>Where <paramref name="track"/>'s media time <paramref name="time"/> is shown on

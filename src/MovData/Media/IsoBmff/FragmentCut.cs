@@ -147,8 +147,9 @@ internal static class FragmentCut
             }
         }
         double seconds = cuts.Sum(c => c.To.Seconds - c.From.Seconds);
-        CutTime removedTime = CutTime.Of(movie, cuts, headTakesDelay: false);
-        var chapters = new ChapterList(removedTime);
+        // The fragments' tracks move back by what each lost, a video's delay left as it was;
+        // the saved movie holds all the first fragment showed, from the movie's start.
+        var chapters = new ChapterList(CutTime.Of(movie, cuts, headFromStart: false));
         bool emptied = movie.IndexedInBoth && removed[0];
         if (emptied)
         {
@@ -206,7 +207,7 @@ internal static class FragmentCut
         if (options.SaveRemovedTo is { } savedPath)
         {
             List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed))];
-            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, removedTime, cancel);
+            output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, CutTime.Of(movie, cuts, headFromStart: true), cancel);
         }
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
     }

@@ -73,7 +73,7 @@ internal static class MovieCut
         var collapsed = new CollapsedBytes(collapses);
         long Shift(long offset) => collapsed.Before(offset);
 
-        CutTime removedTime = CutTime.Of(movie, cuts, headTakesDelay: true);
+        CutTime removedTime = CutTime.Of(movie, cuts, headFromStart: true);
         var chapters = new ChapterList(removedTime);
         byte[] moov = MoovWriter.Write(movie, tracks, new OffsetShift(Shift, EndToEnd: true), path, chapters: chapters);
         var writes = new List<Patch>();
@@ -422,6 +422,7 @@ internal static class MovieCut
                         // Shown from inside the range on past it: shown from the join, moved
                         // back by the time from the range's start to its own, not all the range's.
                         late[i] = late.GetValueOrDefault(i) + (long)Math.Round((to - start) * ts);
+                        shorten[i] = shorten.GetValueOrDefault(i) + (long)Math.Round((to - start) * ts); // where it is the last kept
                     }
                 }
             }

@@ -96,7 +96,7 @@ internal static class SavedMovie
         {
             if (!ShownInOrder(c.Track))
             {
-                saved.Add(Saved(movie, c, held, delayed: removed.Head));
+                saved.Add(Saved(movie, c, held, removed));
                 continue;
             }
             saved.Add(SavedText(c, removed, movie.MovieTimescale, out List<int> shown));
@@ -250,10 +250,9 @@ internal static class SavedMovie
     /// lie wholly in one run of what it holds, each run of them from its first sync sample on, less the
     /// pictures shown before that sync sample. Each run keeps its own decode spacing and the
     /// runs follow one another; the edit list shows them from the first one's first picture,
-    /// after the track's delay only where <paramref name="delayed"/> (the first range is a cut
-    /// of the head, which holds what was shown before it), else from the start.
+    /// after the time the ranges <paramref name="removed"/> show before it (movie's clock).
     /// </summary>
-    private static TrackCut Saved(Movie movie, TrackCut cut, List<(long Source, long Target, long Length)> held, bool delayed)
+    private static TrackCut Saved(Movie movie, TrackCut cut, List<(long Source, long Target, long Length)> held, CutTime removed)
     {
         SampleList s = cut.Samples;
         var keep = new bool[s.Count];
@@ -292,16 +291,25 @@ internal static class SavedMovie
             dts += durations[j];
             total += durations[j];
         }
-        long shownTicks = (long)((Int128)total * movie.MovieTimescale / cut.Track.Timescale);
+        if (shown.Length == 0)
+        {
+            return new TrackCut { Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0, ShownLost = 0 };
+        }
+        // Shown from its first picture (a B-frame video's earliest shown, a lead before it left
+        // to the empty edit); from the track's first sample, where the recording's edit list
+        // showed it from (past AAC's priming, say). Where that is on the movie's clock gives
+        // where it is in the saved movie, which shows the ranges one after another: the empty
+        // edit before it (0 where it starts with its range; a track that starts later in the
+        // head, or has no sample in it, after the time before it).
+        long mediaTime = shown[0] == 0 ? Math.Max(firstPts, cut.Track.EditStart().MediaTime - s.Dts(0)) : firstPts;
+        double from = removed.Seconds(cut.Track, s.Dts(shown[0]) + mediaTime);
+        long shownTicks = (long)((Int128)(total - (mediaTime - firstPts)) * movie.MovieTimescale / cut.Track.Timescale);
         long segments = cut.Track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         return new TrackCut
         {
-            Track = cut.Track, Samples = s, Keep = keep, Durations = durations,
-            // From the track's first sample (a cut of the head): shown from where the recording's
-            // edit list showed it (past AAC's priming, say), as it was.
-            MediaTime = shown.Length == 0 ? 0 : delayed && shown[0] == 0 ? cut.Track.EditStart().MediaTime : firstPts,
+            Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime,
             ShownLost = Math.Max(0, segments - shownTicks),
-            EmptyEdit = delayed ? null : 0,
+            EmptyEdit = (long)Math.Round(removed.Inside(double.NegativeInfinity, from) * movie.MovieTimescale),
         };
     }
 }
