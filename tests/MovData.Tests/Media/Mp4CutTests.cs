@@ -206,6 +206,25 @@ public sealed class Mp4CutTests
         Assert.All(saved.Zip(sound.Skip(first)), p => Assert.Equal(p.Second.Hash, p.First.Hash));
     }
 
+    /// <summary>
+    /// The saved movie of two ranges from the middle of "mov-hevc-timecode" lasts their 4 s:
+    /// its timecode track, whose one sample the recording keeps, is shown for no time there.
+    /// Before, that track kept its whole edit list, and the saved movie said it lasted 12 s.
+    /// </summary>
+    [Fact]
+    public void Cut_MiddleOfATimecodedMovie_TheSavedMovieLastsItsRanges()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("mov-hevc-timecode", dir);
+        string ads = dir.File("ads.mov");
+
+        MediaFile.Cut(rec, [new(2, 4), new(6, 8)], new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        (int code, string output, string err) = Tools.Capture("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", ads);
+        Assert.True(code == 0, err);
+        Assert.Equal(4, double.Parse(output.Trim(), CultureInfo.InvariantCulture), 0.05);
+    }
+
     /// <summary>The first audio stream's packets: presentation time (the movie's clock) and sha256.</summary>
     private static List<(double Pts, string Hash)> AudioPackets(string path)
     {

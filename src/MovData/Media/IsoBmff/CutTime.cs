@@ -68,6 +68,24 @@ internal sealed class CutTime
         return (double)delay / _movieTimescale + (double)(time - mediaTime) / track.Timescale;
     }
 
+    /// <summary>How long before the next range's start <paramref name="time"/> (seconds on the
+    /// movie's clock) is; 0 inside a range or after the last.</summary>
+    internal double BeforeRange(double time)
+    {
+        foreach ((double from, double to, bool toEnd) in _ranges)
+        {
+            if (time < from)
+            {
+                return from - time;
+            }
+            if (toEnd || time < to)
+            {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
     /// <summary>How much of [<paramref name="start"/>, <paramref name="end"/>) (seconds on the
     /// movie's clock) lies inside the ranges.</summary>
     internal double Inside(double start, double end)

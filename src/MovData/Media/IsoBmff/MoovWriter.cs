@@ -82,8 +82,14 @@ internal static class MoovWriter
         {
             return c.Edits.Sum(e => e.Empty ? e.SegmentDuration : Math.Max(0, e.SegmentDuration - c.ShownLost));
         }
-        return (long)((Int128)c.MediaDuration * movieTimescale / c.Track.Timescale);
+        long media = (long)((Int128)Math.Max(0, c.MediaDuration - (AddsDelay(c) ? c.MediaTime : 0)) * movieTimescale / c.Track.Timescale);
+        return AddsDelay(c) ? c.EmptyEdit!.Value + media : media;
     }
+
+    /// <summary>Whether the cut gives a track without an edit list one, to start it later
+    /// (<see cref="TrackCut.EmptyEdit"/>; 32-bit fields, as ffmpeg writes them).</summary>
+    private static bool AddsDelay(TrackCut c) =>
+        c.Track.Edits.Count == 0 && c.EmptyEdit is > 0 and <= uint.MaxValue / 2 && c.MediaTime is >= 0 and < int.MaxValue;
 
     /// <summary>Where mvhd, tkhd and mdhd keep a duration: after the full box's 4 bytes,
     /// creation and modification times and one more 32-bit field (<paramref name="before32"/>
@@ -112,6 +118,22 @@ internal static class MoovWriter
                     w.Copy(moov, child, moov[child.PayloadOffset] == 1
                         ? p => BinaryPrimitives.WriteInt64BigEndian(p[(4 + 8 + 8 + 4 + 4)..], trackDuration)
                         : p => BinaryPrimitives.WriteUInt32BigEndian(p[(4 + 16)..], (uint)Math.Min(trackDuration, uint.MaxValue)));
+                    if (box.Name == "trak" && AddsDelay(c) && !Boxes.Children(moov, box, "trak").Any(b => b.Name == "edts"))
+                    {
+                        // A track with no edit list that must start later (a saved movie's sound
+                        // with no sample in its first range): an empty edit, then all its media.
+                        int edts = w.Begin(FourCc.Of("edts"));
+                        int elst = w.FullBox(FourCc.Of("elst"), 0, 0);
+                        w.U32(2);
+                        foreach ((long segment, long media) in new[] { (c.EmptyEdit!.Value, -1L), (trackDuration - c.EmptyEdit.Value, c.MediaTime) })
+                        {
+                            w.U32((uint)segment);
+                            w.U32((uint)(int)media);
+                            w.U32(0x10000); // rate 1
+                        }
+                        w.End(elst);
+                        w.End(edts);
+                    }
                     break;
                 case "mdhd":
                     w.Copy(moov, child, Duration(moov, child, 12, c.MediaDuration));

@@ -291,9 +291,11 @@ internal static class SavedMovie
             dts += durations[j];
             total += durations[j];
         }
+        long segments = cut.Track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         if (shown.Length == 0)
         {
-            return new TrackCut { Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0, ShownLost = 0 };
+            // Kept with no sample (a timecode's, outside the ranges): shown for no time.
+            return new TrackCut { Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0, ShownLost = segments, EmptyEdit = 0 };
         }
         // Shown from its first picture (a B-frame video's earliest shown, a lead before it left
         // to the empty edit); from the track's first sample, where the recording's edit list
@@ -301,10 +303,17 @@ internal static class SavedMovie
         // where it is in the saved movie, which shows the ranges one after another: the empty
         // edit before it (0 where it starts with its range; a track that starts later in the
         // head, or has no sample in it, after the time before it).
+        // A first sample shown from before its range (a sound frame removed by its middle, a
+        // long first sample) is shown from the range's start, as the recording showed it there.
         long mediaTime = shown[0] == 0 ? Math.Max(firstPts, cut.Track.EditStart().MediaTime - s.Dts(0)) : firstPts;
         double from = removed.Seconds(cut.Track, s.Dts(shown[0]) + mediaTime);
+        long early = (long)Math.Round(removed.BeforeRange(from) * cut.Track.Timescale);
+        if (early > 0 && early < total - (mediaTime - firstPts))
+        {
+            mediaTime += early;
+            from = removed.Seconds(cut.Track, s.Dts(shown[0]) + mediaTime);
+        }
         long shownTicks = (long)((Int128)(total - (mediaTime - firstPts)) * movie.MovieTimescale / cut.Track.Timescale);
-        long segments = cut.Track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         return new TrackCut
         {
             Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime,

@@ -26,7 +26,7 @@ internal sealed class TrackCut
 
     /// <summary>The edit list this cut writes: the track's, the empty edits before its first
     /// shown one replaced by <see cref="EmptyEdit"/> where that is set.</summary>
-    internal IEnumerable<Edit> Edits => EmptyEdit is not { } empty ? Track.Edits
+    internal IEnumerable<Edit> Edits => EmptyEdit is not { } empty || Track.Edits.All(e => e.Empty) ? Track.Edits
         : Track.Edits.SkipWhile(e => e.Empty).Prepend(new Edit(empty, -1, 1)).Where((e, i) => i > 0 || e.SegmentDuration > 0);
 
     /// <summary>Frames a timecode track's one sample moves on by (a cut of the head): its
