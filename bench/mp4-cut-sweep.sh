@@ -13,7 +13,8 @@
 # (docs/media.md quotes it). With --fragmented, the same on three fragmented MP4s instead
 # (ffmpeg's frag_keyframe+empty_moov: the x265 open GOPs, and x264's open-gop at keyint 50;
 # and frag_keyframe alone, whose first fragment moov indexes: x264 with B-frames, closed GOPs),
-# which are cut by whole fragments (--exact is refused there): the fragment the video resumes
+# which are cut by whole fragments (--exact is refused there; an H.264 join's later start
+# keeps the first pictures of a range's first fragment): the fragment the video resumes
 # on leaves out its keyframe's leading pictures where its moof can be rewritten so (where it
 # cannot, they stay and count as "extra": kept, shown inside).
 #

@@ -5,7 +5,7 @@ namespace MovData.Media.IsoBmff;
 
 /// <summary>
 /// A cut of a fragmented MP4 (moof boxes: ffmpeg's frag_keyframe+empty_moov, OBS's
-/// fragmented MP4, DASH and CMAF files) by whole fragments. A fragment (its moof, its mdat,
+/// fragmented MP4, DASH and CMAF files) by fragments. A fragment (its moof, its mdat,
 /// and the styp, prft or emsg boxes just before it) is self-contained: its samples' offsets
 /// are relative to it or absolute in tfhd, their times start at tfdt. A range snaps to the
 /// fragments whose video starts with a sync sample (<see cref="FragmentTimeline"/>); the
@@ -16,7 +16,11 @@ namespace MovData.Media.IsoBmff;
 /// a segment index (sidx) before the fragments, the random-access index (mfra) after them,
 /// and mehd's duration are rewritten to match. A first fragment that moov's tables index
 /// (ffmpeg's frag_keyframe without empty_moov) is the bytes between moov and the first moof,
-/// cut whole as any other: where it goes, moov is written again with its tables emptied. At each join the fragment the video resumes on
+/// cut whole as any other: where it goes, moov is written again with its tables emptied. Where
+/// an H.264 join needs its cut to start a few pictures past a fragment's keyframe (its I
+/// picture would count below the pictures kept before it), that fragment keeps them and is
+/// shortened, and the range begins after its kept data (<see cref="ShortenedFragment"/>).
+/// At each join the fragment the video resumes on
 /// leaves out its keyframe's leading pictures where its moof can be rewritten so
 /// (<see cref="ResumedFragment"/>), and the picture it resumes on is mended as in a whole movie
 /// where that can be done in place: an HEVC CRA marked a broken link, H.264 releases of removed
@@ -46,20 +50,24 @@ internal static class FragmentCut
             return new CutPlan(cuts, unchanged, new CutLayout([], [], null));
         }
 
-        // Which fragments go, and the bytes they take: from the first one's start to the next kept one's.
-        var removed = new bool[spans.Count];
-        var ranges = new List<(long Start, long End)>();
+        // Which fragments go, and the bytes they take: from the first one's start (or, in a
+        // fragment the cut begins inside of, from its kept data's end) to the next kept one's.
         var taken = new List<(int First, int Next)>();
         foreach (PlannedCut cut in cuts)
         {
-            int first = cut.Head ? 0 : timeline.SpanStartingAt(cut.Start);
-            int next = cut.End == movie.Samples.Count ? spans.Count : timeline.SpanStartingAt(cut.End);
+            taken.Add((cut.Head ? 0 : timeline.SpanStartingAt(cut.Start), cut.End == movie.Samples.Count ? spans.Count : timeline.SpanStartingAt(cut.End)));
+        }
+        Dictionary<int, Shortened> shortened = StartLater(movie, spans, cuts, taken, options, path, cancel);
+        var removed = new bool[spans.Count];
+        var ranges = new List<(long Start, long End)>();
+        for (int c = 0; c < cuts.Count; c++)
+        {
+            (int first, int next) = taken[c];
             for (int k = first; k < next; k++)
             {
-                removed[k] = true;
+                removed[k] = k != first || !shortened.ContainsKey(c);
             }
-            taken.Add((first, next));
-            ranges.Add((spans[first].Start, next < spans.Count ? spans[next].Start : spans[^1].End));
+            ranges.Add((shortened.TryGetValue(c, out Shortened? s) ? s.End : spans[first].Start, next < spans.Count ? spans[next].Start : spans[^1].End));
         }
 
         // The whole blocks inside each range collapse; the rest of it is one free box (at least its 8-byte header).
@@ -101,7 +109,7 @@ internal static class FragmentCut
             lostBefore[k] = new Dictionary<int, long>(lost);
             if (range < taken.Count && k == taken[range].First)
             {
-                foreach ((int track, long ticks) in Shifts(movie, spans, taken[range]))
+                foreach ((int track, long ticks) in Shifts(movie, spans, taken[range], shortened.GetValueOrDefault(range)?.KeptDurations))
                 {
                     lost[track] = lost.GetValueOrDefault(track) + ticks;
                 }
@@ -131,6 +139,10 @@ internal static class FragmentCut
                         : Patches.Of(t.DecodeTimeAt - Shift(t.DecodeTimeAt), 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value)));
                 }
             }
+        }
+        foreach (Shortened s in shortened.Values)
+        {
+            writes.AddRange(s.Writes.Select(w => w with { Offset = w.Offset - Shift(w.Offset) }));
         }
         // The fragment each join resumes on leaves out the pictures shown before its keyframe
         // (an open GOP's leading pictures, whose references are gone), its moof moved into the
@@ -206,7 +218,8 @@ internal static class FragmentCut
         RemovedOutput? output = null;
         if (options.SaveRemovedTo is { } savedPath)
         {
-            List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed))];
+            var keptIn = shortened.ToDictionary(s => taken[s.Key].First, s => s.Value.Kept);
+            List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed, keptIn))];
             output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, CutTime.Of(movie, cuts, headFromStart: true), cancel);
         }
         return new CutPlan(cuts, unchanged, new CutLayout(removals, writes, output));
@@ -228,6 +241,35 @@ internal static class FragmentCut
             keep[i] = false;
         }
         return keep;
+    }
+
+    /// <summary>
+    /// The cuts (by number) that begin inside their first fragment: H.264 joins whose I picture
+    /// would count below the pictures kept before it, where a whole movie's cut would start a
+    /// few pictures later (<see cref="AvcJoins.Ordered"/>), start so where that fragment can
+    /// be shortened to keep them (<see cref="ShortenedFragment"/>); <paramref name="cuts"/>
+    /// is updated so. Every other cut stays at its fragments' edges.
+    /// </summary>
+    private static Dictionary<int, Shortened> StartLater(Movie movie, List<FragmentSpan> spans, List<PlannedCut> cuts, List<(int First, int Next)> taken,
+        CutOptions options, string path, CancellationToken cancel)
+    {
+        var shortened = new Dictionary<int, Shortened>();
+        if (AvcJoins.Of(movie) is not { } avc)
+        {
+            return shortened;
+        }
+        List<PlannedCut> ordered = avc.Ordered(cuts, preferKeyframes: options.SaveRemovedTo is not null, cancel);
+        for (int c = 0; c < cuts.Count; c++)
+        {
+            FragmentSpan span = spans[taken[c].First];
+            if (ordered[c].Start != cuts[c].Start && ShortenedFragment.Kept(movie, span, (int)ordered[c].Start) is { } kept
+                && ShortenedFragment.Shorten(movie, span, kept, path) is ({ } writes, long end))
+            {
+                shortened[c] = new Shortened(kept, ShortenedFragment.KeptDurations(movie, span, kept), writes, end);
+                cuts[c] = ordered[c];
+            }
+        }
+        return shortened;
     }
 
     /// <summary>
@@ -415,8 +457,9 @@ internal static class FragmentCut
         return MoovWriter.Write(movie, tracks, new OffsetShift(_ => 0, EndToEnd: true), path, fragmentsFollow: true, chapters: chapters);
     }
 
-    /// <summary>How far each track moves back for the fragments [First, Next) removed.</summary>
-    private static Dictionary<int, long> Shifts(Movie movie, List<FragmentSpan> spans, (int First, int Next) taken)
+    /// <summary>How far each track moves back for the fragments [First, Next) removed, less
+    /// what the first of them keeps where the cut begins inside it (<paramref name="kept"/>).</summary>
+    private static Dictionary<int, long> Shifts(Movie movie, List<FragmentSpan> spans, (int First, int Next) taken, Dictionary<int, long>? kept)
     {
         var lost = new Dictionary<int, long>();
         for (int k = taken.First; k < taken.Next; k++)
@@ -425,6 +468,10 @@ internal static class FragmentCut
             {
                 lost[t.TrackId] = lost.GetValueOrDefault(t.TrackId) + t.Duration;
             }
+        }
+        foreach ((int track, long ticks) in kept ?? [])
+        {
+            lost[track] -= ticks;
         }
         double seconds = (double)lost.GetValueOrDefault(movie.Video.Id) / movie.Video.Timescale;
         foreach (Track t in movie.Tracks.Where(t => t != movie.Video && lost.ContainsKey(t.Id)))
@@ -458,17 +505,20 @@ internal static class FragmentCut
             : Patches.Of(at, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value));
     }
 
-    /// <summary>What a track keeps, for the saved movie: its samples outside the removed fragments.</summary>
-    private static TrackCut TrackCutOf(Track track, List<FragmentSpan> spans, bool[] removed)
+    /// <summary>What a track keeps, for the saved movie: its samples outside the removed
+    /// fragments, and in a fragment a cut begins inside of (<paramref name="keptIn"/>: by
+    /// fragment, how many of each track's samples it keeps) those it keeps.</summary>
+    private static TrackCut TrackCutOf(Track track, List<FragmentSpan> spans, bool[] removed, Dictionary<int, Dictionary<int, int>> keptIn)
     {
         SampleList s = track.Fragments?.List ?? new SampleList(0);
         var keep = new bool[s.Count];
         Array.Fill(keep, true);
         for (int k = 0; k < spans.Count; k++)
         {
-            foreach (TrackFragment t in spans[k].Fragment.Tracks.Where(t => removed[k] && t.TrackId == track.Id))
+            foreach (TrackFragment t in spans[k].Fragment.Tracks.Where(t => t.TrackId == track.Id))
             {
-                Array.Fill(keep, false, t.FirstSample, t.SampleCount);
+                int from = removed[k] ? 0 : keptIn.TryGetValue(k, out var counts) ? Math.Min(counts.GetValueOrDefault(t.TrackId, t.SampleCount), t.SampleCount) : t.SampleCount;
+                Array.Fill(keep, false, t.FirstSample + from, t.SampleCount - from);
             }
         }
         int kept = keep.Count(k => k);
@@ -480,6 +530,11 @@ internal static class FragmentCut
 
 
 }
+
+/// <summary>The first fragment of a cut that begins inside it (<see cref="ShortenedFragment"/>):
+/// how many samples of each track it keeps, their decode durations, the writes that shorten
+/// it, and where its kept data ends (its range begins).</summary>
+internal sealed record Shortened(Dictionary<int, int> Kept, Dictionary<int, long> KeptDurations, List<Patch> Writes, long End);
 
 /// <summary>One fragment as bytes of the file: [Start, End), its moof (moov for the first
 /// fragment of a file whose first samples moov indexes), and the number of its first video

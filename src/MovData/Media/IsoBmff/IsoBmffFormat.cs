@@ -6,7 +6,7 @@ namespace MovData.Media.IsoBmff;
 /// <summary>
 /// MP4 and MOV (ISO base media file format, QuickTime) behind the format seam: recognised by
 /// a box at the head, opened as a <see cref="Movie"/> from its moov, cut by <see cref="MovieCut"/>
-/// (a fragmented file by <see cref="FragmentCut"/>, whole fragments at a time); a cut's manifest rides at the end of the removed parts in a
+/// (a fragmented file by <see cref="FragmentCut"/>, at its fragments); a cut's manifest rides at the end of the removed parts in a
 /// <see cref="ManifestBox"/>.
 /// </summary>
 internal sealed class IsoBmffFormat : IContainerFormat, ISavedManifestCarrier
