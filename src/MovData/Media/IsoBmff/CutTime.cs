@@ -62,11 +62,7 @@ internal sealed class CutTime
 
     /// <summary>Where <paramref name="track"/>'s media time <paramref name="time"/> is shown on
     /// the movie's clock (seconds), through its edit list.</summary>
-    internal double Seconds(Track track, long time)
-    {
-        (long mediaTime, long delay) = track.EditStart();
-        return (double)delay / _movieTimescale + (double)(time - mediaTime) / track.Timescale;
-    }
+    internal double Seconds(Track track, long time) => track.ShownAt(time, _movieTimescale);
 
     /// <summary>How long before the next range's start <paramref name="time"/> (seconds on the
     /// movie's clock) is; 0 inside a range or after the last.</summary>

@@ -310,9 +310,8 @@ internal static class MovieCut
         Array.Fill(keep, true);
         long ts = track.Timescale;
         (long mt, long delay) = track.EditStart();
-        (long mtV, long delayV) = movie.Video.EditStart();
-        double t0 = (double)delayV / movie.MovieTimescale + (double)(movie.Pts0 - mtV) / movie.Video.Timescale;
-        double Rel(int i) => (double)delay / movie.MovieTimescale + (double)(s.Pts(i) - mt) / ts - t0;
+        double t0 = movie.Video.ShownAt(movie.Pts0, movie.MovieTimescale);
+        double Rel(int i) => track.ShownAt(s.Pts(i), movie.MovieTimescale) - t0;
 
         // A track shown in decode order (no ctts: audio, a timecode) has Rel growing with the
         // sample number, so the samples about a time are found by a binary search, not a walk

@@ -237,12 +237,8 @@ internal static class SavedMovie
             durations[j] = (uint)Math.Clamp(Math.Round(seconds * track.Timescale), 0, uint.MaxValue);
             total += durations[j];
         }
-        return new TrackCut
-        {
-            Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0,
-            ShownLost = Math.Max(0, track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration) - (long)((Int128)total * movieTimescale / track.Timescale)),
-            EmptyEdit = shown.Count == 0 ? 0 : (long)Math.Round(starts[0] * movieTimescale),
-        };
+        (long lost, long empty) = SavedEdits(track, total, shown.Count == 0 ? null : starts[0], movieTimescale);
+        return new TrackCut { Track = track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0, ShownLost = lost, EmptyEdit = empty };
     }
 
     /// <summary>
@@ -291,11 +287,11 @@ internal static class SavedMovie
             dts += durations[j];
             total += durations[j];
         }
-        long segments = cut.Track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         if (shown.Length == 0)
         {
             // Kept with no sample (a timecode's, outside the ranges): shown for no time.
-            return new TrackCut { Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0, ShownLost = segments, EmptyEdit = 0 };
+            (long none, _) = SavedEdits(cut.Track, 0, null, movie.MovieTimescale);
+            return new TrackCut { Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = 0, ShownLost = none, EmptyEdit = 0 };
         }
         // Shown from its first picture (a B-frame video's earliest shown, a lead before it left
         // to the empty edit); from the track's first sample, where the recording's edit list
@@ -313,12 +309,18 @@ internal static class SavedMovie
             mediaTime += early;
             from = removed.Seconds(cut.Track, s.Dts(shown[0]) + mediaTime);
         }
-        long shownTicks = (long)((Int128)(total - (mediaTime - firstPts)) * movie.MovieTimescale / cut.Track.Timescale);
-        return new TrackCut
-        {
-            Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime,
-            ShownLost = Math.Max(0, segments - shownTicks),
-            EmptyEdit = (long)Math.Round(removed.Inside(double.NegativeInfinity, from) * movie.MovieTimescale),
-        };
+        (long lost, long empty) = SavedEdits(cut.Track, total - (mediaTime - firstPts), removed.Inside(double.NegativeInfinity, from), movie.MovieTimescale);
+        return new TrackCut { Track = cut.Track, Samples = s, Keep = keep, Durations = durations, MediaTime = mediaTime, ShownLost = lost, EmptyEdit = empty };
+    }
+
+    /// <summary>A saved track's edit list, as <see cref="TrackCut"/> gives it: how much less it
+    /// shows than its recording's shown segments did, where it shows <paramref name="shown"/>
+    /// ticks of its media; and its empty edit, the <paramref name="before"/> seconds the ranges
+    /// show before its first sample (null: it shows none, and has none).</summary>
+    private static (long ShownLost, long EmptyEdit) SavedEdits(Track track, long shown, double? before, long movieTimescale)
+    {
+        long segments = track.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
+        long shownTicks = (long)((Int128)shown * movieTimescale / track.Timescale);
+        return (Math.Max(0, segments - shownTicks), before is { } seconds ? (long)Math.Round(seconds * movieTimescale) : 0);
     }
 }

@@ -71,6 +71,15 @@ internal sealed class Track
 
     /// <summary>Where the edit list starts showing the media (track timescale), and how long
     /// empty edits delay it (movie timescale); 0 and 0 without an edit list.</summary>
+    /// <summary>Where media time <paramref name="time"/> is shown on the movie's clock
+    /// (seconds; <paramref name="movieTimescale"/> is the movie's), through the edit list's
+    /// first shown segment and the empty edits before it.</summary>
+    internal double ShownAt(long time, long movieTimescale)
+    {
+        (long mediaTime, long delay) = EditStart();
+        return (double)delay / movieTimescale + (double)(time - mediaTime) / Timescale;
+    }
+
     internal (long MediaTime, long Delay) EditStart()
     {
         long delay = 0;
