@@ -104,10 +104,11 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
 
-    /// <summary>A copy of recording <paramref name="kind"/> in <paramref name="dir"/>, where its
-    /// removed parts are to be saved, its SHA-256 and its video packets.</summary>
+    /// <summary>A stream's duration as ffprobe gives it, in seconds.</summary>
     private static double Seconds(JsonElement stream) => double.Parse(stream.GetProperty("duration").GetString()!, CultureInfo.InvariantCulture);
 
+    /// <summary>A copy of recording <paramref name="kind"/> in <paramref name="dir"/>, where its
+    /// removed parts are to be saved, its SHA-256 and its video packets.</summary>
     private static (string Rec, string Saved, string Original, List<Packet> Before) Prepare(ScratchDir dir, string kind)
     {
         string rec = Recordings.CopyTo(kind, dir);
@@ -162,6 +163,7 @@ public sealed class Mp4OpenGopTests
         using ScratchDir dir = Scratch.On(fs);
         (string rec, string saved, string original, List<Packet> before) = Prepare(dir, kind);
         List<long> moofSizes = [.. Mp4FragmentCutTests.TopBoxes(rec).Where(b => b.Type == "moof").Select(b => b.Size)];
+        long size = new FileInfo(rec).Length;
 
         CutResult r = MediaFile.Cut(rec, [new(2, 4), new(6, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
@@ -190,6 +192,12 @@ public sealed class Mp4OpenGopTests
         // A fragment's decode times move back by the decode time removed before it.
         double LostBefore(Packet p) => r.Removed.Where(x => x.To <= p.Pts - start + 0.0005).Sum(x => KeyDts(x.To) - FirstDts(x));
         List<Packet> expected = [.. before.Where(p => !Removed(p))];
+        // The removed pictures' bytes left the file, those of the shortened fragment too (its
+        // removed pictures lie before its kept sound: their whole blocks collapse inside its
+        // mdat), all but the partial blocks at the edges of what went (a few of them).
+        long removedBytes = before.Where(Removed).Sum(p => (long)p.Size);
+        Assert.True(size - new FileInfo(rec).Length > removedBytes - 64 * 1024,
+            $"the file shrank by {size - new FileInfo(rec).Length} bytes; the pictures removed held {removedBytes}");
         // Each stream lost the time removed: the video its decode time, the sound as much to
         // its nearest frame (21.3 ms), where a fragment was shortened too.
         JsonElement[] was = Probe.Streams(Recordings.Path(kind)), now = Probe.Streams(rec);

@@ -61,9 +61,11 @@ internal sealed class AvcJoins
     /// than asked, never less. With <paramref name="preferKeyframes"/> (what is removed is
     /// saved, and the saved movie shows a run of video from its first keyframe on:
     /// <see cref="SavedMovie"/>) a keyframe is taken if one will do, else any picture. Where
-    /// none within reach will do, the cut stays as snapped.
+    /// none within reach will do, the cut stays as snapped; so too where <paramref name="can"/>
+    /// (given the cut's number and where it would start) says the container cannot start it
+    /// there, and the cuts after it are ordered after it as it stays.
     /// </summary>
-    internal List<PlannedCut> Ordered(List<PlannedCut> cuts, bool preferKeyframes, CancellationToken cancel)
+    internal List<PlannedCut> Ordered(List<PlannedCut> cuts, bool preferKeyframes, CancellationToken cancel, Func<int, PlannedCut, bool>? can = null)
     {
         var ordered = new List<PlannedCut>(cuts.Count); // the cuts before, whose pictures are not decoded
         foreach (PlannedCut cut in cuts)
@@ -71,8 +73,9 @@ internal sealed class AvcJoins
             cancel.ThrowIfCancellationRequested();
             // A keyframe is tried first only where one lies within reach.
             bool keyframe = preferKeyframes && _s.LastSyncAtOrBefore((int)Math.Min(cut.Start + Tries, cut.End - 1)) > cut.Start;
-            ordered.Add(cut.Head || cut.End == _s.Count ? cut
-                : (keyframe ? OrderedJoin(cut, ordered, keyframesOnly: true) : null) ?? OrderedJoin(cut, ordered, keyframesOnly: false) ?? cut);
+            PlannedCut later = cut.Head || cut.End == _s.Count ? cut
+                : (keyframe ? OrderedJoin(cut, ordered, keyframesOnly: true) : null) ?? OrderedJoin(cut, ordered, keyframesOnly: false) ?? cut;
+            ordered.Add(later.Start == cut.Start || can is null || can(ordered.Count, later) ? later : cut);
         }
         return ordered;
     }

@@ -57,7 +57,7 @@ internal static class FragmentCut
         {
             taken.Add((cut.Head ? 0 : timeline.SpanStartingAt(cut.Start), cut.End == movie.Samples.Count ? spans.Count : timeline.SpanStartingAt(cut.End)));
         }
-        Dictionary<int, Shortened> shortened = StartLater(movie, spans, cuts, taken, options, path, cancel);
+        Dictionary<int, Shortened> shortened = StartLater(movie, spans, cuts, taken, options, blockSize, path, cancel);
         var removed = new bool[spans.Count];
         var ranges = new List<(long Start, long End)>();
         for (int c = 0; c < cuts.Count; c++)
@@ -67,15 +67,26 @@ internal static class FragmentCut
             {
                 removed[k] = k != first || !shortened.ContainsKey(c);
             }
-            ranges.Add((shortened.TryGetValue(c, out Shortened? s) ? s.End : spans[first].Start, next < spans.Count ? spans[next].Start : spans[^1].End));
+            ranges.Add((shortened.TryGetValue(c, out Shortened? s) ? s.Shortening.End : spans[first].Start, next < spans.Count ? spans[next].Start : spans[^1].End));
         }
 
-        // The whole blocks inside each range collapse; the rest of it is one free box (at least its 8-byte header).
+        // The whole blocks inside each range collapse; the rest of it is one free box (at least
+        // its 8-byte header). Before it, in a fragment shortened, those of the removed bytes
+        // between its tracks' kept data, inside its mdat.
         var collapses = new List<(long Offset, long Length)>();
         var gaps = new List<RemovedGap>();
         var frees = new List<(long At, long Size)>(); // one per range: its free box (size 0: none)
-        foreach ((long a, long b) in ranges)
+        for (int c = 0; c < cuts.Count; c++)
         {
+            foreach (RemovedGap hole in shortened.TryGetValue(c, out Shortened? s) ? s.Shortening.Holes : [])
+            {
+                if (hole.CollapseLength > 0)
+                {
+                    collapses.Add((hole.CollapseOffset, hole.CollapseLength));
+                }
+                gaps.Add(hole);
+            }
+            (long a, long b) = ranges[c];
             long start = (a + blockSize - 1) / blockSize * blockSize, end = b / blockSize * blockSize;
             if (end > start && (b - a) - (end - start) is > 0 and < 8)
             {
@@ -86,7 +97,10 @@ internal static class FragmentCut
             {
                 collapses.Add((start, length));
             }
-            gaps.Add(new RemovedGap(a, b - a, start, length));
+            if (b > a)
+            {
+                gaps.Add(new RemovedGap(a, b - a, start, length));
+            }
             frees.Add((a, b - a - length));
         }
         var collapsed = new CollapsedBytes(collapses);
@@ -142,7 +156,7 @@ internal static class FragmentCut
         }
         foreach (Shortened s in shortened.Values)
         {
-            writes.AddRange(s.Writes.Select(w => w with { Offset = w.Offset - Shift(w.Offset) }));
+            writes.AddRange(s.Shortening.Writes.Select(w => w with { Offset = w.Offset - Shift(w.Offset) }));
         }
         // The fragment each join resumes on leaves out the pictures shown before its keyframe
         // (an open GOP's leading pictures, whose references are gone), its moof moved into the
@@ -251,24 +265,27 @@ internal static class FragmentCut
     /// is updated so. Every other cut stays at its fragments' edges.
     /// </summary>
     private static Dictionary<int, Shortened> StartLater(Movie movie, List<FragmentSpan> spans, List<PlannedCut> cuts, List<(int First, int Next)> taken,
-        CutOptions options, string path, CancellationToken cancel)
+        CutOptions options, long blockSize, string path, CancellationToken cancel)
     {
         var shortened = new Dictionary<int, Shortened>();
         if (AvcJoins.Of(movie) is not { } avc)
         {
             return shortened;
         }
-        List<PlannedCut> ordered = avc.Ordered(cuts, preferKeyframes: options.SaveRemovedTo is not null, cancel);
-        for (int c = 0; c < cuts.Count; c++)
+        List<PlannedCut> ordered = avc.Ordered(cuts, preferKeyframes: options.SaveRemovedTo is not null, cancel, (c, later) =>
         {
             FragmentSpan span = spans[taken[c].First];
-            if (ordered[c].Start != cuts[c].Start && ShortenedFragment.Kept(movie, span, (int)ordered[c].Start) is { } kept
-                && ShortenedFragment.Shorten(movie, span, kept, path) is ({ } writes, long end))
+            long next = taken[c].Next < spans.Count ? spans[taken[c].Next].Start : spans[^1].End;
+            if (ShortenedFragment.Kept(movie, span, (int)later.Start) is not { } kept
+                || ShortenedFragment.Shorten(movie, span, kept, next, blockSize, path) is not { } shortening)
             {
-                shortened[c] = new Shortened(kept, ShortenedFragment.KeptDurations(movie, span, kept), writes, end);
-                cuts[c] = ordered[c];
+                return false;
             }
-        }
+            shortened[c] = new Shortened(kept, ShortenedFragment.KeptDurations(movie, span, kept), shortening);
+            return true;
+        });
+        cuts.Clear();
+        cuts.AddRange(ordered);
         return shortened;
     }
 
@@ -532,9 +549,8 @@ internal static class FragmentCut
 }
 
 /// <summary>The first fragment of a cut that begins inside it (<see cref="ShortenedFragment"/>):
-/// how many samples of each track it keeps, their decode durations, the writes that shorten
-/// it, and where its kept data ends (its range begins).</summary>
-internal sealed record Shortened(Dictionary<int, int> Kept, Dictionary<int, long> KeptDurations, List<Patch> Writes, long End);
+/// how many samples of each track it keeps, their decode durations, and how it is shortened.</summary>
+internal sealed record Shortened(Dictionary<int, int> Kept, Dictionary<int, long> KeptDurations, Shortening Shortening);
 
 /// <summary>One fragment as bytes of the file: [Start, End), its moof (moov for the first
 /// fragment of a file whose first samples moov indexes), and the number of its first video

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using MovData.Edits;
 
 namespace MovData.Media.IsoBmff;
@@ -9,21 +10,22 @@ namespace MovData.Media.IsoBmff;
 /// I picture the video resumes on would count below the pictures kept before it). The
 /// fragment keeps each track's first samples, as far into it as the video's kept pictures
 /// last, and loses the rest: each track run's sample count is made that many (its entries
-/// for the rest become a free box inside its traf), and mdat ends after the last kept sample's
-/// data, where the cut's range begins. The removed pictures' bytes before that stay in mdat,
-/// referenced by nothing. Nothing of the moof moves and no byte of media is written.
+/// for the rest become a free box inside its traf); the removed samples between one track's
+/// kept ones and the next's collapse by their whole blocks inside mdat (a run after them has
+/// its data offset moved back), and mdat ends after the last kept sample's data, where the
+/// cut's range begins. Nothing of the moof moves and no byte of media is written.
 /// </summary>
 internal static class ShortenedFragment
 {
-    private const uint BaseDataOffset = 0x1, BaseIsMoof = 0x20000;
+    private const uint BaseDataOffset = 0x1, BaseIsMoof = 0x20000, RunDataOffset = 0x1;
 
     /// <summary>
     /// How many of each track's samples fragment <paramref name="span"/> keeps where its video
     /// keeps those before sample <paramref name="resume"/> (its list number): the video those,
     /// every other track those whose middle is shown before as long into its fragment as the
-    /// kept pictures' decode durations last, so that the tracks stay in step as their
-    /// fragments' starts are. Null where a track would keep none, or all of the video would
-    /// be kept.
+    /// kept pictures' decode durations last (a text, those that start before), so that the
+    /// tracks stay in step as their fragments' starts are. Null where a track would keep
+    /// none, or all of the video would be kept.
     /// </summary>
     internal static Dictionary<int, int>? Kept(Movie movie, FragmentSpan span, int resume)
     {
@@ -42,7 +44,9 @@ internal static class ShortenedFragment
             SampleList s = track.Fragments!.List;
             long until = s.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);
             int n = 0;
-            while (n < t.SampleCount && s.Dts(t.FirstSample + n) + s.Duration(t.FirstSample + n) / 2 <= until)
+            // A text (a subtitle, a chapter) is kept where it starts before: ffmpeg writes one
+            // that lasts seconds, which would otherwise leave the track none.
+            while (n < t.SampleCount && s.Dts(t.FirstSample + n) + (track.ShowsText ? 0 : s.Duration(t.FirstSample + n) / 2) < until + (track.ShowsText ? 0 : 1))
             {
                 n++;
             }
@@ -57,13 +61,19 @@ internal static class ShortenedFragment
 
     /// <summary>
     /// The writes that make fragment <paramref name="span"/> keep only <paramref name="kept"/>
-    /// samples of each track (<see cref="Kept"/>), and where its kept data ends (the cut's range
-    /// begins there). Null where it cannot be done so: a traf with a box besides tfhd, tfdt and
-    /// one trun (sdtp, sbgp, subs, saiz, senc list samples and would be left stale), a traf
-    /// after the first whose data is found from the end of the one before (which moves), a
-    /// run's entries that leave too few bytes for a free box, or kept data outside one mdat.
+    /// samples of each track (<see cref="Kept"/>), the removed samples' bytes between its
+    /// tracks' kept ones (each track's samples are one run: ffmpeg writes the video's, then the
+    /// audio's) whose whole blocks collapse inside its mdat, and where its kept data ends: the
+    /// cut's range begins there, or at <paramref name="next"/> (where the fragment after it
+    /// begins) if less than a free box's 8 bytes would lie between, which mdat then takes in.
+    /// A run whose data lies after a collapse has its data offset moved back. Null where it
+    /// cannot be done so: a traf with a box besides tfhd, tfdt and one trun (sdtp, sbgp,
+    /// subs, saiz, senc list samples and would be left stale), a traf after the first whose
+    /// data is found from the end of the one before (which moves), a run whose data moves
+    /// without a data offset, a trun with a 64-bit size, a run's entries that leave too few
+    /// bytes for a free box, or kept data outside one mdat.
     /// </summary>
-    internal static (List<Patch> Writes, long End)? Shorten(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept, string path)
+    internal static Shortening? Shorten(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept, long next, long blockSize, string path)
     {
         Box moof = span.Fragment.Moof;
         byte[] bytes = new byte[moof.Size];
@@ -72,6 +82,40 @@ internal static class ShortenedFragment
             throw new InvalidDataException($"{path} is truncated: the file ended inside the moof at offset {moof.Offset}");
         }
         string at = $"{path}: moof at offset {moof.Offset}";
+
+        // Each track's kept data: from its run's start to its last kept sample's end.
+        var keptData = new Dictionary<int, (long Start, long End)>();
+        foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.SampleCount > 0))
+        {
+            SampleList s = movie.Tracks.First(x => x.Id == t.TrackId).Fragments!.List;
+            int last = t.FirstSample + Math.Min(kept.GetValueOrDefault(t.TrackId, t.SampleCount), t.SampleCount) - 1;
+            keptData[t.TrackId] = (t.DataStart, s.Offset(last) + s.Size(last));
+        }
+        long end = keptData.Values.Max(d => d.End);
+        if (movie.TopLevel.FirstOrDefault(b => b.Type == FourCc.Mdat && b.Offset >= moof.End && b.PayloadOffset < end && end <= b.End) is not { Size: > 0 } mdat
+            || keptData.Values.Any(d => d.Start < mdat.PayloadOffset))
+        {
+            return null;
+        }
+        end = next - end < 8 ? next : end;
+        // The removed bytes between kept data, and the whole blocks inside them.
+        var holes = new List<RemovedGap>();
+        (long Start, long End)[] runs = [.. keptData.Values.OrderBy(d => d.Start)];
+        for (int i = 1; i < runs.Length; i++)
+        {
+            (long a, long b) = (runs[i - 1].End, runs[i].Start);
+            if (b < a)
+            {
+                return null; // runs that overlap: not one track's after another's
+            }
+            long from = (a + blockSize - 1) / blockSize * blockSize, to = b / blockSize * blockSize;
+            if (b > a)
+            {
+                holes.Add(new RemovedGap(a, b - a, from, Math.Max(0, to - from)));
+            }
+        }
+        long CollapsedBefore(long offset) => holes.Where(h => h.CollapseOffset + h.CollapseLength <= offset).Sum(h => h.CollapseLength);
+
         var writes = new List<Patch>();
         var trafs = Boxes.Children(bytes, moof with { Offset = 0 }, at).Where(b => b.Name == "traf").ToList();
         for (int i = 0; i < trafs.Count; i++)
@@ -80,32 +124,49 @@ internal static class ShortenedFragment
             var h = new FieldReader(bytes, parts.FirstOrDefault(b => b.Name == "tfhd"), $"{at}/traf/tfhd");
             (_, uint flags) = h.FullBox();
             int id = (int)h.U32();
-            List<Box> runs = parts.FindAll(b => b.Name == "trun");
-            if (parts.Any(b => b.Name is not ("tfhd" or "tfdt" or "trun")) || runs.Count > 1
+            long @base = (flags & BaseDataOffset) != 0 ? (long)h.U64() : moof.Offset;
+            List<Box> trafRuns = parts.FindAll(b => b.Name == "trun");
+            if (parts.Any(b => b.Name is not ("tfhd" or "tfdt" or "trun")) || trafRuns.Count > 1
                 || (i > 0 && (flags & (BaseDataOffset | BaseIsMoof)) == 0))
             {
                 return null;
             }
-            if (runs.Count == 0 || !kept.TryGetValue(id, out int keep))
+            if (trafRuns.Count == 0 || !keptData.TryGetValue(id, out var data))
             {
                 continue;
             }
-            Box trun = runs[0];
+            Box trun = trafRuns[0];
+            if (trun.HeaderSize != 8)
+            {
+                return null;
+            }
             var r = new FieldReader(bytes, trun, $"{at}/traf/trun");
             (_, uint tr) = r.FullBox();
-            int perSample = 4 * BitCount(tr & 0xF00);
+            int perSample = 4 * BitOperations.PopCount(tr & 0xF00);
             int count = r.Count(perSample);
+            long trunAt = moof.Offset + trun.Offset;
+            // Its data moves back by the collapses before it, its base by those before that.
+            long moved = CollapsedBefore(data.Start) - CollapsedBefore(@base);
+            if (moved != 0)
+            {
+                if ((tr & RunDataOffset) == 0)
+                {
+                    return null;
+                }
+                long offset = r.I32() - moved;
+                writes.Add(Patches.Of(trunAt + 16, 4, b => BinaryPrimitives.WriteInt32BigEndian(b, checked((int)offset))));
+            }
+            int keep = kept.GetValueOrDefault(id, count);
             if (keep >= count)
             {
                 continue;
             }
             long left = (long)perSample * (count - keep);
-            if (left is > 0 and < 8 || trun.HeaderSize != 8)
+            if (left is > 0 and < 8)
             {
                 return null;
             }
-            long trunAt = moof.Offset + trun.Offset;
-            writes.Add(Patches.Of(trunAt + 8 + 4, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)keep)));
+            writes.Add(Patches.Of(trunAt + 12, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)keep)));
             if (left > 0)
             {
                 uint size = (uint)(trun.Size - left);
@@ -114,26 +175,13 @@ internal static class ShortenedFragment
             }
         }
 
-        // mdat ends with the last kept sample's data.
-        long end = 0;
-        foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.SampleCount > 0))
-        {
-            SampleList s = movie.Tracks.First(x => x.Id == t.TrackId).Fragments!.List;
-            for (int i = t.FirstSample; i < t.FirstSample + Math.Min(kept.GetValueOrDefault(t.TrackId, t.SampleCount), t.SampleCount); i++)
-            {
-                end = Math.Max(end, s.Offset(i) + s.Size(i));
-            }
-        }
-        if (movie.TopLevel.FirstOrDefault(b => b.Type == FourCc.Mdat && b.Offset >= moof.End && b.PayloadOffset < end && end <= b.End) is not { Size: > 0 } mdat
-            || span.Fragment.Tracks.Any(t => t.SampleCount > 0 && t.DataStart < mdat.PayloadOffset))
-        {
-            return null;
-        }
-        long length = end - mdat.Offset;
+        // mdat ends with the last kept sample's data (or takes in what is left before the next
+        // fragment), less the blocks collapsed inside it.
+        long length = end - mdat.Offset - holes.Sum(h => h.CollapseLength);
         writes.Add(mdat.HeaderSize == 16
             ? Patches.Of(mdat.Offset + 8, 8, b => BinaryPrimitives.WriteInt64BigEndian(b, length))
-            : Patches.Of(mdat.Offset, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, (uint)length)));
-        return (writes, end);
+            : Patches.Of(mdat.Offset, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, checked((uint)length))));
+        return new Shortening(writes, holes, end);
     }
 
     /// <summary>How far each track's time is shortened: the decode durations of the samples
@@ -150,5 +198,9 @@ internal static class ShortenedFragment
         return durations;
     }
 
-    private static int BitCount(uint v) => System.Numerics.BitOperations.PopCount(v);
 }
+
+/// <summary>A fragment shortened (<see cref="ShortenedFragment.Shorten"/>): the writes that do
+/// it, the removed bytes between its tracks' kept data (and the whole blocks inside each,
+/// which collapse), in file order, and where its kept data ends.</summary>
+internal sealed record Shortening(List<Patch> Writes, List<RemovedGap> Holes, long End);
