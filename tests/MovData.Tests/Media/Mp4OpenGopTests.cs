@@ -261,6 +261,40 @@ public sealed class Mp4OpenGopTests
     }
 
     /// <summary>
+    /// x264's open GOPs fragmented with sparse subtitles, cut at 2-4 s: the fragment at 2 s is
+    /// shortened (the later start), and the one subtitle sample it keeps, shown from 2 s until
+    /// the cue at 4.5 s, ends where the fragment is cut (tfhd's default duration), so that the
+    /// subtitle track loses the time the video does: every cue after the range shows that much
+    /// earlier. (Counted whole, it left the track nothing lost, and the cues after the join
+    /// showed 1.8 s late.)
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FragmentedOpenGopsWithSparseSubtitles_TheCuesAfterStayInStep(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopSparseSubtitledFragmentedMovie);
+        double[] cues = Cues(rec);
+
+        CutResult r = MediaFile.Cut(rec, [new(2, 4)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.DoesNotContain(before, k => k.Key && Math.Abs(k.Pts - before[0].Start - r.Removed[0].From) < 0.0005); // started inside the fragment
+        double lost = FragmentedRemoval.KeyDts(before, r.Removed[0].To) - FragmentedRemoval.FirstDts(before, r.Removed[0]);
+        Assert.Equal(5, cues.Length);
+        double[] now = Cues(rec);
+        Assert.Equal(cues.Length, now.Length);
+        Assert.All(cues.Zip(now), c => Assert.Equal(c.First >= 4 ? c.First - lost : c.First, c.Second, 0.0015));
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
+    /// <summary>The times ffprobe shows the subtitle track's samples at.</summary>
+    private static double[] Cues(string path) =>
+        [.. Tools.Run("ffprobe", "-v", "error", "-select_streams", "s", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(x => double.Parse(x, CultureInfo.InvariantCulture))];
+
+    /// <summary>
     /// x264's open GOPs with their head cut (and a range after it): the video starts on an I
     /// picture that is not IDR, and a picture kept after it released a frame from before it,
     /// which a decoder starting there never held ("mmco: unref short failure"). Such a

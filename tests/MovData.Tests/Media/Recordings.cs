@@ -112,11 +112,15 @@ public static class Recordings
     /// one letter each (3 bytes), with a 2-byte empty sample between.</summary>
     public const string OpenGopSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles";
 
+    /// <summary>The same with cues at 2, 4.5 and 8 s: the one at 2 s is shown until the next,
+    /// one sample lasting 2.5 s, timed by its tfhd's default duration.</summary>
+    public const string OpenGopSparseSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles-sparse";
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or OpenGopSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -204,7 +208,7 @@ public static class Recordings
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
             // The sound delayed 3 s by an empty edit, after the remux below.
             AudioLateMovie => ("mp4", $"{h264} -c:a aac"),
-            OpenGopMovie or OpenGopSubtitledFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
+            OpenGopMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
@@ -219,7 +223,7 @@ public static class Recordings
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or AudioLateMovie or OpenGopSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = kind is "mp4-bframes-late" or AudioLateMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
         if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
@@ -239,11 +243,13 @@ public static class Recordings
             File.Delete(made);
             File.Delete(chapters);
         }
-        else if (kind == OpenGopSubtitledFragmentedMovie)
+        else if (kind is OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie)
         {
             string subtitles = System.IO.Path.Combine(Dir, $"{kind}.srt");
-            File.WriteAllText(subtitles, string.Join('\n', new[] { ("00:00:02,000", "00:00:02,100", "a"), ("00:00:02,500", "00:00:02,600", "b"),
-                ("00:00:06,000", "00:00:06,100", "c"), ("00:00:06,200", "00:00:09,000", "d") }.Select((c, i) => $"{i + 1}\n{c.Item1} --> {c.Item2}\n{c.Item3}\n")));
+            var cues = kind == OpenGopSubtitledFragmentedMovie
+                ? new[] { ("00:00:02,000", "00:00:02,100", "a"), ("00:00:02,500", "00:00:02,600", "b"), ("00:00:06,000", "00:00:06,100", "c"), ("00:00:06,200", "00:00:09,000", "d") }
+                : [("00:00:02,000", "00:00:02,100", "a"), ("00:00:04,500", "00:00:04,600", "b"), ("00:00:08,000", "00:00:08,100", "c")];
+            File.WriteAllText(subtitles, string.Join('\n', cues.Select((c, i) => $"{i + 1}\n{c.Item1} --> {c.Item2}\n{c.Item3}\n")));
             Tools.MustRun("ffmpeg", "-v", "error", "-y", "-i", made, "-i", subtitles, "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text",
                 "-movflags", "frag_keyframe+empty_moov", path);
             File.Delete(made);

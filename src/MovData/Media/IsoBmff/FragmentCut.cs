@@ -32,6 +32,10 @@ internal static class FragmentCut
 {
     private const uint SidxHierarchical = 0x80000000;
 
+    /// <summary>The bytes a range must have for the moof a join resumes on to move into its
+    /// free box, leading pictures left out: more than splitting its track run adds.</summary>
+    private const long RoomForMoof = 1024;
+
     /// <exception cref="NotSupportedException">A fragmented file this cut does not rewrite: the message says why; nothing changed.</exception>
     /// <exception cref="InvalidDataException">A damaged index (a sidx, an mfra); nothing changed.</exception>
     /// <exception cref="ArgumentException">A range starts past the end or removes everything.</exception>
@@ -281,6 +285,14 @@ internal static class FragmentCut
             {
                 return false;
             }
+            // The fragment the join resumes on leaves out its leading pictures by a moof that
+            // moves into the range's free box (ResumedFragment): a range of a few bytes (a
+            // subtitle's, last in mdat) has no room for it, and they would stay, decoded from
+            // what went, with no error said. Such a cut stays at its fragment's edge.
+            if (taken[c].Next < spans.Count && next - shortening.End < RoomForMoof && Leading(movie, spans[taken[c].Next]) is { Count: > 0 })
+            {
+                return false;
+            }
             shortened[c] = new Shortened(kept, ShortenedFragment.KeptDurations(movie, span, kept), shortening);
             return true;
         });
@@ -288,6 +300,12 @@ internal static class FragmentCut
         cuts.AddRange(ordered);
         return shortened;
     }
+
+    /// <summary>The video samples of fragment <paramref name="span"/> shown before its first
+    /// (a keyframe's leading pictures: <see cref="ResumedFragment.Leading"/>); null where it has no video.</summary>
+    private static HashSet<int>? Leading(Movie movie, FragmentSpan span) =>
+        span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0) is { SampleCount: > 0 } video
+            ? ResumedFragment.Leading(movie.Samples, video) : null;
 
     /// <summary>
     /// The fragment <paramref name="span"/>, which a join resumes on after a free box of
@@ -300,11 +318,11 @@ internal static class FragmentCut
     /// </summary>
     private static (HashSet<int> Left, RewrittenMoof Moof)? LeaveLeading(Movie movie, FragmentSpan span, long free, Func<long, long> shift, List<Patch> writes, string path)
     {
-        if (span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0) is not { SampleCount: > 0 } video
-            || ResumedFragment.Leading(movie.Samples, video) is not { Count: > 0 } leading)
+        if (Leading(movie, span) is not { Count: > 0 } leading)
         {
             return null;
         }
+        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
         Box moof = span.Fragment.Moof;
         byte[] head = new byte[moof.End - span.Start];
         if (MediaReads.Read(movie.File, head, span.Start) != head.Length)

@@ -17,7 +17,7 @@ namespace MovData.Media.IsoBmff;
 /// </summary>
 internal static class ShortenedFragment
 {
-    private const uint BaseDataOffset = 0x1, BaseIsMoof = 0x20000, RunDataOffset = 0x1;
+    private const uint BaseDataOffset = 0x1, DescriptionIndex = 0x2, DefaultDuration = 0x8, BaseIsMoof = 0x20000, RunDataOffset = 0x1, RunFirstFlags = 0x4, RunDurations = 0x100;
 
     /// <summary>
     /// How many of each track's samples fragment <paramref name="span"/> keeps where its video
@@ -36,13 +36,12 @@ internal static class ShortenedFragment
         {
             return null;
         }
-        double seconds = (double)(video.Dts(resume) - video.Dts(first)) / movie.Video.Timescale;
         var kept = new Dictionary<int, int> { [v.TrackId] = resume - first };
         foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.TrackId != v.TrackId && t.SampleCount > 0))
         {
             Track track = movie.Tracks.First(x => x.Id == t.TrackId);
             SampleList s = track.Fragments!.List;
-            long until = s.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);
+            long until = Until(movie, span, resume - first, t);
             int n = 0;
             // A text (a subtitle, a chapter) is kept where it starts before: ffmpeg writes one
             // that lasts seconds, which would otherwise leave the track none.
@@ -59,6 +58,17 @@ internal static class ShortenedFragment
         return kept;
     }
 
+    /// <summary>Where in track fragment <paramref name="t"/> (its track's time) the kept part of
+    /// fragment <paramref name="span"/> ends: as far into it as the decode durations of the
+    /// video's first <paramref name="videoKept"/> pictures there last.</summary>
+    private static long Until(Movie movie, FragmentSpan span, int videoKept, TrackFragment t)
+    {
+        SampleList video = movie.Samples;
+        double seconds = (double)(video.Dts(span.FirstVideoSample + videoKept) - video.Dts(span.FirstVideoSample)) / movie.Video.Timescale;
+        Track track = movie.Tracks.First(x => x.Id == t.TrackId);
+        return track.Fragments!.List.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);
+    }
+
     /// <summary>
     /// The writes that make fragment <paramref name="span"/> keep only <paramref name="kept"/>
     /// samples of each track (<see cref="Kept"/>), the removed samples' bytes between its
@@ -66,12 +76,14 @@ internal static class ShortenedFragment
     /// audio's) whose whole blocks collapse inside its mdat, and where its kept data ends: the
     /// cut's range begins there, or at <paramref name="next"/> (where the fragment after it
     /// begins) if less than a free box's 8 bytes would lie between, which mdat then takes in.
-    /// A run whose data lies after a collapse has its data offset moved back. Null where it
+    /// A run whose data lies after a collapse has its data offset moved back, and a text's last
+    /// kept sample (a subtitle lasts until the next) its duration cut to end there. Null where it
     /// cannot be done so: a traf with a box besides tfhd, tfdt and one trun (sdtp, sbgp,
     /// subs, saiz, senc list samples and would be left stale), a traf after the first whose
     /// data is found from the end of the one before (which moves), a run whose data moves
     /// without a data offset, a trun with a 64-bit size, a run's entries that leave too few
-    /// bytes for a free box, or kept data outside one mdat.
+    /// bytes for a free box, a text's duration that is neither its own entry's nor, where it is
+    /// the one kept, tfhd's default, or kept data outside one mdat.
     /// </summary>
     internal static Shortening? Shorten(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept, long next, long blockSize, string path)
     {
@@ -157,6 +169,31 @@ internal static class ShortenedFragment
                 writes.Add(Patches.Of(trunAt + 16, 4, b => BinaryPrimitives.WriteInt32BigEndian(b, checked((int)offset))));
             }
             int keep = kept.GetValueOrDefault(id, count);
+            // A text shown on past where the fragment is cut ends there.
+            TrackFragment t = span.Fragment.Tracks.First(x => x.TrackId == id && x.SampleCount > 0);
+            Track track = movie.Tracks.First(x => x.Id == id);
+            SampleList list = track.Fragments!.List;
+            long until = Until(movie, span, kept[movie.Video.Id], t), lastKept = t.FirstSample + Math.Min(keep, count) - 1;
+            if (track.ShowsText && list.Dts((int)lastKept) + list.Duration((int)lastKept) > until)
+            {
+                uint shortened = (uint)(until - list.Dts((int)lastKept));
+                if ((tr & RunDurations) != 0)
+                {
+                    long entry = trunAt + 16 + ((tr & RunDataOffset) != 0 ? 4 : 0) + ((tr & RunFirstFlags) != 0 ? 4 : 0) + (long)(keep - 1) * perSample;
+                    writes.Add(Patches.Of(entry, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, shortened)));
+                }
+                else if ((flags & DefaultDuration) != 0 && keep == 1)
+                {
+                    // One sample kept, timed by tfhd's default_sample_duration (ffmpeg's mov_text): that default.
+                    Box tfhd = parts.First(b => b.Name == "tfhd");
+                    long field = moof.Offset + tfhd.PayloadOffset + 8 + ((flags & BaseDataOffset) != 0 ? 8 : 0) + ((flags & DescriptionIndex) != 0 ? 4 : 0);
+                    writes.Add(Patches.Of(field, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, shortened)));
+                }
+                else
+                {
+                    return null;
+                }
+            }
             if (keep >= count)
             {
                 continue;
@@ -185,15 +222,18 @@ internal static class ShortenedFragment
     }
 
     /// <summary>How far each track's time is shortened: the decode durations of the samples
-    /// fragment <paramref name="span"/> keeps (<see cref="Kept"/>) by track.</summary>
+    /// fragment <paramref name="span"/> keeps (<see cref="Kept"/>) by track, a text's last one
+    /// cut where the fragment is (<see cref="Shorten"/>).</summary>
     internal static Dictionary<int, long> KeptDurations(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept)
     {
         var durations = new Dictionary<int, long>();
         foreach (TrackFragment t in span.Fragment.Tracks.Where(t => kept.ContainsKey(t.TrackId)))
         {
-            SampleList s = movie.Tracks.First(x => x.Id == t.TrackId).Fragments!.List;
+            Track track = movie.Tracks.First(x => x.Id == t.TrackId);
+            SampleList s = track.Fragments!.List;
             int n = Math.Min(kept[t.TrackId], t.SampleCount);
-            durations[t.TrackId] = durations.GetValueOrDefault(t.TrackId) + s.Dts(t.FirstSample + n - 1) + s.Duration(t.FirstSample + n - 1) - s.Dts(t.FirstSample);
+            long shown = s.Dts(t.FirstSample + n - 1) + s.Duration(t.FirstSample + n - 1) - s.Dts(t.FirstSample);
+            durations[t.TrackId] = track.ShowsText ? Math.Min(shown, Until(movie, span, kept[movie.Video.Id], t) - s.Dts(t.FirstSample)) : shown;
         }
         return durations;
     }

@@ -69,8 +69,6 @@ internal sealed class Track
     /// <summary>The sum of the samples' durations, in the track's timescale.</summary>
     internal long SampleDuration => Table.TotalDuration + (Fragments?.Duration ?? 0);
 
-    /// <summary>Where the edit list starts showing the media (track timescale), and how long
-    /// empty edits delay it (movie timescale); 0 and 0 without an edit list.</summary>
     /// <summary>Where media time <paramref name="time"/> is shown on the movie's clock
     /// (seconds; <paramref name="movieTimescale"/> is the movie's), through the edit list's
     /// first shown segment and the empty edits before it.</summary>
@@ -80,6 +78,8 @@ internal sealed class Track
         return (double)delay / movieTimescale + (double)(time - mediaTime) / Timescale;
     }
 
+    /// <summary>Where the edit list starts showing the media (track timescale), and how long
+    /// empty edits delay it (movie timescale); 0 and 0 without an edit list.</summary>
     internal (long MediaTime, long Delay) EditStart()
     {
         long delay = 0;
