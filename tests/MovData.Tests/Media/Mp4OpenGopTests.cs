@@ -261,12 +261,15 @@ public sealed class Mp4OpenGopTests
     }
 
     /// <summary>
-    /// x264's open GOPs fragmented with sparse subtitles, cut at 2-4 s: the fragment at 2 s is
-    /// shortened (the later start), and the one subtitle sample it keeps, shown from 2 s until
-    /// the cue at 4.5 s, ends where the fragment is cut (tfhd's default duration), so that the
-    /// subtitle track loses the time the video does: every cue after the range shows that much
-    /// earlier. (Counted whole, it left the track nothing lost, and the cues after the join
-    /// showed 1.8 s late.)
+    /// x264's open GOPs fragmented with sparse subtitles (cues at 2, 4.5 and 8 s), cut at 2-4 s
+    /// and, once that is restored, at 4-6 s: each time the range's first fragment is shortened
+    /// (the later start). At 2-4 s it keeps one subtitle sample, shown from 2 s until the cue at
+    /// 4.5 s, which now ends where the first removed picture was shown (tfhd's default
+    /// duration), so that the subtitle track loses the time the video does: counted whole, it
+    /// left the track nothing lost, and every cue after the join showed 1.8 s late. At 4-6 s
+    /// the cue at 4.5 s is shown inside the range and goes (its track run keeps none); timed
+    /// from the subtitle's own fragment start, it was kept. Every cue before a range stays,
+    /// every one after moves back by the video's loss.
     /// </summary>
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Cut_FragmentedOpenGopsWithSparseSubtitles_TheCuesAfterStayInStep(string fs)
@@ -274,19 +277,24 @@ public sealed class Mp4OpenGopTests
         using ScratchDir dir = Scratch.On(fs);
         (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopSparseSubtitledFragmentedMovie);
         double[] cues = Cues(rec);
-
-        CutResult r = MediaFile.Cut(rec, [new(2, 4)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
-
-        Assert.DoesNotContain(before, k => k.Key && Math.Abs(k.Pts - before[0].Start - r.Removed[0].From) < 0.0005); // started inside the fragment
-        double lost = FragmentedRemoval.KeyDts(before, r.Removed[0].To) - FragmentedRemoval.FirstDts(before, r.Removed[0]);
         Assert.Equal(5, cues.Length);
-        double[] now = Cues(rec);
-        Assert.Equal(cues.Length, now.Length);
-        Assert.All(cues.Zip(now), c => Assert.Equal(c.First >= 4 ? c.First - lost : c.First, c.Second, 0.0015));
+        double start = before[0].Start;
+        foreach (TimeRange range in new TimeRange[] { new(2, 4), new(4, 6) })
+        {
+            CutResult r = MediaFile.Cut(rec, [range], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
-        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+            RemovedRange x = Assert.Single(r.Removed);
+            Assert.DoesNotContain(before, k => k.Key && Math.Abs(k.Pts - start - x.From) < 0.0005); // started inside the fragment
+            double lost = FragmentedRemoval.KeyDts(before, x.To) - FragmentedRemoval.FirstDts(before, x);
+            double[] expected = [.. cues.Where(c => c - start < x.From || c - start >= x.To).Select(c => c - start < x.From ? c : c - lost)];
+            double[] now = Cues(rec);
+            Assert.Equal(expected.Length, now.Length);
+            Assert.All(expected.Zip(now), c => Assert.Equal(c.First, c.Second, 0.0015));
 
-        Assert.Equal(original, RestoreTests.Sha256(rec));
+            MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+            Assert.Equal(original, RestoreTests.Sha256(rec));
+        }
     }
 
     /// <summary>The times ffprobe shows the subtitle track's samples at.</summary>

@@ -23,9 +23,11 @@ internal static class ShortenedFragment
     /// How many of each track's samples fragment <paramref name="span"/> keeps where its video
     /// keeps those before sample <paramref name="resume"/> (its list number): the video those,
     /// every other track those whose middle is shown before as long into its fragment as the
-    /// kept pictures' decode durations last (a text, those that start before), so that the
-    /// tracks stay in step as their fragments' starts are. Null where a track would keep
-    /// none, or all of the video would be kept.
+    /// kept pictures' decode durations last, so that the tracks stay in step as their
+    /// fragments' starts are; a text (a subtitle, a chapter) those that start before the first
+    /// picture removed is shown, on the movie's clock (ffmpeg writes texts that last seconds,
+    /// and in the fragment where they start), none if none does. Null where a track other
+    /// than a text would keep none, or all of the video would be kept.
     /// </summary>
     internal static Dictionary<int, int>? Kept(Movie movie, FragmentSpan span, int resume)
     {
@@ -43,13 +45,11 @@ internal static class ShortenedFragment
             SampleList s = track.Fragments!.List;
             long until = Until(movie, span, resume - first, t);
             int n = 0;
-            // A text (a subtitle, a chapter) is kept where it starts before: ffmpeg writes one
-            // that lasts seconds, which would otherwise leave the track none.
             while (n < t.SampleCount && s.Dts(t.FirstSample + n) + (track.ShowsText ? 0 : s.Duration(t.FirstSample + n) / 2) < until + (track.ShowsText ? 0 : 1))
             {
                 n++;
             }
-            if (n == 0)
+            if (n == 0 && !track.ShowsText)
             {
                 return null;
             }
@@ -60,12 +60,19 @@ internal static class ShortenedFragment
 
     /// <summary>Where in track fragment <paramref name="t"/> (its track's time) the kept part of
     /// fragment <paramref name="span"/> ends: as far into it as the decode durations of the
-    /// video's first <paramref name="videoKept"/> pictures there last.</summary>
+    /// video's first <paramref name="videoKept"/> pictures there last; for a text, where the
+    /// first picture removed is shown.</summary>
     private static long Until(Movie movie, FragmentSpan span, int videoKept, TrackFragment t)
     {
         SampleList video = movie.Samples;
-        double seconds = (double)(video.Dts(span.FirstVideoSample + videoKept) - video.Dts(span.FirstVideoSample)) / movie.Video.Timescale;
         Track track = movie.Tracks.First(x => x.Id == t.TrackId);
+        int first = span.FirstVideoSample, count = span.Fragment.Tracks.First(x => x.TrackId == movie.Video.Id && x.SampleCount > 0).SampleCount;
+        if (track.ShowsText)
+        {
+            long shownFrom = Enumerable.Range(first + videoKept, count - videoKept).Min(video.Pts);
+            return track.MediaTimeAt(movie.Video.ShownAt(shownFrom, movie.MovieTimescale), movie.MovieTimescale);
+        }
+        double seconds = (double)(video.Dts(first + videoKept) - video.Dts(first)) / movie.Video.Timescale;
         return track.Fragments!.List.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);
     }
 
@@ -97,7 +104,7 @@ internal static class ShortenedFragment
 
         // Each track's kept data: from its run's start to its last kept sample's end.
         var keptData = new Dictionary<int, (long Start, long End)>();
-        foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.SampleCount > 0))
+        foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.SampleCount > 0 && kept.GetValueOrDefault(t.TrackId, t.SampleCount) > 0))
         {
             SampleList s = movie.Tracks.First(x => x.Id == t.TrackId).Fragments!.List;
             int last = t.FirstSample + Math.Min(kept.GetValueOrDefault(t.TrackId, t.SampleCount), t.SampleCount) - 1;
@@ -143,7 +150,7 @@ internal static class ShortenedFragment
             {
                 return null;
             }
-            if (trafRuns.Count == 0 || !keptData.TryGetValue(id, out var data))
+            if (trafRuns.Count == 0 || !kept.ContainsKey(id))
             {
                 continue;
             }
@@ -157,8 +164,9 @@ internal static class ShortenedFragment
             int perSample = 4 * BitOperations.PopCount(tr & 0xF00);
             int count = r.Count(perSample);
             long trunAt = moof.Offset + trun.Offset;
-            // Its data moves back by the collapses before it, its base by those before that.
-            long moved = CollapsedBefore(data.Start) - CollapsedBefore(@base);
+            // Its data moves back by the collapses before it, its base by those before that (a
+            // run that keeps none has none).
+            long moved = keptData.TryGetValue(id, out var data) ? CollapsedBefore(data.Start) - CollapsedBefore(@base) : 0;
             if (moved != 0)
             {
                 if ((tr & RunDataOffset) == 0)
@@ -174,7 +182,7 @@ internal static class ShortenedFragment
             Track track = movie.Tracks.First(x => x.Id == id);
             SampleList list = track.Fragments!.List;
             long until = Until(movie, span, kept[movie.Video.Id], t), lastKept = t.FirstSample + Math.Min(keep, count) - 1;
-            if (track.ShowsText && list.Dts((int)lastKept) + list.Duration((int)lastKept) > until)
+            if (track.ShowsText && keep > 0 && list.Dts((int)lastKept) + list.Duration((int)lastKept) > until)
             {
                 uint shortened = (uint)(until - list.Dts((int)lastKept));
                 if ((tr & RunDurations) != 0)
@@ -232,7 +240,7 @@ internal static class ShortenedFragment
             Track track = movie.Tracks.First(x => x.Id == t.TrackId);
             SampleList s = track.Fragments!.List;
             int n = Math.Min(kept[t.TrackId], t.SampleCount);
-            long shown = s.Dts(t.FirstSample + n - 1) + s.Duration(t.FirstSample + n - 1) - s.Dts(t.FirstSample);
+            long shown = n == 0 ? 0 : s.Dts(t.FirstSample + n - 1) + s.Duration(t.FirstSample + n - 1) - s.Dts(t.FirstSample);
             durations[t.TrackId] = track.ShowsText ? Math.Min(shown, Until(movie, span, kept[movie.Video.Id], t) - s.Dts(t.FirstSample)) : shown;
         }
         return durations;

@@ -78,6 +78,14 @@ internal sealed class Track
         return (double)delay / movieTimescale + (double)(time - mediaTime) / Timescale;
     }
 
+    /// <summary>The media time shown at <paramref name="seconds"/> on the movie's clock (the
+    /// inverse of <see cref="ShownAt"/>).</summary>
+    internal long MediaTimeAt(double seconds, long movieTimescale)
+    {
+        (long mediaTime, long delay) = EditStart();
+        return mediaTime + (long)Math.Round((seconds - (double)delay / movieTimescale) * Timescale);
+    }
+
     /// <summary>Where the edit list starts showing the media (track timescale), and how long
     /// empty edits delay it (movie timescale); 0 and 0 without an edit list.</summary>
     internal (long MediaTime, long Delay) EditStart()
