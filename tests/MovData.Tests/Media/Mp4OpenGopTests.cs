@@ -173,8 +173,7 @@ public sealed class Mp4OpenGopTests
         // where the cut starts inside it (2-4 s), and a moof a join resumes on changed size
         // (its run split), so it moved, and the indexes with it.
         double start = before[0].Start;
-        bool IsKey(double at) => before.Any(k => k.Key && Math.Abs(k.Pts - start - at) < 0.0005);
-        Assert.Equal([false, true], r.Removed.Select(x => IsKey(x.From)));
+        Assert.Equal([true, false], r.Removed.Select(x => FragmentedRemoval.StartsInsideAFragment(before, x)));
         List<long> moofsAfter = [.. Mp4FragmentCutTests.TopBoxes(rec).Where(b => b.Type == "moof").Select(b => b.Size)];
         Assert.Equal(6, moofSizes.Count);
         Assert.Equal(4, moofsAfter.Count);
@@ -232,8 +231,7 @@ public sealed class Mp4OpenGopTests
     /// x264's open GOPs fragmented with a subtitle track, cut at 2-4 s: the fragment at 2 s is
     /// shortened (the later start), and its last kept data, a subtitle, is followed by a
     /// removed 3-byte one (the cue at 2.5 s), too few bytes for a free box before the next
-    /// fragment.
-    /// mdat takes them in. (A free box's 8-byte header written there ran over the next moof:
+    /// fragment: mdat takes them in. (A free box's 8-byte header written there ran over the next moof:
     /// ffprobe read 55 of the 255 pictures and stopped at the join, and ffmpeg said nothing.)
     /// </summary>
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
@@ -245,7 +243,7 @@ public sealed class Mp4OpenGopTests
 
         CutResult r = MediaFile.Cut(rec, [new(2, 4)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
-        Assert.DoesNotContain(before, k => k.Key && Math.Abs(k.Pts - before[0].Start - r.Removed[0].From) < 0.0005); // started inside the fragment
+        Assert.True(FragmentedRemoval.StartsInsideAFragment(before, Assert.Single(r.Removed)));
         Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0:v", "-map", "0:a", "-f", "null", "-").Output.Trim());
         (List<Packet> after, _) = Mp4CutTests.Unmarked(Recordings.Path(Recordings.OpenGopSubtitledFragmentedMovie), before, rec, Mp4CutTests.Packets(rec));
         Assert.Equal(before.Where(p => !FragmentedRemoval.Removes(before, r.Removed, p)).Select(p => p.Hash), after.Select(p => p.Hash));
@@ -284,7 +282,7 @@ public sealed class Mp4OpenGopTests
             CutResult r = MediaFile.Cut(rec, [range], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
             RemovedRange x = Assert.Single(r.Removed);
-            Assert.DoesNotContain(before, k => k.Key && Math.Abs(k.Pts - start - x.From) < 0.0005); // started inside the fragment
+            Assert.True(FragmentedRemoval.StartsInsideAFragment(before, x));
             double lost = FragmentedRemoval.KeyDts(before, x.To) - FragmentedRemoval.FirstDts(before, x);
             double[] expected = [.. cues.Where(c => c - start < x.From || c - start >= x.To).Select(c => c - start < x.From ? c : c - lost)];
             double[] now = Cues(rec);
@@ -333,6 +331,11 @@ public sealed class Mp4OpenGopTests
 /// keyframe at its end, whose leading pictures, shown just before it, go too.</summary>
 internal static class FragmentedRemoval
 {
+    /// <summary>Whether <paramref name="x"/> starts past a keyframe, inside the fragment that
+    /// keyframe begins (the later start): no keyframe is shown at its start.</summary>
+    internal static bool StartsInsideAFragment(List<Packet> before, RemovedRange x) =>
+        !before.Any(k => k.Key && Math.Abs(k.Pts - before[0].Start - x.From) < 0.0005);
+
     internal static double KeyDts(List<Packet> before, double at) => before.Single(k => k.Key && Math.Abs(k.Pts - before[0].Start - at) < 0.0005).Dts;
 
     internal static double FirstDts(List<Packet> before, RemovedRange x) =>
