@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using static MovData.Media.IsoBmff.FragmentFlags;
 
 namespace MovData.Media.IsoBmff;
 
@@ -49,8 +50,6 @@ internal sealed record MovieFragment(Box Moof, IReadOnlyList<TrackFragment> Trac
 /// </summary>
 internal static class Fragments
 {
-    private const uint SampleIsNonSync = 0x10000;
-
     /// <summary>Adds what each <c>moof</c> of <paramref name="moofs"/> holds to its track's
     /// <see cref="Track.Fragments"/>, and returns the fragments as a cut rewrites them.</summary>
     /// <exception cref="InvalidDataException">A fragment is damaged, or its data lies past the end of the file.</exception>
@@ -114,20 +113,20 @@ internal static class Fragments
         Track track = tracks.FirstOrDefault(t => t.Id == id)
             ?? throw new InvalidDataException($"{path} is of track {id}, which moov does not have");
         TrackDefaults d = defaults.GetValueOrDefault(id);
-        long @base = (flags & 0x20000) != 0 ? moofOffset : previousEnd; // default-base-is-moof
+        long @base = (flags & BaseIsMoof) != 0 ? moofOffset : previousEnd;
         long baseAt = -1;
-        if ((flags & 0x1) != 0)
+        if ((flags & BaseDataOffset) != 0)
         {
             baseAt = moofOffset + tfhd.PayloadOffset + 8; // after version, flags and track_ID
             @base = (long)h.U64();
         }
-        if ((flags & 0x2) != 0)
+        if ((flags & DescriptionIndex) != 0)
         {
             h.Skip(4); // sample_description_index
         }
-        uint duration = (flags & 0x8) != 0 ? h.U32() : d.Duration;
-        uint size = (flags & 0x10) != 0 ? h.U32() : d.Size;
-        uint sampleFlags = (flags & 0x20) != 0 ? h.U32() : d.Flags;
+        uint duration = (flags & DefaultDuration) != 0 ? h.U32() : d.Duration;
+        uint size = (flags & DefaultSize) != 0 ? h.U32() : d.Size;
+        uint sampleFlags = (flags & DefaultFlags) != 0 ? h.U32() : d.Flags;
 
         long dts = nextDts.GetValueOrDefault(id);
         long timeAt = -1;
@@ -147,16 +146,16 @@ internal static class Fragments
         {
             var r = new FieldReader(moof, trun, $"{path}/trun");
             (byte version, uint tr) = r.FullBox();
-            int perSample = 4 * (((tr & 0x100) != 0 ? 1 : 0) + ((tr & 0x200) != 0 ? 1 : 0) + ((tr & 0x400) != 0 ? 1 : 0) + ((tr & 0x800) != 0 ? 1 : 0));
+            int perSample = EntrySize(tr);
             int count = r.Count(perSample);
-            long at = (tr & 0x1) != 0 ? @base + r.I32() : end;
-            uint? first = (tr & 0x4) != 0 ? r.U32() : null;
+            long at = (tr & RunDataOffset) != 0 ? @base + r.I32() : end;
+            uint? first = (tr & RunFirstFlags) != 0 ? r.U32() : null;
             for (int i = 0; i < count; i++)
             {
-                uint dur = (tr & 0x100) != 0 ? r.U32() : duration;
-                uint sz = (tr & 0x200) != 0 ? r.U32() : size;
-                uint fl = (tr & 0x400) != 0 ? r.U32() : i == 0 && first is { } f ? f : sampleFlags;
-                long cto = (tr & 0x800) != 0 ? (version == 0 ? r.U32() : r.I32()) : 0;
+                uint dur = (tr & RunDurations) != 0 ? r.U32() : duration;
+                uint sz = (tr & RunSizes) != 0 ? r.U32() : size;
+                uint fl = (tr & RunFlags) != 0 ? r.U32() : i == 0 && first is { } f ? f : sampleFlags;
+                long cto = (tr & RunOffsets) != 0 ? (version == 0 ? r.U32() : r.I32()) : 0;
                 bool sync = (fl & SampleIsNonSync) == 0;
                 if (at < 0 || at + sz > fileSize)
                 {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using static MovData.Media.IsoBmff.FragmentFlags;
 
 namespace MovData.Media.IsoBmff;
 
@@ -16,9 +17,6 @@ namespace MovData.Media.IsoBmff;
 /// </summary>
 internal static class ResumedFragment
 {
-    private const uint RunDataOffset = 0x1, RunFirstFlags = 0x4, RunDurations = 0x100, RunSizes = 0x200, RunFlags = 0x400, RunOffsets = 0x800;
-    private const uint BaseDataOffset = 0x1, BaseIsMoof = 0x20000;
-
     /// <summary>The video samples of <paramref name="video"/> (a track fragment whose first
     /// sample is the keyframe the video resumes on) shown before that keyframe; empty where
     /// none is.</summary>
@@ -151,7 +149,7 @@ internal static class ResumedFragment
         {
             var r = new FieldReader(head, trun, $"{path}/traf/trun");
             (byte version, uint flags) = r.FullBox();
-            int entry = 4 * (((flags & RunDurations) != 0 ? 1 : 0) + ((flags & RunSizes) != 0 ? 1 : 0) + ((flags & RunFlags) != 0 ? 1 : 0) + ((flags & RunOffsets) != 0 ? 1 : 0));
+            int entry = EntrySize(flags);
             int count = r.Count(entry);
             at = (flags & RunDataOffset) != 0 ? r.I32() : at;
             uint? firstFlags = (flags & RunFirstFlags) != 0 ? r.U32() : null;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using MovData.Edits;
+using static MovData.Media.IsoBmff.FragmentFlags;
 
 namespace MovData.Media.IsoBmff;
 
@@ -17,8 +17,6 @@ namespace MovData.Media.IsoBmff;
 /// </summary>
 internal static class ShortenedFragment
 {
-    private const uint BaseDataOffset = 0x1, DescriptionIndex = 0x2, DefaultDuration = 0x8, BaseIsMoof = 0x20000, RunDataOffset = 0x1, RunFirstFlags = 0x4, RunDurations = 0x100;
-
     /// <summary>
     /// How many of each track's samples fragment <paramref name="span"/> keeps where its video
     /// keeps those before sample <paramref name="resume"/> (its list number): the video those,
@@ -31,9 +29,8 @@ internal static class ShortenedFragment
     /// </summary>
     internal static Dictionary<int, int>? Kept(Movie movie, FragmentSpan span, int resume)
     {
-        SampleList video = movie.Samples;
         int first = span.FirstVideoSample;
-        if (first < 0 || span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0) is not { SampleCount: > 0 } v
+        if (first < 0 || VideoOf(movie, span) is not { SampleCount: > 0 } v
             || resume <= first || resume >= first + v.SampleCount)
         {
             return null;
@@ -41,7 +38,7 @@ internal static class ShortenedFragment
         var kept = new Dictionary<int, int> { [v.TrackId] = resume - first };
         foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.TrackId != v.TrackId && t.SampleCount > 0))
         {
-            Track track = movie.Tracks.First(x => x.Id == t.TrackId);
+            Track track = TrackOf(movie, t);
             SampleList s = track.Fragments!.List;
             long until = Until(movie, span, resume - first, t);
             int n = 0;
@@ -65,8 +62,8 @@ internal static class ShortenedFragment
     private static long Until(Movie movie, FragmentSpan span, int videoKept, TrackFragment t)
     {
         SampleList video = movie.Samples;
-        Track track = movie.Tracks.First(x => x.Id == t.TrackId);
-        int first = span.FirstVideoSample, count = span.Fragment.Tracks.First(x => x.TrackId == movie.Video.Id && x.SampleCount > 0).SampleCount;
+        Track track = TrackOf(movie, t);
+        int first = span.FirstVideoSample, count = VideoOf(movie, span).SampleCount;
         if (track.ShowsText)
         {
             long shownFrom = Enumerable.Range(first + videoKept, count - videoKept).Min(video.Pts);
@@ -106,7 +103,7 @@ internal static class ShortenedFragment
         var keptData = new Dictionary<int, (long Start, long End)>();
         foreach (TrackFragment t in span.Fragment.Tracks.Where(t => t.SampleCount > 0 && kept.GetValueOrDefault(t.TrackId, t.SampleCount) > 0))
         {
-            SampleList s = movie.Tracks.First(x => x.Id == t.TrackId).Fragments!.List;
+            SampleList s = TrackOf(movie, t).Fragments!.List;
             int last = t.FirstSample + Math.Min(kept.GetValueOrDefault(t.TrackId, t.SampleCount), t.SampleCount) - 1;
             keptData[t.TrackId] = (t.DataStart, s.Offset(last) + s.Size(last));
         }
@@ -161,7 +158,7 @@ internal static class ShortenedFragment
             }
             var r = new FieldReader(bytes, trun, $"{at}/traf/trun");
             (_, uint tr) = r.FullBox();
-            int perSample = 4 * BitOperations.PopCount(tr & 0xF00);
+            int perSample = EntrySize(tr);
             int count = r.Count(perSample);
             long trunAt = moof.Offset + trun.Offset;
             // Its data moves back by the collapses before it, its base by those before that (a
@@ -177,29 +174,21 @@ internal static class ShortenedFragment
                 writes.Add(Patches.Of(trunAt + 16, 4, b => BinaryPrimitives.WriteInt32BigEndian(b, checked((int)offset))));
             }
             int keep = kept.GetValueOrDefault(id, count);
-            // A text shown on past where the fragment is cut ends there.
             TrackFragment t = span.Fragment.Tracks.First(x => x.TrackId == id && x.SampleCount > 0);
-            Track track = movie.Tracks.First(x => x.Id == id);
-            SampleList list = track.Fragments!.List;
-            long until = Until(movie, span, kept[movie.Video.Id], t), lastKept = t.FirstSample + Math.Min(keep, count) - 1;
-            if (track.ShowsText && keep > 0 && list.Dts((int)lastKept) + list.Duration((int)lastKept) > until)
+            if (TrackOf(movie, t).ShowsText && keep > 0)
             {
-                uint shortened = (uint)(until - list.Dts((int)lastKept));
-                if ((tr & RunDurations) != 0)
-                {
-                    long entry = trunAt + 16 + ((tr & RunDataOffset) != 0 ? 4 : 0) + ((tr & RunFirstFlags) != 0 ? 4 : 0) + (long)(keep - 1) * perSample;
-                    writes.Add(Patches.Of(entry, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, shortened)));
-                }
-                else if ((flags & DefaultDuration) != 0 && keep == 1)
-                {
-                    // One sample kept, timed by tfhd's default_sample_duration (ffmpeg's mov_text): that default.
-                    Box tfhd = parts.First(b => b.Name == "tfhd");
-                    long field = moof.Offset + tfhd.PayloadOffset + 8 + ((flags & BaseDataOffset) != 0 ? 8 : 0) + ((flags & DescriptionIndex) != 0 ? 4 : 0);
-                    writes.Add(Patches.Of(field, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, shortened)));
-                }
-                else
+                // Where its last kept sample's duration is: its trun entry, or tfhd's default_sample_duration.
+                long entry = (tr & RunDurations) == 0 ? -1
+                    : trunAt + 16 + ((tr & RunDataOffset) != 0 ? 4 : 0) + ((tr & RunFirstFlags) != 0 ? 4 : 0) + (long)(Math.Min(keep, count) - 1) * perSample;
+                long byDefault = (flags & DefaultDuration) == 0 ? -1
+                    : moof.Offset + parts.First(b => b.Name == "tfhd").PayloadOffset + 8 + ((flags & BaseDataOffset) != 0 ? 8 : 0) + ((flags & DescriptionIndex) != 0 ? 4 : 0);
+                if (!EndText(movie, span, kept, t, Math.Min(keep, count), entry, byDefault, out Patch? ended))
                 {
                     return null;
+                }
+                if (ended is { } e)
+                {
+                    writes.Add(e);
                 }
             }
             if (keep >= count)
@@ -229,6 +218,34 @@ internal static class ShortenedFragment
         return new Shortening(writes, holes, end);
     }
 
+    /// <summary>
+    /// The write that ends text track fragment <paramref name="t"/>'s last kept sample (the
+    /// <paramref name="keep"/>th) where fragment <paramref name="span"/> is cut, if it is shown
+    /// on past there (a subtitle lasts until the next): its duration in its trun entry at
+    /// <paramref name="entry"/>, or, where it is the one sample kept, tfhd's
+    /// default_sample_duration at <paramref name="byDefault"/> (ffmpeg's mov_text has no
+    /// durations in its runs); -1 where there is none. False where neither holds it.
+    /// </summary>
+    private static bool EndText(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept, TrackFragment t, int keep, long entry, long byDefault, out Patch? write)
+    {
+        write = null;
+        SampleList list = TrackOf(movie, t).Fragments!.List;
+        int last = t.FirstSample + keep - 1;
+        long until = Until(movie, span, kept[movie.Video.Id], t);
+        if (list.Dts(last) + list.Duration(last) <= until)
+        {
+            return true;
+        }
+        uint shortened = (uint)(until - list.Dts(last));
+        long field = entry >= 0 ? entry : keep == 1 ? byDefault : -1;
+        if (field < 0)
+        {
+            return false;
+        }
+        write = Patches.Of(field, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, shortened));
+        return true;
+    }
+
     /// <summary>How far each track's time is shortened: the decode durations of the samples
     /// fragment <paramref name="span"/> keeps (<see cref="Kept"/>) by track, a text's last one
     /// cut where the fragment is (<see cref="Shorten"/>).</summary>
@@ -237,7 +254,7 @@ internal static class ShortenedFragment
         var durations = new Dictionary<int, long>();
         foreach (TrackFragment t in span.Fragment.Tracks.Where(t => kept.ContainsKey(t.TrackId)))
         {
-            Track track = movie.Tracks.First(x => x.Id == t.TrackId);
+            Track track = TrackOf(movie, t);
             SampleList s = track.Fragments!.List;
             int n = Math.Min(kept[t.TrackId], t.SampleCount);
             long shown = n == 0 ? 0 : s.Dts(t.FirstSample + n - 1) + s.Duration(t.FirstSample + n - 1) - s.Dts(t.FirstSample);
@@ -246,6 +263,11 @@ internal static class ShortenedFragment
         return durations;
     }
 
+    private static Track TrackOf(Movie movie, TrackFragment t) => movie.Tracks.First(x => x.Id == t.TrackId);
+
+    /// <summary>The video's track fragment in <paramref name="span"/>; one of no samples where it has none there.</summary>
+    private static TrackFragment VideoOf(Movie movie, FragmentSpan span) =>
+        span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
 }
 
 /// <summary>A fragment shortened (<see cref="ShortenedFragment.Shorten"/>): the writes that do
