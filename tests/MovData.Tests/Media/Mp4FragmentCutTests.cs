@@ -201,6 +201,68 @@ public sealed class Mp4FragmentCutTests
         return boxes;
     }
 
+    /// <summary>
+    /// Each sample of track <paramref name="trackId"/> in the fragments, as its moofs say,
+    /// read here from the bytes (ISO/IEC 14496-12 §8.8.7-8.8.12): its decode time in seconds
+    /// (tfdt, then the durations before it in its fragment) and its duration (its trun entry,
+    /// or tfhd's default). The track's timescale is read from its mdhd by ffprobe.
+    /// </summary>
+    internal static List<(double Start, double Duration)> TrackSamples(string path, int trackId)
+    {
+        string timeBase = Tools.Run("ffprobe", "-v", "error", "-show_entries", "stream=id,time_base", "-of", "csv=p=0", path).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(',')).Single(l => Convert.ToInt32(l[0], 16) == trackId)[1];
+        double scale = double.Parse(timeBase.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var samples = new List<(double, double)>();
+        foreach ((long offset, long size, _) in TopBoxes(path).Where(b => b.Type == "moof"))
+        {
+            byte[] moof = Files.Read(path, offset, size);
+            foreach ((int at, int length) in Children(moof, 8, moof.Length).Where(c => Name(moof, c.At) == "traf").Select(c => (c.At, c.Length)))
+            {
+                List<(int At, int Length)> parts = Children(moof, at + 8, at + length);
+                int tfhd = parts.Single(c => Name(moof, c.At) == "tfhd").At;
+                uint flags = BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(tfhd + 8)) & 0xFFFFFF;
+                if (BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(tfhd + 12)) != trackId)
+                {
+                    continue;
+                }
+                int field = tfhd + 16 + ((flags & 0x1) != 0 ? 8 : 0) + ((flags & 0x2) != 0 ? 4 : 0);
+                uint byDefault = (flags & 0x8) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(field)) : 0;
+                int tfdt = parts.Single(c => Name(moof, c.At) == "tfdt").At;
+                long time = moof[tfdt + 8] == 1 ? (long)BinaryPrimitives.ReadUInt64BigEndian(moof.AsSpan(tfdt + 12)) : BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(tfdt + 12));
+                foreach ((int trun, _) in parts.Where(c => Name(moof, c.At) == "trun"))
+                {
+                    uint run = BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(trun + 8)) & 0xFFFFFF;
+                    int count = (int)BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(trun + 12));
+                    int entry = trun + 16 + ((run & 0x1) != 0 ? 4 : 0) + ((run & 0x4) != 0 ? 4 : 0);
+                    int entrySize = 4 * System.Numerics.BitOperations.PopCount(run & 0xF00);
+                    for (int i = 0; i < count; i++)
+                    {
+                        uint duration = (run & 0x100) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(entry + i * entrySize)) : byDefault;
+                        samples.Add((time / scale, duration / scale));
+                        time += duration;
+                    }
+                }
+            }
+        }
+        return samples;
+    }
+
+    /// <summary>The boxes in <paramref name="b"/> from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    private static List<(int At, int Length)> Children(byte[] b, int from, int to)
+    {
+        var boxes = new List<(int, int)>();
+        for (int at = from; at + 8 <= to;)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(at));
+            Assert.True(length >= 8 && at + length <= to, $"a box of {length} bytes at {at}");
+            boxes.Add((at, length));
+            at += length;
+        }
+        return boxes;
+    }
+
+    private static string Name(byte[] b, int at) => System.Text.Encoding.ASCII.GetString(b, at + 4, 4);
+
     /// <summary>Every tfra entry's moof offset (ISO/IEC 14496-12 §8.8.10).</summary>
     private static List<long> RandomAccessEntries(string path, (long Offset, long Size, string Type) mfra)
     {

@@ -259,15 +259,17 @@ public sealed class Mp4OpenGopTests
     }
 
     /// <summary>
-    /// x264's open GOPs fragmented with sparse subtitles (cues at 2, 4.5 and 8 s), cut at 2-4 s
-    /// and, once that is restored, at 4-6 s: each time the range's first fragment is shortened
-    /// (the later start). At 2-4 s it keeps one subtitle sample, shown from 2 s until the cue at
-    /// 4.5 s, which now ends where the first removed picture was shown (tfhd's default
-    /// duration), so that the subtitle track loses the time the video does: counted whole, it
-    /// left the track nothing lost, and every cue after the join showed 1.8 s late. At 4-6 s
-    /// the cue at 4.5 s is shown inside the range and goes (its track run keeps none); timed
-    /// from the subtitle's own fragment start, it was kept. Every cue before a range stays,
-    /// every one after moves back by the video's loss.
+    /// x264's open GOPs fragmented with sparse subtitles (ffmpeg writes each cue in the
+    /// fragment where it starts, lasting until the next: cues at 2, 4.5 and 8 s, none in the
+    /// fragment of 6-8 s), cut at 2-4, 4-6, 6-8 and 4-8 s, each restored before the next. The
+    /// first three start inside their first fragment (the later start), 4-8 s at a fragment's
+    /// edge. The subtitle track loses the time the video does, whatever the removed fragments
+    /// held of it: counted from its own removed samples, cues after 6-8 s (whose fragments hold
+    /// none) stayed 1.8 s late, and after 4-8 s 0.5 s late. The cue kept before a range, shown
+    /// on into it, ends where the range starts, so no cue overlaps the next (read from the
+    /// fragments' bytes: ffprobe does not show these durations). At 4-6 s the cue at 4.5 s is
+    /// shown inside the range and goes; timed from its own fragment's start, it was kept.
+    /// Every cue before a range stays, every one after moves back by the video's loss.
     /// </summary>
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Cut_FragmentedOpenGopsWithSparseSubtitles_TheCuesAfterStayInStep(string fs)
@@ -277,17 +279,21 @@ public sealed class Mp4OpenGopTests
         double[] cues = Cues(rec);
         Assert.Equal(5, cues.Length);
         double start = before[0].Start;
-        foreach (TimeRange range in new TimeRange[] { new(2, 4), new(4, 6) })
+        foreach ((TimeRange range, bool later) in new[] { (new TimeRange(2, 4), true), (new(4, 6), true), (new(6, 8), true), (new(4, 8), false) })
         {
             CutResult r = MediaFile.Cut(rec, [range], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
 
             RemovedRange x = Assert.Single(r.Removed);
-            Assert.True(FragmentedRemoval.StartsInsideAFragment(before, x));
+            Assert.Equal(later, FragmentedRemoval.StartsInsideAFragment(before, x));
             double lost = FragmentedRemoval.KeyDts(before, x.To) - FragmentedRemoval.FirstDts(before, x);
             double[] expected = [.. cues.Where(c => c - start < x.From || c - start >= x.To).Select(c => c - start < x.From ? c : c - lost)];
             double[] now = Cues(rec);
             Assert.Equal(expected.Length, now.Length);
             Assert.All(expected.Zip(now), c => Assert.Equal(c.First, c.Second, 0.0015));
+            List<(double Start, double Duration)> samples = Mp4FragmentCutTests.TrackSamples(rec, 3);
+            Assert.Equal(now, samples.Select(c => c.Start), (a, b) => Math.Abs(a - b) < 0.0015);
+            Assert.All(samples.Zip(samples.Skip(1)), c => Assert.True(c.First.Start + c.First.Duration <= c.Second.Start + 0.0005,
+                $"{range}: the cue at {c.First.Start} s lasts {c.First.Duration} s, past the next at {c.Second.Start} s"));
 
             MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
 

@@ -115,6 +115,10 @@ internal static class FragmentCut
         // video's (its fragments' edges are not the video's by up to a frame or two): so it
         // stays in step with the video, at worst with a gap of that much at the join, never
         // an overlap.
+        // A text track loses the video's time, its cue before a range ended there (TextAcrossJoins).
+        var keptIn = shortened.ToDictionary(s => taken[s.Key].First, s => s.Value.Kept);
+        List<Dictionary<int, long>> losses = [.. taken.Select((t, c) => Shifts(movie, spans, t, shortened.GetValueOrDefault(c)?.KeptDurations))];
+        List<Patch> cueEnds = TextAcrossJoins.Plan(movie, spans, removed, taken, keptIn, losses, path);
         var lostBefore = new Dictionary<int, long>[spans.Count + 1];
         var lost = new Dictionary<int, long>();
         int range = 0;
@@ -127,7 +131,7 @@ internal static class FragmentCut
             lostBefore[k] = new Dictionary<int, long>(lost);
             if (range < taken.Count && k == taken[range].First)
             {
-                foreach ((int track, long ticks) in Shifts(movie, spans, taken[range], shortened.GetValueOrDefault(range)?.KeptDurations))
+                foreach ((int track, long ticks) in losses[range])
                 {
                     lost[track] = lost.GetValueOrDefault(track) + ticks;
                 }
@@ -158,9 +162,9 @@ internal static class FragmentCut
                 }
             }
         }
-        foreach (Shortened s in shortened.Values)
+        foreach (Patch w in shortened.Values.SelectMany(s => s.Shortening.Writes).Concat(cueEnds))
         {
-            writes.AddRange(s.Shortening.Writes.Select(w => w with { Offset = w.Offset - Shift(w.Offset) }));
+            writes.Add(w with { Offset = w.Offset - Shift(w.Offset) });
         }
         // The fragment each join resumes on leaves out the pictures shown before its keyframe
         // (an open GOP's leading pictures, whose references are gone), its moof moved into the
@@ -236,7 +240,6 @@ internal static class FragmentCut
         RemovedOutput? output = null;
         if (options.SaveRemovedTo is { } savedPath)
         {
-            var keptIn = shortened.ToDictionary(s => taken[s.Key].First, s => s.Value.Kept);
             List<TrackCut> tracks = [.. movie.Tracks.Select(t => TrackCutOf(t, spans, removed, keptIn))];
             output = SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, CutTime.Of(movie, cuts, headFromStart: true), cancel);
         }

@@ -97,6 +97,38 @@ internal static class Fragments
         return fragments;
     }
 
+    /// <summary>
+    /// Where in the file the decode duration of sample <paramref name="n"/> (from 0) of track
+    /// fragment <paramref name="traf"/> is written (<paramref name="moof"/> holds the moof's
+    /// bytes, which begin at <paramref name="moofOffset"/> in the file): its entry in the
+    /// traf's one track run, or, where the run has no durations and the sample is the one the
+    /// fragment keeps (<paramref name="alone"/>), tfhd's default_sample_duration. -1 where it is
+    /// neither: trex's default, which every fragment shares, or a traf of several runs.
+    /// </summary>
+    internal static long DurationField(byte[] moof, long moofOffset, Box traf, int n, bool alone, string path)
+    {
+        List<Box> parts = Boxes.Children(moof, traf, path);
+        List<Box> runs = parts.FindAll(b => b.Name == "trun");
+        if (runs.Count != 1 || parts.FirstOrDefault(b => b.Name == "tfhd") is not { Size: > 0 } tfhd)
+        {
+            return -1;
+        }
+        var r = new FieldReader(moof, runs[0], $"{path}/trun");
+        (_, uint run) = r.FullBox();
+        if ((run & RunDurations) != 0)
+        {
+            int count = r.Count(EntrySize(run));
+            return n < count
+                ? moofOffset + runs[0].PayloadOffset + 8 + ((run & RunDataOffset) != 0 ? 4 : 0) + ((run & RunFirstFlags) != 0 ? 4 : 0) + (long)n * EntrySize(run)
+                : -1;
+        }
+        var h = new FieldReader(moof, tfhd, $"{path}/tfhd");
+        (_, uint flags) = h.FullBox();
+        return alone && (flags & DefaultDuration) != 0
+            ? moofOffset + tfhd.PayloadOffset + 8 + ((flags & BaseDataOffset) != 0 ? 8 : 0) + ((flags & DescriptionIndex) != 0 ? 4 : 0)
+            : -1;
+    }
+
     /// <summary>One track fragment, its samples added to its track's list.</summary>
     private static TrackFragment ReadTraf(byte[] moof, Box traf, long moofOffset, long previousEnd, long fileSize, IReadOnlyList<Track> tracks,
         IReadOnlyDictionary<int, TrackDefaults> defaults, Dictionary<int, long> nextDts, string path)

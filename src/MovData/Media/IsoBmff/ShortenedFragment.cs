@@ -66,8 +66,7 @@ internal static class ShortenedFragment
         int first = span.FirstVideoSample, count = VideoOf(movie, span).SampleCount;
         if (track.ShowsText)
         {
-            long shownFrom = Enumerable.Range(first + videoKept, count - videoKept).Min(video.Pts);
-            return track.MediaTimeAt(movie.Video.ShownAt(shownFrom, movie.MovieTimescale), movie.MovieTimescale);
+            return TextAcrossJoins.RangeStart(movie, span, videoKept, track);
         }
         double seconds = (double)(video.Dts(first + videoKept) - video.Dts(first)) / movie.Video.Timescale;
         return track.Fragments!.List.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);
@@ -177,12 +176,8 @@ internal static class ShortenedFragment
             TrackFragment t = span.Fragment.Tracks.First(x => x.TrackId == id && x.SampleCount > 0);
             if (TrackOf(movie, t).ShowsText && keep > 0)
             {
-                // Where its last kept sample's duration is: its trun entry, or tfhd's default_sample_duration.
-                long entry = (tr & RunDurations) == 0 ? -1
-                    : trunAt + 16 + ((tr & RunDataOffset) != 0 ? 4 : 0) + ((tr & RunFirstFlags) != 0 ? 4 : 0) + (long)(Math.Min(keep, count) - 1) * perSample;
-                long byDefault = (flags & DefaultDuration) == 0 ? -1
-                    : moof.Offset + parts.First(b => b.Name == "tfhd").PayloadOffset + 8 + ((flags & BaseDataOffset) != 0 ? 8 : 0) + ((flags & DescriptionIndex) != 0 ? 4 : 0);
-                if (!EndText(movie, span, kept, t, Math.Min(keep, count), entry, byDefault, out Patch? ended))
+                long field = Fragments.DurationField(bytes, moof.Offset, trafs[i], Math.Min(keep, count) - 1, alone: keep == 1, $"{at}/traf");
+                if (!EndText(movie, span, kept, t, Math.Min(keep, count), field, out Patch? ended))
                 {
                     return null;
                 }
@@ -221,12 +216,11 @@ internal static class ShortenedFragment
     /// <summary>
     /// The write that ends text track fragment <paramref name="t"/>'s last kept sample (the
     /// <paramref name="keep"/>th) where fragment <paramref name="span"/> is cut, if it is shown
-    /// on past there (a subtitle lasts until the next): its duration in its trun entry at
-    /// <paramref name="entry"/>, or, where it is the one sample kept, tfhd's
-    /// default_sample_duration at <paramref name="byDefault"/> (ffmpeg's mov_text has no
-    /// durations in its runs); -1 where there is none. False where neither holds it.
+    /// on past there (a subtitle lasts until the next): its duration, written at
+    /// <paramref name="field"/> (<see cref="Fragments.DurationField"/>; ffmpeg's mov_text has
+    /// it in tfhd). False where it is shown on past there and <paramref name="field"/> is -1.
     /// </summary>
-    private static bool EndText(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept, TrackFragment t, int keep, long entry, long byDefault, out Patch? write)
+    private static bool EndText(Movie movie, FragmentSpan span, IReadOnlyDictionary<int, int> kept, TrackFragment t, int keep, long field, out Patch? write)
     {
         write = null;
         SampleList list = TrackOf(movie, t).Fragments!.List;
@@ -237,7 +231,6 @@ internal static class ShortenedFragment
             return true;
         }
         uint shortened = (uint)(until - list.Dts(last));
-        long field = entry >= 0 ? entry : keep == 1 ? byDefault : -1;
         if (field < 0)
         {
             return false;
