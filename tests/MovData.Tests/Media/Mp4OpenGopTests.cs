@@ -301,6 +301,48 @@ public sealed class Mp4OpenGopTests
         }
     }
 
+    /// <summary>
+    /// The sparse subtitles' file cut at 8-10 s: the join needs the later start, and the
+    /// shortened fragment's last kept data would be the cue at 8 s, last in its mdat, which
+    /// leaves the range no room for the next fragment's moof to grow into when it leaves out
+    /// its leading pictures. The fragment keeps no text instead (the cue starts at its
+    /// keyframe, inside the range asked for), and the cut starts later: ffmpeg is silent,
+    /// every picture outside what went is kept, and the cue at 8 s is gone while those before
+    /// stay. (Kept at the fragment's edge, ffmpeg reported the join's repeated timestamp.)
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FragmentedOpenGopsWithACueLastInMdat_StartsLaterWithoutIt(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopSparseSubtitledFragmentedMovie);
+        double[] cues = Cues(rec);
+        Assert.Equal(["2", "3", "3", "3", "2"], TextSizes(rec));
+
+        CutResult r = MediaFile.Cut(rec, [new(8, 10)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        RemovedRange x = Assert.Single(r.Removed);
+        Assert.True(FragmentedRemoval.StartsInsideAFragment(before, x), $"the cut was {x.From}-{x.To}");
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0:v", "-map", "0:a", "-f", "null", "-").Output.Trim());
+        (List<Packet> after, _) = Mp4CutTests.Unmarked(Recordings.Path(Recordings.OpenGopSparseSubtitledFragmentedMovie), before, rec, Mp4CutTests.Packets(rec));
+        Assert.Equal(before.Where(p => !FragmentedRemoval.Removes(before, r.Removed, p)).Select(p => p.Hash), after.Select(p => p.Hash));
+        double[] now = Cues(rec);
+        double start = before[0].Start;
+        Assert.Equal(cues.Where(c => c - start < 8 - 0.0005), now.Where(c => c - start < 8 - 0.0005));
+        Assert.Equal(["2", "3", "3", "2"], TextSizes(rec)); // the empty start, the cues at 2 and 4.5 s, the end; not the cue at 8 s
+        List<(double Start, double Duration)> samples = Mp4FragmentCutTests.TrackSamples(rec, 3);
+        Assert.All(samples.Zip(samples.Skip(1)), c => Assert.True(c.First.Start + c.First.Duration <= c.Second.Start + 0.0005));
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
+    /// <summary>The sizes of the subtitle track's samples, as ffprobe reads them (ffmpeg's
+    /// mov_text: a 2-byte length, then the text; an empty one ends a cue).</summary>
+    private static string[] TextSizes(string path) =>
+        Tools.Run("ffprobe", "-v", "error", "-select_streams", "s", "-show_entries", "packet=size", "-of", "csv=p=0", path).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>The times ffprobe shows the subtitle track's samples at.</summary>
     private static double[] Cues(string path) =>
         [.. Tools.Run("ffprobe", "-v", "error", "-select_streams", "s", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path).Output

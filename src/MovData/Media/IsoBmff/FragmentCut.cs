@@ -32,10 +32,6 @@ internal static class FragmentCut
 {
     private const uint SidxHierarchical = 0x80000000;
 
-    /// <summary>The bytes a range must have for the moof a join resumes on to move into its
-    /// free box, leading pictures left out: more than splitting its track run adds.</summary>
-    private const long RoomForMoof = 1024;
-
     /// <exception cref="NotSupportedException">A fragmented file this cut does not rewrite: the message says why; nothing changed.</exception>
     /// <exception cref="InvalidDataException">A damaged index (a sidx, an mfra); nothing changed.</exception>
     /// <exception cref="ArgumentException">A range starts past the end or removes everything.</exception>
@@ -91,12 +87,8 @@ internal static class FragmentCut
                 gaps.Add(hole);
             }
             (long a, long b) = ranges[c];
-            long start = (a + blockSize - 1) / blockSize * blockSize, end = b / blockSize * blockSize;
-            if (end > start && (b - a) - (end - start) is > 0 and < 8)
-            {
-                end -= blockSize;
-            }
-            long length = Math.Max(0, end - start);
+            int moves = taken[c].Next < spans.Count ? MoofMoves(movie, spans[taken[c].Next], path) ?? 0 : 0;
+            (long start, long length) = Collapse(a, b, blockSize, moves) ?? Collapse(a, b, blockSize, 0) ?? ((a + blockSize - 1) / blockSize * blockSize, 0);
             if (length > 0)
             {
                 collapses.Add((start, length));
@@ -283,16 +275,28 @@ internal static class FragmentCut
         {
             FragmentSpan span = spans[taken[c].First];
             long next = taken[c].Next < spans.Count ? spans[taken[c].Next].Start : spans[^1].End;
-            if (ShortenedFragment.Kept(movie, span, (int)later.Start) is not { } kept
-                || ShortenedFragment.Shorten(movie, span, kept, next, blockSize, path) is not { } shortening)
+            int? moves = taken[c].Next < spans.Count ? MoofMoves(movie, spans[taken[c].Next], path) : null;
+            if (ShortenedFragment.Kept(movie, span, (int)later.Start) is not { } kept)
             {
                 return false;
             }
+            Shortening? shortening = ShortenedFragment.Shorten(movie, span, kept, next, blockSize, path);
             // The fragment the join resumes on leaves out its leading pictures by a moof that
-            // moves into the range's free box (ResumedFragment): a range of a few bytes (a
-            // subtitle's, last in mdat) has no room for it, and they would stay, decoded from
-            // what went, with no error said. Such a cut stays at its fragment's edge.
-            if (taken[c].Next < spans.Count && next - shortening.End < RoomForMoof && Leading(movie, spans[taken[c].Next]) is { Count: > 0 })
+            // moves into the range's free box (ResumedFragment): a range of a few bytes may have
+            // no room for it, and they would stay, decoded from what went, with no error said.
+            // Where a subtitle's cue, last in mdat, leaves it so, the fragment keeps no text
+            // (its cues start at the fragment's keyframe or later: inside the range asked for),
+            // and where that leaves no room either, the cut stays at its fragment's edge.
+            bool Roomy(Shortening s) => moves is not { } m || Collapse(s.End, next, blockSize, m) is not null;
+            if (shortening is { } tight && !Roomy(tight) && kept.Keys.Any(id => movie.Tracks.First(t => t.Id == id).ShowsText && kept[id] > 0))
+            {
+                foreach (int id in kept.Keys.Where(id => movie.Tracks.First(t => t.Id == id).ShowsText).ToList())
+                {
+                    kept[id] = 0;
+                }
+                shortening = ShortenedFragment.Shorten(movie, span, kept, next, blockSize, path);
+            }
+            if (shortening is null || !Roomy(shortening))
             {
                 return false;
             }
@@ -311,6 +315,54 @@ internal static class FragmentCut
             ? ResumedFragment.Leading(movie.Samples, video) : null;
 
     /// <summary>
+    /// How the bytes [<paramref name="a"/>, <paramref name="b"/>) of a range go: the whole
+    /// blocks inside it collapse (its start and length), and the rest is one free box, which
+    /// the moof after it then moves into by <paramref name="moves"/> bytes (negative: it grows
+    /// back into the box; <see cref="MoofMoves"/>). The box must end either gone or with at
+    /// least its 8-byte header, so a block is kept back where it would not; null where no
+    /// block is left to keep back (a range of a few bytes).
+    /// </summary>
+    internal static (long Start, long Length)? Collapse(long a, long b, long blockSize, int moves)
+    {
+        long start = (a + blockSize - 1) / blockSize * blockSize;
+        for (long length = Math.Max(0, b / blockSize * blockSize - start); length >= 0; length -= blockSize)
+        {
+            long free = b - a - length + moves;
+            if (free == 0 || free >= 8)
+            {
+                return (start, length);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>How far the start of fragment <paramref name="span"/>'s moof moves when it
+    /// leaves out its keyframe's leading pictures (<see cref="ResumedFragment.Rewrite"/>, on
+    /// its bytes as the file has them: the writes a cut lays over them change no size);
+    /// negative where the moof grows. Null where it has none or cannot leave them out.</summary>
+    private static int? MoofMoves(Movie movie, FragmentSpan span, string path)
+    {
+        if (Leading(movie, span) is not { Count: > 0 } leading)
+        {
+            return null;
+        }
+        Box moof = span.Fragment.Moof;
+        byte[] head = Head(movie, span, path);
+        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
+        return ResumedFragment.Rewrite(head, (int)(moof.Offset - span.Start), video, movie.Samples, leading, long.MaxValue / 4, $"{path}: moof at offset {moof.Offset}")
+            is (_, int moved, _) ? moved : null;
+    }
+
+    /// <summary>Fragment <paramref name="span"/>'s bytes from its start to its moof's end.</summary>
+    private static byte[] Head(Movie movie, FragmentSpan span, string path)
+    {
+        Box moof = span.Fragment.Moof;
+        byte[] head = new byte[moof.End - span.Start];
+        return MediaReads.Read(movie.File, head, span.Start) == head.Length
+            ? head : throw new InvalidDataException($"{path} is truncated: the file ended inside the moof at offset {moof.Offset}");
+    }
+
+    /// <summary>
     /// The fragment <paramref name="span"/>, which a join resumes on after a free box of
     /// <paramref name="free"/> bytes, rewritten without the pictures shown before its keyframe
     /// (<see cref="ResumedFragment"/>): the writes already planned over its moof are laid
@@ -327,11 +379,7 @@ internal static class FragmentCut
         }
         TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
         Box moof = span.Fragment.Moof;
-        byte[] head = new byte[moof.End - span.Start];
-        if (MediaReads.Read(movie.File, head, span.Start) != head.Length)
-        {
-            throw new InvalidDataException($"{path} is truncated: the file ended inside the moof at offset {moof.Offset}");
-        }
+        byte[] head = Head(movie, span, path);
         long after = span.Start - shift(span.Start);
         List<Patch> over = writes.FindAll(w => w.Offset < after + head.Length && w.Offset + w.Length > after);
         if (over.Any(w => w.Offset < after || w.Offset + w.Length > after + head.Length))
