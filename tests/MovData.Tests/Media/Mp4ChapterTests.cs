@@ -107,6 +107,36 @@ public sealed class Mp4ChapterTests
         Assert.Equal(before, File.ReadAllBytes(rec));
     }
 
+    /// <summary>
+    /// The fragmented chapter movie with chapters of different lengths (Intro 0-3, Middle 3-7,
+    /// End 7-12 s: the first fragment's run gives each its own duration), cut at 8-10.5 s
+    /// (8.021-10.021), after the last chapter's start. The chpl's End stays at 7; the chapter
+    /// track's samples stay as they were (as in the cases above), which ffprobe shows. Taken
+    /// for a subtitle track, End's duration was ended where the range starts (8.021 s), and
+    /// nothing after the join was in any chapter; the track's tref/chap names it a chapter
+    /// track now, which the cut leaves alone.
+    /// </summary>
+    [Fact]
+    public void Cut_FragmentedUnevenChapters_AfterTheLastStart_TheChapterTrackStays()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.ChaptersUnevenFragmentedMovie, dir);
+        string ads = dir.File("ads.mp4");
+        byte[] before = File.ReadAllBytes(rec);
+        string chapters = Chapters(rec);
+        Assert.Equal("Intro 0-3, Middle 3-7, End 7-12", chapters);
+
+        MediaFile.Cut(rec, Ranges("8-10.5"), new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        Assert.Equal("Intro 0, Middle 3, End 7", NeroChapters(rec));
+        Assert.Equal(chapters, Chapters(rec));
+        Assert.True(new FileInfo(rec).Length < before.Length);
+
+        MediaFile.Restore(rec, ads, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(before, File.ReadAllBytes(rec));
+    }
+
     /// <summary>Ranges on "mp4-chapters-late" (its video 1.5 s after the sound and the
     /// chapters: a range's times are 1.5 s later on the chapters' clock), the chapters' starts
     /// after, and the saved movie's (which keeps the delay where it holds the head, with what

@@ -205,7 +205,7 @@ public sealed class Mp4FragmentCutTests
     /// Each sample of track <paramref name="trackId"/> in the fragments, as its moofs say,
     /// read here from the bytes (ISO/IEC 14496-12 §8.8.7-8.8.12): its decode time in seconds
     /// (tfdt, then the durations before it in its fragment) and its duration (its trun entry,
-    /// or tfhd's default). The track's timescale is read from its mdhd by ffprobe.
+    /// or tfhd's default; trex's is not read). The track's timescale is ffprobe's.
     /// </summary>
     internal static List<(double Start, double Duration)> TrackSamples(string path, int trackId)
     {
@@ -226,7 +226,7 @@ public sealed class Mp4FragmentCutTests
                     continue;
                 }
                 int field = tfhd + 16 + ((flags & 0x1) != 0 ? 8 : 0) + ((flags & 0x2) != 0 ? 4 : 0);
-                uint byDefault = (flags & 0x8) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(field)) : 0;
+                uint? byDefault = (flags & 0x8) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(field)) : null;
                 int tfdt = parts.Single(c => Name(moof, c.At) == "tfdt").At;
                 long time = moof[tfdt + 8] == 1 ? (long)BinaryPrimitives.ReadUInt64BigEndian(moof.AsSpan(tfdt + 12)) : BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(tfdt + 12));
                 foreach ((int trun, _) in parts.Where(c => Name(moof, c.At) == "trun"))
@@ -237,7 +237,8 @@ public sealed class Mp4FragmentCutTests
                     int entrySize = 4 * System.Numerics.BitOperations.PopCount(run & 0xF00);
                     for (int i = 0; i < count; i++)
                     {
-                        uint duration = (run & 0x100) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(entry + i * entrySize)) : byDefault;
+                        uint duration = (run & 0x100) != 0 ? BinaryPrimitives.ReadUInt32BigEndian(moof.AsSpan(entry + i * entrySize))
+                            : byDefault ?? throw new InvalidDataException($"track {trackId}'s durations are trex's defaults in {path}, which this does not read");
                         samples.Add((time / scale, duration / scale));
                         time += duration;
                     }

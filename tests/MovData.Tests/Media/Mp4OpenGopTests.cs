@@ -337,6 +337,42 @@ public sealed class Mp4OpenGopTests
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
 
+    /// <summary>
+    /// Subtitles written with edit lists (the video's starts 0.08 s into its media, the
+    /// subtitles' at 0), cut at the head (0-2 s): the cue at 1.9 s lies in the fragment the
+    /// video resumes on, whose keyframe is decoded at 1.96 s, so losing the video's whole time
+    /// would start it before 0 (a tfdt of -0.06 s, written as 2^64 less that). It starts at 0,
+    /// and the cues after it move back no further: at most the video's loss, and no more
+    /// than 0.1 s less. The cue at 0.5 s goes with the head.
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FragmentedSubtitlesHead_NoCueStartsBeforeZero(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopEditedSubtitledFragmentedMovie);
+        double[] cues = Cues(rec);
+        Assert.Equal(["2", "3", "3", "3", "2"], TextSizes(rec)); // empty, 0.5, 1.9, 5, the end
+        Assert.Equal([0, 0.5, 1.9, 5, 6], cues);
+
+        CutResult r = MediaFile.Cut(rec, [new(0, 2)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        RemovedRange x = Assert.Single(r.Removed);
+        Assert.Equal(0, x.From);
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0:v", "-map", "0:a", "-f", "null", "-").Output.Trim());
+        Assert.Equal(["3", "3", "2"], TextSizes(rec));
+        double lost = FragmentedRemoval.KeyDts(before, x.To) - before.Min(p => p.Dts);
+        double[] now = Cues(rec);
+        Assert.Equal(0, now[0], 0.0005);
+        Assert.InRange(cues[3] - now[1], lost - 0.1, lost + 0.0005);
+        List<(double Start, double Duration)> samples = Mp4FragmentCutTests.TrackSamples(rec, 3);
+        Assert.Equal(now, samples.Select(c => c.Start), (a, b) => Math.Abs(a - b) < 0.0015);
+        Assert.All(samples.Zip(samples.Skip(1)), c => Assert.True(c.First.Start + c.First.Duration <= c.Second.Start + 0.0005));
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
     /// <summary>The sizes of the subtitle track's samples, as ffprobe reads them (ffmpeg's
     /// mov_text: a 2-byte length, then the text; an empty one ends a cue).</summary>
     private static string[] TextSizes(string path) =>

@@ -84,6 +84,10 @@ public static class Recordings
     /// the chpl in moov, the chapter track's three samples in the first fragment.</summary>
     public const string ChaptersFragmentedMovie = "mp4-chapters-fragmented";
 
+    /// <summary>The same with chapters of different lengths (Intro 0-3 s, Middle 3-7 s, End
+    /// 7-12 s): the first fragment's track run gives each its own duration.</summary>
+    public const string ChaptersUnevenFragmentedMovie = "mp4-chapters-uneven-fragmented";
+
     /// <summary><see cref="ChaptersMovie"/> remuxed with frag_keyframe alone: moov indexes the
     /// first fragment's samples, all three of the chapter track's among them.</summary>
     public const string ChaptersSplitMovie = "mp4-chapters-split";
@@ -116,11 +120,16 @@ public static class Recordings
     /// one sample lasting 2.5 s, timed by its tfhd's default duration.</summary>
     public const string OpenGopSparseSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles-sparse";
 
+    /// <summary>The same with cues at 0.5, 1.9 and 5 s, written with edit lists (-use_editlist
+    /// 1): the video's starts 0.08 s into its media (its B pictures' delay), the subtitles' at
+    /// 0, so the cue at 1.9 s lies in the fragment whose keyframe is decoded at 1.96 s.</summary>
+    public const string OpenGopEditedSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles-edited";
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -208,7 +217,7 @@ public static class Recordings
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
             // The sound delayed 3 s by an empty edit, after the remux below.
             AudioLateMovie => ("mp4", $"{h264} -c:a aac"),
-            OpenGopMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
+            OpenGopMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
@@ -217,22 +226,25 @@ public static class Recordings
             "mp4-fragmented-split-timecode" => ("mp4", $"{h264} -c:a aac -timecode 01:00:00:00 -movflags frag_keyframe"),
             OpenGopFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov"),
             OpenGopIndexedFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
-            ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie => ("mp4", $"{h264} -c:a aac"),
+            ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie => ("mp4", $"{h264} -c:a aac"),
             HevcFragmentedMovie => ("mp4", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -movflags frag_keyframe+empty_moov"),
             _ => throw new ArgumentException(kind),
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or AudioLateMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = kind is "mp4-bframes-late" or AudioLateMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
-        if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
+        if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
             string chapters = System.IO.Path.Combine(Dir, $"{kind}.ffmetadata");
+            (int Start, int End, string Title)[] list = kind == ChaptersUnevenFragmentedMovie
+                ? [(0, 3, "Intro"), (3, 7, "Middle"), (7, 12, "End")]
+                : [(0, 4, "Intro"), (4, 8, "Middle"), (8, 12, "End")];
             File.WriteAllText(chapters, string.Join('\n', [";FFMETADATA1",
-                .. new[] { (0, "Intro"), (4, "Middle"), (8, "End") }.SelectMany(c => new[] { "[CHAPTER]", "TIMEBASE=1/1000", $"START={c.Item1 * 1000}", $"END={(c.Item1 + 4) * 1000}", $"title={c.Item2}" })]) + "\n");
+                .. list.SelectMany(c => new[] { "[CHAPTER]", "TIMEBASE=1/1000", $"START={c.Start * 1000}", $"END={c.End * 1000}", $"title={c.Title}" })]) + "\n");
             string[] fragmented = kind switch
             {
-                ChaptersFragmentedMovie => ["-movflags", "frag_keyframe+empty_moov"],
+                ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie => ["-movflags", "frag_keyframe+empty_moov"],
                 ChaptersSplitMovie => ["-movflags", "frag_keyframe"],
                 _ => [],
             };
@@ -243,15 +255,19 @@ public static class Recordings
             File.Delete(made);
             File.Delete(chapters);
         }
-        else if (kind is OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie)
+        else if (kind is OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie)
         {
             string subtitles = System.IO.Path.Combine(Dir, $"{kind}.srt");
-            var cues = kind == OpenGopSubtitledFragmentedMovie
-                ? new[] { ("00:00:02,000", "00:00:02,100", "a"), ("00:00:02,500", "00:00:02,600", "b"), ("00:00:06,000", "00:00:06,100", "c"), ("00:00:06,200", "00:00:09,000", "d") }
-                : [("00:00:02,000", "00:00:02,100", "a"), ("00:00:04,500", "00:00:04,600", "b"), ("00:00:08,000", "00:00:08,100", "c")];
+            var cues = kind switch
+            {
+                OpenGopSubtitledFragmentedMovie => new[] { ("00:00:02,000", "00:00:02,100", "a"), ("00:00:02,500", "00:00:02,600", "b"), ("00:00:06,000", "00:00:06,100", "c"), ("00:00:06,200", "00:00:09,000", "d") },
+                OpenGopSparseSubtitledFragmentedMovie => [("00:00:02,000", "00:00:02,100", "a"), ("00:00:04,500", "00:00:04,600", "b"), ("00:00:08,000", "00:00:08,100", "c")],
+                _ => [("00:00:00,500", "00:00:01,000", "a"), ("00:00:01,900", "00:00:02,500", "b"), ("00:00:05,000", "00:00:06,000", "c")],
+            };
             File.WriteAllText(subtitles, string.Join('\n', cues.Select((c, i) => $"{i + 1}\n{c.Item1} --> {c.Item2}\n{c.Item3}\n")));
-            Tools.MustRun("ffmpeg", "-v", "error", "-y", "-i", made, "-i", subtitles, "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text",
-                "-movflags", "frag_keyframe+empty_moov", path);
+            string[] edits = kind == OpenGopEditedSubtitledFragmentedMovie ? ["-use_editlist", "1"] : [];
+            Tools.MustRun("ffmpeg", ["-v", "error", "-y", "-i", made, "-i", subtitles, "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text",
+                .. edits, "-movflags", "frag_keyframe+empty_moov", path]);
             File.Delete(made);
             File.Delete(subtitles);
         }

@@ -624,7 +624,18 @@ internal sealed record Shortened(Dictionary<int, int> Kept, Dictionary<int, long
 /// <summary>One fragment as bytes of the file: [Start, End), its moof (moov for the first
 /// fragment of a file whose first samples moov indexes), and the number of its first video
 /// sample in the video's list (-1: it has none).</summary>
-internal sealed record FragmentSpan(long Start, long End, MovieFragment Fragment, int FirstVideoSample);
+internal sealed record FragmentSpan(long Start, long End, MovieFragment Fragment, int FirstVideoSample)
+{
+    /// <summary>Where the first picture this fragment removes (those from its video's
+    /// <paramref name="videoKept"/>th on) is shown, as media time of <paramref name="track"/>:
+    /// where a range that begins there begins on that track's clock.</summary>
+    internal long ShownFrom(Movie movie, int videoKept, Track track)
+    {
+        TrackFragment video = Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
+        long shownFrom = Enumerable.Range(video.FirstSample + videoKept, video.SampleCount - videoKept).Min(movie.Samples.Pts);
+        return track.MediaTimeAt(movie.Video.ShownAt(shownFrom, movie.MovieTimescale), movie.MovieTimescale);
+    }
+}
 
 /// <summary>A fragment whose moof a join rewrote (<see cref="ResumedFragment"/>): how far its
 /// start to its moof's end moved besides the shift, and where track <c>TrackId</c>'s samples are now.</summary>

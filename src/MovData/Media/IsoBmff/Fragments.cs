@@ -103,7 +103,8 @@ internal static class Fragments
     /// bytes, which begin at <paramref name="moofOffset"/> in the file): its entry in the
     /// traf's one track run, or, where the run has no durations and the sample is the one the
     /// fragment keeps (<paramref name="alone"/>), tfhd's default_sample_duration. -1 where it is
-    /// neither: trex's default, which every fragment shares, or a traf of several runs.
+    /// neither: trex's default, which every fragment shares, a tfhd default that other samples
+    /// of the fragment share, or a traf of several runs.
     /// </summary>
     internal static long DurationField(byte[] moof, long moofOffset, Box traf, int n, bool alone, string path)
     {

@@ -212,6 +212,7 @@ internal sealed partial class Movie
         TimecodeEntry? timecode = null;
         DecoderConfig? decoder = null;
         var edits = new List<Edit>();
+        var chapters = new List<int>();
         SampleTable? table = null;
         foreach (Box box in Boxes.Children(moov, trak, path))
         {
@@ -228,6 +229,16 @@ internal sealed partial class Movie
                     trackDuration = r.Sized(version);
                     break;
                 }
+                case "tref":
+                    foreach (Box chap in Boxes.Children(moov, box, $"{path}/tref").Where(b => b.Name == "chap"))
+                    {
+                        var r = new FieldReader(moov, chap, $"{path}/tref/chap");
+                        for (long i = 0; i < (chap.Size - chap.HeaderSize) / 4; i++)
+                        {
+                            chapters.Add((int)r.U32());
+                        }
+                    }
+                    break;
                 case "edts":
                     foreach (Box elst in Boxes.Children(moov, box, $"{path}/edts").Where(b => b.Name == "elst"))
                     {
@@ -284,7 +295,7 @@ internal sealed partial class Movie
         return new Track
         {
             Id = id, Handler = handler, SampleEntry = entry, Codec = codec, Timescale = timescale, MediaDuration = mediaDuration,
-            TrackDuration = trackDuration, Edits = edits, Table = table, Timecode = timecode, Decoder = decoder,
+            TrackDuration = trackDuration, Edits = edits, Table = table, Timecode = timecode, Decoder = decoder, ChapterTracks = chapters,
         };
     }
 

@@ -66,7 +66,7 @@ internal static class ShortenedFragment
         int first = span.FirstVideoSample, count = VideoOf(movie, span).SampleCount;
         if (track.ShowsText)
         {
-            return TextAcrossJoins.RangeStart(movie, span, videoKept, track);
+            return span.ShownFrom(movie, videoKept, track);
         }
         double seconds = (double)(video.Dts(first + videoKept) - video.Dts(first)) / movie.Video.Timescale;
         return track.Fragments!.List.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);

@@ -12,10 +12,12 @@ namespace MovData.Media.IsoBmff;
 /// back as the video does. The last cue kept before a range, where it is shown on past the
 /// range's start, ends there (its duration in its track run, or in tfhd where it is its
 /// fragment's one sample), so that no cue overlaps the next; where that duration cannot be
-/// written (trex's default, or moov's tables list the cue), the cues after move back only
-/// as far as it ends: late, never overlapping. A track whose kept samples before a range
-/// start past the range's start (a chapter track, written whole in the first fragment) is
-/// left as its fragments' durations move it.
+/// written (trex's default, a tfhd default that several samples share, or moov's tables
+/// list the cue), the cues after move back only as far as it ends: late, never overlapping
+/// (an empty one, which shows nothing, only as far as it starts). No cue moves before the
+/// track's time 0. A chapter track (named by another's <c>tref/chap</c>; ffmpeg writes it
+/// whole in the first fragment), or one whose kept samples before a range start past the
+/// range's start, is left as its fragments' durations move it.
 /// </summary>
 internal static class TextAcrossJoins
 {
@@ -31,9 +33,9 @@ internal static class TextAcrossJoins
         IReadOnlyDictionary<int, Dictionary<int, int>> keptIn, List<Dictionary<int, long>> lost, string path)
     {
         var writes = new List<Patch>();
-        foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Video && t.Fragments is not null))
+        foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Video && t.Fragments is not null && !movie.Tracks.Any(c => c.ChapterTracks.Contains(t.Id))))
         {
-            if (Track(movie, text, spans, removed, taken, keptIn, lost, path) is { } planned)
+            if (Across(movie, text, spans, removed, taken, keptIn, lost, path) is { } planned)
             {
                 for (int r = 0; r < taken.Count; r++)
                 {
@@ -45,22 +47,12 @@ internal static class TextAcrossJoins
         return writes;
     }
 
-    /// <summary>Where the first picture fragment <paramref name="span"/> removes (those from its
-    /// video's <paramref name="videoKept"/>th on) is shown, as media time of
-    /// <paramref name="track"/>: where a range that begins there begins on its clock.</summary>
-    internal static long RangeStart(Movie movie, FragmentSpan span, int videoKept, Track track)
-    {
-        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
-        long shownFrom = Enumerable.Range(video.FirstSample + videoKept, video.SampleCount - videoKept).Min(movie.Samples.Pts);
-        return track.MediaTimeAt(movie.Video.ShownAt(shownFrom, movie.MovieTimescale), movie.MovieTimescale);
-    }
-
     /// <summary>A cue to end: its duration, written at <c>Field</c> in the file, made <c>Duration</c>.</summary>
     private readonly record struct End(long Field, long Duration);
 
     /// <summary>One text track's time lost at each range, and the cues it ends; null where it
     /// is left as its fragments move it.</summary>
-    private static (long[] Lost, List<End> Ends)? Track(Movie movie, Track text, List<FragmentSpan> spans, bool[] removed, List<(int First, int Next)> taken,
+    private static (long[] Lost, List<End> Ends)? Across(Movie movie, Track text, List<FragmentSpan> spans, bool[] removed, List<(int First, int Next)> taken,
         IReadOnlyDictionary<int, Dictionary<int, int>> keptIn, List<Dictionary<int, long>> lost, string path)
     {
         SampleList s = text.Fragments!.List;
@@ -94,36 +86,42 @@ internal static class TextAcrossJoins
             {
                 return null;
             }
-            long start = RangeStart(movie, spans[first], inside ? keptIn[first][movie.Video.Id] : 0, text);
+            long start = spans[first].ShownFrom(movie, inside ? keptIn[first][movie.Video.Id] : 0, text);
             int before = kept.FindLastIndex(x => x.Fragment < next);
-            if (before < 0)
+            // Where the next kept cue may start at the earliest, on the new clock: where the
+            // one before it ends (where it starts, if it is empty and cannot be ended), or 0.
+            long floor = 0;
+            if (before >= 0)
             {
-                continue;
-            }
-            (int fragment, int traf, int sample) = kept[before];
-            if (s.Dts(sample) >= start)
-            {
-                return null; // kept samples shown after the range: not a subtitle track's order
-            }
-            long end = ended.TryGetValue(sample, out long e) ? e : s.Dts(sample) + s.Duration(sample);
-            if (end > start)
-            {
-                if (inside && fragment == first)
+                (int fragment, int traf, int sample) = kept[before];
+                if (s.Dts(sample) >= start)
                 {
-                    end = start; // ended where its fragment is cut (ShortenedFragment)
+                    return null; // kept samples shown after the range: not a subtitle track's order
                 }
-                else if (DurationAt(movie, spans[fragment], traf, sample, path) is >= 0 and var field)
+                long end = ended.TryGetValue(sample, out long e) ? e : s.Dts(sample) + s.Duration(sample);
+                if (end > start)
                 {
-                    ends.Add(new End(field, start - s.Dts(sample)));
-                    end = start;
+                    if (inside && fragment == first)
+                    {
+                        end = start; // ended where its fragment is cut (ShortenedFragment)
+                    }
+                    else if (DurationAt(movie, spans[fragment], traf, sample, path) is >= 0 and var field)
+                    {
+                        ends.Add(new End(field, start - s.Dts(sample)));
+                        end = start;
+                    }
+                    else if (s.Size(sample) <= 2)
+                    {
+                        end = s.Dts(sample) + 1; // an empty text (a length of 0) shows nothing over the next
+                    }
+                    ended[sample] = end;
                 }
-                ended[sample] = end;
+                floor = end - LostBefore(fragment, r);
             }
-            // The next kept cue must not start before this one ends, on the new clock.
             if (before + 1 < kept.Count)
             {
                 int after = kept[before + 1].Sample;
-                long room = s.Dts(after) - LostBefore(kept[before + 1].Fragment, r) - (end - LostBefore(fragment, r));
+                long room = s.Dts(after) - LostBefore(kept[before + 1].Fragment, r) - floor;
                 losses[r] = Math.Clamp(room, 0, losses[r]);
             }
         }

@@ -56,6 +56,10 @@ internal sealed class Track
 
     internal IReadOnlyList<Edit> Edits { get; init; } = [];
 
+    /// <summary>The tracks this one names as its chapters (<c>tref/chap</c>: ffmpeg's and
+    /// QuickTime's chapter text track).</summary>
+    internal IReadOnlyList<int> ChapterTracks { get; init; } = [];
+
     /// <summary>The sample tables; empty in a fragmented file, whose samples are in <see cref="Fragments"/>.</summary>
     internal SampleTable Table { get; init; } = null!;
 
