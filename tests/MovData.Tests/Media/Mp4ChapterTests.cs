@@ -137,6 +137,29 @@ public sealed class Mp4ChapterTests
         Assert.Equal(before, File.ReadAllBytes(rec));
     }
 
+    /// <summary>
+    /// "mp4-chapters" with its tref's chap reference damaged (its size 4 bytes past its
+    /// tref's end): the cut reads which track holds chapters from it, but nothing it writes
+    /// rests on it, so it cuts as on the whole file (ffmpeg reads the file too). Read strictly,
+    /// as the rest of moov is, it refused every MP4 so damaged.
+    /// </summary>
+    [Fact]
+    public void Cut_DamagedChapterReference_CutsAsWithout()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.ChaptersMovie, dir);
+        byte[] bytes = File.ReadAllBytes(rec);
+        int tref = bytes.AsSpan().IndexOf("tref"u8) - 4;
+        Assert.True(tref > 0 && bytes.AsSpan(tref + 12, 4).SequenceEqual("chap"u8), "no tref/chap in the recording");
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(tref + 8), BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(tref + 8)) + 4);
+        File.WriteAllBytes(rec, bytes);
+
+        MediaFile.Cut(rec, Ranges("4-8"), new CutOptions(), cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        Assert.Equal("Intro 0, End 4", NeroChapters(rec));
+    }
+
     /// <summary>Ranges on "mp4-chapters-late" (its video 1.5 s after the sound and the
     /// chapters: a range's times are 1.5 s later on the chapters' clock), the chapters' starts
     /// after, and the saved movie's (which keeps the delay where it holds the head, with what

@@ -88,7 +88,9 @@ internal static class FragmentCut
             }
             (long a, long b) = ranges[c];
             int moves = taken[c].Next < spans.Count ? MoofMoves(movie, spans[taken[c].Next], path) ?? 0 : 0;
-            (long start, long length) = Collapse(a, b, blockSize, moves) ?? Collapse(a, b, blockSize, 0) ?? ((a + blockSize - 1) / blockSize * blockSize, 0);
+            // Without room for the moof (a range under a block), it keeps its leading pictures (LeaveLeading).
+            (long start, long length) = Collapse(a, b, blockSize, moves) ?? Collapse(a, b, blockSize, 0)
+                ?? throw new InvalidOperationException($"{path}: a range of {b - a} bytes at offset {a}, too few for a free box, was planned (a defect: nothing was changed)");
             if (length > 0)
             {
                 collapses.Add((start, length));
@@ -284,13 +286,15 @@ internal static class FragmentCut
             // The fragment the join resumes on leaves out its leading pictures by a moof that
             // moves into the range's free box (ResumedFragment): a range of a few bytes may have
             // no room for it, and they would stay, decoded from what went, with no error said.
-            // Where a subtitle's cue, last in mdat, leaves it so, the fragment keeps no text
-            // (its cues start at the fragment's keyframe or later: inside the range asked for),
-            // and where that leaves no room either, the cut stays at its fragment's edge.
+            // Where a subtitle's cue, last in mdat, leaves it so, the fragment keeps no subtitle
+            // (its cues start in it: at its keyframe or later, inside the range asked for, or
+            // as ffmpeg interleaves them a few frames before), and where that leaves no room
+            // either, the cut stays at its fragment's edge, where they would go too.
             bool Roomy(Shortening s) => moves is not { } m || Collapse(s.End, next, blockSize, m) is not null;
-            if (shortening is { } tight && !Roomy(tight) && kept.Keys.Any(id => movie.Tracks.First(t => t.Id == id).ShowsText && kept[id] > 0))
+            bool Subtitles(int id) => movie.Tracks.First(t => t.Id == id) is { ShowsText: true } t && !movie.NamesChapters(t);
+            if (shortening is { } tight && !Roomy(tight) && kept.Keys.Any(id => Subtitles(id) && kept[id] > 0))
             {
-                foreach (int id in kept.Keys.Where(id => movie.Tracks.First(t => t.Id == id).ShowsText).ToList())
+                foreach (int id in kept.Keys.Where(Subtitles).ToList())
                 {
                     kept[id] = 0;
                 }

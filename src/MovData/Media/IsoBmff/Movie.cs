@@ -103,6 +103,9 @@ internal sealed partial class Movie
     /// frag_keyframe without empty_moov: the first fragment's samples are in moov's tables).</summary>
     internal bool IndexedInBoth => Fragmented && Tracks.Any(t => t.Table.Count > 0);
 
+    /// <summary>Whether another track names <paramref name="track"/> its chapters (<c>tref/chap</c>).</summary>
+    internal bool NamesChapters(Track track) => Tracks.Any(t => t.ChapterTracks.Contains(track.Id));
+
     internal RecordingFormat Format => Brands is not { } b || b.Major == "qt  " ? RecordingFormat.Mov : RecordingFormat.Mp4;
 
     /// <summary>Opens the file: its boxes, moov, and fragments.</summary>
@@ -230,14 +233,7 @@ internal sealed partial class Movie
                     break;
                 }
                 case "tref":
-                    foreach (Box chap in Boxes.Children(moov, box, $"{path}/tref").Where(b => b.Name == "chap"))
-                    {
-                        var r = new FieldReader(moov, chap, $"{path}/tref/chap");
-                        for (long i = 0; i < (chap.Size - chap.HeaderSize) / 4; i++)
-                        {
-                            chapters.Add((int)r.U32());
-                        }
-                    }
+                    chapters.AddRange(ChapterReferences(moov, box));
                     break;
                 case "edts":
                     foreach (Box elst in Boxes.Children(moov, box, $"{path}/edts").Where(b => b.Name == "elst"))
@@ -297,6 +293,36 @@ internal sealed partial class Movie
             Id = id, Handler = handler, SampleEntry = entry, Codec = codec, Timescale = timescale, MediaDuration = mediaDuration,
             TrackDuration = trackDuration, Edits = edits, Table = table, Timecode = timecode, Decoder = decoder, ChapterTracks = chapters,
         };
+    }
+
+    /// <summary>The track IDs a <c>tref</c>'s <c>chap</c> references name. Read leniently: a
+    /// damaged reference names none (nothing a cut does rests on it but how a text track is
+    /// moved), where a damaged box elsewhere in moov refuses the file.</summary>
+    private static List<int> ChapterReferences(byte[] moov, Box tref)
+    {
+        var ids = new List<int>();
+        for (long at = tref.PayloadOffset; at + 8 <= tref.End;)
+        {
+            long size = BinaryPrimitives.ReadUInt32BigEndian(moov.AsSpan((int)at)), header = 8;
+            if (size == 1 && at + 16 <= tref.End)
+            {
+                (size, header) = ((long)Math.Min(BinaryPrimitives.ReadUInt64BigEndian(moov.AsSpan((int)at + 8)), long.MaxValue), 16);
+            }
+            size = size == 0 ? tref.End - at : size;
+            if (size < header || at + size > tref.End)
+            {
+                break;
+            }
+            if (FourCc.Text(BinaryPrimitives.ReadUInt32BigEndian(moov.AsSpan((int)at + 4))) == "chap")
+            {
+                for (long i = at + header; i + 4 <= at + size; i += 4)
+                {
+                    ids.Add((int)BinaryPrimitives.ReadUInt32BigEndian(moov.AsSpan((int)i)));
+                }
+            }
+            at += size;
+        }
+        return ids;
     }
 
     /// <summary>Every chunk of <paramref name="track"/> must lie in the file: a table that

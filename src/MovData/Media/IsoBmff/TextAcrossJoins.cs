@@ -33,7 +33,7 @@ internal static class TextAcrossJoins
         IReadOnlyDictionary<int, Dictionary<int, int>> keptIn, List<Dictionary<int, long>> lost, string path)
     {
         var writes = new List<Patch>();
-        foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Video && t.Fragments is not null && !movie.Tracks.Any(c => c.ChapterTracks.Contains(t.Id))))
+        foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Video && t.Fragments is not null && !movie.NamesChapters(t)))
         {
             if (Across(movie, text, spans, removed, taken, keptIn, lost, path) is { } planned)
             {
