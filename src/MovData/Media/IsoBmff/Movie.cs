@@ -301,26 +301,16 @@ internal sealed partial class Movie
     private static List<int> ChapterReferences(byte[] moov, Box tref)
     {
         var ids = new List<int>();
-        for (long at = tref.PayloadOffset; at + 8 <= tref.End;)
+        for (long at = tref.PayloadOffset; Boxes.Header(moov.AsSpan((int)at, (int)(tref.End - at)), at, tref.End, out string? problem) is { } box && problem is null; at = box.End)
         {
-            long size = BinaryPrimitives.ReadUInt32BigEndian(moov.AsSpan((int)at)), header = 8;
-            if (size == 1 && at + 16 <= tref.End)
+            if (box.Name == "chap")
             {
-                (size, header) = ((long)Math.Min(BinaryPrimitives.ReadUInt64BigEndian(moov.AsSpan((int)at + 8)), long.MaxValue), 16);
-            }
-            size = size == 0 ? tref.End - at : size;
-            if (size < header || at + size > tref.End)
-            {
-                break;
-            }
-            if (FourCc.Text(BinaryPrimitives.ReadUInt32BigEndian(moov.AsSpan((int)at + 4))) == "chap")
-            {
-                for (long i = at + header; i + 4 <= at + size; i += 4)
+                var r = new FieldReader(moov, box, "tref/chap");
+                for (long i = 0; i < (box.Size - box.HeaderSize) / 4; i++)
                 {
-                    ids.Add((int)BinaryPrimitives.ReadUInt32BigEndian(moov.AsSpan((int)i)));
+                    ids.Add((int)r.U32());
                 }
             }
-            at += size;
         }
         return ids;
     }
