@@ -93,7 +93,7 @@ internal sealed partial class Movie : IMediaTimeline
             mdats.Count == 0 || Moov.Offset < mdats[0].Offset, mdats.Count, mdats.Sum(b => b.Size),
             [.. Tracks.Select(t => new IsoBmffTrack(t.Id, t.Kind, t.Handler, t.SampleEntry, t.Codec, t.Timescale, t.Duration(MovieTimescale, t == Video ? MediaEnd : null),
                 t.Samples, t.SyncSamples, t.Edits.Count > 0, t.Table.LargeOffsets))],
-            Video.Id, TopLevel.Count(b => b.Type == FourCc.Moof), IndexedInBoth, CanCut: FragmentCut.SplitIndexRefused(this) is null);
+            Video.Id, TopLevel.Count(b => b.Type == FourCc.Moof), IndexedInBoth, CanCut: FragmentSpans.SplitIndexRefused(this) is null);
     }
 
     private long Ticks(MediaTime time) => time.In(Video.Timescale).Ticks;
