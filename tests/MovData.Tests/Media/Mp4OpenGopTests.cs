@@ -334,12 +334,52 @@ public sealed class Mp4OpenGopTests
     }
 
     /// <summary>
+    /// A cue that starts just before a keyframe (at 5.92 s; the keyframe at 6 s), which ffmpeg
+    /// puts into that keyframe's fragment, the one a cut of 4-6 s resumes on: losing the
+    /// video's time, it would start before the join, where the cue kept before the range
+    /// ends. It starts at the join instead, shown that much less (its track fragment's tfdt
+    /// moved back that much less, its duration shortened), and every cue after it moves back
+    /// by the video's loss. Before, the subtitle track lost that much less time at the range,
+    /// so every later cue was late by it (the cue at 9 s by 0.08 s).
+    /// </summary>
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Cut_FragmentedSubtitles_ACueJustBeforeTheKeyframe_StartsAtTheJoin_TheRestStayInStep(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        (string rec, string saved, string original, List<Packet> before) = Prepare(dir, Recordings.OpenGopEarlyCueSubtitledFragmentedMovie);
+        double[] cues = Cues(rec);
+        double start = before[0].Start;
+        Assert.Equal([2, 5.92, 9], cues.Where(c => c > 0.1 && c - start < 10).Select(c => Math.Round(c - start, 2)));
+
+        CutResult r = MediaFile.Cut(rec, [new(4, 6)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        RemovedRange x = Assert.Single(r.Removed);
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0:v", "-map", "0:a", "-f", "null", "-").Output.Trim());
+        double lost = FragmentedRemoval.KeyDts(before, x.To) - FragmentedRemoval.FirstDts(before, x);
+        double early = cues.Single(c => Math.Abs(c - start - 5.92) < 0.0005);
+        Assert.True(early - lost < x.From + start - 0.01, $"the cue at 5.92 s would not start before the join ({early - lost} s, the join at {x.From + start} s)");
+        double[] expected = [.. cues.Select(c => c - start < x.From ? c : c == early ? x.From + start : c - lost)];
+        double[] now = Cues(rec);
+        Assert.Equal(expected.Length, now.Length);
+        Assert.All(expected.Zip(now), c => Assert.Equal(c.First, c.Second, 0.0015));
+        CuesEndInOrder(rec, now, "4-6");
+        // It ends where it ended, less the video's loss: where the cue after it now starts.
+        List<(double Start, double Duration)> samples = Mp4FragmentCutTests.TrackSamples(rec, 3);
+        (double Start, double Duration) moved = samples.Single(c => Math.Abs(c.Start - (x.From + start)) < 0.0015 && c.Duration > 0.5);
+        Assert.Equal(9 + start - lost, moved.Start + moved.Duration, 0.0015);
+
+        MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
+    /// <summary>
     /// Subtitles written with edit lists (the video's starts 0.08 s into its media, the
     /// subtitles' at 0), cut at the head (0-2 s): the cue at 1.9 s lies in the fragment the
     /// video resumes on, whose keyframe is decoded at 1.96 s, so losing the video's whole time
     /// would start it before 0 (a tfdt of -0.06 s, written as 2^64 less that). It starts at 0,
-    /// and the cues after it move back no further: at most the video's loss, and no more
-    /// than 0.1 s less. The cue at 0.5 s goes with the head.
+    /// shown that much less, and the cues after it move back by the video's loss (before, by
+    /// 0.06 s less). The cue at 0.5 s goes with the head.
     /// </summary>
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Cut_FragmentedSubtitlesHead_NoCueStartsBeforeZero(string fs)
@@ -359,7 +399,7 @@ public sealed class Mp4OpenGopTests
         double lost = FragmentedRemoval.KeyDts(before, x.To) - before.Min(p => p.Dts);
         double[] now = Cues(rec);
         Assert.Equal(0, now[0], 0.0005);
-        Assert.InRange(cues[3] - now[1], lost - 0.1, lost + 0.0005);
+        Assert.Equal(cues[3] - lost, now[1], 0.0015);
         CuesEndInOrder(rec, now, "0-2");
 
         MediaFile.Restore(rec, saved, cancel: TestContext.Current.CancellationToken);

@@ -125,11 +125,20 @@ public static class Recordings
     /// 0, so the cue at 1.9 s lies in the fragment whose keyframe is decoded at 1.96 s.</summary>
     public const string OpenGopEditedSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles-edited";
 
+    /// <summary>The same with cues at 2, 5.92 and 9 s, each shown until the next: ffmpeg puts
+    /// the one at 5.92 s into the fragment of the keyframe at 6 s, which a cut of 4-6 s
+    /// resumes on, so that cue would start before the join.</summary>
+    public const string OpenGopEarlyCueSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles-early";
+
+    /// <summary>x264's open GOPs with a subtitle track, fragmented: made from the same movie.</summary>
+    private static readonly string[] Subtitled =
+        [OpenGopSubtitledFragmentedMovie, OpenGopSparseSubtitledFragmentedMovie, OpenGopEditedSubtitledFragmentedMovie, OpenGopEarlyCueSubtitledFragmentedMovie];
+
     private static string Make(string kind)
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || Subtitled.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -217,7 +226,7 @@ public static class Recordings
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
             // The sound delayed 3 s by an empty edit, after the remux below.
             AudioLateMovie => ("mp4", $"{h264} -c:a aac"),
-            OpenGopMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
+            _ when kind == OpenGopMovie || Subtitled.Contains(kind) => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),
             "mp4-fragmented" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe+empty_moov"),
             "mp4-fragmented-sidx" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -movflags frag_keyframe+empty_moov+default_base_moof+global_sidx"),
             "mp4-fragmented-split" => ("mp4", $"{h264} -c:a aac -movflags frag_keyframe"),
@@ -232,7 +241,7 @@ public static class Recordings
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = kind is "mp4-bframes-late" or AudioLateMovie or OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = Subtitled.Contains(kind) || kind is "mp4-bframes-late" or AudioLateMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
         if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
@@ -255,13 +264,14 @@ public static class Recordings
             File.Delete(made);
             File.Delete(chapters);
         }
-        else if (kind is OpenGopSubtitledFragmentedMovie or OpenGopSparseSubtitledFragmentedMovie or OpenGopEditedSubtitledFragmentedMovie)
+        else if (Subtitled.Contains(kind))
         {
             string subtitles = System.IO.Path.Combine(Dir, $"{kind}.srt");
             var cues = kind switch
             {
                 OpenGopSubtitledFragmentedMovie => new[] { ("00:00:02,000", "00:00:02,100", "a"), ("00:00:02,500", "00:00:02,600", "b"), ("00:00:06,000", "00:00:06,100", "c"), ("00:00:06,200", "00:00:09,000", "d") },
                 OpenGopSparseSubtitledFragmentedMovie => [("00:00:02,000", "00:00:02,100", "a"), ("00:00:04,500", "00:00:04,600", "b"), ("00:00:08,000", "00:00:08,100", "c")],
+                OpenGopEarlyCueSubtitledFragmentedMovie => [("00:00:02,000", "00:00:05,920", "a"), ("00:00:05,920", "00:00:09,000", "b"), ("00:00:09,000", "00:00:10,000", "c")],
                 _ => [("00:00:00,500", "00:00:01,000", "a"), ("00:00:01,900", "00:00:02,500", "b"), ("00:00:05,000", "00:00:06,000", "c")],
             };
             File.WriteAllText(subtitles, string.Join('\n', cues.Select((c, i) => $"{i + 1}\n{c.Item1} --> {c.Item2}\n{c.Item3}\n")));

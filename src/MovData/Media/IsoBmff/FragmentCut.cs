@@ -110,7 +110,7 @@ internal static class FragmentCut
         // A text track loses the video's time, its cue before a range ended there (TextAcrossJoins).
         var keptIn = shortened.ToDictionary(s => taken[s.Key].First, s => s.Value.Kept);
         List<Dictionary<int, long>> losses = [.. taken.Select((t, c) => Shifts(movie, spans, t, shortened.GetValueOrDefault(c)?.KeptDurations))];
-        List<Patch> cueEnds = TextAcrossJoins.Plan(movie, spans, removed, taken, keptIn, losses, path);
+        (List<Patch> cueEnds, List<(int Fragment, int Track, long Ticks)> cuesLater) = TextAcrossJoins.Plan(movie, spans, removed, taken, keptIn, losses, path);
         var lostBefore = new Dictionary<int, long>[spans.Count + 1];
         var lost = new Dictionary<int, long>();
         int range = 0;
@@ -130,6 +130,10 @@ internal static class FragmentCut
             }
         }
         lostBefore[spans.Count] = lost;
+        foreach ((int fragment, int track, long ticks) in cuesLater)
+        {
+            lostBefore[fragment][track] = lostBefore[fragment].GetValueOrDefault(track) - ticks; // its first cue starts later, the rest where they were
+        }
 
         var writes = new List<Patch>();
         for (int k = 0; k < spans.Count; k++)
@@ -145,7 +149,7 @@ internal static class FragmentCut
                     long value = t.BaseOffset - Shift(t.BaseOffset);
                     writes.Add(Patches.Of(t.BaseOffsetAt - Shift(t.BaseOffsetAt), 8, b => BinaryPrimitives.WriteInt64BigEndian(b, value)));
                 }
-                if (t.DecodeTimeAt >= 0 && lostBefore[k].GetValueOrDefault(t.TrackId) is > 0 and var minus)
+                if (t.DecodeTimeAt >= 0 && lostBefore[k].GetValueOrDefault(t.TrackId) is not 0 and var minus)
                 {
                     long value = t.DecodeTime - minus;
                     writes.Add(t.DecodeTimeVersion == 1

@@ -14,8 +14,13 @@ namespace MovData.Media.IsoBmff;
 /// fragment's one sample), so that no cue overlaps the next; where that duration cannot be
 /// written (trex's default, a tfhd default that several samples share, or moov's tables
 /// list the cue), the cues after move back only as far as it ends: late, never overlapping
-/// (an empty one, which shows nothing, only as far as it starts). No cue moves before the
-/// track's time 0. A chapter track (named by another's <c>tref/chap</c>; ffmpeg writes it
+/// (an empty one, which shows nothing, only as far as it starts). The first cue kept after a
+/// range that would start before then (ffmpeg puts a cue that starts up to a few frames before
+/// a keyframe into that keyframe's fragment) starts then instead, shown that much less, where
+/// it is the first sample of its track fragment and its duration can be written: its
+/// fragment's tfdt for the track moves back that much less, and the cues after it keep their
+/// places; where it cannot be so, the track moves back only as far as it may. No cue moves
+/// before the track's time 0. A chapter track (named by another's <c>tref/chap</c>; ffmpeg writes it
 /// whole in the first fragment), or one whose kept samples before a range start past the
 /// range's start, is left as its fragments' durations move it.
 /// </summary>
@@ -24,15 +29,18 @@ internal static class TextAcrossJoins
     /// <summary>
     /// Sets each text track's time lost at each range in <paramref name="lost"/> (by range, by
     /// track, in its timescale; the video's as the cut counts it), and returns the writes that
-    /// end the cues kept before the ranges (offsets before any collapse).
+    /// end the cues kept before the ranges and shorten those that start later (offsets before
+    /// any collapse), and how much less than the time lost before it each such cue's track
+    /// fragment moves back (by fragment, track and ticks).
     /// <paramref name="taken"/> holds each range's fragments, <paramref name="removed"/> says
     /// which fragments go, and <paramref name="keptIn"/> how many of each track's samples a
     /// fragment a range begins inside of keeps, by fragment.
     /// </summary>
-    internal static List<Patch> Plan(Movie movie, List<FragmentSpan> spans, bool[] removed, List<(int First, int Next)> taken,
-        IReadOnlyDictionary<int, Dictionary<int, int>> keptIn, List<Dictionary<int, long>> lost, string path)
+    internal static (List<Patch> Writes, List<(int Fragment, int Track, long Ticks)> Later) Plan(Movie movie, List<FragmentSpan> spans, bool[] removed,
+        List<(int First, int Next)> taken, IReadOnlyDictionary<int, Dictionary<int, int>> keptIn, List<Dictionary<int, long>> lost, string path)
     {
         var writes = new List<Patch>();
+        var later = new List<(int, int, long)>();
         foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Video && t.Fragments is not null && !movie.NamesChapters(t)))
         {
             if (Across(movie, text, spans, removed, taken, keptIn, lost, path) is { } planned)
@@ -41,18 +49,18 @@ internal static class TextAcrossJoins
                 {
                     lost[r][text.Id] = planned.Lost[r];
                 }
-                writes.AddRange(planned.Ends.Select(e => Patches.Of(e.Field, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, checked((uint)e.Duration)))));
+                writes.AddRange(planned.Durations.Select(e => Patches.Of(e.Key, 4, b => BinaryPrimitives.WriteUInt32BigEndian(b, checked((uint)e.Value)))));
+                later.AddRange(planned.Later.Select(l => (l.Fragment, text.Id, l.Ticks)));
             }
         }
-        return writes;
+        return (writes, later);
     }
 
-    /// <summary>A cue to end: its duration, written at <c>Field</c> in the file, made <c>Duration</c>.</summary>
-    private readonly record struct End(long Field, long Duration);
-
-    /// <summary>One text track's time lost at each range, and the cues it ends; null where it
-    /// is left as its fragments move it.</summary>
-    private static (long[] Lost, List<End> Ends)? Across(Movie movie, Track text, List<FragmentSpan> spans, bool[] removed, List<(int First, int Next)> taken,
+    /// <summary>One text track's time lost at each range; the durations it writes, by where in
+    /// the file each is (a cue ended or shortened: the last write for a place wins); and the
+    /// fragments whose first cue starts later, by how many ticks. Null where it is left as its
+    /// fragments move it.</summary>
+    private static (long[] Lost, Dictionary<long, long> Durations, List<(int Fragment, long Ticks)> Later)? Across(Movie movie, Track text, List<FragmentSpan> spans, bool[] removed, List<(int First, int Next)> taken,
         IReadOnlyDictionary<int, Dictionary<int, int>> keptIn, List<Dictionary<int, long>> lost, string path)
     {
         SampleList s = text.Fragments!.List;
@@ -73,8 +81,10 @@ internal static class TextAcrossJoins
             }
         }
         var losses = new long[taken.Count];
-        var ends = new List<End>();
+        var durations = new Dictionary<long, long>();
+        var later = new List<(int Fragment, long Ticks)>();
         var ended = new Dictionary<int, long>(); // a kept sample's end where a range ends it
+        var starts = new Dictionary<int, long>(); // a kept sample's start where a range moved it later (its end stays)
         long LostBefore(int fragment, int upTo) => Enumerable.Range(0, upTo).Where(r => taken[r].First < fragment).Sum(r => losses[r]);
         for (int r = 0; r < taken.Count; r++)
         {
@@ -94,7 +104,7 @@ internal static class TextAcrossJoins
             if (before >= 0)
             {
                 (int fragment, int traf, int sample) = kept[before];
-                if (s.Dts(sample) >= start)
+                if (starts.GetValueOrDefault(sample, s.Dts(sample)) >= start)
                 {
                     return null; // kept samples shown after the range: not a subtitle track's order
                 }
@@ -107,7 +117,7 @@ internal static class TextAcrossJoins
                     }
                     else if (DurationAt(movie, spans[fragment], traf, sample, path) is >= 0 and var field)
                     {
-                        ends.Add(new End(field, start - s.Dts(sample)));
+                        durations[field] = start - starts.GetValueOrDefault(sample, s.Dts(sample));
                         end = start;
                     }
                     else if (s.Size(sample) <= 2)
@@ -120,12 +130,27 @@ internal static class TextAcrossJoins
             }
             if (before + 1 < kept.Count)
             {
-                int after = kept[before + 1].Sample;
-                long room = s.Dts(after) - LostBefore(kept[before + 1].Fragment, r) - floor;
-                losses[r] = Math.Clamp(room, 0, losses[r]);
+                (int fragment, int traf, int after) = kept[before + 1];
+                long room = s.Dts(after) - LostBefore(fragment, r) - floor;
+                long late = losses[r] - room; // how far before the floor it would start
+                // (Not in a fragment a later range begins inside of, whose texts' ends ShortenedFragment writes.)
+                TrackFragment t = spans[fragment].Fragment.Tracks[traf];
+                if (late > 0 && late < s.Duration(after) && room >= 0 && after == t.FirstSample && t.DecodeTimeAt >= 0 && !keptIn.ContainsKey(fragment)
+                    && DurationAt(movie, spans[fragment], traf, after, path) is >= 0 and var field)
+                {
+                    // It starts at the floor, shown that much less; its fragment's tfdt for the
+                    // track moves back that much less, and the cues after it keep their places.
+                    durations[field] = s.Duration(after) - late;
+                    starts[after] = s.Dts(after) + late;
+                    later.Add((fragment, late));
+                }
+                else
+                {
+                    losses[r] = Math.Clamp(room, 0, losses[r]);
+                }
             }
         }
-        return (losses, ends);
+        return (losses, durations, later);
     }
 
     /// <summary>Where in the file the duration of sample <paramref name="sample"/> (its track
