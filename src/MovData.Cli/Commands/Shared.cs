@@ -61,6 +61,8 @@ internal static class Shared
         {
             EditInterruptedException i => Interrupted(i),
             OperationCanceledException => "interrupted; nothing was changed",
+            // An argument's name is the library's business, not the command's: not " (Parameter 'ranges')".
+            ArgumentException { ParamName: { } name } a => a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal),
             IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException => e.Message,
             // The last resort: a failure MovData does not expect is still one line and an
             // exit code, never an abort with a stack trace.

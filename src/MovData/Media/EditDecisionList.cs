@@ -27,7 +27,7 @@ public static class EditDecisionList
             // Hours and minutes are whole numbers; only the last part takes a fraction, and
             // after a colon minutes and seconds are below 60.
             NumberStyles style = i == parts.Length - 1 ? NumberStyles.AllowDecimalPoint : NumberStyles.None;
-            if (parts.Length > 3 || !double.TryParse(parts[i], style, CultureInfo.InvariantCulture, out double v) || (i > 0 && v >= 60) || double.IsInfinity(v))
+            if (parts.Length > 3 || !TryParseNumber(parts[i], style, out double v) || (i > 0 && v >= 60))
             {
                 throw new FormatException($"'{text}' is not a time: write seconds (93.5), MM:SS[.fff] or HH:MM:SS[.fff]");
             }
@@ -35,6 +35,11 @@ public static class EditDecisionList
         }
         return seconds;
     }
+
+    /// <summary>A number of <paramref name="style"/> that is finite: .NET reads "NaN",
+    /// "Infinity" and "∞" whatever the style, and none of them is a time.</summary>
+    private static bool TryParseNumber(string text, NumberStyles style, out double value) =>
+        double.TryParse(text, style, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
     /// <summary>A range written <c>FROM-TO</c>, e.g. <c>12:00-15:30.5</c>.</summary>
     /// <exception cref="FormatException">Malformed, or TO before FROM.</exception>
@@ -75,8 +80,8 @@ public static class EditDecisionList
                 continue;
             }
             if (w.Length != 3
-                || !double.TryParse(w[0], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double from)
-                || !double.TryParse(w[1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double to)
+                || !TryParseNumber(w[0], NumberStyles.AllowDecimalPoint, out double from)
+                || !TryParseNumber(w[1], NumberStyles.AllowDecimalPoint, out double to)
                 || !int.TryParse(w[2], NumberStyles.None, CultureInfo.InvariantCulture, out int type))
             {
                 throw new FormatException($"EDL line {n}: '{line.Trim()}' is not 'start end type' (seconds, seconds, a type number)");

@@ -22,6 +22,10 @@ public sealed class EditDecisionListTests
     [InlineData("-5")]
     [InlineData("1.5:00")]
     [InlineData("1e3")]
+    [InlineData("NaN")] // .NET reads these three whatever the number style asked for
+    [InlineData("Infinity")]
+    [InlineData("∞")]
+    [InlineData("1:NaN")]
     public void ParseTime_RefusesWhatIsNotATime(string text) =>
         Assert.Throws<FormatException>(() => EditDecisionList.ParseTime(text));
 
@@ -55,6 +59,9 @@ public sealed class EditDecisionListTests
     [InlineData("10 5 0\n", "EDL line 1")]
     [InlineData("1 10 0\n\n5 20 3\n", "EDL line 3")]
     [InlineData("20 30 0\n1 5 0\n", "EDL line 2")]
+    [InlineData("NaN 4 0\n", "EDL line 1")]
+    [InlineData("1 2 0\nInfinity 5 0\n", "EDL line 2")]
+    [InlineData("1 Infinity 0\n", "EDL line 1")]
     public void Parse_NamesTheLineItRefuses(string edl, string says) =>
         Assert.Contains(says, Assert.Throws<FormatException>(() => EditDecisionList.Parse(edl)).Message, StringComparison.Ordinal);
 }

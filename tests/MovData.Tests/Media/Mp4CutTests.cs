@@ -17,7 +17,7 @@ namespace MovData.Tests.Media;
 public sealed class Mp4CutTests
 {
     /// <summary>The files whose moov a cut rewrites (a fragmented one is cut by its fragments: Mp4FragmentCutTests).</summary>
-    private static readonly string[] Cuttable = [.. Recordings.Movies.Where(k => k != "mp4-fragmented")];
+    private static readonly string[] Cuttable = [.. Recordings.Movies.Where(k => k != "mp4-fragmented"), Recordings.XmpAfterMoovMovie];
 
     public static TheoryData<string, string> Matrix() => Scratch.EveryFileSystemWith(Cuttable);
 
@@ -253,7 +253,9 @@ public sealed class Mp4CutTests
         Dictionary<string, double> durations = Durations(rec);
         long size = new FileInfo(rec).Length;
         (_, long mdatSize) = TopBox(rec, "mdat");
-        (_, long moovSize) = TopBox(rec, "moov");
+        (long moovAt, long moovSize) = TopBox(rec, "moov");
+        // Boxes after a moov that follows all the media (XMP): they stay, the file's last bytes.
+        byte[] trailing = Mp4FragmentCutTests.TopBoxes(rec).Any(b => b.Type == "mdat" && b.Offset > moovAt) ? [] : Files.Read(rec, moovAt + moovSize, size - moovAt - moovSize);
         // The whole blocks of the keyframe where the video resumes after the last range removed
         // from the middle (a range's end snaps back to a keyframe): kept, after blocks that collapse.
         double resume = ranges.Where(x => x.To < 12).Max(x => x.To);
@@ -310,6 +312,15 @@ public sealed class Mp4CutTests
         {
             Assert.Equal(0, r.BytesCopied);
             Assert.Equal(tailBlocks, Files.PhysicalBlocks(rec, anchorAt - moved, anchorBlocks * Files.Block));
+        }
+        if (trailing.Length > 0)
+        {
+            // The new moov in the old one's place, less the collapses before it, a free box the rest.
+            long end = new FileInfo(rec).Length;
+            Files.AssertBytes(trailing, rec, end - trailing.Length);
+            List<(long Offset, long Size, string Type)> boxes = Mp4FragmentCutTests.TopBoxes(rec);
+            Assert.Equal(["moov", "free"], boxes.Where(b => b.Offset < end - trailing.Length).TakeLast(2).Select(b => b.Type));
+            Assert.Equal(moovAt - collapsed, boxes.Single(b => b.Type == "moov").Offset);
         }
         Assert.False(Directory.Exists(dir.File(".movdata-journal")), "the journal record was not removed");
     }

@@ -23,6 +23,8 @@ public sealed class Mp4RestoreTests
         ["moov at the end, head and tail"] = ("mp4-h264-aac", [new(0, 2), new(4.3, 8.2), new(9, 100)]),
         ["moov at the front, two breaks"] = ("mp4-faststart", [new(2, 4), new(6, 8.5)]),
         ["moov at the front, head and tail"] = ("mp4-faststart", [new(0, 2), new(9, 100)]),
+        // moov written in its place, a free box the rest, the uuid after it kept.
+        ["moov after the media, xmp after it, head and middle"] = (Recordings.XmpAfterMoovMovie, [new(0, 2), new(6, 8.5)]),
         ["mov, hevc open gops and a timecode track"] = ("mov-hevc-timecode", [new(0, 2), new(4.3, 8.2), new(9, 100)]),
         ["two audio tracks"] = ("mp4-two-audio", [new(2, 4), new(6, 8.5)]),
         ["b-frames and a delaying edit list"] = ("mp4-bframes-late", [new(4, 6), new(8, 10)]),

@@ -130,6 +130,10 @@ public static class Recordings
     /// resumes on, so that cue would start before the join.</summary>
     public const string OpenGopEarlyCueSubtitledFragmentedMovie = "mp4-h264-open-gop-fragmented-subtitles-early";
 
+    /// <summary>"mp4-h264-aac" with a uuid box after its moov holding XMP metadata, as Adobe's
+    /// tools and some cameras write it: moov after the media, but not at the end.</summary>
+    public const string XmpAfterMoovMovie = "mp4-xmp-after-moov";
+
     /// <summary>x264's open GOPs with a subtitle track, fragmented: made from the same movie.</summary>
     private static readonly string[] Subtitled =
         [OpenGopSubtitledFragmentedMovie, OpenGopSparseSubtitledFragmentedMovie, OpenGopEditedSubtitledFragmentedMovie, OpenGopEarlyCueSubtitledFragmentedMovie];
@@ -138,7 +142,7 @@ public static class Recordings
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || Subtitled.Contains(kind) || kind is OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || Subtitled.Contains(kind) || kind is XmpAfterMoovMovie or OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -216,7 +220,7 @@ public static class Recordings
         (string ext, string codecs) = kind switch
         {
             // ffmpeg's default, as phones and OBS write it: ftyp, mdat, moov at the end.
-            "mp4-h264-aac" => ("mp4", $"{h264} -c:a aac"),
+            "mp4-h264-aac" or XmpAfterMoovMovie => ("mp4", $"{h264} -c:a aac"),
             "mp4-faststart" => ("mp4", $"{h264} -c:a aac -movflags +faststart"),
             // x265's open GOPs (CRA keyframes, B-frames) in a MOV with a timecode track.
             "mov-hevc-timecode" => ("mov", "-c:v libx265 -tag:v hvc1 -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=3:open-gop=1:qp=12 -c:a aac -timecode 01:00:00:00"),
@@ -241,7 +245,7 @@ public static class Recordings
         };
         string path = System.IO.Path.Combine(Dir, $"{kind}.{ext}");
         string second = kind == "mp4-two-audio" ? $" -f lavfi -i {Audio.Replace("440", "880", StringComparison.Ordinal)}" : "";
-        string made = Subtitled.Contains(kind) || kind is "mp4-bframes-late" or AudioLateMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
+        string made = Subtitled.Contains(kind) || kind is "mp4-bframes-late" or AudioLateMovie or XmpAfterMoovMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie ? System.IO.Path.Combine(Dir, $"{kind}-early.mp4") : path;
         Tools.MustRun("ffmpeg", $"-v error -y -f lavfi -i {Video} -f lavfi -i {Audio}{second} -t 12 {codecs} {made}".Split(' '));
         if (kind is ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie)
         {
@@ -285,6 +289,16 @@ public static class Recordings
         {
             Tools.MustRun("ffmpeg", "-v", "error", "-y", "-i", made, "-itsoffset", "3", "-i", made, "-map", "0:v", "-map", "1:a", "-c", "copy", path);
             File.Delete(made);
+        }
+        else if (kind == XmpAfterMoovMovie)
+        {
+            // uuid BE7ACFCB-97A9-42E8-9C71-999491E3AFAC is XMP's (ISO/IEC 16684-1), its payload the packet.
+            byte[] xmp = System.Text.Encoding.UTF8.GetBytes("<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>cut me</dc:title></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>");
+            byte[] box = [.. new byte[4], .. "uuid"u8, .. Convert.FromHexString("BE7ACFCB97A942E89C71999491E3AFAC"), .. xmp];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(box, (uint)box.Length);
+            File.Move(made, path, overwrite: true);
+            using FileStream f = new(path, FileMode.Append);
+            f.Write(box);
         }
         else if (made != path)
         {

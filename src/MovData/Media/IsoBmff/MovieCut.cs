@@ -107,21 +107,24 @@ internal static class MovieCut
         }
         else
         {
-            // At the front (+faststart): the new one takes the old one's place, a free box the rest.
-            long left = old.Size - moov.Length;
-            writes.Add(new Patch(old.Offset, moov.Length, moov));
+            // At the front (+faststart), or after the media with other boxes after it (a uuid
+            // with XMP, a free box; moved back by the collapses): the new one takes the old
+            // one's place, a free box the rest.
+            long left = old.Size - moov.Length, at = old.Offset - Shift(old.Offset);
+            writes.Add(new Patch(at, moov.Length, moov));
             if (left >= 8)
             {
-                writes.Add(Patches.Free(old.Offset + moov.Length, left));
+                writes.Add(Patches.Free(at + moov.Length, left));
             }
             else if (left > 0 && movie.TopLevel.FirstOrDefault(b => b.Offset == old.End) is { } next && (next.Type == FourCc.Free || next.Type == FourCc.Skip) && next.HeaderSize == 8)
             {
-                writes.Add(Patches.Free(old.Offset + moov.Length, left + next.Size));
+                writes.Add(Patches.Free(at + moov.Length, left + next.Size));
             }
             else if (left != 0)
             {
+                string where = movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset > old.Offset) ? "before the media" : $"before the {movie.TopLevel.First(b => b.Offset == old.End).Name} box after it";
                 throw new InvalidDataException(
-                    $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) before the media; cutting this file is not supported yet (nothing was changed)");
+                    $"{path}: the new moov ({moov.Length} bytes) does not fit the old one's place ({old.Size} bytes) {where}; cutting this file is not supported yet (nothing was changed)");
             }
         }
         RemovedOutput? output = options.SaveRemovedTo is { } savedPath ? SavedMovie.Layout(movie, tracks, gaps, savedPath, blockSize, path, removedTime, cancel) : null;
@@ -255,9 +258,9 @@ internal static class MovieCut
     private static void Refuse(Movie movie, string path, CutOptions options)
     {
         string? why = null;
-        if (movie.Moov.End != movie.Size && movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset < movie.Moov.Offset))
+        if (movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset < movie.Moov.Offset) && movie.TopLevel.Any(b => b.Type == FourCc.Mdat && b.Offset > movie.Moov.Offset))
         {
-            why = "its moov lies between media data and other boxes (neither at the front nor at the end)";
+            why = "its moov lies between media data boxes (neither before nor after all of the media)";
         }
         else if (movie.Tracks.Sum(t => t.Samples) > MaxSamples)
         {
