@@ -150,6 +150,52 @@ public sealed class Mp4CutTests
     }
 
     /// <summary>
+    /// A movie without edit lists (-use_editlist 0), whose B pictures show its video from
+    /// 0.08 s (the first picture's composition offset) and its sound from 0, cut at the head
+    /// and once more after it: every kept video and audio packet moves back by the same time,
+    /// so the sound heard with a picture is the same. Before, each track's first kept sample
+    /// was simply shown from its decode time, 0: the picture kept its 0.08 s delay while the
+    /// sound lost the part of its first frame before the range's end, and the sound played
+    /// 64 ms early for the rest of the file. Each track now gets an edit list that shows it
+    /// from where the range ended, as a track that has one keeps it.
+    /// </summary>
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(4.0)]
+    public void Cut_HeadOfAMovieWithoutEditLists_TheSoundStaysWithThePicture(double to)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(Recordings.NoEditListMovie, dir);
+        string before = dir.File("before.mp4");
+        File.Copy(rec, before);
+        (double videoStart, _, double audioStart, _) = Spans(rec);
+        Assert.Equal(0.08, videoStart - audioStart, 0.001);
+
+        CutResult r = MediaFile.Cut(rec, [new(0, to), new(to + 2, to + 4)], cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal([0, to, to + 2, to + 4], r.Removed.SelectMany(x => new[] { x.From, x.To }).Select(t => Math.Round(t, 3)));
+        Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", rec, "-map", "0", "-f", "null", "-").Output.Trim());
+        double[] video = Moves(before, rec, "v:0"), sound = Moves(before, rec, "a:0");
+        Assert.Equal([to + videoStart, to + 2 + videoStart], video);
+        Assert.Equal(video, sound);
+    }
+
+    /// <summary>How far the packets of <paramref name="stream"/> that <paramref name="after"/>
+    /// kept of <paramref name="before"/> (matched by their data's hash) moved back, each
+    /// distinct time once, to the millisecond.</summary>
+    private static double[] Moves(string before, string after, string stream)
+    {
+        List<(double Pts, string Hash)> Read(string path) =>
+            [.. Tools.Run("ffprobe", "-v", "error", "-select_streams", stream, "-show_data_hash", "sha256", "-show_entries", "packet=pts_time,data_hash", "-of", "csv=p=0", path).Output
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(','))
+                .Where(f => f.Length == 2 && f[0].Length > 0 && f[1].StartsWith("SHA256:", StringComparison.Ordinal)) // not a packet split by its side data (skip samples, where an edit list starts inside a sound frame)
+                .Select(f => (double.Parse(f[0], CultureInfo.InvariantCulture), f[1]))];
+        Dictionary<string, double[]> was = Read(before).GroupBy(p => p.Hash).ToDictionary(g => g.Key, g => g.Select(p => p.Pts).ToArray());
+        return [.. Read(after).Where(p => was.TryGetValue(p.Hash, out double[]? at) && at.Length == 1)
+            .Select(p => Math.Round(was[p.Hash][0] - p.Pts, 3)).Distinct().Order()];
+    }
+
+    /// <summary>
     /// The saved movie of a range from the middle of "mp4-bframes-late" shows its video and
     /// its sound from 0, as they were in step in the range. Before, its video kept the
     /// recording's 1.5 s delay, which only the head's sound had filled, and played 1.5 s

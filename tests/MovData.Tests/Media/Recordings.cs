@@ -134,6 +134,10 @@ public static class Recordings
     /// tools and some cameras write it: moov after the media, but not at the end.</summary>
     public const string XmpAfterMoovMovie = "mp4-xmp-after-moov";
 
+    /// <summary>B pictures and no edit lists (-use_editlist 0): the video shown from 0.08 s (its
+    /// first picture's composition offset), the sound from 0.</summary>
+    public const string NoEditListMovie = "mp4-bframes-no-edit-list";
+
     /// <summary>x264's open GOPs with a subtitle track, fragmented: made from the same movie.</summary>
     private static readonly string[] Subtitled =
         [OpenGopSubtitledFragmentedMovie, OpenGopSparseSubtitledFragmentedMovie, OpenGopEditedSubtitledFragmentedMovie, OpenGopEarlyCueSubtitledFragmentedMovie];
@@ -142,7 +146,7 @@ public static class Recordings
     {
         RequireFfmpeg();
         _ = Folder.Value;
-        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || Subtitled.Contains(kind) || kind is XmpAfterMoovMovie or OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
+        if (Movies.Contains(kind) || MoreFragmented.Contains(kind) || Subtitled.Contains(kind) || kind is XmpAfterMoovMovie or NoEditListMovie or OpenGopMovie or HevcFragmentedMovie or OpenGopFragmentedMovie or OpenGopIndexedFragmentedMovie or ChaptersMovie or ChaptersFragmentedMovie or ChaptersUnevenFragmentedMovie or ChaptersSplitMovie or ChaptersLateMovie or AudioLateMovie)
         {
             return MakeMovie(kind);
         }
@@ -228,6 +232,7 @@ public static class Recordings
             // B-frames (ctts), and an edit list that both skips the reorder delay and, after
             // the remux below, delays the video by 1.5 s with an empty edit.
             "mp4-bframes-late" => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac"),
+            NoEditListMovie => ("mp4", "-c:v libx264 -preset veryfast -bf 3 -g 50 -qp 12 -c:a aac -use_editlist 0"),
             // The sound delayed 3 s by an empty edit, after the remux below.
             AudioLateMovie => ("mp4", $"{h264} -c:a aac"),
             _ when kind == OpenGopMovie || Subtitled.Contains(kind) => ("mp4", "-c:v libx264 -preset veryfast -x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0 -bf 3 -qp 12 -c:a aac"),

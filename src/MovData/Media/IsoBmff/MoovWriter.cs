@@ -82,14 +82,23 @@ internal static class MoovWriter
         {
             return c.Edits.Sum(e => e.Empty ? e.SegmentDuration : Math.Max(0, e.SegmentDuration - c.ShownLost));
         }
-        long media = (long)((Int128)Math.Max(0, c.MediaDuration - (AddsDelay(c) ? c.MediaTime : 0)) * movieTimescale / c.Track.Timescale);
-        return AddsDelay(c) ? c.EmptyEdit!.Value + media : media;
+        // Shown from MediaTime: a sound to its media's end, a video whose composition offsets
+        // delay it (the first picture shown after its decode time) as far past it.
+        long skipped = AddsEdits(c) && c.Track.Table.CompositionOffsets is null ? c.MediaTime : 0;
+        long media = (long)((Int128)Math.Max(0, c.MediaDuration - skipped) * movieTimescale / c.Track.Timescale);
+        return AddsEdits(c) ? (c.EmptyEdit ?? 0) + media : media;
     }
 
-    /// <summary>Whether the cut gives a track without an edit list one, to start it later
-    /// (<see cref="TrackCut.EmptyEdit"/>; 32-bit fields, as ffmpeg writes them).</summary>
-    private static bool AddsDelay(TrackCut c) =>
-        c.Track.Edits.Count == 0 && c.EmptyEdit is > 0 and <= uint.MaxValue / 2 && c.MediaTime is >= 0 and < int.MaxValue;
+    /// <summary>Whether the cut gives a track without an edit list one: to start it later
+    /// (<see cref="TrackCut.EmptyEdit"/>: a saved movie's sound with no sample in its first
+    /// range), or to show it from past its first sample's start (<see cref="TrackCut.MediaTime"/>:
+    /// after a cut of the head, where the range ends inside the sound's first kept frame, or
+    /// the video's first kept picture is shown after its decode time, as B pictures make it);
+    /// without it, the track would be shown from its first sample, out of step with the others.
+    /// 32-bit fields, as ffmpeg writes them.</summary>
+    private static bool AddsEdits(TrackCut c) =>
+        c.Track.Edits.Count == 0 && (c.EmptyEdit is > 0 || c.MediaTime != 0)
+        && c.EmptyEdit is null or (>= 0 and <= uint.MaxValue / 2) && c.MediaTime is >= 0 and < int.MaxValue;
 
     /// <summary>Where mvhd, tkhd and mdhd keep a duration: after the full box's 4 bytes,
     /// creation and modification times and one more 32-bit field (<paramref name="before32"/>
@@ -118,14 +127,16 @@ internal static class MoovWriter
                     w.Copy(moov, child, moov[child.PayloadOffset] == 1
                         ? p => BinaryPrimitives.WriteInt64BigEndian(p[(4 + 8 + 8 + 4 + 4)..], trackDuration)
                         : p => BinaryPrimitives.WriteUInt32BigEndian(p[(4 + 16)..], (uint)Math.Min(trackDuration, uint.MaxValue)));
-                    if (box.Name == "trak" && AddsDelay(c) && !Boxes.Children(moov, box, "trak").Any(b => b.Name == "edts"))
+                    if (box.Name == "trak" && AddsEdits(c) && !Boxes.Children(moov, box, "trak").Any(b => b.Name == "edts"))
                     {
-                        // A track with no edit list that must start later (a saved movie's sound
-                        // with no sample in its first range): an empty edit, then all its media.
+                        // A track with no edit list that must start later or be shown from
+                        // later in its media: an empty edit where it starts later, then the rest.
                         int edts = w.Begin(FourCc.Of("edts"));
                         int elst = w.FullBox(FourCc.Of("elst"), 0, 0);
-                        w.U32(2);
-                        foreach ((long segment, long media) in new[] { (c.EmptyEdit!.Value, -1L), (trackDuration - c.EmptyEdit.Value, c.MediaTime) })
+                        long empty = c.EmptyEdit ?? 0;
+                        (long Segment, long Media)[] edits = empty > 0 ? [(empty, -1L), (trackDuration - empty, c.MediaTime)] : [(trackDuration, c.MediaTime)];
+                        w.U32((uint)edits.Length);
+                        foreach ((long segment, long media) in edits)
                         {
                             w.U32((uint)segment);
                             w.U32((uint)(int)media);
