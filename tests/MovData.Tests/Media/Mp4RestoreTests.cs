@@ -26,6 +26,9 @@ public sealed class Mp4RestoreTests
         // moov written in its place, a free box the rest, the uuid after it kept.
         ["moov after the media, xmp after it, head and middle"] = (Recordings.XmpAfterMoovMovie, [new(0, 2), new(6, 8.5)]),
         ["mov, hevc open gops and a timecode track"] = ("mov-hevc-timecode", [new(0, 2), new(4.3, 8.2), new(9, 100)]),
+        // The saved movie's second run begins on a CRA, marked a broken link there too (ffmpeg
+        // put six frames out with falling timestamps before).
+        ["mov, hevc open gops, a break and the tail"] = ("mov-hevc-timecode", [new(2, 4), new(10, 12)]),
         ["two audio tracks"] = ("mp4-two-audio", [new(2, 4), new(6, 8.5)]),
         ["b-frames and a delaying edit list"] = ("mp4-bframes-late", [new(4, 6), new(8, 10)]),
         ["fragmented, two breaks"] = ("mp4-fragmented", [new(2, 4), new(6, 8.5)]),
@@ -52,7 +55,7 @@ public sealed class Mp4RestoreTests
 
         Assert.NotEqual(original, RestoreTests.Sha256(rec));
         Assert.Equal(Path.GetFullPath(saved), cut.SavedTo);
-        AssertSavedMovie(saved, rec, before, cut);
+        AssertSavedMovie(saved, rec, Recordings.Path(kind), before, cut);
         List<ByteSpan> collapsed = [.. cut.Collapsed.Where(c => c.Offset + c.Length < size)];
         long collapsedBytes = collapsed.Sum(c => c.Length);
         Assert.True(collapsedBytes > 0 && collapsedBytes % Files.Block == 0, $"{collapsedBytes} bytes collapsed");
@@ -149,7 +152,7 @@ public sealed class Mp4RestoreTests
     /// original, data intact (SHA-256) and in decode order: every one of them whose bytes the
     /// cut moved out but those before each run's first keyframe.
     /// </summary>
-    private static void AssertSavedMovie(string saved, string rec, List<Packet> before, CutResult cut)
+    private static void AssertSavedMovie(string saved, string rec, string original, List<Packet> before, CutResult cut)
     {
         Assert.Equal("", Tools.Run("ffmpeg", "-v", "error", "-i", saved, "-map", "0", "-f", "null", "-").Output.Trim());
         Assert.Equal(Streams(rec), Streams(saved));
@@ -157,7 +160,11 @@ public sealed class Mp4RestoreTests
         double start = before.Where(p => p.Video).Min(p => p.Pts);
         bool Removed(Packet p) => cut.Removed.Any(x => p.Pts - start >= x.From - 0.0005 && p.Pts - start < x.To - 0.0005);
         List<string> removedVideo = [.. before.Where(p => p.Video && Removed(p)).Select(p => p.Hash)];
-        List<string> savedVideo = [.. savedPackets.Where(p => p.Video).Select(p => p.Hash)];
+        // A picture a run after the first begins on may be marked as at a cut's joins (an HEVC
+        // CRA made a broken link, an H.264 release rewritten): known by the packet it was.
+        (List<Mp4CutTests.Packet> unmarked, int marked) = Mp4CutTests.Unmarked(original, Mp4CutTests.Packets(original), saved, Mp4CutTests.Packets(saved));
+        Assert.True(marked <= cut.Removed.Count, $"{marked} saved pictures marked, in {cut.Removed.Count} runs");
+        List<string> savedVideo = [.. unmarked.Select(p => p.Hash)];
         TestContext.Current.TestOutputHelper?.WriteLine($"{Path.GetFileName(rec)}: {savedVideo.Count} of the {removedVideo.Count} removed video packets are in the saved movie");
         Assert.True(savedVideo.Count > 0, "the saved movie has no video packets");
         // In order: each saved packet is the next removed one with its data, or one after it.

@@ -20,7 +20,18 @@ internal static class BrokenLinks
     /// <paramref name="cuts"/> resumes on, where the video is HEVC read as
     /// <see cref="NalSamples"/> and that picture a CRA (read whole: every slice is marked, or
     /// none); none otherwise.</summary>
-    internal static List<(long Offset, byte Value)> Marks(Movie movie, IReadOnlyList<PlannedCut> cuts)
+    internal static List<(long Offset, byte Value)> Marks(Movie movie, IReadOnlyList<PlannedCut> cuts) =>
+        Of(movie, cuts.Where(c => !c.Head && c.End < movie.Samples.Count).Select(c => (int)c.End));
+
+    /// <summary>The same for a movie of runs of the video's samples (those
+    /// <paramref name="keep"/> sets: a saved movie's ranges, one after another): the picture
+    /// each run after the first begins with. Left a CRA, a decoder counted on from the run
+    /// before it, and ffmpeg put the saved movie's frames out with falling timestamps where
+    /// two of x265's ranges met.</summary>
+    internal static List<(long Offset, byte Value)> RunMarks(Movie movie, bool[] keep) =>
+        Of(movie, Enumerable.Range(1, Math.Max(0, keep.Length - 1)).Where(i => keep[i] && !keep[i - 1] && Array.IndexOf(keep, true) < i));
+
+    private static List<(long Offset, byte Value)> Of(Movie movie, IEnumerable<int> resumes)
     {
         var marks = new List<(long Offset, byte Value)>();
         SampleList s = movie.Samples;
@@ -28,9 +39,8 @@ internal static class BrokenLinks
         {
             return marks;
         }
-        foreach (PlannedCut cut in cuts.Where(c => !c.Head && c.End < s.Count))
+        foreach (int e in resumes)
         {
-            int e = (int)cut.End;
             if (NalSamples.ReadWhole(movie, s, e) is not { } es)
             {
                 continue;

@@ -130,9 +130,11 @@ internal static class SavedMovie
         // H.264 open GOPs: a run's pictures release frames from before it, which a decoder
         // of this movie never held (ffmpeg: "mmco: unref short failure"); those releases are
         // rewritten as at a cut's joins, a bit each (the recording's bytes put back by restore).
-        if (AvcJoins.Of(movie) is { } avc && saved.FirstOrDefault(t => t.Track == movie.Video) is { } video)
+        // HEVC: the CRA each run after the first begins with is marked a broken link, as at a cut's joins.
+        if (saved.FirstOrDefault(t => t.Track == movie.Video) is { } video)
         {
-            foreach ((long offset, byte value) in avc.RunReleases(video.Keep, cancel))
+            List<(long Offset, byte Value)> marks = AvcJoins.Of(movie) is { } avc ? avc.RunReleases(video.Keep, cancel) : BrokenLinks.RunMarks(movie, video.Keep);
+            foreach ((long offset, byte value) in marks)
             {
                 writes.Add(new Patch(offset - Moved(offset), 1, [value]));
             }
