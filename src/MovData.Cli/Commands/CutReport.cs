@@ -59,8 +59,10 @@ internal static class CutReport
         return Invariant($"{(r.DryRun ? "dry run: would cut" : "cut")} {r.Removed.Count} range(s) ({r.Removed.Sum(x => x.To - x.From):0.###} s), {MediaText.Clock(r.DurationBefore)} -> {MediaText.Clock(r.DurationAfter)}{saved}");
     }
 
-    private static string NothingInRanges(CutResult r) =>
-        $"nothing to cut: no range holds a whole GOP (keyframe to keyframe): {string.Join(", ", r.Unchanged)}";
+    private static string NothingInRanges(CutResult r) => r.Unchanged.Count == 0
+        // Only a range that runs on to the end and starts past it (--keep's tail: --keep 0-100 of 20 s).
+        ? $"nothing to cut: the recording ({MediaText.Clock(r.DurationBefore)}) ends before the ranges to remove begin (with --keep: it is all kept)"
+        : $"nothing to cut: no range holds a whole GOP (keyframe to keyframe): {string.Join(", ", r.Unchanged)}";
 
     private static void WriteText(Io io, string rec, IReadOnlyList<TimeRange> asked, CutResult r, CutTimings? timings)
     {

@@ -63,6 +63,7 @@ public sealed class MediaBadInputTests
         new("cut-reversed-range", Recording(), ["cut", "{rec}", "--remove", "9-4"], Always(2), "ends before it starts"),
         new("cut-malformed-time", Recording(), ["cut", "{rec}", "--remove", "1:75-2:00"], Always(2), "is not a time"),
         new("cut-keep-not-a-number", Recording(), ["cut", "{rec}", "--keep", "NaN-4"], Always(2), "'NaN' is not a time"),
+        new("cut-keep-everything", Recording(), ["cut", "{rec}", "--keep", "0-100"], Always(0), "nothing to cut: the recording (0:00:24.000) ends before the ranges to remove begin (with --keep: it is all kept)"),
         new("cut-overlapping-ranges", Recording(), ["cut", "{rec}", "--remove", "4-9", "--remove", "8-12"], Always(2), "overlap"),
         new("cut-range-past-end", Recording(), ["cut", "{rec}", "--remove", "30-40"], Always(2), "starts past the end"),
         new("cut-whole-recording", Recording(), ["cut", "{rec}", "--remove", "0-100"], Always(2), "removes the whole recording"),
