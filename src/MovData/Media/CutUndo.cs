@@ -16,8 +16,9 @@ namespace MovData.Media;
 internal static class CutUndo
 {
     /// <summary>
-    /// <paramref name="plan"/>'s layout with the EDL it was cut from replaced by join markers
-    /// (where that EDL is named like the recording: a player would apply it), and, where the
+    /// <paramref name="plan"/>'s layout with the EDL it was cut from replaced by what is left of
+    /// it (<see cref="LeftOf"/>; where that EDL is named like the recording: a player would
+    /// apply it), and, where the
     /// removed parts are saved, the manifest appended to them (with the EDL's original bytes).
     /// Reads the recording as it is before the cut.
     /// </summary>
@@ -33,7 +34,7 @@ internal static class CutUndo
         string besideRec = PlayerEdl(path);
         if (options.Edl is { } edl && Path.GetFullPath(edl) == besideRec && File.Exists(besideRec))
         {
-            byte[] markers = System.Text.Encoding.ASCII.GetBytes(EditDecisionList.Markers(Joins(plan.Cuts, removed, timeline)));
+            byte[] markers = System.Text.Encoding.ASCII.GetBytes(LeftOf(EditDecisionList.Parse(File.ReadAllText(besideRec)), removed, Joins(plan.Cuts, removed, timeline), timeline.EndTime.Seconds));
             layout = layout with { Beside = new ReplacedFile(besideRec, markers) };
             kept = new SavedEdl(Path.GetFileName(besideRec), File.ReadAllBytes(besideRec), Convert.ToHexString(SHA256.HashData(markers)));
         }
@@ -53,6 +54,52 @@ internal static class CutUndo
     /// <summary>The EDL a player (Kodi, MPlayer) applies to <paramref name="recording"/>: the
     /// same name without its extension, plus .edl, beside it; as a full path.</summary>
     internal static string PlayerEdl(string recording) => Path.ChangeExtension(Path.GetFullPath(recording), ".edl");
+
+    /// <summary>
+    /// The EDL a cut leaves in place of the one it was made from, in the cut recording's
+    /// seconds: what that EDL asked to skip and the cut kept (snapped to keyframes, a range
+    /// keeps up to a GOP at either edge, and one that holds no whole GOP all of itself), as
+    /// commercial breaks (type 3: Kodi skips them), the parts either side of a join one break;
+    /// and a scene marker (type 2, which skips nothing) at each join no such break holds.
+    /// Before, only the markers were left, and a player showed those leftovers of the adverts.
+    /// </summary>
+    internal static string LeftOf(IReadOnlyList<TimeRange> asked, IReadOnlyList<RemovedRange> removed, IReadOnlyList<double> joins, double end)
+    {
+        var left = new List<(double From, double To)>();
+        foreach (TimeRange q in asked)
+        {
+            double at = q.From, to = Math.Min(q.To, end);
+            foreach (RemovedRange x in removed.Where(x => x.To > q.From && x.From < to))
+            {
+                if (x.From > at)
+                {
+                    left.Add((at, x.From));
+                }
+                at = Math.Max(at, x.To);
+            }
+            if (to > at)
+            {
+                left.Add((at, to));
+            }
+        }
+        // Where a time kept is after the cut: less what went before it.
+        double Now(double t) => t - removed.Where(x => x.To <= t + 0.0005).Sum(x => x.To - x.From);
+        var breaks = new List<(double From, double To)>();
+        foreach ((double from, double to) in left.Select(l => (Now(l.From), Now(l.To))).Where(l => l.Item2 - l.Item1 > 0.0005).OrderBy(l => l.Item1))
+        {
+            if (breaks.Count > 0 && from <= breaks[^1].To + 0.0005)
+            {
+                breaks[^1] = (breaks[^1].From, Math.Max(breaks[^1].To, to));
+            }
+            else
+            {
+                breaks.Add((from, to));
+            }
+        }
+        IEnumerable<(double From, double To, int Type)> lines = breaks.Select(b => (b.From, b.To, EditDecisionList.CommercialBreak))
+            .Concat(joins.Where(j => !breaks.Any(b => b.From - 0.0005 <= j && j <= b.To + 0.0005)).Select(j => (j, j, EditDecisionList.SceneMarker)));
+        return EditDecisionList.Write(lines.OrderBy(l => l.From));
+    }
 
     /// <summary>Each join of the cut recording, in its seconds: where a removed range was,
     /// less what was removed before it; not the head or the end, which are no joins.</summary>

@@ -108,15 +108,22 @@ public static class EditDecisionList
     public const int SceneMarker = 2;
 
     /// <summary>An EDL that marks each of <paramref name="seconds"/> as a scene marker, one
-    /// <c>start end 2</c> line each (start and end the same), as a cut leaves in place of the
-    /// EDL it was made from: the joins, which a player may show, and no range it would skip.</summary>
+    /// <c>start end 2</c> line each (start and end the same): points a player may show, and
+    /// no range it would skip.</summary>
     public static string Markers(IEnumerable<double> seconds)
     {
         ArgumentNullException.ThrowIfNull(seconds);
+        return Write(seconds.Select(t => (t, t, SceneMarker)));
+    }
+
+    /// <summary>An EDL of <paramref name="lines"/>, one <c>start end type</c> line each, in
+    /// seconds to the millisecond.</summary>
+    internal static string Write(IEnumerable<(double From, double To, int Type)> lines)
+    {
         var sb = new System.Text.StringBuilder();
-        foreach (double t in seconds)
+        foreach ((double from, double to, int type) in lines)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{t:0.00#}\t{t:0.00#}\t{SceneMarker}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{from:0.00#}\t{to:0.00#}\t{type}\n");
         }
         return sb.ToString();
     }

@@ -123,8 +123,10 @@ public sealed record CutOptions
 
     /// <summary>The EDL file the ranges came from, if any. Where it is named like the recording
     /// (<c>REC.edl</c> for <c>REC.ts</c>: the one Kodi and MPlayer apply to it), the cut
-    /// replaces it, in the same journaled edit, with one that marks each join as a scene
-    /// marker (type 2), so no player skips programme in the cut recording; its original bytes
+    /// replaces it, in the same journaled edit, with what is left of it in the cut recording's
+    /// times: what it marked and the cut kept (the edges of a break that keyframes did not
+    /// allow to go) as commercial breaks (type 3), and a scene marker (type 2) at each other
+    /// join, so no player skips programme in the cut recording; its original bytes
     /// are kept in <see cref="SaveRemovedTo"/>'s manifest, and
     /// <see cref="MediaFile.Restore(string, string, RestoreOptions?, IProgress{EditProgress}?, CancellationToken)"/>
     /// writes them back. Without <see cref="SaveRemovedTo"/> the original EDL is not kept.
@@ -231,8 +233,8 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
     public IReadOnlyList<ByteSpan> Written { get; init; } = [];
 
     /// <summary>The EDL named like the recording (<see cref="CutOptions.Edl"/>) that the cut
-    /// rewrote as scene markers at its joins, so that no player skips programme in the cut
-    /// recording; null if none was.</summary>
+    /// rewrote as what is left of it (<see cref="CutOptions.Edl"/>), so that no player skips
+    /// programme in the cut recording; null if none was.</summary>
     public string? EdlReplaced { get; init; }
 
     /// <summary>One line: what was removed and what it cost.</summary>

@@ -171,7 +171,7 @@ public sealed class RestoreTests
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void Cut_FromThePlayersEdl_LeavesJoinMarkers_RestoreWritesTheEdlBack(string fs)
+    public void Cut_FromThePlayersEdl_LeavesWhatTheCutKeptOfIt_RestoreWritesTheEdlBack(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
         string rec = Recordings.CopyTo("h264-aac", dir, "show.ts");
@@ -186,11 +186,12 @@ public sealed class RestoreTests
         JsonElement cut = JsonDocument.Parse(json).RootElement;
         Assert.Equal(edl, cut.GetProperty("edlReplaced").GetString());
         // Snapped: 4.5-9 removes 6-8, 12-15.5 removes 12-14; the joins in the cut recording
-        // are at 6 and 12 - 2 = 10 s.
+        // are at 6 and 12 - 2 = 10 s. What the cut kept of each break stays one (a player skips
+        // it): 4.5-6 and 8-9 s, now 4.5-7 s; 14-15.5 s, now 10-11.5 s.
         Assert.Equal(2, cut.GetProperty("removed").GetArrayLength());
-        string markers = File.ReadAllText(edl);
-        Assert.Equal("6.00\t6.00\t2\n10.00\t10.00\t2\n", markers);
-        Assert.Empty(EditDecisionList.Parse(markers)); // nothing a player would skip
+        string left = File.ReadAllText(edl);
+        Assert.Equal("4.50\t7.00\t3\n10.00\t11.50\t3\n", left);
+        Assert.Equal([new TimeRange(4.5, 7), new TimeRange(10, 11.5)], EditDecisionList.Parse(left));
 
         (code, json, err) = CliProcess.Movdata("restore", rec, saved, "--json");
 
@@ -202,7 +203,7 @@ public sealed class RestoreTests
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void Cut_FromThePlayersEdl_WithoutSaving_LeavesOnlyMarkers_AndAnEdlNamedOtherwiseAlone(string fs)
+    public void Cut_FromThePlayersEdl_WithoutSaving_LeavesWhatTheCutKept_AndAnEdlNamedOtherwiseAlone(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);
         string rec = Recordings.CopyTo("h264-aac", dir, "show.ts");
@@ -212,7 +213,13 @@ public sealed class RestoreTests
         CutResult r = MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { Edl = edl }, cancel: TestContext.Current.CancellationToken);
 
         Assert.Single(r.Removed);
-        Assert.Equal("6.00\t6.00\t2\n", File.ReadAllText(edl));
+        Assert.Equal("4.50\t7.00\t3\n", File.ReadAllText(edl));
+        // A break the cut took whole leaves a scene marker at its join.
+        File.WriteAllText(edl, "6 8 3\n");
+        string again = Recordings.CopyTo("h264-aac", dir, "again.ts");
+        File.Move(edl, dir.File("again.edl"));
+        MediaFile.Cut(again, [new(6, 8)], new CutOptions { Edl = dir.File("again.edl") }, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal("6.00\t6.00\t2\n", File.ReadAllText(dir.File("again.edl")));
 
         string other = Recordings.CopyTo("h264-aac", dir, "other.ts");
         string elsewhere = dir.File("ranges.edl");
