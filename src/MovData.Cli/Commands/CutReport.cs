@@ -111,7 +111,7 @@ internal static class CutReport
         }
         if (r.EdlReplaced is not null)
         {
-            o.WriteLine($"  {r.EdlReplaced} {(r.DryRun ? "would then mark" : "now marks")} what the cut kept of its breaks (type 3) and the other joins (type 2), in the cut's times");
+            o.WriteLine($"  {r.EdlReplaced} {(r.DryRun ? "would then mark" : "now marks")} what the cut kept of its breaks and the other joins (type 2), in the cut's times");
         }
         if (timings is not null)
         {

@@ -34,7 +34,7 @@ internal static class CutUndo
         string besideRec = PlayerEdl(path);
         if (options.Edl is { } edl && Path.GetFullPath(edl) == besideRec && File.Exists(besideRec))
         {
-            byte[] markers = System.Text.Encoding.ASCII.GetBytes(LeftOf(EditDecisionList.Parse(File.ReadAllText(besideRec)), removed, Joins(plan.Cuts, removed, timeline), timeline.EndTime.Seconds));
+            byte[] markers = System.Text.Encoding.ASCII.GetBytes(LeftOf(EditDecisionList.Lines(File.ReadAllText(besideRec)), removed, Joins(plan.Cuts, removed, timeline), timeline.EndTime.Seconds));
             layout = layout with { Beside = new ReplacedFile(besideRec, markers) };
             kept = new SavedEdl(Path.GetFileName(besideRec), File.ReadAllBytes(besideRec), Convert.ToHexString(SHA256.HashData(markers)));
         }
@@ -57,48 +57,60 @@ internal static class CutUndo
 
     /// <summary>
     /// The EDL a cut leaves in place of the one it was made from, in the cut recording's
-    /// seconds: what that EDL asked to skip and the cut kept (snapped to keyframes, a range
-    /// keeps up to a GOP at either edge, and one that holds no whole GOP all of itself), as
-    /// commercial breaks (type 3: Kodi skips them), the parts either side of a join one break;
-    /// and a scene marker (type 2, which skips nothing) at each join no such break holds.
-    /// Before, only the markers were left, and a player showed those leftovers of the adverts.
+    /// seconds: every line of it, each less what the cut removed of it and moved back by what
+    /// went before it. So a range to skip (type 0 or 3) keeps what the cut kept of it (snapped
+    /// to keyframes, a range keeps up to a GOP at either edge, and one that holds no whole GOP
+    /// all of itself), the parts either side of a join one range; a mute (type 1) keeps what is
+    /// left of it, and a scene marker (type 2) in removed time goes. A scene marker is added at
+    /// each join no range to skip holds. Before, only those markers were left, and a player
+    /// showed the leftovers of the adverts, and muted nothing.
     /// </summary>
-    internal static string LeftOf(IReadOnlyList<TimeRange> asked, IReadOnlyList<RemovedRange> removed, IReadOnlyList<double> joins, double end)
+    internal static string LeftOf(IReadOnlyList<(double From, double To, int Type)> lines, IReadOnlyList<RemovedRange> removed, IReadOnlyList<double> joins, double end)
     {
-        var left = new List<(double From, double To)>();
-        foreach (TimeRange q in asked)
+        // Where a time kept is after the cut: less what went before it.
+        double Now(double t) => t - removed.Where(x => x.To <= t + 0.0005).Sum(x => x.To - x.From);
+        var left = new List<(double From, double To, int Type, bool Point)>();
+        foreach ((double from, double until, int type) in lines.Where(l => l.From <= end))
         {
-            double at = q.From, to = Math.Min(q.To, end);
-            foreach (RemovedRange x in removed.Where(x => x.To > q.From && x.From < to))
+            if (until == from)
+            {
+                if (!removed.Any(x => x.From < from && from < x.To))
+                {
+                    left.Add((Now(from), Now(from), type, true));
+                }
+                continue;
+            }
+            double at = from, to = Math.Min(until, end);
+            foreach (RemovedRange x in removed.Where(x => x.To > from && x.From < to))
             {
                 if (x.From > at)
                 {
-                    left.Add((at, x.From));
+                    left.Add((Now(at), Now(x.From), type, false));
                 }
                 at = Math.Max(at, x.To);
             }
             if (to > at)
             {
-                left.Add((at, to));
+                left.Add((Now(at), Now(to), type, false));
             }
         }
-        // Where a time kept is after the cut: less what went before it.
-        double Now(double t) => t - removed.Where(x => x.To <= t + 0.0005).Sum(x => x.To - x.From);
-        var breaks = new List<(double From, double To)>();
-        foreach ((double from, double to) in left.Select(l => (Now(l.From), Now(l.To))).Where(l => l.Item2 - l.Item1 > 0.0005).OrderBy(l => l.Item1))
+        // The parts of one line, or of two of a type, that now meet are one.
+        var merged = new List<(double From, double To, int Type, bool Point)>();
+        foreach (var l in left.Where(l => l.Point || l.To - l.From > 0.0005).OrderBy(l => l.Type).ThenBy(l => l.From))
         {
-            if (breaks.Count > 0 && from <= breaks[^1].To + 0.0005)
+            if (!l.Point && merged.Count > 0 && merged[^1] is { Point: false } m && m.Type == l.Type && l.From <= m.To + 0.0005)
             {
-                breaks[^1] = (breaks[^1].From, Math.Max(breaks[^1].To, to));
+                merged[^1] = m with { To = Math.Max(m.To, l.To) };
             }
             else
             {
-                breaks.Add((from, to));
+                merged.Add(l);
             }
         }
-        IEnumerable<(double From, double To, int Type)> lines = breaks.Select(b => (b.From, b.To, EditDecisionList.CommercialBreak))
-            .Concat(joins.Where(j => !breaks.Any(b => b.From - 0.0005 <= j && j <= b.To + 0.0005)).Select(j => (j, j, EditDecisionList.SceneMarker)));
-        return EditDecisionList.Write(lines.OrderBy(l => l.From));
+        var skipped = merged.Where(l => l.Type is EditDecisionList.Cut or EditDecisionList.CommercialBreak).ToList();
+        IEnumerable<(double From, double To, int Type)> written = merged.Select(l => (l.From, l.To, l.Type))
+            .Concat(joins.Where(j => !skipped.Any(b => b.From - 0.0005 <= j && j <= b.To + 0.0005)).Select(j => (j, j, EditDecisionList.SceneMarker)));
+        return EditDecisionList.Write(written.OrderBy(l => l.From).ThenBy(l => l.Type));
     }
 
     /// <summary>Each join of the cut recording, in its seconds: where a removed range was,

@@ -65,9 +65,16 @@ public static class EditDecisionList
     /// </summary>
     /// <exception cref="FormatException">A malformed line, a reversed range, or ranges that
     /// overlap or are out of order; the message names the line.</exception>
-    public static IReadOnlyList<TimeRange> Parse(string text)
+    public static IReadOnlyList<TimeRange> Parse(string text) =>
+        [.. Lines(text).Where(l => l.Type is Cut or CommercialBreak).Select(l => new TimeRange(l.From, l.To))];
+
+    /// <summary>Every line of an EDL, in order: its start, end and type (of any number), as
+    /// <see cref="Parse"/> checks them (the ranges to remove in order, none overlapping).</summary>
+    /// <exception cref="FormatException">As <see cref="Parse"/>.</exception>
+    internal static List<(double From, double To, int Type)> Lines(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        var all = new List<(double From, double To, int Type)>();
         var ranges = new List<(TimeRange Range, int Line)>();
         string[] lines = text.Split('\n');
         for (int n = 1; n <= lines.Length; n++)
@@ -91,6 +98,7 @@ public static class EditDecisionList
             {
                 throw new FormatException($"EDL line {n}: the range {from.ToString(CultureInfo.InvariantCulture)}-{to.ToString(CultureInfo.InvariantCulture)} ends before it starts");
             }
+            all.Add((from, to, type));
             if (type is not (Cut or CommercialBreak))
             {
                 continue;
@@ -101,7 +109,7 @@ public static class EditDecisionList
             }
             ranges.Add((new TimeRange(from, to), n));
         }
-        return [.. ranges.Select(r => r.Range)];
+        return all;
     }
 
     /// <summary>Type 2 of an EDL line: scene marker (Kodi shows it as a chapter mark; nothing is skipped).</summary>

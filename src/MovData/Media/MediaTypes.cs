@@ -95,8 +95,8 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
 /// <param name="To">End, seconds; past the end means to the end.</param>
 public readonly record struct TimeRange(double From, double To)
 {
-    /// <summary>"93.5-120", as the CLI prints it.</summary>
-    public override string ToString() => FormattableString.Invariant($"{From}-{To}");
+    /// <summary>"93.5-120", as the CLI prints it; "93.5-end" for a range that runs to the end.</summary>
+    public override string ToString() => double.IsPositiveInfinity(To) ? FormattableString.Invariant($"{From}-end") : FormattableString.Invariant($"{From}-{To}");
 }
 
 /// <summary>Options of <see cref="MediaFile.Cut(string, IReadOnlyList{TimeRange}, CutOptions?, IProgress{EditProgress}?, CancellationToken)"/>.</summary>
@@ -124,9 +124,9 @@ public sealed record CutOptions
     /// <summary>The EDL file the ranges came from, if any. Where it is named like the recording
     /// (<c>REC.edl</c> for <c>REC.ts</c>: the one Kodi and MPlayer apply to it), the cut
     /// replaces it, in the same journaled edit, with what is left of it in the cut recording's
-    /// times: what it marked and the cut kept (the edges of a break that keyframes did not
-    /// allow to go) as commercial breaks (type 3), and a scene marker (type 2) at each other
-    /// join, so no player skips programme in the cut recording; its original bytes
+    /// times: each line less what the cut removed of it (a break keeps the edges that
+    /// keyframes did not allow to go), and a scene marker (type 2) at each join no break
+    /// holds, so no player skips programme in the cut recording; its original bytes
     /// are kept in <see cref="SaveRemovedTo"/>'s manifest, and
     /// <see cref="MediaFile.Restore(string, string, RestoreOptions?, IProgress{EditProgress}?, CancellationToken)"/>
     /// writes them back. Without <see cref="SaveRemovedTo"/> the original EDL is not kept.

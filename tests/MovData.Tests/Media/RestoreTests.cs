@@ -208,12 +208,13 @@ public sealed class RestoreTests
         using ScratchDir dir = Scratch.On(fs);
         string rec = Recordings.CopyTo("h264-aac", dir, "show.ts");
         string edl = dir.File("show.edl");
-        File.WriteAllText(edl, "4.5 9 3\n");
+        // A break, a mute, and scene markers, one in the time the break's cut removes (6-8 s).
+        File.WriteAllText(edl, "4.5 9 3\n10 11 1\n7 7 2\n16 16 2\n");
 
         CutResult r = MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { Edl = edl }, cancel: TestContext.Current.CancellationToken);
 
         Assert.Single(r.Removed);
-        Assert.Equal("4.50\t7.00\t3\n", File.ReadAllText(edl));
+        Assert.Equal("4.50\t7.00\t3\n8.00\t9.00\t1\n14.00\t14.00\t2\n", File.ReadAllText(edl));
         // A break the cut took whole leaves a scene marker at its join.
         File.WriteAllText(edl, "6 8 3\n");
         string again = Recordings.CopyTo("h264-aac", dir, "again.ts");
