@@ -48,7 +48,7 @@ public sealed class RestoreCrashTests
     public static TheoryData<string, string> EdlCases() => Scratch.EveryFileSystemWith(["cut from the player's EDL", "restore of a cut from the player's EDL"]);
 
     /// <summary>The EDL named like the recording is rewritten in the same journaled edit as
-    /// the cut (join markers) and as the restore (its original bytes): a crash anywhere leaves
+    /// the cut (what is left of it) and as the restore (its original bytes): a crash anywhere leaves
     /// it, like the recording, as after.</summary>
     [Theory, MemberData(nameof(EdlCases))]
     public void EdlRewrite_KilledAtEveryStep_RecoversWithTheRecording(string fs, string name)
@@ -61,7 +61,8 @@ public sealed class RestoreCrashTests
         File.WriteAllBytes(edl, comskip);
         MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { SaveRemovedTo = ads, Edl = edl }, cancel: TestContext.Current.CancellationToken);
         Dictionary<string, byte[]> cut = new() { ["rec"] = File.ReadAllBytes(rec), ["ads"] = File.ReadAllBytes(ads), ["rec.edl"] = File.ReadAllBytes(edl) };
-        Assert.Equal("6.00\t6.00\t2\n10.00\t10.00\t2\n", System.Text.Encoding.ASCII.GetString(cut["rec.edl"]));
+        // What the cut kept of each break (4.5-6 and 8-9 s; 11.5-12 and 14-15.5 s), in the cut's times.
+        Assert.Equal("4.50\t7.00\t3\n9.50\t11.50\t3\n", System.Text.Encoding.ASCII.GetString(cut["rec.edl"]));
         CrashScenario s = name.StartsWith("cut", StringComparison.Ordinal)
             ? new(name, new() { ["rec"] = original, ["rec.edl"] = comskip }, new() { ["rec"] = cut["rec"], ["ads"] = cut["ads"], ["rec.edl"] = cut["rec.edl"] },
                 ["cut", "{rec}", "--edl", "{rec.edl}", "--save-removed", "{ads}"])
