@@ -12,7 +12,7 @@ internal static class CutCommand
         Argument<string> path = Shared.File("REC", "an MPEG-TS, M2TS, MP4 or MOV recording, changed in place");
         Option<string[]> remove = new("--remove") { Description = "a range to remove, FROM-TO (seconds, MM:SS[.fff] or HH:MM:SS[.fff]); repeat for more", AllowMultipleArgumentsPerToken = false };
         Option<string> keep = new("--keep") { Description = "keep only FROM-TO, removing what is before and after it" };
-        Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3); auto: comskip's REC.edl beside REC, made by running comskip if there is none; one named like REC (REC.edl) is replaced by join markers (type 2)" };
+        Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3); auto: comskip's REC.edl beside REC, made by running comskip if there is none; one named like REC (REC.edl) is rewritten as what is left of it, with a marker (type 2) at each join" };
         Option<string> comskipIni = new("--comskip-ini") { Description = "with --edl auto: the comskip.ini comskip runs with (its --ini)" };
         Option<bool> exact = new("--exact") { Description = "cut at the frames nearest the times instead of snapping to keyframes" };
         Option<string> saveRemoved = new("--save-removed") { Description = "move what is removed into this new file (a playable recording) instead of discarding it; auto: .REC.removed.EXT beside REC, hidden from DVR libraries, numbered after earlier cuts" };
@@ -76,7 +76,7 @@ internal static class CutCommand
                     keepText is not null
                         ? MediaFile.Keep(rec, CutRanges.Parse("--keep", keepText), options, progress, io.Cancel)
                         : MediaFile.Cut(rec, ranges, options, progress, io.Cancel)), waits);
-                return outcome.Report(CutReport.Write(io, asJson, rec, ranges, r, p.GetValue(timings) ? r.Timings : null));
+                return outcome.Report(CutReport.Write(io, asJson, rec, ranges, r, options.Exact, p.GetValue(timings) ? r.Timings : null));
             }));
             CutLog.Append(p.GetValue(log), rec, outcome, code, io.Err);
             return code;

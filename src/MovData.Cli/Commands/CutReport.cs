@@ -34,7 +34,9 @@ internal static class CutReport
         return why;
     }
 
-    internal static string Write(Io io, bool json, string rec, IReadOnlyList<TimeRange> asked, CutResult r, CutTimings? timings)
+    /// <param name="exact">The cut was asked for at frames (--exact), not keyframes: a range
+    /// that removed nothing held no frame, not no GOP.</param>
+    internal static string Write(Io io, bool json, string rec, IReadOnlyList<TimeRange> asked, CutResult r, bool exact, CutTimings? timings)
     {
         Shared.ReportRecovered(io, r.Recovered);
         if (json)
@@ -43,33 +45,35 @@ internal static class CutReport
         }
         else
         {
-            WriteText(io, rec, asked, r, timings);
+            WriteText(io, rec, asked, r, exact, timings);
         }
-        return Summary(r);
+        return Summary(r, exact);
     }
 
     /// <summary>"cut 3 range(s), 0:24:00.000 -> 0:20:30.000, removed parts saved to /r/.news.removed.ts".</summary>
-    private static string Summary(CutResult r)
+    private static string Summary(CutResult r, bool exact)
     {
         if (r.Removed.Count == 0)
         {
-            return NothingInRanges(r);
+            return NothingInRanges(r, exact);
         }
         string saved = r.SavedTo is null ? "" : $", removed parts {(r.DryRun ? "would be " : "")}saved to {r.SavedTo}";
         return Invariant($"{(r.DryRun ? "dry run: would cut" : "cut")} {r.Removed.Count} range(s) ({r.Removed.Sum(x => x.To - x.From):0.###} s), {MediaText.Clock(r.DurationBefore)} -> {MediaText.Clock(r.DurationAfter)}{saved}");
     }
 
-    private static string NothingInRanges(CutResult r) => r.Unchanged.Count == 0
+    private static string NothingInRanges(CutResult r, bool exact) => r.Unchanged.Count == 0
         // Only a range that runs on to the end and starts past it (--keep's tail: --keep 0-100 of 20 s).
         ? $"nothing to cut: the recording ({MediaText.Clock(r.DurationBefore)}) ends before the ranges to remove begin (with --keep: it is all kept)"
-        : $"nothing to cut: no range holds a whole GOP (keyframe to keyframe): {string.Join(", ", r.Unchanged)}";
+        : exact
+            ? $"nothing to cut: no range holds a frame (--exact cuts at the frames nearest its ends): {string.Join(", ", r.Unchanged)}"
+            : $"nothing to cut: no range holds a whole GOP (keyframe to keyframe): {string.Join(", ", r.Unchanged)}";
 
-    private static void WriteText(Io io, string rec, IReadOnlyList<TimeRange> asked, CutResult r, CutTimings? timings)
+    private static void WriteText(Io io, string rec, IReadOnlyList<TimeRange> asked, CutResult r, bool exact, CutTimings? timings)
     {
         var o = io.Out;
         if (r.Removed.Count == 0)
         {
-            o.WriteLine($"{rec}: {NothingInRanges(r)}; nothing changed");
+            o.WriteLine($"{rec}: {NothingInRanges(r, exact)}; nothing changed");
             return;
         }
         o.WriteLine(Invariant($"{rec}: {MediaText.FormatName(r.Format)}, {MediaText.Clock(r.DurationBefore)} -> {MediaText.Clock(r.DurationAfter)}{(r.DryRun ? " (dry run: nothing changed)" : "")}"));
@@ -96,8 +100,18 @@ internal static class CutReport
         }
         if (r.DryRun)
         {
-            o.WriteLine(Invariant($"  collapse (whole blocks): {Spans(r.Collapsed)}; {r.Removed.Sum(x => x.Length) - r.Collapsed.Sum(c => c.Length)} bytes of the removed ranges padded instead"));
-            o.WriteLine(Invariant($"  write (padding, program tables, marks, in the file after the cut): {Spans(r.Written)}"));
+            if (r.TransportStream is not null)
+            {
+                o.WriteLine(Invariant($"  collapse (whole blocks): {Spans(r.Collapsed)}; {r.Removed.Sum(x => x.Length) - r.Collapsed.Sum(c => c.Length)} bytes of the removed ranges padded instead"));
+                o.WriteLine(Invariant($"  write (padding, program tables, marks, in the file after the cut): {Spans(r.Written)}"));
+            }
+            else
+            {
+                // The collapses take the old moov too where it is rewritten at the end, and a
+                // removed range's bytes are its video samples' only: no figure of what is left.
+                o.WriteLine(Invariant($"  collapse (whole blocks): {Spans(r.Collapsed)}; what else the removed samples held stays in mdat, referenced by no sample"));
+                o.WriteLine(Invariant($"  write (the new moov, box sizes, marks, in the file after the cut): {Spans(r.Written)}"));
+            }
         }
         string would = r.DryRun ? "would be " : "";
         o.WriteLine(Invariant($"  {r.BytesWritten} bytes {would}written, {r.BytesCopied} bytes {would}copied, tail shifted: {r.Method.ToContractName()}"));

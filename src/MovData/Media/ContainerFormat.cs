@@ -15,6 +15,10 @@ internal interface IContainerFormat
     /// <summary>How a refusal names the format: "MPEG-TS or M2TS".</summary>
     string Name { get; }
 
+    /// <summary>The endings of the names files of this format are given, lower case with the
+    /// dot (".ts"), the usual first: a file of removed parts named for another format is refused.</summary>
+    IReadOnlyList<string> Extensions { get; }
+
     /// <summary>Whether <paramref name="head"/>, the file's first bytes (at most
     /// <see cref="MediaFormats.HeadBytes"/>, fewer for a smaller file), is this format;
     /// if not, <paramref name="whyNot"/> says what it looked for and did not find.</summary>

@@ -46,7 +46,7 @@ internal static class CutSnapping
             }
             if (head && toEnd)
             {
-                throw new ArgumentException($"the range {r} removes the whole recording ({endTime.Seconds:0.###} s); delete the file instead");
+                throw new RemovesEverythingException($"the range {r} removes the whole recording ({endTime.Seconds:0.###} s); delete the file instead", endTime.Seconds);
             }
             var cut = new PlannedCut(s, e, head ? new MediaTime(0, timeline.Timescale) : first!.Value.Time, toEnd ? endTime : last!.Value.Time, head);
             if (cuts.Count > 0 && cuts[^1].End >= s)
@@ -56,7 +56,7 @@ internal static class CutSnapping
                 cuts.RemoveAt(cuts.Count - 1);
                 if (cut.Head && cut.End == timeline.EndPosition)
                 {
-                    throw new ArgumentException($"the ranges up to {r} remove the whole recording ({endTime.Seconds:0.###} s); delete the file instead");
+                    throw new RemovesEverythingException($"the ranges up to {r} remove the whole recording ({endTime.Seconds:0.###} s); delete the file instead", endTime.Seconds);
                 }
             }
             cuts.Add(cut);
@@ -95,4 +95,11 @@ internal static class CutSnapping
         }
         return points;
     }
+}
+
+/// <summary>The ranges to remove, snapped, take the whole recording (of <paramref name="seconds"/>);
+/// a keep says it in its own words.</summary>
+internal sealed class RemovesEverythingException(string message, double seconds) : ArgumentException(message)
+{
+    internal double Seconds { get; } = seconds;
 }

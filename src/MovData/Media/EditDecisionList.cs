@@ -41,6 +41,10 @@ public static class EditDecisionList
     private static bool TryParseNumber(string text, NumberStyles style, out double value) =>
         double.TryParse(text, style, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
+    /// <summary>What is wrong with a range that removes nothing: "is empty (it ends where it
+    /// starts)" or "ends before it starts".</summary>
+    private static string Emptiness(double from, double to) => to == from ? "is empty: it ends where it starts" : "ends before it starts";
+
     /// <summary>A range written <c>FROM-TO</c>, e.g. <c>12:00-15:30.5</c>.</summary>
     /// <exception cref="FormatException">Malformed, or TO before FROM.</exception>
     public static TimeRange ParseRange(string text)
@@ -54,7 +58,7 @@ public static class EditDecisionList
         var range = new TimeRange(ParseTime(ends[0]), ParseTime(ends[1]));
         if (range.To <= range.From)
         {
-            throw new FormatException($"the range '{text}' ends before it starts");
+            throw new FormatException($"the range '{text}' {Emptiness(range.From, range.To)}");
         }
         return range;
     }
@@ -96,7 +100,7 @@ public static class EditDecisionList
             // A scene marker is a point (Kodi's own are written start = end); a range to cut is not.
             if (to < from || (to == from && type is Cut or CommercialBreak))
             {
-                throw new FormatException($"EDL line {n}: the range {from.ToString(CultureInfo.InvariantCulture)}-{to.ToString(CultureInfo.InvariantCulture)} ends before it starts");
+                throw new FormatException($"EDL line {n}: the range {from.ToString(CultureInfo.InvariantCulture)}-{to.ToString(CultureInfo.InvariantCulture)} {Emptiness(from, to)}");
             }
             all.Add((from, to, type));
             if (type is not (Cut or CommercialBreak))

@@ -51,7 +51,8 @@ public static class MediaFile
     /// it plans on the file as it is and returns what the cut would, changing nothing.
     /// </summary>
     /// <exception cref="ArgumentException">No ranges, ranges out of order or overlapping, or
-    /// one that starts past the end or removes everything; nothing changed.</exception>
+    /// one that starts past the end or removes everything, or a <see cref="CutOptions.SaveRemovedTo"/>
+    /// named for another format; nothing changed.</exception>
     /// <exception cref="InvalidDataException">Not a recording this can cut (see
     /// <see cref="Inspect"/>; an MP4 whose layout or tables a cut does not rewrite yet), or
     /// its last packet is incomplete; nothing changed.</exception>
@@ -59,7 +60,7 @@ public static class MediaFile
     /// not rewrite yet; nothing changed.</exception>
     /// <remarks>With <see cref="CutOptions.SaveRemovedTo"/>, the saved file ends in a manifest
     /// that <see cref="Restore"/> undoes the cut from; with <see cref="CutOptions.Edl"/> named
-    /// like the recording, that EDL is replaced by join markers (docs/media.md, "Undo").</remarks>
+    /// like the recording, that EDL is rewritten as what is left of it after the cut (docs/media.md, "No stale EDL").</remarks>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the cut would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be written.</exception>
     /// <exception cref="IOException">Another process has the file open for writing (a recording
@@ -86,6 +87,10 @@ public static class MediaFile
         (EditResult edit, CutLayout layout) = PaddedCut.Run(file, (facts, caps) =>
         {
             (IContainerFormat format, IMediaTimeline opened) = MediaFormats.Open(file, cancel);
+            if (options.SaveRemovedTo is { } saved)
+            {
+                MediaFormats.CheckSavedName(format, saved);
+            }
             timeline = opened;
             plan = format.PlanCut(opened, path, remove, options, facts.BlockSize, cancel);
             removed = [.. plan.Cuts.Select(c => Removed(opened, c))];
@@ -219,7 +224,17 @@ public static class MediaFile
             remove.Add(new TimeRange(0, keep.From));
         }
         remove.Add(new TimeRange(keep.To, double.PositiveInfinity));
-        return Cut(path, remove, options, progress, cancel);
+        try
+        {
+            return Cut(path, remove, options, progress, cancel);
+        }
+        catch (RemovesEverythingException e)
+        {
+            // Said of what was asked, not of the ranges around it ("the range 0-30" for --keep 30-40).
+            throw new ArgumentException(keep.From >= e.Seconds
+                ? $"the range {keep} to keep starts at or after the end of the recording ({e.Seconds:0.###} s): nothing would be kept"
+                : $"the range {keep} to keep holds no frame: nothing would be kept", nameof(keep));
+        }
     }
 
     private static void CheckRanges(IReadOnlyList<TimeRange> ranges)

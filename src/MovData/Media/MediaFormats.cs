@@ -45,6 +45,23 @@ internal static class MediaFormats
         throw new InvalidDataException($"not an {Names()} recording: {found}");
     }
 
+    /// <summary>
+    /// Refuses a file of removed parts (which is of the recording's <paramref name="format"/>)
+    /// whose name says another format: an MP4's parts in "ads.ts" would be an MP4 that a DVR
+    /// library or a player choosing by name takes for a transport stream. A name no format
+    /// claims (none, ".bin") is the caller's choice.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name ends as another format's files do.</exception>
+    internal static void CheckSavedName(IContainerFormat format, string savedPath)
+    {
+        string ending = Path.GetExtension(savedPath).ToLowerInvariant();
+        if (!format.Extensions.Contains(ending) && All.FirstOrDefault(f => f.Extensions.Contains(ending)) is { } other)
+        {
+            string[] own = [.. format.Extensions.Take(3)];
+            throw new ArgumentException($"the removed parts of an {format.Name} recording are an {format.Name} file, and {Path.GetFileName(savedPath)} is named as an {other.Name} one: name it {string.Join(", ", own[..^1])} or {own[^1]}");
+        }
+    }
+
     /// <summary>"MPEG-TS, M2TS, MP4 or MOV": every name of every format, as one list.</summary>
     private static string Names()
     {

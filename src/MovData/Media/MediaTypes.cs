@@ -108,7 +108,9 @@ public sealed record CutOptions
     public bool Exact { get; init; }
 
     /// <summary>Move what is removed into this new file (it must not exist), itself a playable
-    /// recording with the program tables in front of each part, instead of discarding it.</summary>
+    /// recording of the same format (a transport stream with the program tables in front of
+    /// each part; an MP4 with a moov of its own), instead of discarding it. A name ending as
+    /// another format's files do (".ts" for an MP4's parts) is refused: <see cref="ArgumentException"/>.</summary>
     public string? SaveRemovedTo { get; init; }
 
     /// <summary><see cref="MoveFlags.ZeroCopyOnly"/> refuses, changing nothing, where the tail
@@ -185,17 +187,18 @@ public readonly record struct ByteSpan(long Offset, long Length);
 /// <summary>One range a cut removed.</summary>
 /// <param name="From">Seconds, in the recording as it was: the first removed frame's presentation time.</param>
 /// <param name="To">Seconds: the presentation time of the first frame kept after it (the end, for a range that reaches it).</param>
-/// <param name="Offset">Byte offset of the removed packets in the file as it was.</param>
-/// <param name="Length">Bytes of packets removed.</param>
+/// <param name="Offset">Byte offset of the removed packets in the file as it was (MP4, MOV:
+/// of the first removed video sample in file order).</param>
+/// <param name="Length">Bytes of packets removed (MP4, MOV: of the video samples removed).</param>
 public sealed record RemovedRange(double From, double To, long Offset, long Length);
 
 /// <summary>What a cut did.</summary>
-/// <param name="Format">The container: MPEG-TS or M2TS.</param>
+/// <param name="Format">The container: MPEG-TS, M2TS, MP4 or MOV.</param>
 /// <param name="DurationBefore">Seconds before.</param>
 /// <param name="DurationAfter">Seconds after.</param>
 /// <param name="Removed">The ranges removed, in order; empty if no range held a whole GOP.</param>
 /// <param name="Unchanged">The ranges asked for that removed nothing (no whole GOP in them).</param>
-/// <param name="BytesWritten">Bytes written in place: padding the format skips (null packets), program tables, broken-link marks.</param>
+/// <param name="BytesWritten">Bytes written in place: padding the format skips (null packets), program tables, broken-link marks (MP4, MOV: the new moov, box sizes, marks).</param>
 /// <param name="BytesCopied">Bytes of data copied (0 where the filesystem shifts by extents and the removed parts moved without copying).</param>
 /// <param name="Method">How what follows each cut was shifted: native, emulated (clones) or copy.</param>
 /// <param name="SavedTo">The file the removed ranges were moved into, if any.</param>
@@ -225,11 +228,13 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
 
     /// <summary>The bytes of the file as it was that the cut removes as whole blocks (collapsed,
     /// or the tail truncated), in file order; what else of <see cref="Removed"/> there was is
-    /// padding the format skips.</summary>
+    /// padding the format skips (MP4, MOV: bytes left in mdat that no sample references; the
+    /// old moov is among these spans where the new one is written elsewhere).</summary>
     public IReadOnlyList<ByteSpan> Collapsed { get; init; } = [];
 
     /// <summary>The bytes the cut writes in the recording, at offsets of the file as it is after
-    /// it: padding the format skips (null packets), program tables, broken-link marks.</summary>
+    /// it: padding the format skips (null packets), program tables, broken-link marks (MP4,
+    /// MOV: the new moov, the free box and mdat sizes, marks).</summary>
     public IReadOnlyList<ByteSpan> Written { get; init; } = [];
 
     /// <summary>The EDL named like the recording (<see cref="CutOptions.Edl"/>) that the cut

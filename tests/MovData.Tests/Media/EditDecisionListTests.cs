@@ -34,6 +34,7 @@ public sealed class EditDecisionListTests
     {
         Assert.Equal(new TimeRange(720, 930.5), EditDecisionList.ParseRange("12:00-15:30.5"));
         Assert.Contains("ends before it starts", Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("15-12")).Message, StringComparison.Ordinal);
+        Assert.Contains("is empty: it ends where it starts", Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("12-12")).Message, StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("12"));
     }
 
@@ -50,7 +51,7 @@ public sealed class EditDecisionListTests
         string edl = EditDecisionList.Markers([6, 10.25, 1234.5678]);
         Assert.Equal("6.00\t6.00\t2\n10.25\t10.25\t2\n1234.568\t1234.568\t2\n", edl);
         Assert.Empty(EditDecisionList.Parse(edl));
-        Assert.Contains("EDL line 1", Assert.Throws<FormatException>(() => EditDecisionList.Parse("5 5 3\n")).Message, StringComparison.Ordinal);
+        Assert.Contains("EDL line 1: the range 5-5 is empty", Assert.Throws<FormatException>(() => EditDecisionList.Parse("5 5 3\n")).Message, StringComparison.Ordinal);
     }
 
     [Theory]

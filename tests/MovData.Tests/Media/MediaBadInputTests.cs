@@ -61,9 +61,15 @@ public sealed class MediaBadInputTests
             return rec;
         }, ["cut", "{rec}", "--remove", "4-9"], Always(2), "truncate -s"),
         new("cut-reversed-range", Recording(), ["cut", "{rec}", "--remove", "9-4"], Always(2), "ends before it starts"),
+        new("cut-empty-range", Recording(), ["cut", "{rec}", "--remove", "5-5"], Always(2), "the range '5-5' is empty: it ends where it starts"),
+        new("cut-edl-empty-range", dir => WithEdl(dir, "10 10 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 1: the range 10-10 is empty: it ends where it starts"),
         new("cut-malformed-time", Recording(), ["cut", "{rec}", "--remove", "1:75-2:00"], Always(2), "is not a time"),
         new("cut-keep-not-a-number", Recording(), ["cut", "{rec}", "--keep", "NaN-4"], Always(2), "'NaN' is not a time"),
         new("cut-keep-everything", Recording(), ["cut", "{rec}", "--keep", "0-100"], Always(0), "nothing to cut: the recording (0:00:24.000) ends before the ranges to remove begin (with --keep: it is all kept)"),
+        new("cut-keep-past-end", Recording(), ["cut", "{rec}", "--keep", "30-40"], Always(2), "the range 30-40 to keep starts at or after the end of the recording (24 s): nothing would be kept"),
+        new("cut-mp4-keep-past-end", Movie("mp4-h264-aac"), ["cut", "{rec}", "--keep", "30-40"], Always(2), "the range 30-40 to keep starts at or after the end of the recording (12 s): nothing would be kept"),
+        new("cut-keep-no-frame-exact", Recording(), ["cut", "{rec}", "--keep", "3.005-3.01", "--exact"], Always(2), "the range 3.005-3.01 to keep holds no frame: nothing would be kept"),
+        new("cut-exact-range-holds-no-frame", Recording(), ["cut", "{rec}", "--remove", "3.005-3.01", "--exact"], Always(0), "nothing to cut: no range holds a frame (--exact cuts at the frames nearest its ends): 3.005-3.01"),
         new("cut-overlapping-ranges", Recording(), ["cut", "{rec}", "--remove", "4-9", "--remove", "8-12"], Always(2), "overlap"),
         new("cut-range-past-end", Recording(), ["cut", "{rec}", "--remove", "30-40"], Always(2), "starts past the end"),
         new("cut-whole-recording", Recording(), ["cut", "{rec}", "--remove", "0-100"], Always(2), "removes the whole recording"),
@@ -87,6 +93,10 @@ public sealed class MediaBadInputTests
             Tools.MustRun("chattr", "+i", rec);
             return rec;
         }, ["cut", "{rec}", "--remove", "4-9"], Always(1), "immutable"),
+        new("cut-mp4-save-removed-named-ts", Movie("mp4-h264-aac"), ["cut", "{rec}", "--remove", "4-6", "--save-removed", "{dir}/ads.ts"], Always(2),
+            "the removed parts of an MP4 or MOV recording are an MP4 or MOV file, and ads.ts is named as an MPEG-TS or M2TS one: name it .mp4, .m4v or .mov"),
+        new("cut-save-removed-named-mp4", Recording(), ["cut", "{rec}", "--remove", "4-9", "--save-removed", "{dir}/ads.MP4", "--dry-run"], Always(2),
+            "and ads.MP4 is named as an MP4 or MOV one: name it .ts, .m2ts or .mts"),
         new("cut-save-removed-exists", dir =>
         {
             File.WriteAllText(dir.File("ads.ts"), "keep me");

@@ -11,8 +11,8 @@ namespace MovData.Tests.Media;
 /// the recording byte for byte (SHA-256 equal) and removes the saved file; where blocks move
 /// between files (XFS, btrfs) the parts come back as the blocks they went out as, not copies;
 /// the saved file plays (ffmpeg decodes it silently, ffprobe sees no extra stream); a dry run
-/// changes nothing; and a stale EDL beside the recording is replaced by join markers and
-/// written back by the restore.
+/// changes nothing; and a stale EDL beside the recording is rewritten as what is left of
+/// it and written back by the restore.
 /// </summary>
 public sealed class RestoreTests
 {

@@ -19,6 +19,8 @@ internal sealed class IsoBmffFormat : IContainerFormat, ISavedManifestCarrier
 
     public string Name => "MP4 or MOV";
 
+    public IReadOnlyList<string> Extensions { get; } = [".mp4", ".m4v", ".mov", ".qt", ".3gp", ".m4a"];
+
     /// <summary>The boxes a file of this format begins with: ftyp, or in a QuickTime file from
     /// before ftyp, its first box of any of the others.</summary>
     private static readonly uint[] First = [FourCc.Ftyp, FourCc.Moov, FourCc.Mdat, FourCc.Wide, FourCc.Free, FourCc.Skip, FourCc.Pnot];

@@ -18,6 +18,8 @@ internal sealed class TransportStreamFormat : IContainerFormat, ISavedManifestCa
 
     public string Name => "MPEG-TS or M2TS";
 
+    public IReadOnlyList<string> Extensions { get; } = [".ts", ".m2ts", ".mts", ".m2t", ".tsv", ".trp"];
+
     public bool Recognise(ReadOnlySpan<byte> head, out string whyNot)
     {
         bool found = PacketGrid.Find(head) is not null;
