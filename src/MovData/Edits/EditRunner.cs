@@ -399,11 +399,11 @@ internal sealed class EditRunner : IDisposable
         }
         foreach (Patch p in patches)
         {
-            trace.Time("write", role, p.Offset, p.Length, () => WritePatch(file, p), p.Bytes);
+            trace.Time("write", role, p.Offset, p.Length, () => WritePatch(file, p, role), p.Bytes);
         }
     }
 
-    private static void WritePatch(SafeFileHandle file, Patch p)
+    private static void WritePatch(SafeFileHandle file, Patch p, string role)
     {
         int unit = p.Bytes.Length;
         // Whole repetitions, so each write starts where the pattern starts.
@@ -414,7 +414,7 @@ internal sealed class EditRunner : IDisposable
         }
         for (long done = 0; done < p.Length; done += buffer.Length)
         {
-            RandomAccess.Write(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, p.Length - done)), p.Offset + done);
+            FileWrites.At(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, p.Length - done)), p.Offset + done, $"writing {p.Length} bytes at {p.Offset} of the {role}");
         }
     }
 

@@ -70,7 +70,9 @@ internal sealed class JournalRecord : IDisposable
         // rename keeps it).
         string path = System.IO.Path.Combine(plan.JournalDirectory, plan.Id + Extension);
         string draft = System.IO.Path.Combine(plan.JournalDirectory, plan.Id + DraftExtension);
-        string creating = $"creating the journal record {draft}";
+        // Each failure here is before the edit's first change, and says so.
+        const string Before = "nothing changed: ";
+        string creating = $"{Before}creating the journal record {draft}";
         SafeFileHandle? created = OwnFiles.TryCreate(draft, creating);
         for (int retry = 1; created is null; retry++)
         {
@@ -84,17 +86,17 @@ internal sealed class JournalRecord : IDisposable
         var record = new JournalRecord(handle, names, 0);
         try
         {
-            OwnFiles.Lock(handle, $"locking the journal record {draft}");
+            OwnFiles.Lock(handle, $"{Before}locking the journal record {draft}");
             // Durable before the record is written: a record that survives has its payloads.
             // While they are written the locked draft says they belong to a live edit.
             record._payloads.AddRange(WritePayloads.PathsOf(plan));
-            WritePayloads.Write(plan);
+            WritePayloads.Write(plan, Before);
             byte[] text = Encoding.UTF8.GetBytes(plan.ToRecord());
             record.Bytes = text.Length;
             bool asMetadata = durableWithNextSync && OwnFiles.TrySetAttribute(handle, RecordAttribute, text);
             if (!asMetadata)
             {
-                RandomAccess.Write(handle, text, 0);
+                FileWrites.At(handle, text, 0, $"{Before}writing the journal record {draft}");
                 record._end = text.Length;
             }
             File.Move(draft, path);
@@ -117,7 +119,7 @@ internal sealed class JournalRecord : IDisposable
             // (docs/journal.md). tmpfs keeps nothing across a crash anyway.
             if (!asMetadata)
             {
-                Durability.Sync(handle, $"fsync of the journal record {path}");
+                Durability.Sync(handle, $"{Before}fsync of the journal record {path}");
                 record.Synced = true;
             }
             return record;
@@ -241,7 +243,7 @@ internal sealed class JournalRecord : IDisposable
             _tornTail = false;
         }
         byte[] line = Encoding.UTF8.GetBytes(string.Concat(steps.Select(k => FormattableString.Invariant($"done {k}\n"))));
-        RandomAccess.Write(_handle, line, _end);
+        FileWrites.At(_handle, line, _end, "marking steps done in the journal record");
         _end += line.Length;
         Durability.SyncData(_handle, "fdatasync of the journal record");
     }

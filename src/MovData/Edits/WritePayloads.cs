@@ -21,22 +21,23 @@ internal static class WritePayloads
     internal static IEnumerable<string> PathsOf(EditPlan plan) => plan.Steps.Where(s => s.Payload is not null).Select(s => plan.Files[s.B].Path);
 
     /// <summary>Writes each payload file (0600, as the record: they hold the caller's data)
-    /// and makes it, and its name, durable.</summary>
+    /// and makes it, and its name, durable; a failure's message begins with <c>before</c>
+    /// ("nothing changed: ").</summary>
     /// <exception cref="IOException">One could not be written or made durable; nothing of the edit has begun.</exception>
-    internal static void Write(EditPlan plan)
+    internal static void Write(EditPlan plan, string before)
     {
         bool any = false;
         foreach (EditStep s in plan.Steps.Where(s => s.Payload is not null))
         {
             string path = plan.Files[s.B].Path;
-            using SafeFileHandle file = OwnFiles.Create(path, $"creating the payload file {path}");
+            using SafeFileHandle file = OwnFiles.Create(path, $"{before}creating the payload file {path}");
             long at = 0;
             foreach (Patch p in s.Patches)
             {
-                RandomAccess.Write(file, p.Bytes, at);
+                FileWrites.At(file, p.Bytes, at, $"{before}writing the payload file {path}");
                 at += p.Bytes.Length;
             }
-            Durability.Sync(file, $"fsync of the payload file {path}");
+            Durability.Sync(file, $"{before}fsync of the payload file {path}");
             any = true;
         }
         if (any)

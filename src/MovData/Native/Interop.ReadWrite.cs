@@ -12,6 +12,27 @@ internal static partial class Interop
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     private static unsafe partial nint pwrite(SafeFileHandle fd, byte* buf, nuint count, long offset);
 
+    /// <summary>Writes all of <paramref name="data"/> at <paramref name="offset"/> with pwrite,
+    /// looping over short writes and EINTR. Returns 0 or errno (the caller names the file:
+    /// <see cref="ThrowIfFailed"/>), where <c>RandomAccess.Write</c> throws .NET's words alone.</summary>
+    internal static unsafe int WriteAll(SafeFileHandle fd, ReadOnlySpan<byte> data, long offset)
+    {
+        fixed (byte* p = data)
+        {
+            for (int put = 0; put < data.Length;)
+            {
+                (nint at, nuint count, long where) = ((nint)(p + put), (nuint)(data.Length - put), offset + put);
+                nint n = Retrying(() => pwrite(fd, (byte*)at, count, where), out int errno);
+                if (errno != 0)
+                {
+                    return errno;
+                }
+                put += (int)n;
+            }
+        }
+        return 0;
+    }
+
     /// <summary>Buffer of the read/write copy: large enough for full-speed streaming, small
     /// enough that memory does not grow with the range.</summary>
     internal const int CopyBufferSize = 1 << 20;
