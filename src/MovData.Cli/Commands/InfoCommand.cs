@@ -135,7 +135,9 @@ internal static class InfoCommand
             string sync = t.SyncSamples == t.Samples ? "all sync" : MediaText.Invariant($"{t.SyncSamples} sync");
             o.WriteLine(MediaText.Invariant($"  track {t.Id,-4} {t.Kind.ToString().ToLowerInvariant(),-6} {t.Codec} ({t.SampleEntry}), {t.Duration:0.###} s, {t.Samples} samples, {sync}{(t.EditList ? ", edit list" : "")}"));
         }
-        o.WriteLine(MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.VideoTrackId}, one every {info.MeanGop:0.##} s on average"));
+        o.WriteLine(iso.VideoTrackId is null
+            ? MediaText.Invariant($"  no video   cut on the {info.Keyframes} audio frames of track {iso.CutTrackId} ({iso.Tracks.First(t => t.Id == iso.CutTrackId).Codec}), one every {info.MeanGop:0.###} s on average")
+            : MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.CutTrackId}, one every {info.MeanGop:0.##} s on average"));
         o.WriteLine(!iso.CanCut
             ? "  a cut here is not supported: its first samples are indexed in moov and the rest in fragments in a way a cut does not rewrite (movdata cut says which)"
             : iso.Fragmented
@@ -193,7 +195,15 @@ internal static class InfoCommand
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteNumber("videoTrack", iso.VideoTrackId);
+            if (iso.VideoTrackId is { } video)
+            {
+                w.WriteNumber("videoTrack", video);
+            }
+            else
+            {
+                w.WriteNull("videoTrack");
+            }
+            w.WriteNumber("cutTrack", iso.CutTrackId);
             w.WriteNumber("keyframes", info.Keyframes);
             w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
             w.WriteString("cutMethod", info.CutMethod.ToContractName());

@@ -44,7 +44,8 @@ public sealed class MediaBadInputTests
         new("info-mp4-chunk-offset-past-end", Movie("mp4-h264-aac", ChunkOffsetPastEnd), ["info", "{rec}"], Always(2), "its tables point outside the file"),
         new("info-mp4-fragment-past-end", Movie("mp4-fragmented", b => b[..(b.Length - 1000)]), ["info", "{rec}"], Always(2), "its index points outside the file"),
         new("info-mp4-box-larger-than-moov", Movie("mp4-h264-aac", TrakLargerThanMoov), ["info", "{rec}"], Always(2), "(a truncated or corrupt moov)"),
-        new("info-mp4-no-video", Bytes(() => File.ReadAllBytes(AudioOnlyMp4())), ["info", "{rec}"], Always(2), "no video track"),
+        new("info-mp4-no-video-or-audio", Bytes(() => File.ReadAllBytes(SubtitlesOnlyMp4())), ["info", "{rec}"], Always(2), "no video or audio track with samples (found sbtl (mov_text))"),
+        new("cut-mp4-no-video-or-audio", Bytes(() => File.ReadAllBytes(SubtitlesOnlyMp4())), ["cut", "{rec}", "--remove", "1-2"], Always(2), "a cut is made on the video's keyframes, or without video on the audio's frames"),
         new("cut-empty-file", Bytes(() => []), ["cut", "{rec}", "--remove", "1-2"], Always(2), "empty"),
         new("info-directory", Recording(), ["info", "{dir}"], Always(2), "is a directory"),
         new("cut-directory", Recording(), ["cut", "{dir}", "--remove", "4-9"], Always(2), "is a directory"),
@@ -167,15 +168,18 @@ public sealed class MediaBadInputTests
         return file;
     }
 
-    private static readonly Lazy<string> AudioOnlyMovie = new(() =>
+    /// <summary>An MP4 of subtitles alone (an audio-only one is cut on its audio: <see cref="Mp4AudioOnlyTests"/>).</summary>
+    private static readonly Lazy<string> SubtitlesOnlyMovie = new(() =>
     {
         Recordings.RequireFfmpeg();
-        string path = Path.Combine(Path.GetTempPath(), $"movdata-audio-only-{Environment.ProcessId}.m4a");
-        Tools.MustRun("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "5", "-c:a", "aac", path);
+        string srt = Path.Combine(Path.GetTempPath(), $"movdata-subtitles-only-{Environment.ProcessId}.srt");
+        string path = Path.ChangeExtension(srt, ".mp4");
+        File.WriteAllText(srt, "1\n00:00:01,000 --> 00:00:03,000\nOne\n\n2\n00:00:04,000 --> 00:00:06,000\nTwo\n");
+        Tools.MustRun("ffmpeg", "-v", "error", "-y", "-i", srt, "-c:s", "mov_text", path);
         return path;
     });
 
-    private static string AudioOnlyMp4() => AudioOnlyMovie.Value;
+    private static string SubtitlesOnlyMp4() => SubtitlesOnlyMovie.Value;
 
     private static Func<ScratchDir, string> WithIni() => dir =>
     {

@@ -49,7 +49,7 @@ internal sealed class AvcJoins
     /// <summary>The joins of <paramref name="movie"/>'s video, where it is H.264 read as
     /// <see cref="NalSamples"/>; null otherwise.</summary>
     internal static AvcJoins? Of(Movie movie) =>
-        movie.Video.Codec == "h264" && NalSamples.Readable(movie.Video) ? new AvcJoins(movie, movie.Video.Decoder!) : null;
+        movie.Lead.Codec == "h264" && NalSamples.Readable(movie.Lead) ? new AvcJoins(movie, movie.Lead.Decoder!) : null;
 
     /// <summary>
     /// The cuts, each whose kept pictures resume on an H.264 picture that is neither IDR nor
@@ -112,7 +112,7 @@ internal sealed class AvcJoins
             }
             if ((!keyframesOnly || at == cut.Start || _s.IsSync(at)) && shownBefore < shownFrom && VideoCodec.CountsAfterAll(decoded, resume))
             {
-                return at == cut.Start ? cut : cut with { Start = at, From = new MediaTime(shownFrom - _movie.Pts0, _movie.Video.Timescale) };
+                return at == cut.Start ? cut : cut with { Start = at, From = new MediaTime(shownFrom - _movie.Pts0, _movie.Lead.Timescale) };
             }
             if (at == cut.Start + Tries || Order(at) is not { } order)
             {

@@ -35,7 +35,7 @@ internal static class BrokenLinks
     {
         var marks = new List<(long Offset, byte Value)>();
         SampleList s = movie.Samples;
-        if (movie.Video.Codec != "hevc" || !NalSamples.Readable(movie.Video))
+        if (movie.Lead.Codec != "hevc" || !NalSamples.Readable(movie.Lead))
         {
             return marks;
         }

@@ -30,8 +30,8 @@ internal sealed class CutTime
     /// </summary>
     internal static CutTime Of(Movie movie, IReadOnlyList<PlannedCut> cuts, bool headFromStart)
     {
-        (long mediaTime, long delay) = movie.Video.EditStart();
-        double timeZero = (double)delay / movie.MovieTimescale + (double)(movie.Pts0 - mediaTime) / movie.Video.Timescale;
+        (long mediaTime, long delay) = movie.Lead.EditStart();
+        double timeZero = (double)delay / movie.MovieTimescale + (double)(movie.Pts0 - mediaTime) / movie.Lead.Timescale;
         return new CutTime([.. cuts.Select(c => (c.Head && headFromStart ? 0 : c.From.Seconds + timeZero, c.To.Seconds + timeZero, c.End == movie.Samples.Count))],
             movie.MovieTimescale);
     }

@@ -317,7 +317,7 @@ internal static class FragmentCut
     /// <summary>The video samples of fragment <paramref name="span"/> shown before its first
     /// (a keyframe's leading pictures: <see cref="ResumedFragment.Leading"/>); null where it has no video.</summary>
     private static HashSet<int>? Leading(Movie movie, FragmentSpan span) =>
-        span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0) is { SampleCount: > 0 } video
+        span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Lead.Id && t.SampleCount > 0) is { SampleCount: > 0 } video
             ? ResumedFragment.Leading(movie.Samples, video) : null;
 
     /// <summary>
@@ -354,7 +354,7 @@ internal static class FragmentCut
         }
         Box moof = span.Fragment.Moof;
         byte[] head = Head(movie, span, path);
-        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
+        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Lead.Id && t.SampleCount > 0);
         return ResumedFragment.Rewrite(head, (int)(moof.Offset - span.Start), video, movie.Samples, leading, long.MaxValue / 4, $"{path}: moof at offset {moof.Offset}")
             is (_, int moved, _) ? moved : null;
     }
@@ -383,7 +383,7 @@ internal static class FragmentCut
         {
             return null;
         }
-        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
+        TrackFragment video = span.Fragment.Tracks.First(t => t.TrackId == movie.Lead.Id && t.SampleCount > 0);
         Box moof = span.Fragment.Moof;
         byte[] head = Head(movie, span, path);
         long after = span.Start - shift(span.Start);
@@ -438,8 +438,8 @@ internal static class FragmentCut
         {
             lost[track] -= ticks;
         }
-        double seconds = (double)lost.GetValueOrDefault(movie.Video.Id) / movie.Video.Timescale;
-        foreach (Track t in movie.Tracks.Where(t => t != movie.Video && lost.ContainsKey(t.Id)))
+        double seconds = (double)lost.GetValueOrDefault(movie.Lead.Id) / movie.Lead.Timescale;
+        foreach (Track t in movie.Tracks.Where(t => t != movie.Lead && lost.ContainsKey(t.Id)))
         {
             lost[t.Id] = Math.Min(lost[t.Id], (long)Math.Round(seconds * t.Timescale));
         }

@@ -57,7 +57,7 @@ internal static class FragmentSpans
             end = b.End;
         }
         var spans = new List<FragmentSpan>(movie.MovieFragments.Count + 1);
-        int video = movie.Video.Id;
+        int video = movie.Lead.Id;
         if (movie.IndexedInBoth)
         {
             spans.Add(FirstInMoov(movie, starts[0], path));
@@ -121,7 +121,7 @@ internal static class FragmentSpans
         !movie.IndexedInBoth ? null
         : movie.TopLevel.Any(b => b.Type == FourCc.Sidx)
             ? "its first samples are indexed in moov and the rest in fragments, and it has a segment index (sidx), whose first reference a cut of the first fragment would have to rewrite"
-        : movie.Video.Table.Count == 0
+        : movie.Lead.Table.Count == 0
             // Not ffmpeg's layout: moov holds some other track's samples (a timecode's, say),
             // which no cut point of the video lies after, so a cut of the head would drop them.
             ? $"moov's tables index samples of track {movie.Tracks.First(t => t.Table.Count > 0).Id} but none of the video's, which is all in fragments"
@@ -146,8 +146,8 @@ internal sealed record FragmentSpan(long Start, long End, MovieFragment Fragment
     /// where a range that begins there begins on that track's clock.</summary>
     internal long ShownFrom(Movie movie, int videoKept, Track track)
     {
-        TrackFragment video = Fragment.Tracks.First(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
+        TrackFragment video = Fragment.Tracks.First(t => t.TrackId == movie.Lead.Id && t.SampleCount > 0);
         long shownFrom = Enumerable.Range(video.FirstSample + videoKept, video.SampleCount - videoKept).Min(movie.Samples.Pts);
-        return track.MediaTimeAt(movie.Video.ShownAt(shownFrom, movie.MovieTimescale), movie.MovieTimescale);
+        return track.MediaTimeAt(movie.Lead.ShownAt(shownFrom, movie.MovieTimescale), movie.MovieTimescale);
     }
 }

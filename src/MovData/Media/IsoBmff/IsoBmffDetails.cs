@@ -12,17 +12,21 @@ namespace MovData.Media;
 /// <param name="MediaDataBoxes">How many mdat boxes there are.</param>
 /// <param name="MediaDataBytes">Their bytes, headers included.</param>
 /// <param name="Tracks">Every track, in moov order.</param>
-/// <param name="VideoTrackId">The track cuts are made on (its keyframes are <see cref="RecordingInfo.Keyframes"/>).</param>
+/// <param name="CutTrackId">The track cuts are made on (its sync samples are <see cref="RecordingInfo.Keyframes"/>):
+/// the video track, or in a file without video (an .m4a) the audio track, every frame of which is a place to cut.</param>
 /// <param name="Fragments">Movie fragments (moof boxes); 0 in a file that is not fragmented.</param>
 /// <param name="SplitIndex">Whether the first samples are indexed in moov and the rest in
 /// fragments (ffmpeg's frag_keyframe without empty_moov): a cut takes them as the first fragment.</param>
 /// <param name="CanCut">Whether its layout is one a cut handles: all but some split indexes
 /// (with a segment index, an edit list, a track all in moov, or none of the video in moov).</param>
 public sealed record IsoBmffDetails(string? MajorBrand, IReadOnlyList<string> CompatibleBrands, long MoovOffset, long MoovSize, bool MoovBeforeMedia,
-    int MediaDataBoxes, long MediaDataBytes, IReadOnlyList<IsoBmffTrack> Tracks, int VideoTrackId, int Fragments, bool SplitIndex = false, bool CanCut = true)
+    int MediaDataBoxes, long MediaDataBytes, IReadOnlyList<IsoBmffTrack> Tracks, int CutTrackId, int Fragments, bool SplitIndex = false, bool CanCut = true)
 {
     /// <summary>Whether the samples are in movie fragments (moof) rather than in moov's tables.</summary>
     public bool Fragmented => Fragments > 0;
+
+    /// <summary>The video track cuts are made on; null in a file without video, cut on its audio.</summary>
+    public int? VideoTrackId => Tracks.FirstOrDefault(t => t.Id == CutTrackId)?.Kind == MediaStreamKind.Video ? CutTrackId : null;
 }
 
 /// <summary>One track of an MP4 or MOV file.</summary>

@@ -7,8 +7,9 @@ namespace MovData.Media.IsoBmff;
 /// An MP4 or MOV file opened for reading: its top-level boxes (read a header at a time), its
 /// <c>moov</c> (read whole: the sample tables), and, in a fragmented file, its <c>moof</c>s.
 /// No byte of media data is read, so what opening costs grows with the tables, not the file.
-/// The timeline is the video track's: positions are its sample numbers in decode order, time
-/// 0 the presentation of its first frame shown after the edit list, as ffprobe counts.
+/// The timeline is the video track's (without video, the audio's: <see cref="Lead"/>):
+/// positions are its sample numbers in decode order, time 0 the presentation of its first
+/// frame shown after the edit list, as ffprobe counts.
 /// </summary>
 internal sealed partial class Movie
 {
@@ -28,7 +29,7 @@ internal sealed partial class Movie
         MovieTimescale = movieTimescale;
         MovieDuration = movieDuration;
         Tracks = tracks;
-        Video = video;
+        Lead = video;
         Samples = samples;
         (long mediaTime, _) = video.EditStart();
         // Time 0: the first frame the edit list shows; frames before it are decoded but not shown.
@@ -43,7 +44,10 @@ internal sealed partial class Movie
             }
             end = Math.Max(end, pts + samples.Duration(i));
         }
-        Pts0 = first != long.MaxValue ? first : any;
+        // Without video, an audio frame can straddle the edit's start (Opus's pre-skip, 312
+        // samples into its first frame): time 0 is that start itself, as ffprobe counts.
+        Pts0 = video.Kind == MediaStreamKind.Audio && any <= mediaTime && first != long.MaxValue ? mediaTime
+            : first != long.MaxValue ? first : any;
         MediaEnd = end;
         long shown = video.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         if (shown > 0 && movieTimescale > 0)
@@ -79,8 +83,9 @@ internal sealed partial class Movie
 
     internal IReadOnlyList<Track> Tracks { get; }
 
-    /// <summary>The track cuts are made on: the video track with the most samples.</summary>
-    internal Track Video { get; }
+    /// <summary>The track cuts are made on and time 0 is taken from: the video track with the
+    /// most samples, or in a file without video its audio track with the most (<see cref="LeadOf"/>).</summary>
+    internal Track Lead { get; }
 
     /// <summary>Its samples in decode order.</summary>
     internal SampleList Samples { get; }
@@ -159,13 +164,13 @@ internal sealed partial class Movie
                 }
             }
         }
-        Track? video = tracks.Where(t => t.Kind == MediaStreamKind.Video).MaxBy(t => t.Table.Count);
+        Track? video = LeadOf(tracks, t => t.Table.Count);
         List<Box> moofs = [.. top.Where(b => b.Type == FourCc.Moof)];
         List<MovieFragment> fragments = [];
         if (moofs.Count > 0)
         {
             fragments = Fragments.Read(file, size, moofs, tracks, defaults, cancel);
-            video = tracks.Where(t => t.Kind == MediaStreamKind.Video).MaxBy(t => t.Samples);
+            video = LeadOf(tracks, t => t.Samples);
         }
         foreach (Track t in tracks)
         {
@@ -184,11 +189,18 @@ internal sealed partial class Movie
         if (video is null || video.Samples == 0)
         {
             string found = tracks.Count == 0 ? "no tracks" : string.Join(", ", tracks.Select(t => $"{t.Handler} ({t.Codec})"));
-            throw new InvalidDataException($"no video track with samples (found {found}): a cut is made on the video's keyframes");
+            throw new InvalidDataException($"no video or audio track with samples (found {found}): a cut is made on the video's keyframes, or without video on the audio's frames");
         }
         SampleList samples = video.Fragments?.List is { Count: > 0 } listed ? listed : video.Table.List();
         return new Movie(file, size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples, fragments);
     }
+
+    /// <summary>The track a cut's times and snapping follow: the video track with the most
+    /// samples, or in a file without video (an .m4a, a voice memo) the audio track with the
+    /// most, each of whose frames is a sync sample (as radio in a transport stream).</summary>
+    private static Track? LeadOf(List<Track> tracks, Func<Track, long> samples) =>
+        tracks.Where(t => t.Kind == MediaStreamKind.Video && samples(t) > 0).MaxBy(samples)
+        ?? tracks.Where(t => t.Kind == MediaStreamKind.Audio && samples(t) > 0).MaxBy(samples);
 
     /// <summary>mvhd: the movie's timescale and duration.</summary>
     private static (long Timescale, long Duration) MovieHeader(byte[] moov, Box local)

@@ -88,7 +88,7 @@ internal static class MovieCut
             }
         }
         // Bytes of kept pictures after a join (none of them collapse): H.264's releases, HEVC's broken links.
-        List<(long Offset, byte Value)> marks = avc?.Releases(cuts, tracks.Single(t => t.Track == movie.Video).Keep, cancel) ?? BrokenLinks.Marks(movie, cuts);
+        List<(long Offset, byte Value)> marks = avc?.Releases(cuts, tracks.Single(t => t.Track == movie.Lead).Keep, cancel) ?? BrokenLinks.Marks(movie, cuts);
         writes.AddRange(marks.Select(m => new Patch(m.Offset - Shift(m.Offset), 1, [m.Value])));
         foreach (TrackCut t in tracks.Where(t => t.TimecodeFrames != 0))
         {
@@ -306,14 +306,14 @@ internal static class MovieCut
     /// durations that keep every kept sample where it was less the time removed before it.</summary>
     private static TrackCut CutTrack(Movie movie, Track track, List<PlannedCut> cuts, string path)
     {
-        bool video = track == movie.Video;
+        bool video = track == movie.Lead;
         SampleList s = video ? movie.Samples : track.Table.List();
         int n = s.Count;
         var keep = new bool[n];
         Array.Fill(keep, true);
         long ts = track.Timescale;
         (long mt, long delay) = track.EditStart();
-        double t0 = movie.Video.ShownAt(movie.Pts0, movie.MovieTimescale);
+        double t0 = movie.Lead.ShownAt(movie.Pts0, movie.MovieTimescale);
         double Rel(int i) => track.ShownAt(s.Pts(i), movie.MovieTimescale) - t0;
 
         // A track shown in decode order (no ctts: audio, a timecode) has Rel growing with the

@@ -8,9 +8,9 @@ internal sealed partial class Movie : IMediaTimeline
 
     long IMediaTimeline.Size => Size;
 
-    long IMediaTimeline.Timescale => Video.Timescale;
+    long IMediaTimeline.Timescale => Lead.Timescale;
 
-    MediaTime IMediaTimeline.EndTime => new(EndTicks, Video.Timescale);
+    MediaTime IMediaTimeline.EndTime => new(EndTicks, Lead.Timescale);
 
     long IMediaTimeline.StartPosition => 0;
 
@@ -91,12 +91,12 @@ internal sealed partial class Movie : IMediaTimeline
         List<Box> mdats = [.. TopLevel.Where(b => b.Type == FourCc.Mdat)];
         return new IsoBmffDetails(Brands?.Major, Brands?.Compatible ?? [], Moov.Offset, Moov.Size,
             mdats.Count == 0 || Moov.Offset < mdats[0].Offset, mdats.Count, mdats.Sum(b => b.Size),
-            [.. Tracks.Select(t => new IsoBmffTrack(t.Id, t.Kind, t.Handler, t.SampleEntry, t.Codec, t.Timescale, t.Duration(MovieTimescale, t == Video ? MediaEnd : null),
+            [.. Tracks.Select(t => new IsoBmffTrack(t.Id, t.Kind, t.Handler, t.SampleEntry, t.Codec, t.Timescale, t.Duration(MovieTimescale, t == Lead ? MediaEnd : null),
                 t.Samples, t.SyncSamples, t.Edits.Count > 0, t.Table.LargeOffsets))],
-            Video.Id, TopLevel.Count(b => b.Type == FourCc.Moof), IndexedInBoth, CanCut: FragmentSpans.SplitIndexRefused(this) is null);
+            Lead.Id, TopLevel.Count(b => b.Type == FourCc.Moof), IndexedInBoth, CanCut: FragmentSpans.SplitIndexRefused(this) is null);
     }
 
-    private long Ticks(MediaTime time) => time.In(Video.Timescale).Ticks;
+    private long Ticks(MediaTime time) => time.In(Lead.Timescale).Ticks;
 
-    private MediaPoint? Point(int sample) => sample < 0 ? null : new MediaPoint(sample, new MediaTime(Samples.Pts(sample) - Pts0, Video.Timescale));
+    private MediaPoint? Point(int sample) => sample < 0 ? null : new MediaPoint(sample, new MediaTime(Samples.Pts(sample) - Pts0, Lead.Timescale));
 }

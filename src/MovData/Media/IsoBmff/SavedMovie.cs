@@ -131,7 +131,7 @@ internal static class SavedMovie
         // of this movie never held (ffmpeg: "mmco: unref short failure"); those releases are
         // rewritten as at a cut's joins, a bit each (the recording's bytes put back by restore).
         // HEVC: the CRA each run after the first begins with is marked a broken link, as at a cut's joins.
-        if (saved.FirstOrDefault(t => t.Track == movie.Video) is { } video)
+        if (saved.FirstOrDefault(t => t.Track == movie.Lead) is { } video)
         {
             List<(long Offset, byte Value)> marks = AvcJoins.Of(movie) is { } avc ? avc.RunReleases(video.Keep, cancel) : BrokenLinks.RunMarks(movie, video.Keep);
             foreach ((long offset, byte value) in marks)

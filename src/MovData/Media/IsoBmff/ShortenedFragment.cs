@@ -68,7 +68,7 @@ internal static class ShortenedFragment
         {
             return span.ShownFrom(movie, videoKept, track);
         }
-        double seconds = (double)(video.Dts(first + videoKept) - video.Dts(first)) / movie.Video.Timescale;
+        double seconds = (double)(video.Dts(first + videoKept) - video.Dts(first)) / movie.Lead.Timescale;
         return track.Fragments!.List.Dts(t.FirstSample) + (long)Math.Round(seconds * track.Timescale);
     }
 
@@ -225,7 +225,7 @@ internal static class ShortenedFragment
         write = null;
         SampleList list = TrackOf(movie, t).Fragments!.List;
         int last = t.FirstSample + keep - 1;
-        long until = Until(movie, span, kept[movie.Video.Id], t);
+        long until = Until(movie, span, kept[movie.Lead.Id], t);
         if (list.Dts(last) + list.Duration(last) <= until)
         {
             return true;
@@ -251,7 +251,7 @@ internal static class ShortenedFragment
             SampleList s = track.Fragments!.List;
             int n = Math.Min(kept[t.TrackId], t.SampleCount);
             long shown = n == 0 ? 0 : s.Dts(t.FirstSample + n - 1) + s.Duration(t.FirstSample + n - 1) - s.Dts(t.FirstSample);
-            durations[t.TrackId] = track.ShowsText ? Math.Min(shown, Until(movie, span, kept[movie.Video.Id], t) - s.Dts(t.FirstSample)) : shown;
+            durations[t.TrackId] = track.ShowsText ? Math.Min(shown, Until(movie, span, kept[movie.Lead.Id], t) - s.Dts(t.FirstSample)) : shown;
         }
         return durations;
     }
@@ -260,7 +260,7 @@ internal static class ShortenedFragment
 
     /// <summary>The video's track fragment in <paramref name="span"/>; one of no samples where it has none there.</summary>
     private static TrackFragment VideoOf(Movie movie, FragmentSpan span) =>
-        span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Video.Id && t.SampleCount > 0);
+        span.Fragment.Tracks.FirstOrDefault(t => t.TrackId == movie.Lead.Id && t.SampleCount > 0);
 }
 
 /// <summary>A fragment shortened (<see cref="ShortenedFragment.Shorten"/>): the writes that do

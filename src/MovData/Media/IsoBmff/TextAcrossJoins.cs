@@ -41,7 +41,7 @@ internal static class TextAcrossJoins
     {
         var writes = new List<Patch>();
         var later = new List<(int, int, long)>();
-        foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Video && t.Fragments is not null && !movie.NamesChapters(t)))
+        foreach (Track text in movie.Tracks.Where(t => t.ShowsText && t != movie.Lead && t.Fragments is not null && !movie.NamesChapters(t)))
         {
             if (Across(movie, text, spans, removed, taken, keptIn, lost, path) is { } planned)
             {
@@ -90,13 +90,13 @@ internal static class TextAcrossJoins
         {
             (int first, int next) = taken[r];
             bool inside = keptIn.ContainsKey(first);
-            long video = lost[r].GetValueOrDefault(movie.Video.Id);
-            losses[r] = (long)Math.Round((double)video / movie.Video.Timescale * text.Timescale);
+            long video = lost[r].GetValueOrDefault(movie.Lead.Id);
+            losses[r] = (long)Math.Round((double)video / movie.Lead.Timescale * text.Timescale);
             if (spans[first].FirstVideoSample < 0)
             {
                 return null;
             }
-            long start = spans[first].ShownFrom(movie, inside ? keptIn[first][movie.Video.Id] : 0, text);
+            long start = spans[first].ShownFrom(movie, inside ? keptIn[first][movie.Lead.Id] : 0, text);
             int before = kept.FindLastIndex(x => x.Fragment < next);
             // Where the next kept cue may start at the earliest, on the new clock: where the
             // one before it ends (where it starts, if it is empty and cannot be ended), or 0.
