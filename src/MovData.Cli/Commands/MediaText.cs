@@ -19,7 +19,8 @@ internal static class MediaText
     /// <summary>H:MM:SS.fff.</summary>
     internal static string Clock(double seconds)
     {
-        var t = TimeSpan.FromSeconds(seconds);
+        // To the nearest millisecond, as --json's seconds are rounded: 3.336667 is 3.337 in both.
+        var t = TimeSpan.FromMilliseconds(Math.Round(seconds * 1000, MidpointRounding.AwayFromZero));
         return Invariant($"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}.{t.Milliseconds:000}");
     }
 

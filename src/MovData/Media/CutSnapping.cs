@@ -8,6 +8,12 @@ namespace MovData.Media;
 /// </summary>
 internal static class CutSnapping
 {
+    /// <summary>How far a keyframe may lie outside a range and still be its edge: half a
+    /// millisecond, what the times a cut prints (to the millisecond, rounded) are off by, so
+    /// that a range printed by a cut or a dry run, given back, removes the same GOPs (on
+    /// 29.97 fps video a keyframe at 3.336667 s is printed 3.337).</summary>
+    internal const double PrintedTimeSlack = 0.0005;
+
     /// <summary>Snaps each range to the timeline's keyframes (or, exact, to the nearest
     /// frames). Ranges that hold no whole GOP are returned as unchanged; ranges that touch
     /// after snapping become one cut.</summary>
@@ -84,8 +90,9 @@ internal static class CutSnapping
                 {
                     return;
                 }
+                long slack = MediaTime.FromSeconds(PrintedTimeSlack, at.Timescale).Ticks;
                 points[k] = exact ? timeline.NearestFrame(at, cancel)
-                    : k % 2 == 0 ? timeline.FirstKeyframeAtOrAfter(at, cancel) : timeline.LastKeyframeAtOrBefore(at, cancel);
+                    : k % 2 == 0 ? timeline.FirstKeyframeAtOrAfter(at with { Ticks = at.Ticks - slack }, cancel) : timeline.LastKeyframeAtOrBefore(at with { Ticks = at.Ticks + slack }, cancel);
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)

@@ -117,4 +117,36 @@ public sealed class CutDryRunTests
             return new(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Files.ReadAll(path))), size, File.GetLastWriteTimeUtc(path), extents);
         }
     }
+
+    /// <summary>
+    /// The range a dry run prints, given back, removes the same GOPs. On 29.97 fps video the
+    /// keyframes lie between milliseconds (every 100 frames: 3.336667 s, 6.673333 s), and the
+    /// cut prints them rounded to the millisecond: 3.337-6.673 in --json and in the text.
+    /// Until 2026-12-05 "3.337-6.673" removed nothing (no keyframe at or after 3.337 before
+    /// 6.673), and the text's "0:00:03.336" (truncated) removed one GOP of the two.
+    /// </summary>
+    [Fact]
+    public void DryRun_PrintedRange_GivenBack_RemovesTheSameGops()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        Recordings.RequireFfmpeg();
+        string rec = dir.File("ntsc.mp4");
+        Tools.MustRun("ffmpeg", [.. "-v error -f lavfi -i testsrc2=size=320x240:rate=30000/1001:duration=12 -c:v libx264 -preset ultrafast -g 100 -keyint_min 100 -sc_threshold 0".Split(' '), rec]);
+
+        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", "3-7", "--dry-run", "--json");
+        Assert.True(code == 0, err);
+        JsonElement removed = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("removed").EnumerateArray().ToArray());
+        Assert.Equal(3.337, removed.GetProperty("from").GetDouble());
+        Assert.Equal(6.673, removed.GetProperty("to").GetDouble());
+        (int textCode, string text, _) = CliProcess.Movdata("cut", rec, "--remove", "3-7", "--dry-run");
+        Assert.Equal(0, textCode);
+        Assert.Contains("asked 3-7: snaps to 0:00:03.337-0:00:06.673", text, StringComparison.Ordinal);
+
+        foreach (string again in (string[])["3.337-6.673", "0:00:03.337-0:00:06.673"])
+        {
+            (int againCode, string againJson, string againErr) = CliProcess.Movdata("cut", rec, "--remove", again, "--dry-run", "--json");
+            Assert.True(againCode == 0, againErr);
+            Assert.Equal(removed.GetRawText(), Assert.Single(JsonDocument.Parse(againJson).RootElement.GetProperty("removed").EnumerateArray().ToArray()).GetRawText());
+        }
+    }
 }
