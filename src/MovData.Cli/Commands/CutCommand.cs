@@ -12,7 +12,7 @@ internal static class CutCommand
         Argument<string> path = Shared.File("REC", "an MPEG-TS, M2TS, MP4 or MOV recording, changed in place");
         Option<string[]> remove = new("--remove") { Description = "a range to remove, FROM-TO (seconds, MM:SS[.fff] or HH:MM:SS[.fff]); repeat for more", AllowMultipleArgumentsPerToken = false };
         Option<string> keep = new("--keep") { Description = "keep only FROM-TO, removing what is before and after it" };
-        Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3); auto: comskip's REC.edl beside REC, made by running comskip if there is none; one named like REC (REC.edl) is rewritten as what is left of it, with a marker (type 2) at each join" };
+        Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3); auto: comskip's REC.edl beside REC, made by running comskip if there is none" };
         Option<string> comskipIni = new("--comskip-ini") { Description = "with --edl auto: the comskip.ini comskip runs with (its --ini)" };
         Option<bool> exact = new("--exact") { Description = "cut at the frames nearest the times instead of snapping to keyframes" };
         Option<string> saveRemoved = new("--save-removed") { Description = "move what is removed into this new file (a playable recording) instead of discarding it; auto: .REC.removed.EXT beside REC, hidden from DVR libraries, numbered after earlier cuts" };
@@ -24,7 +24,7 @@ internal static class CutCommand
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("cut", Shared.Describe(
-            "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets (MP4: bytes no sample references, and a new moov); nothing after a cut is copied. Give --remove (repeatable), --keep or --edl.",
+            "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets (MP4: bytes no sample references, and a new moov); nothing after a cut is copied. Give --remove (repeatable), --keep or --edl. REC.edl beside REC (the EDL players apply) is rewritten as what is left of it, a marker (type 2) at each join, whatever the ranges came from.",
             "movdata cut match.ts --remove 12:00-15:30 --remove 41:10-44:00 --save-removed ads.ts\n  movdata cut /recordings/news.ts --edl auto --save-removed auto --log /var/log/movdata-cut.log   (a DVR's hook)"))
         {
             path, remove, keep, edl, comskipIni, exact, saveRemoved, dryRun, wait, log, zeroCopyOnly, timings, json, verbose,
@@ -65,7 +65,6 @@ internal static class CutCommand
                     SaveRemovedTo = save,
                     Flags = p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None,
                     DryRun = dry,
-                    Edl = edlPath,
                 };
                 IReadOnlyList<TimeRange> ranges = keepText is not null ? [] : edlPath is not null ? CutRanges.ReadEdl(edlPath) : [.. removes.Select(t => CutRanges.Parse("--remove", t))];
                 if (keepText is null && ranges.Count == 0)

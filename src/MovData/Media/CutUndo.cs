@@ -16,13 +16,12 @@ namespace MovData.Media;
 internal static class CutUndo
 {
     /// <summary>
-    /// <paramref name="plan"/>'s layout with the EDL it was cut from replaced by what is left of
-    /// it (<see cref="LeftOf"/>; where that EDL is named like the recording: a player would
-    /// apply it), and, where the
-    /// removed parts are saved, the manifest appended to them (with the EDL's original bytes).
-    /// Reads the recording as it is before the cut.
+    /// <paramref name="plan"/>'s layout with the EDL named like the recording (the one a player
+    /// applies to it), if there is one, replaced by what is left of it (<see cref="LeftOf"/>),
+    /// whatever the ranges came from; and, where the removed parts are saved, the manifest
+    /// appended to them (with that EDL's original bytes). Reads the recording as it is before the cut.
     /// </summary>
-    /// <exception cref="InvalidDataException">The format cannot carry a manifest.</exception>
+    /// <exception cref="InvalidDataException">The format cannot carry a manifest, or that EDL cannot be read.</exception>
     internal static CutLayout Prepare(SafeFileHandle file, FileFacts facts, IContainerFormat format, IMediaTimeline timeline, CutPlan plan, CutOptions options, string path, IReadOnlyList<RemovedRange> removed)
     {
         CutLayout layout = plan.Layout;
@@ -32,9 +31,20 @@ internal static class CutUndo
         }
         SavedEdl? kept = null;
         string besideRec = PlayerEdl(path);
-        if (options.Edl is { } edl && Path.GetFullPath(edl) == besideRec && File.Exists(besideRec))
+        if (File.Exists(besideRec))
         {
-            byte[] markers = System.Text.Encoding.ASCII.GetBytes(LeftOf(EditDecisionList.Lines(File.ReadAllText(besideRec)), removed, Joins(plan.Cuts, removed, timeline), timeline.EndTime.Seconds));
+            // Whatever the ranges came from (--remove, --keep, another EDL), a player applies
+            // this one to the recording: left as it was, it would skip programme after a cut.
+            List<(double From, double To, int Type)> lines;
+            try
+            {
+                lines = EditDecisionList.Lines(File.ReadAllText(besideRec));
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"{besideRec}, the EDL players apply to this recording, cannot be read ({e.Message}); a cut would leave it pointing at the wrong times: fix it or remove it");
+            }
+            byte[] markers = System.Text.Encoding.ASCII.GetBytes(LeftOf(lines, removed, Joins(plan.Cuts, removed, timeline), timeline.EndTime.Seconds));
             layout = layout with { Beside = new ReplacedFile(besideRec, markers) };
             kept = new SavedEdl(Path.GetFileName(besideRec), File.ReadAllBytes(besideRec), Convert.ToHexString(SHA256.HashData(markers)));
         }

@@ -59,8 +59,10 @@ public static class MediaFile
     /// <exception cref="NotSupportedException">A fragmented MP4, whose fragments a cut does
     /// not rewrite yet; nothing changed.</exception>
     /// <remarks>With <see cref="CutOptions.SaveRemovedTo"/>, the saved file ends in a manifest
-    /// that <see cref="Restore"/> undoes the cut from; with <see cref="CutOptions.Edl"/> named
-    /// like the recording, that EDL is rewritten as what is left of it after the cut (docs/media.md, "No stale EDL").</remarks>
+    /// that <see cref="Restore"/> undoes the cut from; the EDL named like the recording, if there
+    /// is one, is rewritten as what is left of it after the cut, whatever the ranges came from
+    /// (<see cref="CutResult.EdlReplaced"/>; docs/media.md, "No stale EDL"). An EDL named like
+    /// it that cannot be read refuses the cut (InvalidDataException).</remarks>
     /// <exception cref="FileSystemNotSupportedException">ZeroCopyOnly, where the cut would copy; nothing changed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be written.</exception>
     /// <exception cref="IOException">Another process has the file open for writing (a recording

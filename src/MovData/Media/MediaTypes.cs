@@ -123,16 +123,11 @@ public sealed record CutOptions
     /// <see cref="CutResult.DryRun"/> set and its copying predicted from the plan.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>The EDL file the ranges came from, if any. Where it is named like the recording
-    /// (<c>REC.edl</c> for <c>REC.ts</c>: the one Kodi and MPlayer apply to it), the cut
-    /// replaces it, in the same journaled edit, with what is left of it in the cut recording's
-    /// times: each line less what the cut removed of it (a break keeps the edges that
-    /// keyframes did not allow to go), and a scene marker (type 2) at each join no break
-    /// holds, so no player skips programme in the cut recording; its original bytes
-    /// are kept in <see cref="SaveRemovedTo"/>'s manifest, and
-    /// <see cref="MediaFile.Restore(string, string, RestoreOptions?, IProgress{EditProgress}?, CancellationToken)"/>
-    /// writes them back. Without <see cref="SaveRemovedTo"/> the original EDL is not kept.
-    /// An EDL named otherwise is left as it is.</summary>
+    /// <summary>Not needed since 2026-12-05, and not read: a cut rewrites the EDL named like the
+    /// recording (<c>REC.edl</c> for <c>REC.ts</c>: the one Kodi and MPlayer apply to it)
+    /// whatever its ranges came from (<see cref="CutResult.EdlReplaced"/>); an EDL named
+    /// otherwise is left as it is.</summary>
+    [Obsolete("A cut rewrites the EDL named like the recording whatever its ranges came from; this is not read.")]
     public string? Edl { get; init; }
 }
 
@@ -237,9 +232,14 @@ public sealed record CutResult(RecordingFormat Format, double DurationBefore, do
     /// MOV: the new moov, the free box and mdat sizes, marks).</summary>
     public IReadOnlyList<ByteSpan> Written { get; init; } = [];
 
-    /// <summary>The EDL named like the recording (<see cref="CutOptions.Edl"/>) that the cut
-    /// rewrote as what is left of it (<see cref="CutOptions.Edl"/>), so that no player skips
-    /// programme in the cut recording; null if none was.</summary>
+    /// <summary>The EDL named like the recording (<c>REC.edl</c>: the one Kodi and MPlayer apply
+    /// to it) that the cut rewrote as what is left of it in the cut recording's times, whatever
+    /// its ranges came from: each line less what the cut removed of it (a break keeps the
+    /// edges that keyframes did not allow to go) and moved back by what went before it, and a
+    /// scene marker (type 2) at each join no break holds, so no player skips programme in the
+    /// cut recording. Its original bytes are kept in <see cref="CutOptions.SaveRemovedTo"/>'s
+    /// manifest, and <see cref="MediaFile.Restore(string, string, RestoreOptions?, IProgress{EditProgress}?, CancellationToken)"/>
+    /// writes them back; without a saved file they are not kept. Null if there was none.</summary>
     public string? EdlReplaced { get; init; }
 
     /// <summary>One line: what was removed and what it cost.</summary>

@@ -8,8 +8,8 @@ using MovData.Operations;
 
 namespace MovData.Media;
 
-/// <summary>The original bytes of the EDL a cut replaced (<see cref="CutOptions.Edl"/>, named
-/// like the recording), and the SHA-256 of the marker EDL the cut left in its place: a
+/// <summary>The original bytes of the EDL a cut replaced (the one named like the recording:
+/// <see cref="CutResult.EdlReplaced"/>), and the SHA-256 of the marker EDL the cut left in its place: a
 /// restore puts the original back only over that marker file, or where there is none.</summary>
 internal sealed record SavedEdl(string Name, byte[] Original, string MarkerSha256);
 

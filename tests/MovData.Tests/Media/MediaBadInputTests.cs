@@ -79,6 +79,8 @@ public sealed class MediaBadInputTests
         new("cut-two-range-sources", Recording(), ["cut", "{rec}", "--remove", "4-9", "--keep", "2-20"], Always(2), "give the ranges one way"),
         new("cut-edl-malformed-line", dir => WithEdl(dir, "4 9 3\n12 fifteen 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 2"),
         new("cut-edl-overlapping", dir => WithEdl(dir, "4 9 3\n# a comment\n8 12 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 3"),
+        new("cut-stale-edl-unreadable", dir => WithEdl(dir, "4 9 3\n12 fifteen 0\n"), ["cut", "{rec}", "--remove", "4-9"], Always(2),
+            "rec.edl, the EDL players apply to this recording, cannot be read (EDL line 2: '12 fifteen 0' is not 'start end type' (seconds, seconds, a type number)); a cut would leave it pointing at the wrong times: fix it or remove it"),
         new("cut-edl-nothing-to-cut", dir => WithEdl(dir, "4 9 1\n12 14 2\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(0), "nothing to cut: the EDL"),
         new("cut-comskip-ini-without-edl-auto", WithIni(), ["cut", "{rec}", "--remove", "4-9", "--comskip-ini", "{dir}/comskip.ini"], Always(2), "--comskip-ini is for --edl auto"),
         new("cut-edl-auto-comskip-ini-missing", Recording(), ["cut", "{rec}", "--edl", "auto", "--comskip-ini", "{dir}/none.ini"], Always(2), "none.ini: no such file"),

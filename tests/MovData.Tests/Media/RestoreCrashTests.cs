@@ -59,7 +59,7 @@ public sealed class RestoreCrashTests
         string rec = dir.File("rec"), edl = dir.File("rec.edl"), ads = dir.File("ads");
         File.WriteAllBytes(rec, original);
         File.WriteAllBytes(edl, comskip);
-        MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { SaveRemovedTo = ads, Edl = edl }, cancel: TestContext.Current.CancellationToken);
+        MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { SaveRemovedTo = ads }, cancel: TestContext.Current.CancellationToken);
         Dictionary<string, byte[]> cut = new() { ["rec"] = File.ReadAllBytes(rec), ["ads"] = File.ReadAllBytes(ads), ["rec.edl"] = File.ReadAllBytes(edl) };
         // What the cut kept of each break (4.5-6 and 8-9 s; 11.5-12 and 14-15.5 s), in the cut's times.
         Assert.Equal("4.50\t7.00\t3\n9.50\t11.50\t3\n", System.Text.Encoding.ASCII.GetString(cut["rec.edl"]));

@@ -202,6 +202,40 @@ public sealed class RestoreTests
         Assert.False(File.Exists(saved));
     }
 
+    /// <summary>
+    /// A cut whose ranges did not come from the player's EDL (--remove, on an MP4 too) rewrites
+    /// it all the same: left as it was, a player would skip programme and play the advert
+    /// after the cut (review round 7: after --remove 0-6 the EDL still read 12.1 16.3 0).
+    /// The restore writes it back.
+    /// </summary>
+    [Theory]
+    [InlineData("h264-aac", "show.ts")]
+    [InlineData("mp4-h264-aac", "show.mp4")]
+    public void Cut_ByRemove_RewritesThePlayersEdlAllTheSame_RestoreWritesItBack(string kind, string name)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(kind, dir, name);
+        string edl = dir.File("show.edl"), saved = dir.File("show-removed" + Path.GetExtension(name));
+        string comskip = "8.1\t10.3\t0\n";
+        File.WriteAllText(edl, comskip);
+        string original = Sha256(rec);
+
+        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", "0-6", "--save-removed", saved, "--json");
+
+        Assert.True(code == 0, err);
+        JsonElement cut = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(edl, cut.GetProperty("edlReplaced").GetString());
+        Assert.Equal(6, cut.GetProperty("removed")[0].GetProperty("to").GetDouble());
+        // The head's 6 s went: the break is now at 2.1-4.3 s; a head cut leaves no join.
+        Assert.Equal("2.10\t4.30\t0\n", File.ReadAllText(edl));
+
+        (code, _, err) = CliProcess.Movdata("restore", rec, saved);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(comskip, File.ReadAllText(edl));
+        Assert.Equal(original, Sha256(rec));
+    }
+
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Cut_FromThePlayersEdl_WithoutSaving_LeavesWhatTheCutKept_AndAnEdlNamedOtherwiseAlone(string fs)
     {
@@ -211,7 +245,7 @@ public sealed class RestoreTests
         // A break, a mute, and scene markers, one in the time the break's cut removes (6-8 s).
         File.WriteAllText(edl, "4.5 9 3\n10 11 1\n7 7 2\n16 16 2\n");
 
-        CutResult r = MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), new CutOptions { Edl = edl }, cancel: TestContext.Current.CancellationToken);
+        CutResult r = MediaFile.Cut(rec, EditDecisionList.Parse(File.ReadAllText(edl)), cancel: TestContext.Current.CancellationToken);
 
         Assert.Single(r.Removed);
         Assert.Equal("4.50\t7.00\t3\n8.00\t9.00\t1\n14.00\t14.00\t2\n", File.ReadAllText(edl));
@@ -219,13 +253,13 @@ public sealed class RestoreTests
         File.WriteAllText(edl, "6 8 3\n");
         string again = Recordings.CopyTo("h264-aac", dir, "again.ts");
         File.Move(edl, dir.File("again.edl"));
-        MediaFile.Cut(again, [new(6, 8)], new CutOptions { Edl = dir.File("again.edl") }, cancel: TestContext.Current.CancellationToken);
+        MediaFile.Cut(again, [new(6, 8)], cancel: TestContext.Current.CancellationToken);
         Assert.Equal("6.00\t6.00\t2\n", File.ReadAllText(dir.File("again.edl")));
 
         string other = Recordings.CopyTo("h264-aac", dir, "other.ts");
         string elsewhere = dir.File("ranges.edl");
         File.WriteAllText(elsewhere, "4.5 9 3\n");
-        MediaFile.Cut(other, EditDecisionList.Parse(File.ReadAllText(elsewhere)), new CutOptions { Edl = elsewhere }, cancel: TestContext.Current.CancellationToken);
+        MediaFile.Cut(other, EditDecisionList.Parse(File.ReadAllText(elsewhere)), cancel: TestContext.Current.CancellationToken);
         Assert.Equal("4.5 9 3\n", File.ReadAllText(elsewhere));
     }
 
