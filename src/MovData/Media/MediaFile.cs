@@ -24,6 +24,8 @@ public static class MediaFile
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="ArgumentException">The path is a directory.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled.</exception>
+    /// <exception cref="EditIncompleteException">A journal record names the file: an edit of it
+    /// was interrupted (or runs now); <see cref="FileRange.Recover(string)"/> finishes it.</exception>
     public static RecordingInfo Inspect(string path, IProgress<long>? progress = null, CancellationToken cancel = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -32,6 +34,9 @@ public static class MediaFile
             throw new ArgumentException($"{path} is a directory; give a recording", nameof(path));
         }
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        // Mid-edit, the file is neither as before nor as after: describing it would mislead
+        // ("no moov box: an unfinished recording", or a cuttable file that does not play).
+        Recovery.RefusePending(file, "`movdata info`");
         (_, IMediaTimeline timeline) = MediaFormats.Open(file, cancel);
         int keyframes = timeline.CountKeyframes(progress, cancel);
         Capabilities caps = Capabilities.For(FileFacts.Of(file, "recording"));
@@ -139,7 +144,9 @@ public static class MediaFile
     /// copy on ext4 and tmpfs, as they went out), the overwritten bytes are written back,
     /// the EDL the cut replaced is written back, and the saved file is removed, all as one
     /// journaled edit. Afterwards the recording is byte for byte as before the cut. Cuts are
-    /// undone last first. With <see cref="RestoreOptions.DryRun"/>, nothing changes.
+    /// undone last first. With <see cref="RestoreOptions.DryRun"/>, nothing changes. Where the
+    /// saved file is not there, an interrupted edit of the recording (a cut killed before it
+    /// made that file) is finished first (<see cref="RestoreResult.Recovered"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">The saved file is not one a cut made, is truncated
     /// or damaged, belongs to another recording, or the recording was changed since its cut
@@ -160,6 +167,13 @@ public static class MediaFile
         ArgumentException.ThrowIfNullOrEmpty(savedPath);
         options ??= new RestoreOptions();
         using SafeFileHandle file = FileRange.OpenForEdit(path, "recording");
+        IReadOnlyList<RecoveredEdit> first = [];
+        if (!File.Exists(savedPath))
+        {
+            // A cut stopped while it made the saved file leaves that file in its journal record,
+            // not there yet: finish that cut first (a dry run says to), then open it.
+            first = options.DryRun ? Recovery.RefusePending(file, "a dry run") : Recovery.ForFiles(file);
+        }
         using SafeFileHandle saved = FileRange.OpenForEdit(savedPath, "saved parts");
         SavedManifest? manifest = null;
         string? edlNote = null;
@@ -178,7 +192,7 @@ public static class MediaFile
             EdlRestoredTo = layout.Beside?.Path,
             EdlNote = edlNote,
             SavedFrom = Path.GetFullPath(savedPath),
-            Recovered = edit.Recovered,
+            Recovered = first.Count == 0 ? edit.Recovered : [.. first, .. edit.Recovered],
         };
     }
 

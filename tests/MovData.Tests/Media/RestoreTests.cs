@@ -203,6 +203,40 @@ public sealed class RestoreTests
     }
 
     /// <summary>
+    /// A cut killed before it made its saved file (review round 7): `info` says an edit of the
+    /// file is in its journal and to recover it, rather than describing a file that is neither
+    /// as before nor as after ("no moov box: an unfinished recording"); `restore`, finding no
+    /// saved file, finishes that cut first (which makes it), then undoes it, byte for byte.
+    /// (It said "Could not find file" before 2026-12-05.)
+    /// </summary>
+    [Theory]
+    [InlineData("h264-aac", "show.ts")]
+    [InlineData("mp4-h264-aac", "show.mp4")]
+    public void Restore_AfterACutKilledBeforeItMadeTheSavedFile_FinishesTheCutThenUndoesIt(string kind, string name)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(kind, dir, name);
+        string saved = dir.File("ads" + Path.GetExtension(name));
+        string original = Sha256(rec);
+        (int killed, _, _) = CliProcess.MovdataWith(new Dictionary<string, string> { ["MOVDATA_TEST_CRASH"] = "kill:ran:0" }, "cut", rec, "--remove", "2-6", "--save-removed", saved);
+        Assert.NotEqual(0, killed);
+        Assert.False(File.Exists(saved), "the kill came after the saved file was made: this test would prove nothing");
+
+        (int infoCode, string infoOut, string infoErr) = CliProcess.Movdata("info", rec);
+
+        Assert.True(infoCode == 1, $"exit {infoCode}: {infoErr}{infoOut}");
+        Assert.Matches(@"^movdata: an interrupted edit of this file is in its journal \(\S+\.edit\); `movdata info` changes nothing, so it cannot finish it first: run `movdata recover \S+`, then try again\n$", infoErr);
+
+        (int code, string output, string err) = CliProcess.Movdata("restore", rec, saved);
+
+        Assert.True(code == 0, $"exit {code}: {err}{output}");
+        Assert.Contains($"finished an interrupted cut (recording {rec}, output {saved}) first", err, StringComparison.Ordinal);
+        Assert.Equal(original, Sha256(rec));
+        Assert.False(File.Exists(saved));
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")));
+    }
+
+    /// <summary>
     /// A cut whose ranges did not come from the player's EDL (--remove, on an MP4 too) rewrites
     /// it all the same: left as it was, a player would skip programme and play the advert
     /// after the cut (review round 7: after --remove 0-6 the EDL still read 12.1 16.3 0).
