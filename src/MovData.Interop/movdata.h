@@ -214,11 +214,12 @@ struct movdata_cut_result {
 	int32_t	reserved;
 };
 
-/* Removes time ranges from an MPEG-TS or M2TS recording in place (docs/media.md): ranges
- * holds count pairs {from, to} in seconds from the first video frame, in order and not
+/* Removes time ranges from a recording in place (docs/media.md): MPEG-TS, M2TS, MP4 or MOV.
+ * ranges holds count pairs {from, to} in seconds from the first video frame, in order and not
  * overlapping (to past the end: to the end). Each is snapped to keyframes, its whole blocks
- * collapsed and the rest turned into null packets; nothing after a cut is copied where the
- * filesystem collapses or clones. save_removed, if not NULL, names a new file that receives
+ * collapsed and the rest turned into null packets (MP4, MOV: left as bytes no sample
+ * references, and a new moov written); nothing after a cut is copied where the filesystem
+ * collapses or clones. save_removed, if not NULL, names a new file that receives
  * what is removed (moved, not copied, where possible). flags: 0, MOVDATA_ZERO_COPY_ONLY,
  * MOVDATA_CUT_EXACT. result may be NULL. -EINVAL for bad ranges or a file that is not a
  * recording (nothing changed; see movdata_last_error()), -EBUSY when another process has the

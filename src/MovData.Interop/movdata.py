@@ -264,8 +264,9 @@ def defragment(f, dry_run=False):
 
 
 def cut(path, ranges, save_removed=None, exact=False, zero_copy_only=False):
-    """Removes time ranges, [(from, to), ...] in seconds, from an MPEG-TS or M2TS recording in
-    place, snapped to keyframes unless exact; save_removed names a new file for what goes."""
+    """Removes time ranges, [(from, to), ...] in seconds, from an MPEG-TS, M2TS, MP4 or MOV
+    recording in place, snapped to keyframes unless exact; save_removed names a new file for
+    what goes (of the recording's format)."""
     pairs = (ctypes.c_double * (2 * len(ranges)))(*[t for r in ranges for t in r])
     flags = (CUT_EXACT if exact else 0) | (ZERO_COPY_ONLY if zero_copy_only else 0)
     r = _CutResult()

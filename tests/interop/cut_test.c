@@ -1,13 +1,15 @@
 /* Proof that C programs can cut recordings: movdata_cut() over libmovdata.so.
  *
- *     cut_test REC
+ *     cut_test REC [PACKET_SIZE]
  *
- * Refuses a reversed range (nothing changes), then removes two ranges of REC (seconds 4.5 to
- * 9 and 11.5 to 15.5) and checks what the result says; prints "ok <method> <removed>
+ * Refuses a reversed range (nothing changes), then removes two ranges of REC (seconds 1.5 to
+ * 4.5 and 5.5 to 8.5: keyframes every 2 s make them 2-4 and 6-8) and checks what the result
+ * says (the packet size: 188 by default, 0 for an MP4); prints "ok <method> <removed>
  * <duration_after>" and exits 0, or says what was wrong and exits 1. The caller lets ffmpeg
  * judge REC afterwards. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include "movdata.h"
 
@@ -18,13 +20,14 @@ int main(int argc, char **argv)
 	struct movdata_cut_result r;
 	struct stat before, after;
 	const double reversed[] = { 9.0, 4.5 };
-	const double breaks[] = { 4.5, 9.0, 11.5, 15.5 };
-	int ret;
+	const double breaks[] = { 1.5, 4.5, 5.5, 8.5 };
+	int ret, packet_size;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s REC\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s REC [PACKET_SIZE]\n", argv[0]);
 		return 1;
 	}
+	packet_size = argc == 3 ? atoi(argv[2]) : 188;
 	if (stat(argv[1], &before) != 0) {
 		perror(argv[1]);
 		return 1;
@@ -40,7 +43,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (stat(argv[1], &after) != 0 || after.st_size >= before.st_size || r.removed != 2 ||
-	    r.packet_size != 188 || r.duration_after >= r.duration_before || r.method < 0 || r.method > 2) {
+	    r.packet_size != packet_size || r.duration_after >= r.duration_before || r.method < 0 || r.method > 2) {
 		fprintf(stderr, "unexpected result: size %lld -> %lld, removed %d, packet %d, %.3f -> %.3f s, method %d\n",
 			(long long)before.st_size, (long long)after.st_size, r.removed, r.packet_size,
 			r.duration_before, r.duration_after, r.method);

@@ -40,27 +40,31 @@ public sealed class CApiTests
         CProgram.AssertSame(c, python, "movdata.h", "movdata.py");
     }
 
-    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void CProgram_CutsARecording_AndFfmpegDecodesIt(string fs)
+    /// <summary>The transport stream (24 s) and the MP4 (12 s, moov at the end), each with keyframes every 2 s.</summary>
+    public static TheoryData<string, string> RecordingKinds() => Scratch.EveryFileSystemWith(["h264-aac", "mp4-h264-aac"]);
+
+    [Theory, MemberData(nameof(RecordingKinds))]
+    public void CProgram_CutsARecording_AndFfmpegDecodesIt(string fs, string kind)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = MovData.Tests.Media.Recordings.CopyTo("h264-aac", dir);
+        string rec = MovData.Tests.Media.Recordings.CopyTo(kind, dir);
+        bool ts = kind == "h264-aac";
         var before = MovData.Tests.Media.Ffmpeg.VideoPackets(rec);
-        (int code, string output) = Tools.Run(NativeLibrary.CCutProgram, rec);
+        (int code, string output) = Tools.Run(NativeLibrary.CCutProgram, rec, ts ? "188" : "0");
         Assert.True(code == 0, output);
-        // Keyframes every 2 s: 4.5-9 removes 6-8, 11.5-15.5 removes 12-14.
-        Assert.Equal($"ok {dir.Kind.ShiftMethod.ToContractName()} 2 20.000", output.Trim());
+        // Keyframes every 2 s: 1.5-4.5 removes 2-4, 5.5-8.5 removes 6-8.
+        Assert.Equal($"ok {dir.Kind.ShiftMethod.ToContractName()} 2 {(ts ? "20.000" : "8.000")}", output.Trim());
         Assert.Equal(before.Count - 4 * 25, MovData.Tests.Media.Ffmpeg.VideoPackets(rec).Count);
         Assert.Equal("", MovData.Tests.Media.Ffmpeg.DecodeErrors(rec));
     }
 
-    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
-    public void PythonModule_CutsWithSaveRemoved_AndRestoresTheRecording(string fs)
+    [Theory, MemberData(nameof(RecordingKinds))]
+    public void PythonModule_CutsWithSaveRemoved_AndRestoresTheRecording(string fs, string kind)
     {
         using ScratchDir dir = Scratch.On(fs);
-        string rec = MovData.Tests.Media.Recordings.CopyTo("h264-aac", dir);
+        string rec = MovData.Tests.Media.Recordings.CopyTo(kind, dir);
         string original = MovData.Tests.Media.RestoreTests.Sha256(rec);
-        (int code, string output) = NativeLibrary.Python("--undo", rec, dir.File("ads.ts"));
+        (int code, string output) = NativeLibrary.Python("--undo", rec, dir.File("ads" + Path.GetExtension(rec)));
         Assert.True(code == 0, output);
         Assert.Equal($"ok {(dir.Kind.ZeroCopy ? dir.Kind.MoveMethod : MoveMethod.CopyPunch).ToContractName()} 2", output.Trim());
         Assert.Equal(original, MovData.Tests.Media.RestoreTests.Sha256(rec));
