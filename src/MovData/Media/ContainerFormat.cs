@@ -128,4 +128,8 @@ internal interface ISavedManifestCarrier
     /// <exception cref="InvalidDataException">The file does not end in such units (not made
     /// by a cut that saved what it removed, or cut short); the message says what it ends in.</exception>
     (byte[] Carried, long At) FindCarried(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path);
+
+    /// <summary>Whether <paramref name="timeline"/>'s file ends as a file of removed parts does
+    /// (in a manifest's units), at the cost of a read or two: a cut refuses such a file.</summary>
+    bool Carries(IMediaTimeline timeline);
 }

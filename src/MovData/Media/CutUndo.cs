@@ -141,6 +141,20 @@ internal static class CutUndo
     }
 
     /// <summary>
+    /// Refuses to cut a file of removed parts (it ends in a manifest a cut with
+    /// <see cref="CutOptions.SaveRemovedTo"/> wrote): it plays, so it looks like a recording to
+    /// trim, but a cut of it would leave the restore it exists for refusing it as damaged.
+    /// </summary>
+    /// <exception cref="InvalidDataException">It is one; nothing changed.</exception>
+    internal static void RefuseSavedParts(IContainerFormat format, IMediaTimeline timeline, string path)
+    {
+        if (format is ISavedManifestCarrier carrier && carrier.Carries(timeline))
+        {
+            throw new InvalidDataException($"{path} holds the parts a cut removed from a recording, with what undoes that cut (`movdata restore RECORDING {path}`); a cut of it would leave that undo impossible: restore first, or remux it into a recording of its own (ffmpeg -i {path} -map 0 -c copy NEW{Path.GetExtension(path)}) and cut that");
+        }
+    }
+
+    /// <summary>
     /// The manifest at the end of <paramref name="saved"/> and the restore it describes, once
     /// the recording is shown to be the one the cut left: its size, and every window's SHA-256.
     /// </summary>

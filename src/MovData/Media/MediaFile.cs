@@ -98,6 +98,7 @@ public static class MediaFile
             {
                 MediaFormats.CheckSavedName(format, saved);
             }
+            CutUndo.RefuseSavedParts(format, opened, path);
             timeline = opened;
             plan = format.PlanCut(opened, path, remove, options, facts.BlockSize, cancel);
             removed = [.. plan.Cuts.Select(c => Removed(opened, c))];

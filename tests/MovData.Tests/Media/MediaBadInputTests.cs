@@ -1,3 +1,4 @@
+using MovData.Media;
 using MovData.Tests.Cli;
 using MovData.Tests.Harness;
 
@@ -100,6 +101,10 @@ public sealed class MediaBadInputTests
             "the removed parts of an MP4 or MOV recording are an MP4 or MOV file, and ads.ts is named as an MPEG-TS or M2TS one: name it .mp4, .m4v or .mov"),
         new("cut-save-removed-named-mp4", Recording(), ["cut", "{rec}", "--remove", "4-9", "--save-removed", "{dir}/ads.MP4", "--dry-run"], Always(2),
             "and ads.MP4 is named as an MP4 or MOV one: name it .ts, .m2ts or .mts"),
+        new("cut-saved-parts", SavedParts("h264-aac", "rec.ts", "ads.ts"), ["cut", "{rec}", "--remove", "1-2"], Always(2),
+            "ads.ts holds the parts a cut removed from a recording, with what undoes that cut (`movdata restore RECORDING "),
+        new("cut-mp4-saved-parts", SavedParts("mp4-h264-aac", "rec.mp4", "ads.mp4"), ["cut", "{rec}", "--remove", "1-2"], Always(2),
+            "ads.mp4 holds the parts a cut removed from a recording"),
         new("cut-save-removed-exists", dir =>
         {
             File.WriteAllText(dir.File("ads.ts"), "keep me");
@@ -187,6 +192,14 @@ public sealed class MediaBadInputTests
     {
         File.WriteAllText(dir.File("comskip.ini"), "output_edl=1\n");
         return Recordings.CopyTo("h264-aac", dir, "rec.ts");
+    };
+
+    /// <summary>The file of removed parts of a cut of 2-8 s with --save-removed: the path given as {rec}.</summary>
+    private static Func<ScratchDir, string> SavedParts(string kind, string name, string saved) => dir =>
+    {
+        string rec = Recordings.CopyTo(kind, dir, name);
+        MediaFile.Cut(rec, [new(2, 8)], new CutOptions { SaveRemovedTo = dir.File(saved) }, cancel: TestContext.Current.CancellationToken);
+        return dir.File(saved);
     };
 
     private static string WithEdl(ScratchDir dir, string edl)

@@ -48,4 +48,6 @@ internal sealed class IsoBmffFormat : IContainerFormat, ISavedManifestCarrier
     public Patch Carry(IMediaTimeline timeline, long at, byte[] carried) => ManifestBox.Carry(at, carried);
 
     public (byte[] Carried, long At) FindCarried(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path) => ManifestBox.Find(file, size, path);
+
+    public bool Carries(IMediaTimeline timeline) => ManifestBox.Ends((Movie)timeline);
 }

@@ -39,6 +39,15 @@ internal static class ManifestBox
 
     /// <exception cref="InvalidDataException">The file's last box is cut short, or is not
     /// MovData's manifest box; the message says which.</exception>
+    /// <summary>Whether the movie's last top-level box is MovData's manifest box (read: its uuid).</summary>
+    internal static bool Ends(Movie movie)
+    {
+        Box last = movie.TopLevel[^1];
+        byte[] uuid = new byte[Uuid.Length];
+        return last.Type == Type && last.End == movie.Size && last.PayloadSize >= Uuid.Length
+            && MediaReads.Read(movie.File, uuid, last.PayloadOffset) == uuid.Length && uuid.AsSpan().SequenceEqual(Uuid);
+    }
+
     internal static (byte[] Carried, long At) Find(SafeFileHandle file, long size, string path)
     {
         List<Box> top = Boxes.TopLevel(file, size, out string? problem, CancellationToken.None);

@@ -54,6 +54,22 @@ internal static class ManifestPackets
         return new Patch(at, bytes.Length, bytes);
     }
 
+    /// <summary>Whether the recording's last packet carries a manifest (read: that packet).</summary>
+    internal static bool Ends(Recording rec)
+    {
+        PacketGrid grid = rec.Grid;
+        if (rec.Size - grid.Start < grid.Size || (rec.Size - grid.Start) % grid.Size != 0)
+        {
+            return false;
+        }
+        byte[] last = new byte[grid.Size];
+        return MediaReads.Read(rec.File, last, rec.Size - grid.Size) == last.Length && Carrier(last.AsSpan(grid.Header, TsPacket.PacketSize));
+    }
+
+    /// <summary>A packet of the manifest: no payload start, payload only, the tag first.</summary>
+    private static bool Carrier(ReadOnlySpan<byte> ts) =>
+        ts[0] == TsPacket.SyncByte && !TsPacket.PayloadUnitStart(ts) && (ts[3] & 0x30) == 0x10 && ts[4..8].SequenceEqual(Tag);
+
     /// <exception cref="InvalidDataException">Not a transport stream, cut short mid-packet, or
     /// its last packet carries no manifest.</exception>
     internal static (byte[] Carried, long At) Find(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path)
@@ -78,8 +94,7 @@ internal static class ManifestPackets
             for (int k = n - grid.Size; k >= 0; k -= grid.Size)
             {
                 ReadOnlySpan<byte> ts = buffer.AsSpan(k + grid.Header, TsPacket.PacketSize);
-                bool carrier = ts[0] == TsPacket.SyncByte && !TsPacket.PayloadUnitStart(ts) && (ts[3] & 0x30) == 0x10 && ts[4..8].SequenceEqual(Tag)
-                    && (pid < 0 || TsPacket.Pid(ts) == pid);
+                bool carrier = Carrier(ts) && (pid < 0 || TsPacket.Pid(ts) == pid);
                 if (!carrier)
                 {
                     more = false;

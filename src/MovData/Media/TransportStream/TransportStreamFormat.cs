@@ -48,6 +48,8 @@ internal sealed class TransportStreamFormat : IContainerFormat, ISavedManifestCa
     public Patch Carry(IMediaTimeline timeline, long at, byte[] carried) => ManifestPackets.Carry((Recording)timeline, at, carried);
 
     public (byte[] Carried, long At) FindCarried(SafeFileHandle file, ReadOnlySpan<byte> head, long size, string path) => ManifestPackets.Find(file, head, size, path);
+
+    public bool Carries(IMediaTimeline timeline) => ManifestPackets.Ends((Recording)timeline);
 }
 
 /// <summary>A recording as the seam sees it: its 90 kHz clock, positions that are file offsets.</summary>
