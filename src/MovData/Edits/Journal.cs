@@ -24,6 +24,10 @@ internal sealed class JournalRecord : IDisposable
     private readonly SafeFileHandle _handle;
     private readonly List<string> _names;
     private readonly List<string> _payloads = [];
+
+    /// <summary>The other files' journal directories this edit made sure of, whether or not
+    /// its record has a name there: removed when the edit ends, if empty.</summary>
+    private readonly List<string> _directories = [];
     private long _end;
     private bool _tornTail;
 
@@ -106,7 +110,10 @@ internal sealed class JournalRecord : IDisposable
                 EnsureDirectory(dir);
                 string link = System.IO.Path.Combine(dir, plan.Id + Extension);
                 // Across filesystems there can be no second name; the record is still found
-                // next to the first file, as docs/journal.md says.
+                // next to the first file, as docs/journal.md says. The directory stays for the
+                // edit's files there (an output made under a temporary name), and Complete
+                // removes it if it is then empty.
+                record._directories.Add(dir);
                 if (OwnFiles.TryLink(path, link))
                 {
                     names.Add(link);
@@ -282,20 +289,26 @@ internal sealed class JournalRecord : IDisposable
             }
         }
         _handle.Dispose();
-        foreach (string? dir in _names.Select(System.IO.Path.GetDirectoryName).Distinct())
+        foreach (string dir in _names.Select(n => System.IO.Path.GetDirectoryName(n)!).Concat(_directories).Distinct())
         {
-            try
-            {
-                Directory.Delete(dir!); // only if empty: another edit's record keeps it
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            RemoveIfEmpty(dir);
         }
         return removed;
+    }
+
+    /// <summary>Removes a journal directory if it is empty: another edit's record keeps it.</summary>
+    private static void RemoveIfEmpty(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     public void Dispose() => _handle.Dispose();

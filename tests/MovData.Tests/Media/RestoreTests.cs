@@ -203,6 +203,39 @@ public sealed class RestoreTests
     }
 
     /// <summary>
+    /// The saved file on another filesystem than the recording (XFS and ext4): the cut and
+    /// the restore work across them (the parts copied, as no block can move between two
+    /// filesystems), and neither leaves a journal directory behind in either place (review
+    /// round 7: an empty .movdata-journal stayed beside the saved file).
+    /// </summary>
+    [Theory]
+    [InlineData("h264-aac", "show.ts")]
+    [InlineData("mp4-h264-aac", "show.mp4")]
+    public void CutAndRestore_SavedOnAnotherFileSystem_LeaveNoJournalBehind(string kind, string name)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        using ScratchDir other = Scratch.On("ext4");
+        string rec = Recordings.CopyTo(kind, dir, name);
+        string saved = other.File("ads" + Path.GetExtension(name));
+        string original = Sha256(rec);
+
+        (int code, _, string err) = CliProcess.Movdata("cut", rec, "--remove", "2-6", "--save-removed", saved);
+
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(saved));
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")), "the cut left the recording's journal directory");
+        Assert.False(Directory.Exists(other.File(".movdata-journal")), "the cut left a journal directory beside the saved file");
+
+        (code, _, err) = CliProcess.Movdata("restore", rec, saved);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(original, Sha256(rec));
+        Assert.False(File.Exists(saved));
+        Assert.False(Directory.Exists(dir.File(".movdata-journal")), "the restore left the recording's journal directory");
+        Assert.False(Directory.Exists(other.File(".movdata-journal")), "the restore left a journal directory beside the saved file");
+    }
+
+    /// <summary>
     /// A cut killed before it made its saved file (review round 7): `info` says an edit of the
     /// file is in its journal and to recover it, rather than describing a file that is neither
     /// as before nor as after ("no moov box: an unfinished recording"); `restore`, finding no
