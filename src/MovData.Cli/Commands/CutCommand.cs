@@ -10,7 +10,7 @@ internal static class CutCommand
     internal static Command Create(Io io)
     {
         Argument<string> path = Shared.File("REC", "an MPEG-TS, M2TS, MP4 or MOV recording, changed in place");
-        Option<string[]> remove = new("--remove") { Description = "a range to remove, FROM-TO (seconds, MM:SS[.fff] or HH:MM:SS[.fff]); repeat for more", AllowMultipleArgumentsPerToken = false };
+        Option<string[]> remove = new("--remove") { Description = "a range to remove, FROM-TO (seconds, MM:SS[.fff] or HH:MM:SS[.fff]; TO end: to the end); repeat for more", AllowMultipleArgumentsPerToken = false };
         Option<string> keep = new("--keep") { Description = "keep only FROM-TO, removing what is before and after it" };
         Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3); auto: comskip's REC.edl beside REC, made by running comskip if there is none" };
         Option<string> comskipIni = new("--comskip-ini") { Description = "with --edl auto: the comskip.ini comskip runs with (its --ini)" };
@@ -58,6 +58,10 @@ internal static class CutCommand
                 bool dry = p.GetValue(dryRun);
                 using Scratch comskipOutput = new(dry && edlText == "auto");
                 string? edlPath = edlText is null ? null : CutRanges.EdlFor(rec, edlText, p.GetValue(comskipIni), comskipOutput.Path);
+                if (p.GetValue(saveRemoved) is { } named && string.IsNullOrWhiteSpace(named))
+                {
+                    throw new ArgumentException("--save-removed: give a file name for the removed parts, or auto");
+                }
                 string? save = p.GetValue(saveRemoved) is "auto" ? RemovedParts.NextPath(rec) : p.GetValue(saveRemoved);
                 var options = new CutOptions
                 {

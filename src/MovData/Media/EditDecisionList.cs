@@ -45,17 +45,18 @@ public static class EditDecisionList
     /// starts)" or "ends before it starts".</summary>
     private static string Emptiness(double from, double to) => to == from ? "is empty: it ends where it starts" : "ends before it starts";
 
-    /// <summary>A range written <c>FROM-TO</c>, e.g. <c>12:00-15:30.5</c>.</summary>
+    /// <summary>A range written <c>FROM-TO</c>, e.g. <c>12:00-15:30.5</c>; TO <c>end</c> is the recording's end.</summary>
     /// <exception cref="FormatException">Malformed, or TO before FROM.</exception>
     public static TimeRange ParseRange(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string[] ends = text.Split('-');
-        if (ends.Length != 2)
+        if (ends.Length != 2 || ends.Any(string.IsNullOrWhiteSpace))
         {
-            throw new FormatException($"'{text}' is not a range: write FROM-TO, e.g. 12:00-15:30.5");
+            throw new FormatException($"'{text}' is not a range: write FROM-TO, both ends, e.g. 12:00-15:30.5 (to the end: FROM-end)");
         }
-        var range = new TimeRange(ParseTime(ends[0]), ParseTime(ends[1]));
+        // "end", as a range to the end is printed ("19.99-end").
+        var range = new TimeRange(ParseTime(ends[0]), ends[1].Trim() == "end" ? double.PositiveInfinity : ParseTime(ends[1]));
         if (range.To <= range.From)
         {
             throw new FormatException($"the range '{text}' {Emptiness(range.From, range.To)}");

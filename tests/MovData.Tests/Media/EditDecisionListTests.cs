@@ -36,6 +36,9 @@ public sealed class EditDecisionListTests
         Assert.Contains("ends before it starts", Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("15-12")).Message, StringComparison.Ordinal);
         Assert.Contains("is empty: it ends where it starts", Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("12-12")).Message, StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("12"));
+        Assert.Equal(new TimeRange(19.99, double.PositiveInfinity), EditDecisionList.ParseRange("19.99-end"));
+        Assert.Equal("19.99-end", EditDecisionList.ParseRange("19.99-end").ToString());
+        Assert.Contains("both ends", Assert.Throws<FormatException>(() => EditDecisionList.ParseRange("6-")).Message, StringComparison.Ordinal);
     }
 
     [Fact]

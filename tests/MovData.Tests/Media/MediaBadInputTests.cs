@@ -65,6 +65,8 @@ public sealed class MediaBadInputTests
         new("cut-reversed-range", Recording(), ["cut", "{rec}", "--remove", "9-4"], Always(2), "ends before it starts"),
         new("cut-empty-range", Recording(), ["cut", "{rec}", "--remove", "5-5"], Always(2), "the range '5-5' is empty: it ends where it starts"),
         new("cut-edl-empty-range", dir => WithEdl(dir, "10 10 0\n"), ["cut", "{rec}", "--edl", "{dir}/rec.edl"], Always(2), "EDL line 1: the range 10-10 is empty: it ends where it starts"),
+        new("cut-range-without-end", Recording(), ["cut", "{rec}", "--remove", "6-"], Always(2), "'6-' is not a range: write FROM-TO, both ends"),
+        new("cut-save-removed-empty-name", Recording(), ["cut", "{rec}", "--remove", "4-9", "--save-removed", ""], Always(2), "--save-removed: give a file name for the removed parts, or auto"),
         new("cut-malformed-time", Recording(), ["cut", "{rec}", "--remove", "1:75-2:00"], Always(2), "is not a time"),
         new("cut-keep-not-a-number", Recording(), ["cut", "{rec}", "--keep", "NaN-4"], Always(2), "'NaN' is not a time"),
         new("cut-keep-everything", Recording(), ["cut", "{rec}", "--keep", "0-100"], Always(0), "nothing to cut: the recording (0:00:24.000) ends before the ranges to remove begin (with --keep: it is all kept)"),
