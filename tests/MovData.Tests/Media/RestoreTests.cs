@@ -16,6 +16,9 @@ namespace MovData.Tests.Media;
 /// </summary>
 public sealed class RestoreTests
 {
+    /// <summary>A transport stream and an MP4 (moov at the end), each 12 s or more with keyframes every 2 s, and a name for each.</summary>
+    public static TheoryData<string, string> TransportStreamAndMp4() => new() { { "h264-aac", "show.ts" }, { "mp4-h264-aac", "show.mp4" } };
+
     private const long PerCut = 256 * 1024;
 
     /// <summary>The cuts undone: a recording kind and the ranges removed.</summary>
@@ -208,9 +211,7 @@ public sealed class RestoreTests
     /// filesystems), and neither leaves a journal directory behind in either place (review
     /// round 7: an empty .movdata-journal stayed beside the saved file).
     /// </summary>
-    [Theory]
-    [InlineData("h264-aac", "show.ts")]
-    [InlineData("mp4-h264-aac", "show.mp4")]
+    [Theory, MemberData(nameof(TransportStreamAndMp4))]
     public void CutAndRestore_SavedOnAnotherFileSystem_LeaveNoJournalBehind(string kind, string name)
     {
         using ScratchDir dir = Scratch.On("xfs");
@@ -242,9 +243,7 @@ public sealed class RestoreTests
     /// saved file, finishes that cut first (which makes it), then undoes it, byte for byte.
     /// (It said "Could not find file" before 2026-12-05.)
     /// </summary>
-    [Theory]
-    [InlineData("h264-aac", "show.ts")]
-    [InlineData("mp4-h264-aac", "show.mp4")]
+    [Theory, MemberData(nameof(TransportStreamAndMp4))]
     public void Restore_AfterACutKilledBeforeItMadeTheSavedFile_FinishesTheCutThenUndoesIt(string kind, string name)
     {
         using ScratchDir dir = Scratch.On("xfs");
@@ -275,9 +274,7 @@ public sealed class RestoreTests
     /// after the cut (review round 7: after --remove 0-6 the EDL still read 12.1 16.3 0).
     /// The restore writes it back.
     /// </summary>
-    [Theory]
-    [InlineData("h264-aac", "show.ts")]
-    [InlineData("mp4-h264-aac", "show.mp4")]
+    [Theory, MemberData(nameof(TransportStreamAndMp4))]
     public void Cut_ByRemove_RewritesThePlayersEdlAllTheSame_RestoreWritesItBack(string kind, string name)
     {
         using ScratchDir dir = Scratch.On("xfs");
