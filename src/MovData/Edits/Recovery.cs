@@ -99,10 +99,31 @@ internal static class Recovery
     /// <exception cref="EditIncompleteException">A record names the file; nothing changed.</exception>
     internal static IReadOnlyList<RecoveredEdit> RefusePending(SafeFileHandle file, string what)
     {
+        if (Pending(file).FirstOrDefault() is { Record: { } record })
+        {
+            throw new EditIncompleteException(
+                $"an interrupted edit of this file is in its journal ({record}); {what} changes nothing, so it cannot finish it first: run `movdata recover {Path.GetDirectoryName(Path.GetDirectoryName(record))}`, then try again");
+        }
+        return [];
+    }
+
+    /// <summary>Whether an interrupted (or running) edit of <paramref name="file"/> also names
+    /// <paramref name="otherPath"/>: a file it makes or changes, such as a cut's saved parts,
+    /// which may not exist until that edit is finished.</summary>
+    internal static bool PendingNames(SafeFileHandle file, string otherPath)
+    {
+        string full = Path.GetFullPath(otherPath);
+        return Pending(file).Any(p => p.Files.Any(f => f.Kind is EditFileKind.User or EditFileKind.Target && f.Path == full));
+    }
+
+    /// <summary>The records of <paramref name="file"/>'s journals that name it (as
+    /// <see cref="ForFiles(SafeFileHandle[])"/> would find them), read without their locks.</summary>
+    private static IEnumerable<(string Record, IReadOnlyList<EditFile> Files)> Pending(SafeFileHandle file)
+    {
         string? path = Capabilities.PathOf(file);
         if (FileFacts.IdentityOf(file) is not { } id)
         {
-            return [];
+            yield break;
         }
         var self = new FileIdentity(id.Inode, id.Birth);
         foreach (string record in JournalsOf(path).SelectMany(Records))
@@ -119,11 +140,9 @@ internal static class Recovery
             RecordReading seen = EditPlan.Read(text, Path.GetFileNameWithoutExtension(record));
             if (seen.Files.Any(f => f.Kind == EditFileKind.User && self.Matches(f)))
             {
-                throw new EditIncompleteException(
-                    $"an interrupted edit of this file is in its journal ({record}); {what} changes nothing, so it cannot finish it first: run `movdata recover {Path.GetDirectoryName(Path.GetDirectoryName(record))}`, then try again");
+                yield return (record, seen.Files);
             }
         }
-        return [];
     }
 
     /// <summary>What <see cref="RecoveredEdit.Edit"/> says of a record that cannot be read

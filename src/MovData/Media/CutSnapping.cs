@@ -8,10 +8,10 @@ namespace MovData.Media;
 /// </summary>
 internal static class CutSnapping
 {
-    /// <summary>How far a keyframe may lie outside a range and still be its edge: half a
-    /// millisecond, what the times a cut prints (to the millisecond, rounded) are off by, so
-    /// that a range printed by a cut or a dry run, given back, removes the same GOPs (on
-    /// 29.97 fps video a keyframe at 3.336667 s is printed 3.337).</summary>
+    /// <summary>How far a keyframe may lie outside a range and still be its edge, where none
+    /// lies that near inside it: half a millisecond, what the times a cut prints (to the
+    /// millisecond, rounded) are off by, so that a range printed by a cut or a dry run, given
+    /// back, removes the same GOPs (on 29.97 fps video a keyframe at 3.336667 s is printed 3.337).</summary>
     internal const double PrintedTimeSlack = 0.0005;
 
     /// <summary>Snaps each range to the timeline's keyframes (or, exact, to the nearest
@@ -70,6 +70,35 @@ internal static class CutSnapping
         return (cuts, unchanged);
     }
 
+    /// <summary>The first keyframe at or after <paramref name="at"/>; where none lies within
+    /// <see cref="PrintedTimeSlack"/> after it, one that lies that little before it (a printed
+    /// time, rounded up). Only then: where keyframes come closer than the slack (PCM audio,
+    /// every sample one), a range given back would grow at each turn.</summary>
+    private static MediaPoint? Start(IMediaTimeline timeline, MediaTime at, CancellationToken cancel)
+    {
+        long slack = MediaTime.FromSeconds(PrintedTimeSlack, at.Timescale).Ticks;
+        MediaPoint? inside = timeline.FirstKeyframeAtOrAfter(at, cancel);
+        if (inside is { } p && p.Time <= at with { Ticks = at.Ticks + slack })
+        {
+            return inside;
+        }
+        MediaPoint? printed = timeline.FirstKeyframeAtOrAfter(at with { Ticks = at.Ticks - slack }, cancel);
+        return printed is { } q && q.Time < at ? printed : inside;
+    }
+
+    /// <summary>As <see cref="Start"/>, for the last keyframe at or before <paramref name="at"/>.</summary>
+    private static MediaPoint? End(IMediaTimeline timeline, MediaTime at, CancellationToken cancel)
+    {
+        long slack = MediaTime.FromSeconds(PrintedTimeSlack, at.Timescale).Ticks;
+        MediaPoint? inside = timeline.LastKeyframeAtOrBefore(at, cancel);
+        if (inside is { } p && p.Time >= at with { Ticks = at.Ticks - slack })
+        {
+            return inside;
+        }
+        MediaPoint? printed = timeline.LastKeyframeAtOrBefore(at with { Ticks = at.Ticks + slack }, cancel);
+        return printed is { } q && q.Time > at ? printed : inside;
+    }
+
     /// <summary>
     /// The frame each range starts at and the one it ends before (2i and 2i+1; null where the
     /// range takes the head, reaches the end, or no frame is found), looked up at the same
@@ -90,9 +119,7 @@ internal static class CutSnapping
                 {
                     return;
                 }
-                long slack = MediaTime.FromSeconds(PrintedTimeSlack, at.Timescale).Ticks;
-                points[k] = exact ? timeline.NearestFrame(at, cancel)
-                    : k % 2 == 0 ? timeline.FirstKeyframeAtOrAfter(at with { Ticks = at.Ticks - slack }, cancel) : timeline.LastKeyframeAtOrBefore(at with { Ticks = at.Ticks + slack }, cancel);
+                points[k] = exact ? timeline.NearestFrame(at, cancel) : k % 2 == 0 ? Start(timeline, at, cancel) : End(timeline, at, cancel);
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)

@@ -96,7 +96,7 @@ public static class MediaFile
             (IContainerFormat format, IMediaTimeline opened) = MediaFormats.Open(file, cancel);
             if (options.SaveRemovedTo is { } saved)
             {
-                MediaFormats.CheckSavedName(format, saved);
+                MediaFormats.CheckSavedName(format, saved, path);
             }
             CutUndo.RefuseSavedParts(format, opened, path);
             timeline = opened;
@@ -169,10 +169,11 @@ public static class MediaFile
         options ??= new RestoreOptions();
         using SafeFileHandle file = FileRange.OpenForEdit(path, "recording");
         IReadOnlyList<RecoveredEdit> first = [];
-        if (!File.Exists(savedPath))
+        if (!File.Exists(savedPath) && Recovery.PendingNames(file, savedPath))
         {
             // A cut stopped while it made the saved file leaves that file in its journal record,
-            // not there yet: finish that cut first (a dry run says to), then open it.
+            // not there yet: finish that cut first (a dry run says to), then open it. A name
+            // no interrupted edit makes is not found, and nothing is finished.
             first = options.DryRun ? Recovery.RefusePending(file, "a dry run") : Recovery.ForFiles(file);
         }
         using SafeFileHandle saved = FileRange.OpenForEdit(savedPath, "saved parts");

@@ -52,12 +52,14 @@ internal static class MediaFormats
     /// claims (none, ".bin") is the caller's choice.
     /// </summary>
     /// <exception cref="ArgumentException">The name ends as another format's files do.</exception>
-    internal static void CheckSavedName(IContainerFormat format, string savedPath)
+    internal static void CheckSavedName(IContainerFormat format, string savedPath, string recordingPath)
     {
         string ending = Path.GetExtension(savedPath).ToLowerInvariant();
         if (!format.Extensions.Contains(ending) && All.FirstOrDefault(f => f.Extensions.Contains(ending)) is { } other)
         {
-            string[] own = [.. format.Extensions.Take(3)];
+            // The recording's own ending first (.m4a for an .m4a), then the format's usual ones.
+            string recording = Path.GetExtension(recordingPath).ToLowerInvariant();
+            string[] own = [.. format.Extensions.Where(e => e == recording).Concat(format.Extensions.Where(e => e != recording)).Take(3)];
             throw new ArgumentException($"the removed parts of an {format.Name} recording are an {format.Name} file, and {Path.GetFileName(savedPath)} is named as an {other.Name} one: name it {string.Join(", ", own[..^1])} or {own[^1]}");
         }
     }

@@ -149,4 +149,31 @@ public sealed class CutDryRunTests
             Assert.Equal(removed.GetRawText(), Assert.Single(JsonDocument.Parse(againJson).RootElement.GetProperty("removed").EnumerateArray().ToArray()).GetRawText());
         }
     }
+
+    /// <summary>
+    /// Where every sample is a sync sample (PCM in a MOV: 44,100 a second), a keyframe lies
+    /// within the half millisecond inside any range, and the slack is not used: the range
+    /// given back stays where it was. (With the slack always used, each turn took half a
+    /// millisecond more at both ends: review round 8.)
+    /// </summary>
+    [Fact]
+    public void DryRun_PcmRange_GivenBack_StaysWhereItWas()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        Recordings.RequireFfmpeg();
+        string rec = dir.File("pcm.mov");
+        Tools.MustRun("ffmpeg", [.. "-v error -f lavfi -i anoisesrc=duration=10:color=pink:seed=5:amplitude=0.3 -ar 44100 -c:a pcm_s16le".Split(' '), rec]);
+        string asked = "2.1-3";
+        for (int turn = 0; turn < 3; turn++)
+        {
+            (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", asked, "--dry-run", "--json");
+            Assert.True(code == 0, err);
+            JsonElement removed = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("removed").EnumerateArray().ToArray());
+            Assert.Equal(2.1, removed.GetProperty("from").GetDouble());
+            Assert.Equal(3, removed.GetProperty("to").GetDouble());
+            // Samples 92,610 up to 132,300 (2.1 s and 3 s at 44.1 kHz), two bytes each (mono, 16 bits): none more.
+            Assert.Equal((132_300 - 92_610) * 2, removed.GetProperty("length").GetInt64());
+            asked = FormattableString.Invariant($"{removed.GetProperty("from").GetDouble()}-{removed.GetProperty("to").GetDouble()}");
+        }
+    }
 }

@@ -259,6 +259,14 @@ public sealed class RestoreTests
         Assert.True(infoCode == 1, $"exit {infoCode}: {infoErr}{infoOut}");
         Assert.Matches(@"^movdata: an interrupted edit of this file is in its journal \(\S+\.edit\); `movdata info` changes nothing, so it cannot finish it first: run `movdata recover \S+`, then try again\n$", infoErr);
 
+        // A name no interrupted edit makes is not found, and the cut is not finished for it
+        // (review round 8: a mistyped name finished the cut without a word).
+        (int wrongCode, _, string wrongErr) = CliProcess.Movdata("restore", rec, dir.File("wrong" + Path.GetExtension(name)));
+        Assert.True(wrongCode == 1, wrongErr);
+        Assert.Contains("Could not find file", wrongErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(saved));
+        Assert.True(Directory.Exists(dir.File(".movdata-journal")), "the cut was finished for a name it does not make");
+
         (int code, string output, string err) = CliProcess.Movdata("restore", rec, saved);
 
         Assert.True(code == 0, $"exit {code}: {err}{output}");

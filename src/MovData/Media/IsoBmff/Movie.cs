@@ -197,10 +197,12 @@ internal sealed partial class Movie
 
     /// <summary>The track a cut's times and snapping follow: the video track with the most
     /// samples, or in a file without video (an .m4a, a voice memo) the audio track with the
-    /// most, each of whose frames is a sync sample (as radio in a transport stream).</summary>
+    /// most, each of whose frames is a sync sample (as radio in a transport stream). A video
+    /// track of one picture is a cover (an .m4a's art stored as a track): the audio leads.</summary>
     private static Track? LeadOf(List<Track> tracks, Func<Track, long> samples) =>
-        tracks.Where(t => t.Kind == MediaStreamKind.Video && samples(t) > 0).MaxBy(samples)
-        ?? tracks.Where(t => t.Kind == MediaStreamKind.Audio && samples(t) > 0).MaxBy(samples);
+        tracks.Where(t => t.Kind == MediaStreamKind.Video && samples(t) > 1).MaxBy(samples)
+        ?? tracks.Where(t => t.Kind == MediaStreamKind.Audio && samples(t) > 0).MaxBy(samples)
+        ?? tracks.Where(t => t.Kind == MediaStreamKind.Video && samples(t) > 0).MaxBy(samples);
 
     /// <summary>mvhd: the movie's timescale and duration.</summary>
     private static (long Timescale, long Duration) MovieHeader(byte[] moov, Box local)
