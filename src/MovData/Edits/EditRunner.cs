@@ -69,8 +69,11 @@ internal sealed class EditRunner : IDisposable
         {
             // Anything else, an OperationCanceledException a progress callback threw among
             // them, stopped a step part-way: the record finishes it.
+            // Out of room (a filesystem that copies what a cut shifts, nearly full): recovery
+            // meets the same until there is room, so say to make it.
+            string room = FreeSpace.Exhausted(e) ? "the filesystem is full: free some space on it, then " : "";
             throw new EditIncompleteException(
-                $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
+                $"the {plan.Name} stopped part-way ({e.Message}); nothing is lost: {room}its journal record {plan.Id} in {plan.JournalDirectory} lets `movdata recover` (or the next edit of these files) finish it", e);
         }
         if (!trace.Time("unlink", "journal", 0, 0, record.Complete))
         {

@@ -53,6 +53,55 @@ public sealed class FullFileSystemTests
         }
     }
 
+    /// <summary>
+    /// A nearly full tmpfs, where a cut copies what follows it (tmpfs cannot shift blocks):
+    /// the journal record fits, the copy does not. The cut stops part-way, exit 1, and says
+    /// the filesystem is full and to free space (review round 8: it said only to recover, which
+    /// met the same ENOSPC); with room made, `movdata recover` finishes the cut, and ffmpeg
+    /// plays the result.
+    /// </summary>
+    [Fact]
+    public void Cut_OnANearlyFullTmpfs_StopsPartWay_SaysToFreeSpace_AndRecoversOnceThereIsRoom()
+    {
+        LoopFileSystem.RequireRoot("a tmpfs of its own needs root");
+        string mount = Path.Combine("/var/tmp/movdata-scratch", $"full-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(mount);
+        Tools.MustRun("mount", "-t", "tmpfs", "-o", "size=8m", "movdata-full", mount);
+        try
+        {
+            string rec = Path.Combine(mount, "rec.mp4"), filler = Path.Combine(mount, "filler");
+            File.Copy(Recordings.Path("mp4-h264-aac"), rec);
+            Fill(filler);
+            // Room for the journal record, not for the copy of what follows the cut.
+            using (var f = File.OpenHandle(filler, FileMode.Open, FileAccess.Write))
+            {
+                RandomAccess.SetLength(f, RandomAccess.GetLength(f) - (64 << 10));
+            }
+
+            (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "2-4");
+
+            Assert.True(code == 1, $"exit {code}: {err}{output}");
+            Assert.Contains("the cut stopped part-way (", err, StringComparison.Ordinal);
+            Assert.Contains("ENOSPC", err, StringComparison.Ordinal);
+            Assert.Contains("nothing is lost: the filesystem is full: free some space on it, then its journal record", err, StringComparison.Ordinal);
+
+            File.Delete(filler);
+            (int recovered, string recoverOut, string recoverErr) = CliProcess.Movdata("recover", mount);
+
+            Assert.True(recovered == 0, $"exit {recovered}: {recoverErr}{recoverOut}");
+            Assert.Equal("", FfmpegStreams.DecodeErrors(rec, copyts: false));
+            Assert.Equal(10, Probe.Number(Probe.Streams(rec)[0], "duration"), 0.05);
+            Assert.False(Directory.Exists(Path.Combine(mount, ".movdata-journal")));
+        }
+        finally
+        {
+            if (LoopFileSystem.Unmount(mount))
+            {
+                Directory.Delete(mount);
+            }
+        }
+    }
+
     /// <summary>Takes every page the tmpfs has left.</summary>
     private static void Fill(string path)
     {
