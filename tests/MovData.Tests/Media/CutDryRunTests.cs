@@ -129,13 +129,9 @@ public sealed class CutDryRunTests
     public void DryRun_PrintedRange_GivenBack_RemovesTheSameGops()
     {
         using ScratchDir dir = Scratch.On("xfs");
-        Recordings.RequireFfmpeg();
-        string rec = dir.File("ntsc.mp4");
-        Tools.MustRun("ffmpeg", [.. "-v error -f lavfi -i testsrc2=size=320x240:rate=30000/1001:duration=12 -c:v libx264 -preset ultrafast -g 100 -keyint_min 100 -sc_threshold 0".Split(' '), rec]);
+        string rec = Made(dir, "ntsc.mp4", "testsrc2=size=320x240:rate=30000/1001:duration=12 -c:v libx264 -preset ultrafast -g 100 -keyint_min 100 -sc_threshold 0");
 
-        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", "3-7", "--dry-run", "--json");
-        Assert.True(code == 0, err);
-        JsonElement removed = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("removed").EnumerateArray().ToArray());
+        JsonElement removed = RemovedByDryRun(rec, "3-7");
         Assert.Equal(3.337, removed.GetProperty("from").GetDouble());
         Assert.Equal(6.673, removed.GetProperty("to").GetDouble());
         (int textCode, string text, _) = CliProcess.Movdata("cut", rec, "--remove", "3-7", "--dry-run");
@@ -144,9 +140,7 @@ public sealed class CutDryRunTests
 
         foreach (string again in (string[])["3.337-6.673", "0:00:03.337-0:00:06.673"])
         {
-            (int againCode, string againJson, string againErr) = CliProcess.Movdata("cut", rec, "--remove", again, "--dry-run", "--json");
-            Assert.True(againCode == 0, againErr);
-            Assert.Equal(removed.GetRawText(), Assert.Single(JsonDocument.Parse(againJson).RootElement.GetProperty("removed").EnumerateArray().ToArray()).GetRawText());
+            Assert.Equal(removed.GetRawText(), RemovedByDryRun(rec, again).GetRawText());
         }
     }
 
@@ -160,20 +154,33 @@ public sealed class CutDryRunTests
     public void DryRun_PcmRange_GivenBack_StaysWhereItWas()
     {
         using ScratchDir dir = Scratch.On("xfs");
-        Recordings.RequireFfmpeg();
-        string rec = dir.File("pcm.mov");
-        Tools.MustRun("ffmpeg", [.. "-v error -f lavfi -i anoisesrc=duration=10:color=pink:seed=5:amplitude=0.3 -ar 44100 -c:a pcm_s16le".Split(' '), rec]);
+        string rec = Made(dir, "pcm.mov", "anoisesrc=duration=10:color=pink:seed=5:amplitude=0.3 -ar 44100 -c:a pcm_s16le");
         string asked = "2.1-3";
         for (int turn = 0; turn < 3; turn++)
         {
-            (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", asked, "--dry-run", "--json");
-            Assert.True(code == 0, err);
-            JsonElement removed = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("removed").EnumerateArray().ToArray());
+            JsonElement removed = RemovedByDryRun(rec, asked);
             Assert.Equal(2.1, removed.GetProperty("from").GetDouble());
             Assert.Equal(3, removed.GetProperty("to").GetDouble());
             // Samples 92,610 up to 132,300 (2.1 s and 3 s at 44.1 kHz), two bytes each (mono, 16 bits): none more.
             Assert.Equal((132_300 - 92_610) * 2, removed.GetProperty("length").GetInt64());
             asked = FormattableString.Invariant($"{removed.GetProperty("from").GetDouble()}-{removed.GetProperty("to").GetDouble()}");
         }
+    }
+
+    /// <summary>A file ffmpeg makes in <paramref name="dir"/> from a lavfi source and <paramref name="options"/>.</summary>
+    private static string Made(ScratchDir dir, string name, string options)
+    {
+        Recordings.RequireFfmpeg();
+        string path = dir.File(name);
+        Tools.MustRun("ffmpeg", [.. $"-v error -f lavfi -i {options}".Split(' '), path]);
+        return path;
+    }
+
+    /// <summary>The one range a dry run of <c>--remove <paramref name="range"/></c> says it removes.</summary>
+    private static JsonElement RemovedByDryRun(string rec, string range)
+    {
+        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--remove", range, "--dry-run", "--json");
+        Assert.True(code == 0, err);
+        return Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("removed").EnumerateArray().ToArray()).Clone();
     }
 }
