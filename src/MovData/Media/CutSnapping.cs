@@ -74,29 +74,31 @@ internal static class CutSnapping
     /// <see cref="PrintedTimeSlack"/> after it, one that lies that little before it (a printed
     /// time, rounded up). Only then: where keyframes come closer than the slack (PCM audio,
     /// every sample one), a range given back would grow at each turn.</summary>
+    /// <remarks>One lookup where no keyframe lies within the slack outside (each lookup of a
+    /// transport stream reads the file); a second only where one does.</remarks>
     private static MediaPoint? Start(IMediaTimeline timeline, MediaTime at, CancellationToken cancel)
     {
         long slack = MediaTime.FromSeconds(PrintedTimeSlack, at.Timescale).Ticks;
-        MediaPoint? inside = timeline.FirstKeyframeAtOrAfter(at, cancel);
-        if (inside is { } p && p.Time <= at with { Ticks = at.Ticks + slack })
-        {
-            return inside;
-        }
         MediaPoint? printed = timeline.FirstKeyframeAtOrAfter(at with { Ticks = at.Ticks - slack }, cancel);
-        return printed is { } q && q.Time < at ? printed : inside;
+        if (printed is not { } q || q.Time >= at)
+        {
+            return printed; // none outside: the first at or after AT
+        }
+        MediaPoint? inside = timeline.FirstKeyframeAtOrAfter(at, cancel);
+        return inside is { } p && p.Time <= at with { Ticks = at.Ticks + slack } ? inside : printed;
     }
 
     /// <summary>As <see cref="Start"/>, for the last keyframe at or before <paramref name="at"/>.</summary>
     private static MediaPoint? End(IMediaTimeline timeline, MediaTime at, CancellationToken cancel)
     {
         long slack = MediaTime.FromSeconds(PrintedTimeSlack, at.Timescale).Ticks;
-        MediaPoint? inside = timeline.LastKeyframeAtOrBefore(at, cancel);
-        if (inside is { } p && p.Time >= at with { Ticks = at.Ticks - slack })
-        {
-            return inside;
-        }
         MediaPoint? printed = timeline.LastKeyframeAtOrBefore(at with { Ticks = at.Ticks + slack }, cancel);
-        return printed is { } q && q.Time > at ? printed : inside;
+        if (printed is not { } q || q.Time <= at)
+        {
+            return printed; // none outside: the last at or before AT
+        }
+        MediaPoint? inside = timeline.LastKeyframeAtOrBefore(at, cancel);
+        return inside is { } p && p.Time >= at with { Ticks = at.Ticks - slack } ? inside : printed;
     }
 
     /// <summary>
