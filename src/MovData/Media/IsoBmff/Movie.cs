@@ -17,7 +17,7 @@ internal sealed partial class Movie
     private const long MaxMoov = 1L << 30;
 
     private Movie(SafeFileHandle file, long size, IReadOnlyList<Box> top, Box moov, byte[] moovBytes, (string Major, uint Minor, string[] Compatible)? brands,
-        long movieTimescale, long movieDuration, IReadOnlyList<Track> tracks, Track video, SampleList samples, IReadOnlyList<MovieFragment> fragments)
+        long movieTimescale, long movieDuration, IReadOnlyList<Track> tracks, Track lead, SampleList samples, IReadOnlyList<MovieFragment> fragments)
     {
         MovieFragments = fragments;
         File = file;
@@ -29,9 +29,9 @@ internal sealed partial class Movie
         MovieTimescale = movieTimescale;
         MovieDuration = movieDuration;
         Tracks = tracks;
-        Lead = video;
+        Lead = lead;
         Samples = samples;
-        (long mediaTime, _) = video.EditStart();
+        (long mediaTime, _) = lead.EditStart();
         // Time 0: the first frame the edit list shows; frames before it are decoded but not shown.
         long first = long.MaxValue, any = long.MaxValue, end = long.MinValue;
         for (int i = 0; i < samples.Count; i++)
@@ -46,13 +46,13 @@ internal sealed partial class Movie
         }
         // Without video, an audio frame can straddle the edit's start (Opus's pre-skip, 312
         // samples into its first frame): time 0 is that start itself, as ffprobe counts.
-        Pts0 = video.Kind == MediaStreamKind.Audio && any <= mediaTime && first != long.MaxValue ? mediaTime
+        Pts0 = lead.Kind == MediaStreamKind.Audio && any <= mediaTime && first != long.MaxValue ? mediaTime
             : first != long.MaxValue ? first : any;
         MediaEnd = end;
-        long shown = video.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
+        long shown = lead.Edits.Where(e => !e.Empty).Sum(e => e.SegmentDuration);
         if (shown > 0 && movieTimescale > 0)
         {
-            end = Math.Min(end, mediaTime + (long)((Int128)shown * video.Timescale / movieTimescale));
+            end = Math.Min(end, mediaTime + (long)((Int128)shown * lead.Timescale / movieTimescale));
         }
         EndTicks = Math.Max(0, end - Pts0);
     }
@@ -90,13 +90,13 @@ internal sealed partial class Movie
     /// <summary>Its samples in decode order.</summary>
     internal SampleList Samples { get; }
 
-    /// <summary>The presentation time (video timescale) that is time 0.</summary>
+    /// <summary>The presentation time (the lead track's timescale) that is time 0.</summary>
     internal long Pts0 { get; }
 
-    /// <summary>Where the video's last frame's presentation ends (its own clock, before the edit list).</summary>
+    /// <summary>Where the lead track's last frame's presentation ends (its own clock, before the edit list).</summary>
     internal long MediaEnd { get; }
 
-    /// <summary>Ticks of the video's clock from time 0 to the end of its last frame shown.</summary>
+    /// <summary>Ticks of the lead track's clock from time 0 to the end of its last frame shown.</summary>
     internal long EndTicks { get; }
 
     internal bool Fragmented => MovieFragments.Count > 0;
@@ -115,7 +115,7 @@ internal sealed partial class Movie
 
     /// <summary>Opens the file: its boxes, moov, and fragments.</summary>
     /// <exception cref="InvalidDataException">No moov (an unfinished recording), a truncated
-    /// or damaged moov, tables that point outside the file, no video track; the message says which.</exception>
+    /// or damaged moov, tables that point outside the file, no video or audio track; the message says which.</exception>
     internal static Movie Open(SafeFileHandle file, CancellationToken cancel)
     {
         long size = RandomAccess.GetLength(file);
@@ -164,13 +164,13 @@ internal sealed partial class Movie
                 }
             }
         }
-        Track? video = LeadOf(tracks, t => t.Table.Count);
+        Track? lead = LeadOf(tracks, t => t.Table.Count);
         List<Box> moofs = [.. top.Where(b => b.Type == FourCc.Moof)];
         List<MovieFragment> fragments = [];
         if (moofs.Count > 0)
         {
             fragments = Fragments.Read(file, size, moofs, tracks, defaults, cancel);
-            video = LeadOf(tracks, t => t.Samples);
+            lead = LeadOf(tracks, t => t.Samples);
         }
         foreach (Track t in tracks)
         {
@@ -186,13 +186,13 @@ internal sealed partial class Movie
                 t.TimecodeStart = BinaryPrimitives.ReadUInt32BigEndian(number);
             }
         }
-        if (video is null || video.Samples == 0)
+        if (lead is null || lead.Samples == 0)
         {
             string found = tracks.Count == 0 ? "no tracks" : string.Join(", ", tracks.Select(t => $"{t.Handler} ({t.Codec})"));
             throw new InvalidDataException($"no video or audio track with samples (found {found}): a cut is made on the video's keyframes, or without video on the audio's frames");
         }
-        SampleList samples = video.Fragments?.List is { Count: > 0 } listed ? listed : video.Table.List();
-        return new Movie(file, size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, video, samples, fragments);
+        SampleList samples = lead.Fragments?.List is { Count: > 0 } listed ? listed : lead.Table.List();
+        return new Movie(file, size, top, moov, bytes, ReadBrands(file, top), timescale, duration, tracks, lead, samples, fragments);
     }
 
     /// <summary>The track a cut's times and snapping follow: the video track with the most
