@@ -313,6 +313,9 @@ internal sealed class JournalRecord : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
+    /// <summary>Makes the journal directory <paramref name="directory"/> if it is not there;
+    /// a failure is before the edit's first change and says so (a saved file's directory on
+    /// a filesystem that makes none: /proc, a read-only mount).</summary>
     private static void EnsureDirectory(string directory)
     {
         if (Directory.Exists(directory))
@@ -324,13 +327,6 @@ internal sealed class JournalRecord : IDisposable
             throw new PlatformNotSupportedException("MovData's journal is for Linux");
         }
         // Made durable by the record's fsync (see Begin).
-        try
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        catch (IOException) when (Directory.Exists(directory))
-        {
-            // Another edit in the same directory made it between the check and here (EEXIST).
-        }
+        OwnFiles.MakeDirectory(directory, $"nothing changed: making the journal directory {directory}");
     }
 }

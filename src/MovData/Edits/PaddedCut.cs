@@ -159,7 +159,7 @@ internal static class PaddedCut
         string target = Path.GetFullPath(o.Path);
         Validate.Absent(target, o.Path, "the removed parts go into a new file and never replace one");
         string outDir = Path.GetDirectoryName(target) ?? "/";
-        DirectoryFacts od = DirectoryFacts.Of(outDir);
+        DirectoryFacts od = DirectoryFacts.Of(outDir, $"nothing changed: the removed parts' file {target}: its directory {outDir}");
         Capabilities oc = Capabilities.ForDirectory(outDir, od.Device, od.BlockSize);
         bool zeroCopy = f.Device == od.Device && (oc.Exchange == true || oc.Reflink == true);
         string journal = JournalRecord.DirectoryFor(outDir);

@@ -77,4 +77,10 @@ internal static partial class Interop
 
     /// <summary>A second name for a file (link(2); .NET has no hard-link API). Returns 0 or errno.</summary>
     internal static int HardLink(string existing, string newPath) => link(existing, newPath) == 0 ? 0 : LastErrno;
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdir(string path, int mode);
+
+    /// <summary>mkdir(2) with <paramref name="mode"/> (less the umask). Returns 0 or errno.</summary>
+    internal static int MakeDirectory(string path, int mode) => mkdir(path, mode) == 0 ? 0 : LastErrno;
 }

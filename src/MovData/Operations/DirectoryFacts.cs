@@ -9,8 +9,8 @@ internal sealed record DirectoryFacts(ulong Device, long BlockSize, long FsMagic
     internal string FsType => FileFacts.FsTypeName(FsMagic);
 
     /// <summary>statx and statfs of <paramref name="directory"/>; a failure of either is
-    /// reported as "statfs of" it.</summary>
-    internal static DirectoryFacts Of(string directory)
+    /// reported as <paramref name="what"/> ("statfs of" it where not given).</summary>
+    internal static DirectoryFacts Of(string directory, string? what = null)
     {
         int errno = Interop.StatxPath(directory, out Interop.Statx st);
         if (errno == 0)
@@ -21,6 +21,6 @@ internal sealed record DirectoryFacts(ulong Device, long BlockSize, long FsMagic
                 return new DirectoryFacts(FileFacts.DeviceOf(st), fs.Bsize, fs.Type);
             }
         }
-        throw Interop.GetExceptionForErrno(errno, $"statfs of {directory}");
+        throw Interop.GetExceptionForErrno(errno, what ?? $"statfs of {directory}");
     }
 }

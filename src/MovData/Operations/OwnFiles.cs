@@ -35,6 +35,17 @@ internal static class OwnFiles
         return handle;
     }
 
+    /// <summary>Makes directory <paramref name="path"/> for its owner only (0700, less the
+    /// umask); one that exists already (made meanwhile by another edit) is no failure.</summary>
+    internal static void MakeDirectory(string path, string what)
+    {
+        int errno = Interop.MakeDirectory(path, Convert.ToInt32("700", 8));
+        if (errno != Interop.EEXIST)
+        {
+            Interop.ThrowIfFailed(errno, what);
+        }
+    }
+
     /// <summary>Takes the whole file's lock now, without waiting; throws if it cannot, another
     /// holder among the reasons (EAGAIN).</summary>
     internal static void Lock(SafeFileHandle file, string what) => Interop.ThrowIfFailed(Interop.TryLockWholeFile(file), what);
