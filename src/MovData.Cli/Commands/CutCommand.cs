@@ -11,7 +11,7 @@ internal static class CutCommand
     {
         Argument<string> path = Shared.File("REC", "an MPEG-TS, M2TS, MP4 or MOV recording, changed in place");
         Option<string[]> remove = new("--remove") { Description = "a range to remove, FROM-TO (seconds, MM:SS[.fff] or HH:MM:SS[.fff]; TO end: to the end); repeat for more", AllowMultipleArgumentsPerToken = false };
-        Option<string> keep = new("--keep") { Description = "keep only FROM-TO, removing what is before and after it" };
+        Option<string[]> keep = new("--keep") { Description = "keep only FROM-TO, removing what is before and after it; repeat to keep more ranges, in order (what lies between them is removed too)", AllowMultipleArgumentsPerToken = false };
         Option<string> edl = new("--edl") { Description = "remove the ranges of an MPlayer/comskip EDL file (types 0 and 3); auto: comskip's REC.edl beside REC, made by running comskip if there is none" };
         Option<string> comskipIni = new("--comskip-ini") { Description = "with --edl auto: the comskip.ini comskip runs with (its --ini)" };
         Option<bool> exact = new("--exact") { Description = "cut at the frames nearest the times instead of snapping to keyframes" };
@@ -24,7 +24,7 @@ internal static class CutCommand
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("cut", Shared.Describe(
-            "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets (MP4: bytes no sample references, and a new moov); nothing after a cut is copied. Give --remove (repeatable), --keep or --edl. REC.edl beside REC (the EDL players apply) is rewritten as what is left of it, a marker (type 2) at each join, whatever the ranges came from.",
+            "Remove time ranges from REC in place: snapped to keyframes, whole blocks collapsed, the rest null packets (MP4: bytes no sample references, and a new moov); nothing after a cut is copied. Give --remove or --keep (each repeatable), or --edl. REC.edl beside REC (the EDL players apply) is rewritten as what is left of it, a marker (type 2) at each join, whatever the ranges came from.",
             "movdata cut match.ts --remove 12:00-15:30 --remove 41:10-44:00 --save-removed ads.ts\n  movdata cut /recordings/news.ts --edl auto --save-removed auto --log /var/log/movdata-cut.log   (a DVR's hook)"))
         {
             path, remove, keep, edl, comskipIni, exact, saveRemoved, dryRun, wait, log, zeroCopyOnly, timings, json, verbose,
@@ -37,11 +37,12 @@ internal static class CutCommand
             int code = Shared.Guard(io, p.GetValue(verbose), asJson, () => outcome.Watch(() =>
             {
                 string[] removes = p.GetValue(remove) ?? [];
-                string? keepText = p.GetValue(keep), edlText = p.GetValue(edl);
-                int given = (removes.Length > 0 ? 1 : 0) + (keepText is null ? 0 : 1) + (edlText is null ? 0 : 1);
+                string[] keeps = p.GetValue(keep) ?? [];
+                string? edlText = p.GetValue(edl);
+                int given = (removes.Length > 0 ? 1 : 0) + (keeps.Length > 0 ? 1 : 0) + (edlText is null ? 0 : 1);
                 if (given != 1)
                 {
-                    throw new ArgumentException("give the ranges one way: --remove FROM-TO (repeatable), --keep FROM-TO, or --edl FILE|auto");
+                    throw new ArgumentException("give the ranges one way: --remove FROM-TO (repeatable), --keep FROM-TO (repeatable), or --edl FILE|auto");
                 }
                 if (p.GetValue(comskipIni) is not null && edlText != "auto")
                 {
@@ -70,14 +71,14 @@ internal static class CutCommand
                     Flags = p.GetValue(zeroCopyOnly) ? MoveFlags.ZeroCopyOnly : MoveFlags.None,
                     DryRun = dry,
                 };
-                IReadOnlyList<TimeRange> ranges = keepText is not null ? [] : edlPath is not null ? CutRanges.ReadEdl(edlPath) : [.. removes.Select(t => CutRanges.Parse("--remove", t))];
-                if (keepText is null && ranges.Count == 0)
+                IReadOnlyList<TimeRange> ranges = keeps.Length > 0 ? [] : edlPath is not null ? CutRanges.ReadEdl(edlPath) : [.. removes.Select(t => CutRanges.Parse("--remove", t))];
+                if (keeps.Length == 0 && ranges.Count == 0)
                 {
                     return outcome.Report(CutReport.NothingInEdl(io, asJson, rec, edlPath!));
                 }
                 CutResult r = WriterWait.Hinting(() => ProgressLine.Around(io, asJson, 0, "cut", progress =>
-                    keepText is not null
-                        ? MediaFile.Keep(rec, CutRanges.Parse("--keep", keepText), options, progress, io.Cancel)
+                    keeps.Length > 0
+                        ? MediaFile.Keep(rec, [.. keeps.Select(t => CutRanges.Parse("--keep", t))], options, progress, io.Cancel)
                         : MediaFile.Cut(rec, ranges, options, progress, io.Cancel)), waits);
                 return outcome.Report(CutReport.Write(io, asJson, rec, ranges, r, options.Exact, p.GetValue(timings) ? r.Timings : null));
             }));

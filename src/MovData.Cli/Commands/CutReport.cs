@@ -41,7 +41,7 @@ internal static class CutReport
         Shared.ReportRecovered(io, r.Recovered);
         if (json)
         {
-            WriteJson(io, r, timings);
+            WriteJson(io, r, exact, timings);
         }
         else
         {
@@ -141,12 +141,16 @@ internal static class CutReport
     internal static string Quoted(string path) =>
         path.Length > 0 && path.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+,:@%".Contains(c)) ? path : $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 
-    private static void WriteJson(Io io, CutResult r, CutTimings? timings) => Shared.WriteJson(io, w =>
+    private static void WriteJson(Io io, CutResult r, bool exact, CutTimings? timings) => Shared.WriteJson(io, w =>
     {
         w.WriteStartObject();
         if (r.DryRun)
         {
             w.WriteBoolean("dryRun", true);
+        }
+        if (r.Removed.Count == 0)
+        {
+            w.WriteString("nothingToCut", NothingInRanges(r, exact)); // as for an EDL with no break
         }
         w.WriteString("format", MediaText.FormatName(r.Format));
         if (r.TransportStream is { } ts)

@@ -78,7 +78,12 @@ public static class MediaFile
     /// <exception cref="OperationCanceledException">Signalled before the cut began changing the file; nothing changed.</exception>
     /// <exception cref="EditInterruptedException">Signalled while the cut ran: it stopped between
     /// two steps, and its journal record lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
-    public static CutResult Cut(string path, IReadOnlyList<TimeRange> remove, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
+    public static CutResult Cut(string path, IReadOnlyList<TimeRange> remove, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default) =>
+        CutChecked(path, remove, check: null, options, progress, cancel);
+
+    /// <summary>As <see cref="Cut"/>, with <paramref name="check"/> run on the opened timeline
+    /// before the ranges are snapped (a keep refuses its ranges past the end there, in its own words).</summary>
+    private static CutResult CutChecked(string path, IReadOnlyList<TimeRange> remove, Action<IMediaTimeline>? check, CutOptions? options, IProgress<EditProgress>? progress, CancellationToken cancel)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(remove);
@@ -94,6 +99,7 @@ public static class MediaFile
         (EditResult edit, CutLayout layout) = PaddedCut.Run(file, (facts, caps) =>
         {
             (IContainerFormat format, IMediaTimeline opened) = MediaFormats.Open(file, cancel);
+            check?.Invoke(opened);
             if (options.SaveRemovedTo is { } saved)
             {
                 MediaFormats.CheckSavedName(format, saved, path);
@@ -230,28 +236,69 @@ public static class MediaFile
     /// <summary>Keeps only <paramref name="keep"/>: removes what is before and after it (as
     /// <see cref="Cut"/>, the kept part starting on a keyframe).</summary>
     /// <exception cref="ArgumentException">As <see cref="Cut"/>.</exception>
-    public static CutResult Keep(string path, TimeRange keep, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
+    public static CutResult Keep(string path, TimeRange keep, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default) =>
+        Keep(path, [keep], options, progress, cancel);
+
+    /// <summary>Keeps only the ranges of <paramref name="keep"/> (in order, none overlapping):
+    /// removes what is before the first, between each two and after the last (as
+    /// <see cref="Cut"/>: snapped so that nothing kept is removed, each kept part starting on a
+    /// keyframe). Ranges that touch are one.</summary>
+    /// <exception cref="ArgumentException">A range is empty, reversed or negative, two overlap
+    /// or are out of order, one starts at or after the end of the recording, or none holds a
+    /// frame; and as <see cref="Cut"/>.</exception>
+    public static CutResult Keep(string path, IReadOnlyList<TimeRange> keep, CutOptions? options = null, IProgress<EditProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (keep.To <= keep.From || keep.From < 0)
+        ArgumentNullException.ThrowIfNull(keep);
+        if (keep.Count == 0)
         {
-            throw new ArgumentException($"the range {keep} to keep is empty or negative", nameof(keep));
+            throw new ArgumentException("a keep needs at least one range to keep", nameof(keep));
         }
         var remove = new List<TimeRange>();
-        if (keep.From > 0)
+        double at = 0;
+        for (int i = 0; i < keep.Count; i++)
         {
-            remove.Add(new TimeRange(0, keep.From));
+            TimeRange k = keep[i];
+            if (double.IsNaN(k.From) || double.IsNaN(k.To) || k.To <= k.From || k.From < 0)
+            {
+                throw new ArgumentException($"the range {k} to keep is empty or negative", nameof(keep));
+            }
+            if (i > 0 && k.From < keep[i - 1].To)
+            {
+                throw new ArgumentException($"the ranges {keep[i - 1]} and {k} to keep overlap or are out of order; give them in order, each after the last", nameof(keep));
+            }
+            if (k.From > at)
+            {
+                remove.Add(new TimeRange(at, k.From));
+            }
+            at = k.To;
         }
-        remove.Add(new TimeRange(keep.To, double.PositiveInfinity));
+        if (!double.IsPositiveInfinity(at))
+        {
+            remove.Add(new TimeRange(at, double.PositiveInfinity));
+        }
+        if (remove.Count == 0)
+        {
+            throw new ArgumentException($"the range {keep[0]} to keep is the whole recording: nothing would be removed", nameof(keep));
+        }
         try
         {
-            return Cut(path, remove, options, progress, cancel);
+            return CutChecked(path, remove, timeline =>
+            {
+                // Said of what was asked, not of the ranges around it ("the range 0-30" for --keep 30-40).
+                foreach (TimeRange k in keep)
+                {
+                    if (MediaTime.FromSeconds(k.From, timeline.Timescale) >= timeline.EndTime)
+                    {
+                        throw new ArgumentException($"the range {k} to keep starts at or after the end of the recording ({timeline.EndTime.Seconds:0.###} s){(k == keep[0] ? ": nothing would be kept" : "")}", nameof(keep));
+                    }
+                }
+            }, options, progress, cancel);
         }
-        catch (RemovesEverythingException e)
+        catch (RemovesEverythingException)
         {
-            // Said of what was asked, not of the ranges around it ("the range 0-30" for --keep 30-40).
-            throw new ArgumentException(keep.From >= e.Seconds
-                ? $"the range {keep} to keep starts at or after the end of the recording ({e.Seconds:0.###} s): nothing would be kept"
-                : $"the range {keep} to keep holds no frame: nothing would be kept", nameof(keep));
+            throw new ArgumentException(keep.Count == 1
+                ? $"the range {keep[0]} to keep holds no frame: nothing would be kept"
+                : $"the ranges {string.Join(", ", keep)} to keep hold no frame: nothing would be kept", nameof(keep));
         }
     }
 

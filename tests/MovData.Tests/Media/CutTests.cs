@@ -96,6 +96,46 @@ public sealed class CutTests
     }
 
     [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
+    public void Keep_TwoRanges_RemovesWhatIsBeforeBetweenAndAfterThem(string fs)
+    {
+        using ScratchDir dir = Scratch.On(fs);
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        var before = Ffmpeg.VideoPackets(rec);
+
+        (int code, string json, string err) = CliProcess.Movdata("cut", rec, "--keep", "3-7", "--keep", "0:11-0:15.5", "--json");
+
+        Assert.True(code == 0, err);
+        JsonElement r = JsonDocument.Parse(json).RootElement;
+        RemovedRange[] cuts = [.. r.GetProperty("removed").EnumerateArray().Select(x => new RemovedRange(x.GetProperty("from").GetDouble(), x.GetProperty("to").GetDouble(), x.GetProperty("offset").GetInt64(), x.GetProperty("length").GetInt64()))];
+        // Keyframes every 2 s of 24: nothing kept is removed, so each removed range shrinks
+        // to the whole GOPs inside it: [0, 3) to 0-2, [7, 11) to 8-10, [15.5, end) to 16-24.
+        Assert.Equal([(0.0, 2.0), (8.0, 10.0), (16.0, 24.0)], cuts.Select(c => (c.From, c.To)));
+        Assert.Equal(12, r.GetProperty("durationAfter").GetDouble(), 3);
+        AssertKeeps(before, rec, cuts);
+        Assert.Equal("", Ffmpeg.DecodeErrors(rec));
+    }
+
+    /// <summary>A cut that removes nothing says why in its JSON too, as the text does (review
+    /// round 7: `--keep 0-100 --json` gave empty lists and no reason).</summary>
+    [Fact]
+    public void NothingToCut_TheJsonSaysWhy()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo("h264-aac", dir);
+        string sha = RestoreTests.Sha256(rec);
+
+        (int kept, string keepJson, string keepErr) = CliProcess.Movdata("cut", rec, "--keep", "0-100", "--json");
+        (int small, string smallJson, string smallErr) = CliProcess.Movdata("cut", rec, "--remove", "3-3.5", "--json");
+
+        Assert.True(kept == 0, keepErr);
+        Assert.Equal("nothing to cut: the recording (0:00:24.000) ends before the ranges to remove begin (with --keep: it is all kept)",
+            JsonDocument.Parse(keepJson).RootElement.GetProperty("nothingToCut").GetString());
+        Assert.True(small == 0, smallErr);
+        Assert.Equal("nothing to cut: no range holds a whole GOP (keyframe to keyframe): 3-3.5", JsonDocument.Parse(smallJson).RootElement.GetProperty("nothingToCut").GetString());
+        Assert.Equal(sha, RestoreTests.Sha256(rec));
+    }
+
+    [Theory, MemberData(nameof(Scratch.All), MemberType = typeof(Scratch))]
     public void Cut_FromAnEdl_RemovesTypes0And3Only(string fs)
     {
         using ScratchDir dir = Scratch.On(fs);

@@ -75,6 +75,8 @@ public sealed class MediaBadInputTests
         new("cut-keep-everything", Recording(), ["cut", "{rec}", "--keep", "0-100"], Always(0), "nothing to cut: the recording (0:00:24.000) ends before the ranges to remove begin (with --keep: it is all kept)"),
         new("cut-keep-past-end", Recording(), ["cut", "{rec}", "--keep", "30-40"], Always(2), "the range 30-40 to keep starts at or after the end of the recording (24 s): nothing would be kept"),
         new("cut-mp4-keep-past-end", Movie("mp4-h264-aac"), ["cut", "{rec}", "--keep", "30-40"], Always(2), "the range 30-40 to keep starts at or after the end of the recording (12 s): nothing would be kept"),
+        new("cut-keep-overlapping", Recording(), ["cut", "{rec}", "--keep", "2-9", "--keep", "8-12"], Always(2), "the ranges 2-9 and 8-12 to keep overlap or are out of order"),
+        new("cut-keep-later-past-end", Recording(), ["cut", "{rec}", "--keep", "2-9", "--keep", "30-40"], Always(2), "the range 30-40 to keep starts at or after the end of the recording (24 s)"),
         new("cut-keep-no-frame-exact", Recording(), ["cut", "{rec}", "--keep", "3.005-3.01", "--exact"], Always(2), "the range 3.005-3.01 to keep holds no frame: nothing would be kept"),
         new("cut-exact-range-holds-no-frame", Recording(), ["cut", "{rec}", "--remove", "3.005-3.01", "--exact"], Always(0), "nothing to cut: no range holds a frame (--exact cuts at the frames nearest its ends): 3.005-3.01"),
         new("cut-overlapping-ranges", Recording(), ["cut", "{rec}", "--remove", "4-9", "--remove", "8-12"], Always(2), "overlap"),
