@@ -169,6 +169,31 @@ public sealed class MoveIncompleteException : IOException
 }
 
 /// <summary>
+/// A cut found an interrupted edit of its recording in the journal (one killed part-way, or
+/// stopped by a crash) and finished it first, which changed the recording; so it did not go
+/// on, since the ranges it was given were in the recording's times as it was before. Nothing
+/// else changed. <see cref="Recovered"/> says what was finished; asked again of the recording
+/// as it now is, the cut goes ahead.
+/// </summary>
+public sealed class InterruptedEditFinishedException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public InterruptedEditFinishedException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public InterruptedEditFinishedException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and the cause.</summary>
+    public InterruptedEditFinishedException(string message, Exception innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception with a message and the edits finished.</summary>
+    public InterruptedEditFinishedException(string message, IReadOnlyList<RecoveredEdit> recovered) : base(message) => Recovered = recovered;
+
+    /// <summary>The interrupted edits that were finished.</summary>
+    public IReadOnlyList<RecoveredEdit> Recovered { get; } = [];
+}
+
+/// <summary>
 /// A multi-step edit (splice, concat, an emulated collapse or insert) stopped part-way on an
 /// operating-system error. Nothing is lost: its journal record is kept, and
 /// <see cref="FileRange.Recover(string)"/> (or the next edit of the same files) finishes it

@@ -57,6 +57,12 @@ internal static class CutCommand
                     WriterWait.Until(io, rec, waits ? WriterWait.Seconds(p.GetValue(wait)) : 0);
                 }
                 bool dry = p.GetValue(dryRun);
+                // Ranges from the EDL the cut rewrites (the player's, comskip's) are read after
+                // an interrupted cut is finished, in the times it left: a DVR's hook run again
+                // after a crash then finds the breaks gone. Ranges given otherwise were meant for
+                // the recording as it was, and the cut refuses them after finishing such an edit.
+                IReadOnlyList<RecoveredEdit> first = !dry && edlText is not null && (edlText == "auto" || SamePath(edlText, CutRanges.ComskipEdl(rec)))
+                    ? MediaFile.FinishInterrupted(rec) : [];
                 using Scratch comskipOutput = new(dry && edlText == "auto");
                 string? edlPath = edlText is null ? null : CutRanges.EdlFor(rec, edlText, p.GetValue(comskipIni), comskipOutput.Path);
                 if (p.GetValue(saveRemoved) is { } named && string.IsNullOrWhiteSpace(named))
@@ -74,12 +80,13 @@ internal static class CutCommand
                 IReadOnlyList<TimeRange> ranges = keeps.Length > 0 ? [] : edlPath is not null ? CutRanges.ReadEdl(edlPath) : [.. removes.Select(t => CutRanges.Parse("--remove", t))];
                 if (keeps.Length == 0 && ranges.Count == 0)
                 {
-                    return outcome.Report(CutReport.NothingInEdl(io, asJson, rec, edlPath!));
+                    return outcome.Report(CutReport.NothingInEdl(io, asJson, rec, edlPath!, first));
                 }
                 CutResult r = WriterWait.Hinting(() => ProgressLine.Around(io, asJson, 0, "cut", progress =>
                     keeps.Length > 0
                         ? MediaFile.Keep(rec, [.. keeps.Select(t => CutRanges.Parse("--keep", t))], options, progress, io.Cancel)
                         : MediaFile.Cut(rec, ranges, options, progress, io.Cancel)), waits);
+                r = first.Count == 0 ? r : r with { Recovered = [.. first, .. r.Recovered] };
                 return outcome.Report(CutReport.Write(io, asJson, rec, ranges, r, options.Exact, p.GetValue(timings) ? r.Timings : null));
             }));
             CutLog.Append(p.GetValue(log), rec, outcome, code, io.Err);
@@ -87,6 +94,8 @@ internal static class CutCommand
         });
         return command;
     }
+
+    private static bool SamePath(string a, string b) => Path.GetFullPath(a) == Path.GetFullPath(b);
 
     /// <summary>A directory of its own for what comskip writes during a dry run, removed after it (none otherwise).</summary>
     private sealed class Scratch(bool wanted) : IDisposable

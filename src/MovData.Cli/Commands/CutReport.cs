@@ -13,9 +13,11 @@ internal static class CutReport
 {
     /// <summary>The EDL held no range to cut: said, nothing changed, exit 0 (a DVR such as
     /// Plex fails a recording whose hook exits non-zero).</summary>
-    internal static string NothingInEdl(Io io, bool json, string rec, string edl)
+    /// <param name="recovered">Interrupted edits of the recording finished before the EDL was read.</param>
+    internal static string NothingInEdl(Io io, bool json, string rec, string edl, IReadOnlyList<RecoveredEdit> recovered)
     {
         string why = $"nothing to cut: the EDL {edl} has no line of type 0 (cut) or 3 (commercial break)";
+        Shared.ReportRecovered(io, recovered);
         if (json)
         {
             Shared.WriteJson(io, w =>
@@ -24,12 +26,13 @@ internal static class CutReport
                 w.WriteString("nothingToCut", why);
                 w.WriteStartArray("removed");
                 w.WriteEndArray();
+                Shared.WriteRecovered(w, recovered);
                 w.WriteEndObject();
             });
         }
         else
         {
-            io.Out.WriteLine($"{rec}: {why}; nothing changed");
+            io.Out.WriteLine($"{rec}: {why}; nothing {(recovered.Any(r => r.Outcome == RecoveryOutcome.Finished) ? "else " : "")}changed");
         }
         return why;
     }
@@ -73,7 +76,7 @@ internal static class CutReport
         var o = io.Out;
         if (r.Removed.Count == 0)
         {
-            o.WriteLine($"{rec}: {NothingInRanges(r, exact)}; nothing changed");
+            o.WriteLine($"{rec}: {NothingInRanges(r, exact)}; nothing {(r.Recovered.Any(e => e.Outcome == RecoveryOutcome.Finished) ? "else " : "")}changed");
             return;
         }
         o.WriteLine(Invariant($"{rec}: {MediaText.FormatName(r.Format)}, {MediaText.Clock(r.DurationBefore)} -> {MediaText.Clock(r.DurationAfter)}{(r.DryRun ? " (dry run: nothing changed)" : "")}"));

@@ -58,6 +58,14 @@ internal static class PaddedCut
             return (FileFacts.Of(file, "recording"), finished, held); // as it is now that this edit holds it
         });
         using RangeLocks _ = locks;
+        if (recovered.Where(r => r.Outcome == RecoveryOutcome.Finished).ToList() is { Count: > 0 } changed)
+        {
+            // The ranges were worked out for the recording before that edit: cut with them now,
+            // and a re-run of a killed cut would cut the same breaks again, out of the programme.
+            throw new InterruptedEditFinishedException(
+                $"{Recovery.Said(changed)} was finished first, which changed the recording; this cut was not made, since its ranges were given for the recording as it was: look at it again, and cut again if it is still wanted",
+                recovered);
+        }
         // Asked of the file itself: no trial file, nothing written (Capabilities.ForShifts); a
         // dry run leaves even the mtime as it was (Capabilities.ForShiftsUntouched).
         Capabilities caps = trace.Phase("probe", () => dryRun ? Capabilities.ForShiftsUntouched(f) : Capabilities.ForShifts(f));

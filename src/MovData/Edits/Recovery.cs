@@ -93,6 +93,25 @@ internal static class Recovery
         return outcomes.Count == 0 ? Array.Empty<RecoveredEdit>() : outcomes;
     }
 
+    /// <summary>"an interrupted cut (recording /r/a.ts, output /r/ads.ts)", "and" between two.</summary>
+    internal static string Said(IEnumerable<RecoveredEdit> finished) =>
+        string.Join(" and ", finished.Select(r => $"an interrupted {r.Edit} ({r.Detail})"));
+
+    /// <summary>Finishes the interrupted edits of a recording, as a cut does before it starts,
+    /// refusing first (as a cut does) a recording another process is writing. With none in its
+    /// journal (the common case) it costs a stat and finds no writers.</summary>
+    /// <exception cref="IOException">Another process has it open for writing; nothing changed.</exception>
+    /// <exception cref="EditIncompleteException">One could not be finished; nothing changed.</exception>
+    internal static IReadOnlyList<RecoveredEdit> ForRecording(SafeFileHandle file, string verb)
+    {
+        if (!Pending(file).Any())
+        {
+            return [];
+        }
+        OpenWriters.Refuse(FileFacts.Of(file, "recording"), verb);
+        return ForFiles(file);
+    }
+
     /// <summary>For an edit that must change nothing (a dry run): where a journal record names
     /// <paramref name="file"/> (as <see cref="ForFiles(SafeFileHandle[])"/> would find it), throws instead of finishing it, since what
     /// the edit would do depends on it. Returns no recovered edits.</summary>

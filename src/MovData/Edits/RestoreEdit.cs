@@ -64,7 +64,21 @@ internal static class RestoreEdit
             return (FileFacts.Of(rec, "recording"), FileFacts.Of(saved, "saved"), finished, held);
         });
         using RangeLocks _ = locks;
-        RestoreLayout layout = trace.Phase("plan", () => plan(f, sf));
+        RestoreLayout layout;
+        try
+        {
+            layout = trace.Phase("plan", () => plan(f, sf));
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException && recovered.Any(r => r.Outcome == RecoveryOutcome.Finished))
+        {
+            // The refusal may come of the edit just finished (a later cut of the recording):
+            // say that it was, or the user reads "nothing changed" of a file that did.
+            string first = $"{Recovery.Said(recovered.Where(r => r.Outcome == RecoveryOutcome.Finished))} was finished first; then: ";
+            string Then(string message) => first + message.Replace("nothing was changed", "nothing else was changed", StringComparison.Ordinal);
+            throw e is ArgumentException { ParamName: { } name } a
+                ? new ArgumentException(Then(a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)), name, e)
+                : e is InvalidDataException ? new InvalidDataException(Then(e.Message), e) : new ArgumentException(Then(e.Message), e);
+        }
         Capabilities caps = trace.Phase("probe", () => dryRun ? Capabilities.ForShiftsUntouched(f) : Capabilities.ForShifts(f));
         // Whether whole blocks go from one file to the other without copying, as the cut's
         // output asks it (the same filesystem, with exchange-range or clones).

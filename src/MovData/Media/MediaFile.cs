@@ -75,6 +75,9 @@ public static class MediaFile
     /// does); nothing changed.</exception>
     /// <exception cref="EditIncompleteException">The cut stopped part-way; its journal record
     /// lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
+    /// <exception cref="InterruptedEditFinishedException">An interrupted edit of the recording
+    /// was in its journal: it was finished, which changed the recording, and the cut, whose
+    /// ranges were for the recording as it was, was not made (see <see cref="FinishInterrupted"/>).</exception>
     /// <exception cref="OperationCanceledException">Signalled before the cut began changing the file; nothing changed.</exception>
     /// <exception cref="EditInterruptedException">Signalled while the cut ran: it stopped between
     /// two steps, and its journal record lets <see cref="FileRange.Recover(string)"/> finish it.</exception>
@@ -128,6 +131,26 @@ public static class MediaFile
             Written = [.. layout.Writes.Select(w => new ByteSpan(w.Offset, w.Length))],
             EdlReplaced = layout.Beside?.Path,
         });
+    }
+
+    /// <summary>
+    /// Finishes the interrupted edits of the recording at <paramref name="path"/> (a cut or a
+    /// restore killed part-way, or stopped by a crash), as <see cref="FileRange.Recover(string)"/>
+    /// does for a file, refusing first, as a cut does, a recording another process is writing.
+    /// A caller whose ranges come from a file the cut rewrites (the EDL named like the
+    /// recording) calls this before it reads them: <see cref="Cut"/> itself, finding such an
+    /// edit, finishes it and stops (<see cref="InterruptedEditFinishedException"/>), since
+    /// ranges read before were in the recording's times as it was. Returns what it finished;
+    /// with nothing in the journal (the common case), a stat.
+    /// </summary>
+    /// <exception cref="IOException">Another process has the recording open for writing; nothing changed.</exception>
+    /// <exception cref="EditIncompleteException">An edit could not be finished; nothing changed.</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    public static IReadOnlyList<RecoveredEdit> FinishInterrupted(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using SafeFileHandle file = FileRange.OpenForEdit(path, "recording");
+        return Recovery.ForRecording(file, "cut");
     }
 
     /// <summary>
