@@ -22,7 +22,7 @@ internal enum StepKind
     /// <summary>Sets A's size to Length.</summary>
     Truncate,
 
-    /// <summary>Sidecar B [0, Length) into A at OffsetA (clone or copy).</summary>
+    /// <summary>Sidecar B [OffsetB, +Length) into A at OffsetA (clone or copy), past A's end or into a hole.</summary>
     Restore,
 
     /// <summary>Removes file A: MovData's own, or the caller's file of removed parts that a

@@ -204,7 +204,7 @@ internal sealed class EditRunner : IDisposable
 
     /// <summary>
     /// Whether step <paramref name="k"/> is a save of a tail into a sidecar, or the file's cut
-    /// after the saves, on btrfs, that a restore of the sidecar into the file follows (an
+    /// after the saves, on btrfs, that one restore of the sidecar into the file follows (an
     /// emulated collapse, <see cref="Plans.CollapseAll"/>): none of these is synced or recorded
     /// done on its own; the restore's sync and record cover them all. Recovery runs them again
     /// from the first: a save whose file was already cut (its size is no longer the one the
@@ -231,7 +231,11 @@ internal sealed class EditRunner : IDisposable
             }
             if (next.Kind == StepKind.Restore)
             {
-                return FileFacts.Of(Handle(s.A), Role(s.A)).FsMagic == FileFacts.BTRFS_SUPER_MAGIC;
+                // Only where that restore is the sidecar's one reader: pieces put back one by
+                // one (Plans.InsertAll) read it after the first is recorded done, so its saves
+                // are synced and recorded on their own.
+                bool only = !(j + 1 < _plan.Steps.Count && _plan.Steps[j + 1].Kind == StepKind.Restore && _plan.Steps[j + 1].B == next.B);
+                return only && FileFacts.Of(Handle(s.A), Role(s.A)).FsMagic == FileFacts.BTRFS_SUPER_MAGIC;
             }
         }
         return false;
@@ -293,8 +297,9 @@ internal sealed class EditRunner : IDisposable
                 Truncate(Handle(s.A), s.Length);
                 return (null, 0);
             case StepKind.Restore:
-                // The file was cut at or before OffsetA: the destination is past its end.
-                return (null, Transfer(s, Handle(s.B), 0, Handle(s.A), s.OffsetA, intoHole: true));
+                // The file was cut at or before OffsetA: the destination is past its end, or
+                // (Plans.InsertAll, a piece put back after a later one) in a hole.
+                return (null, Transfer(s, Handle(s.B), s.OffsetB, Handle(s.A), s.OffsetA, intoHole: true));
             case StepKind.Unlink:
                 CloseHandle(s.A);
                 File.Delete(_plan.Files[s.A].Path);
@@ -387,7 +392,7 @@ internal sealed class EditRunner : IDisposable
     {
         StepKind.Write => ("writes", 0, -1),
         StepKind.Truncate or StepKind.Unlink or StepKind.Create => (s.Kind.ToString().ToLowerInvariant(), 0, -1),
-        StepKind.Restore => ("restore", 0, s.OffsetA),
+        StepKind.Restore => ("restore", s.OffsetB, s.OffsetA),
         StepKind.Save or StepKind.Clone or StepKind.Copy or StepKind.Move => (s.Kind.ToString().ToLowerInvariant(), s.OffsetA, s.OffsetB),
         _ => (s.Kind.ToString().ToLowerInvariant(), s.OffsetA, -1),
     };

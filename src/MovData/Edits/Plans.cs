@@ -136,6 +136,62 @@ internal static class Plans
     }
 
     /// <summary>
+    /// Inserts several block-aligned holes into file <paramref name="f"/> (in file order, each
+    /// offset where the hole starts once those before it are in, none at the end): natively
+    /// one insert each; where the filesystem has no insert, the tail from the first hole on is
+    /// saved into one sidecar, the file cut there, and each piece between two holes put back
+    /// where it goes, so the tail is cloned (or copied) twice in all, not twice per hole: the
+    /// mirror of <see cref="CollapseAll"/>, which a restore undoes.
+    /// </summary>
+    /// <remarks>The pieces go back last first: the first makes the file its final size, larger
+    /// than it was, so the file is never again the size the save saw, which is how recovery
+    /// tells that the save is done (put back first first, the file could pass through that
+    /// size, and a save run again would take the half-restored file for the tail).</remarks>
+    internal static void InsertAll(EditPlan p, int f, long size, long bs, Capabilities caps, IReadOnlyList<(long Offset, long Length)> holes, string group)
+    {
+        if (caps.Insert == true || holes.Count < 2 || holes.Any(h => h.Offset % bs != 0 || h.Length % bs != 0))
+        {
+            foreach ((long offset, long length) in holes)
+            {
+                Insert(p, f, size, bs, caps, offset, length, group);
+                size += length;
+            }
+            return;
+        }
+        bool byClone = caps.Reflink == true;
+        int sidecar = p.AddSidecar();
+        long start = holes[0].Offset; // where the tail starts, in the file as it is now
+        var pieces = new List<(long From, long To, long Target)>();
+        long inserted = 0;
+        foreach ((long offset, long length) in holes)
+        {
+            // The piece from this hole to the next, in the file as it is now (after the holes
+            // before it and this one, in the file as it will be).
+            long from = offset - inserted;
+            inserted += length;
+            pieces.Add((from, -1, offset + length));
+        }
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            pieces[i] = pieces[i] with { To = i + 1 < pieces.Count ? pieces[i + 1].From : size };
+        }
+        p.Add(new EditStep(StepKind.Save, group, f, start, sidecar, 0, size - start, size, ByClone: byClone));
+        p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, start));
+        if (pieces[^1].To == pieces[^1].From)
+        {
+            p.Add(new EditStep(StepKind.Truncate, group, f, 0, -1, 0, size + inserted)); // nothing after the last hole
+        }
+        // Every piece but the last is whole blocks; the last ends at the end of both files,
+        // where btrfs allows an unaligned last block to be cloned.
+        foreach ((long from, long to, long target) in Enumerable.Reverse(pieces).Where(x => x.To > x.From))
+        {
+            p.Add(new EditStep(StepKind.Restore, group, f, target, sidecar, from - start, to - from, ByClone: byClone));
+        }
+        p.Add(new EditStep(StepKind.Unlink, group, sidecar, 0, -1, 0, 0));
+        p.Group(group, byClone ? StepMethod.Emulated : StepMethod.Copy);
+    }
+
+    /// <summary>
     /// Carries [sourceOffset, +length) of <paramref name="src"/> to <paramref name="dst"/> at
     /// <paramref name="destOffset"/>, by Move when <paramref name="move"/> (the source range is
     /// left empty), else by clone or copy. Where both offsets sit equally far into their

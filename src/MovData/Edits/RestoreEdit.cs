@@ -91,11 +91,9 @@ internal static class RestoreEdit
         List<string> otherJournals = [.. Editor.DirectoriesOf(saved).Where(d => d != p.JournalDirectory)];
         long size = layout.SizeNow;
         p.Group(InsertGroup, StepMethod.Native);
-        foreach (BlockRemoval r in layout.Removals.Where(r => !r.ToEnd && r.Length > 0).OrderBy(r => r.Offset))
-        {
-            Plans.Insert(p, ri, size, bs, caps, r.Offset, r.Length, InsertGroup);
-            size += r.Length;
-        }
+        List<(long Offset, long Length)> holes = [.. layout.Removals.Where(r => !r.ToEnd && r.Length > 0).OrderBy(r => r.Offset).Select(r => (r.Offset, r.Length))];
+        Plans.InsertAll(p, ri, size, bs, caps, holes, InsertGroup); // the tail shifted once for all, as the cut shifted it
+        size += holes.Sum(h => h.Length);
         if (size != layout.SizeBefore)
         {
             p.Add(new EditStep(StepKind.Truncate, InsertGroup, ri, 0, -1, 0, layout.SizeBefore));
