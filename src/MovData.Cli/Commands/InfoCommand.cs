@@ -48,6 +48,7 @@ internal static class InfoCommand
                     w.WriteNumber("keyframes", info.Keyframes);
                     w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
                     w.WriteString("cutMethod", info.CutMethod.ToContractName());
+                    w.WriteBoolean("savedParts", info.SavedParts);
                     if (ts is not null)
                     {
                         w.WriteNumber("partialLastPacket", ts.PartialLastPacket);
@@ -72,7 +73,7 @@ internal static class InfoCommand
             o.WriteLine(ts is { Video: null }
                 ? MediaText.Invariant($"  radio      no video: cut on the {info.Keyframes} audio PES of PID {ts.CutStream.Pid} ({ts.CutStream.Codec}) that start with a frame, one every {info.MeanGop:0.###} s on average")
                 : MediaText.Invariant($"  keyframes  {info.Keyframes}{(ts is null ? "" : $" on PID {ts.CutStream.Pid}")}, one every {info.MeanGop:0.##} s on average"));
-            o.WriteLine($"  a cut here {CostSentence(info.CutMethod)}");
+            o.WriteLine(info.SavedParts ? SavedPartsLine(rec) : $"  a cut here {CostSentence(info.CutMethod)}");
             if (ts is { PartialLastPacket: > 0 })
             {
                 o.WriteLine(MediaText.Invariant($"  warning: the last packet is incomplete ({ts.PartialLastPacket} bytes): truncate -s {info.Size - ts.PartialLastPacket} before cutting"));
@@ -138,13 +139,18 @@ internal static class InfoCommand
         o.WriteLine(iso.VideoTrackId is null
             ? MediaText.Invariant($"  no video   cut on the {info.Keyframes} audio frames of track {iso.CutTrackId} ({iso.Tracks.First(t => t.Id == iso.CutTrackId).Codec}), one every {info.MeanGop:0.###} s on average")
             : MediaText.Invariant($"  keyframes  {info.Keyframes} on track {iso.CutTrackId}, one every {info.MeanGop:0.##} s on average"));
-        o.WriteLine(!iso.CanCut
+        o.WriteLine(info.SavedParts ? SavedPartsLine(rec)
+            : !iso.CanCut
             ? "  a cut here is not supported: its first samples are indexed in moov and the rest in fragments in a way a cut does not rewrite (movdata cut says which)"
             : iso.Fragmented
             ? MediaText.Invariant($"  a cut here removes whole fragments, writes a few bytes in each fragment after it{(iso.SplitIndex ? " (and moov, if it takes the first)" : "")}, and {CostSentence(info.CutMethod)}")
             : MediaText.Invariant($"  a cut here writes a new moov (about {Sizes.Human(iso.MoovSize)}) and {CostSentence(info.CutMethod)}"));
         return 0;
     }
+
+    /// <summary>What info says of a file of removed parts in place of what a cut of it costs.</summary>
+    private static string SavedPartsLine(string path) =>
+        $"  saved parts  what a cut removed, with what undoes it: movdata restore RECORDING {CutReport.Quoted(path)}; a cut of this file is refused";
 
     private static int WriteMovieJson(Io io, RecordingInfo info, IsoBmffDetails iso)
     {
@@ -207,7 +213,8 @@ internal static class InfoCommand
             w.WriteNumber("keyframes", info.Keyframes);
             w.WriteNumber("meanGop", Math.Round(info.MeanGop, 3));
             w.WriteString("cutMethod", info.CutMethod.ToContractName());
-            w.WriteBoolean("canCut", iso.CanCut);
+            w.WriteBoolean("canCut", iso.CanCut && !info.SavedParts);
+            w.WriteBoolean("savedParts", info.SavedParts);
             w.WriteEndObject();
         });
         return 0;

@@ -15,7 +15,7 @@ internal static class RestoreCommand
         Option<bool> json = Shared.Json();
         Option<bool> verbose = Shared.Verbose();
         var command = new Command("restore", Shared.Describe(
-            "Undo a cut: the collapsed blocks come back as holes, the parts saved by --save-removed move back into them, the bytes the cut overwrote and the EDL it replaced are written back, and SAVED is removed. REC is then byte for byte as before the cut. Undo several cuts last first.",
+            "Undo a cut: the collapsed blocks come back as holes, the parts saved by --save-removed move back into them, the bytes the cut overwrote and the EDL it replaced are written back, and SAVED is removed. REC is then byte for byte as before the cut, given SAVED as the cut left it (its manifest, and each part's first and last 4 KiB, are checked; a part changed elsewhere comes back changed). Undo several cuts last first.",
             "movdata restore match.ts ads.ts"))
         {
             path, saved, dryRun, zeroCopyOnly, json, verbose,
@@ -80,10 +80,10 @@ internal static class RestoreCommand
         var o = io.Out;
         string verb = r.DryRun ? "would put back" : "put back";
         o.WriteLine(MediaText.Invariant($"{rec}: {MediaText.FormatName(r.Format)}, {r.SizeBefore} -> {r.SizeAfter} bytes{(r.DryRun ? " (dry run: nothing changed)" : "")}"));
-        o.WriteLine($"  {"from",-14} {"to",-14}");
+        o.WriteLine($"  {"from",-14} to");
         foreach (TimeRange x in r.Restored)
         {
-            o.WriteLine(MediaText.Invariant($"  {MediaText.Clock(x.From),-14} {MediaText.Clock(x.To),-14}"));
+            o.WriteLine(MediaText.Invariant($"  {MediaText.Clock(x.From),-14} {MediaText.Clock(x.To)}"));
         }
         o.WriteLine(MediaText.Invariant($"  {verb}: holes {r.Method.ToContractName()}, parts {r.PartsMethod.ToContractName()}; {r.BytesWritten} bytes {(r.DryRun ? "to write" : "written")}, {r.BytesCopied} bytes {(r.DryRun ? "to copy" : "copied")}"));
         if (r.EdlRestoredTo is not null)

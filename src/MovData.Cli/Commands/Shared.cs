@@ -61,6 +61,8 @@ internal static class Shared
         {
             EditInterruptedException i => Interrupted(i),
             OperationCanceledException => "interrupted; nothing was changed",
+            // .NET's own "Could not find file '/abs/x.mp4'.", as coreutils say it.
+            FileNotFoundException { FileName: { Length: > 0 } name } => $"{name}: No such file or directory",
             // An argument's name is the library's business, not the command's: not " (Parameter 'ranges')".
             ArgumentException { ParamName: { } name } a => a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal),
             IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException => e.Message,

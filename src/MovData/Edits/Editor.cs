@@ -28,11 +28,19 @@ internal static class Editor
     internal static EditFile UserFile(FileFacts f, string? path = null) =>
         new(f.Role, EditFileKind.User, f.Device, f.Inode, path ?? Capabilities.PathOf(f.Handle) ?? "", f.BirthNanoseconds);
 
-    internal static void RefuseCopying(EditPlan plan, MoveFlags flags, string what, string fsType, long bs, bool zeroCopy = true)
+    /// <summary>With <see cref="MoveFlags.ZeroCopyOnly"/>, refuses a plan that copies data
+    /// (<see cref="FileSystemNotSupportedException"/>, nothing changed). Where the edit moves
+    /// blocks between two filesystems, <c>apart</c> says so ("the removed parts go to …, on
+    /// another filesystem (ext4)"), and is the reason given when that is why.</summary>
+    internal static void RefuseCopying(EditPlan plan, MoveFlags flags, string what, string fsType, long bs, bool zeroCopy = true, string? apart = null)
     {
         if ((flags & MoveFlags.ZeroCopyOnly) == 0)
         {
             return;
+        }
+        if (apart is not null && !zeroCopy && plan.Steps.Any(s => s.Kind == StepKind.Move))
+        {
+            throw new FileSystemNotSupportedException($"the {what} cannot be done without copying: {apart}, and blocks do not move between filesystems; ZeroCopyOnly forbids that; nothing was changed");
         }
         if (Plans.CopiesData(plan) || (!zeroCopy && plan.Steps.Any(s => s.Kind == StepKind.Move)))
         {

@@ -80,9 +80,10 @@ internal static class PaddedCut
         List<string> otherJournals = [];
         bool zeroCopy = true;
         int targetFile = -1, outFile = -1;
+        string? apart = null;
         if (layout.Output is { } o)
         {
-            (outFile, targetFile, zeroCopy) = AddOutput(p, fi, f, o, bs);
+            (outFile, targetFile, zeroCopy, apart) = AddOutput(p, fi, f, o, bs);
             otherJournals.Add(Path.GetDirectoryName(p.Files[outFile].Path)!);
         }
         long size = f.Size;
@@ -107,7 +108,7 @@ internal static class PaddedCut
         {
             Plans.Replace(p, beside, "edl", BesideGroup);
         }
-        Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy);
+        Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy, apart);
         if (dryRun)
         {
             return (Predicted(p, zeroCopy, bs) with { Recovered = recovered }, layout);
@@ -162,7 +163,9 @@ internal static class PaddedCut
 
     /// <summary>Adds the steps that build the output of the removed parts aside, in the
     /// journal next to its final name, to be renamed into place as the cut's last step.</summary>
-    private static (int OutFile, int TargetFile, bool ZeroCopy) AddOutput(EditPlan p, int fi, FileFacts f, RemovedOutput o, long bs)
+    /// <returns>The output's two files in the plan, whether its parts go without copying, and
+    /// where it is on another filesystem, what says so (else null).</returns>
+    private static (int OutFile, int TargetFile, bool ZeroCopy, string? Apart) AddOutput(EditPlan p, int fi, FileFacts f, RemovedOutput o, long bs)
     {
         string target = Path.GetFullPath(o.Path);
         Validate.Absent(target, o.Path, "the removed parts go into a new file and never replace one");
@@ -183,6 +186,6 @@ internal static class PaddedCut
         {
             p.Add(new EditStep(StepKind.Write, SaveGroup, outFile, 0, -1, 0, 0) { Patches = o.Writes });
         }
-        return (outFile, targetFile, zeroCopy);
+        return (outFile, targetFile, zeroCopy, f.Device == od.Device ? null : $"the removed parts go to {target}, on another filesystem ({od.FsType})");
     }
 }

@@ -148,11 +148,20 @@ internal static class CutUndo
     /// <exception cref="InvalidDataException">It is one; nothing changed.</exception>
     internal static void RefuseSavedParts(IContainerFormat format, IMediaTimeline timeline, string path)
     {
-        if (format is ISavedManifestCarrier carrier && carrier.Carries(timeline))
+        if (IsSavedParts(format, timeline))
         {
             throw new InvalidDataException($"{path} holds the parts a cut removed from a recording, with what undoes that cut (`movdata restore RECORDING {path}`); a cut of it would leave that undo impossible: restore first, or remux it into a recording of its own (ffmpeg -i {path} -map 0 -c copy NEW{Path.GetExtension(path)}) and cut that");
         }
     }
+
+    /// <summary>Whether the recording holds, where the cut overwrote it, what was there before
+    /// the cut (as after a restore): every original byte the manifest keeps.</summary>
+    private static bool HoldsOriginals(SafeFileHandle rec, SavedManifest m) =>
+        m.Originals.Count > 0 && m.Originals.All(o => MediaReads.ReadAll(rec, o.Offset, o.Bytes.Length).AsSpan().SequenceEqual(o.Bytes));
+
+    /// <summary>Whether the file is one a cut's --save-removed made: it ends in a manifest (one read).</summary>
+    internal static bool IsSavedParts(IContainerFormat format, IMediaTimeline timeline) =>
+        format is ISavedManifestCarrier carrier && carrier.Carries(timeline);
 
     /// <summary>
     /// The manifest at the end of <paramref name="saved"/> and the restore it describes, once
@@ -193,7 +202,9 @@ internal static class CutUndo
         int matching = m.Windows.Count(w => w.Offset + w.Length <= recSize && Convert.ToHexString(SHA256.HashData(MediaReads.ReadAll(rec, w.Offset, w.Length))) == w.Sha256);
         if (recSize != m.SizeAfter || matching < m.Windows.Count)
         {
-            throw new InvalidDataException(matching > 0
+            throw new InvalidDataException(recSize == m.SizeBefore && m.SizeBefore != m.SizeAfter && HoldsOriginals(rec, m)
+                ? $"{recPath} looks already restored: it is {recSize} bytes, its size before the cut that made {savedPath} (which left {m.SizeAfter}), and holds what that cut overwrote (restored from a copy of {savedPath}, or a copy of the recording from before the cut?); nothing was changed"
+                : matching > 0
                 ? $"{recPath} was changed since the cut that made {savedPath} (it is {recSize} bytes, that cut left {m.SizeAfter}; {matching} of the {m.Windows.Count} places it wrote or joined still match): if it was cut again, undo the later cuts first, the last cut first; nothing was changed"
                 : $"{savedPath} belongs to another recording: none of the {m.Windows.Count} places its cut wrote or joined in its recording ({m.SizeAfter} bytes after the cut) match {recPath} ({recSize} bytes), or that recording was changed everywhere the cut touched (a later cut of an MP4 rewrites all of them: undo the later cuts first, the last cut first); nothing was changed");
         }

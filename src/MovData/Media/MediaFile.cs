@@ -37,12 +37,15 @@ public static class MediaFile
         // Mid-edit, the file is neither as before nor as after: describing it would mislead
         // ("no moov box: an unfinished recording", or a cuttable file that does not play).
         Recovery.RefusePending(file, "`movdata info`");
-        (_, IMediaTimeline timeline) = MediaFormats.Open(file, cancel);
+        (IContainerFormat format, IMediaTimeline timeline) = MediaFormats.Open(file, cancel);
         int keyframes = timeline.CountKeyframes(progress, cancel);
         Capabilities caps = Capabilities.For(FileFacts.Of(file, "recording"));
         RangeMethod method = caps.Collapse == true ? RangeMethod.Native : caps.Reflink == true ? RangeMethod.Emulated : RangeMethod.Copy;
         double duration = timeline.EndTime.Seconds;
-        return timeline.WithDetails(new RecordingInfo(timeline.Format, timeline.Size, duration, keyframes, keyframes == 0 ? 0 : duration / keyframes, method));
+        return timeline.WithDetails(new RecordingInfo(timeline.Format, timeline.Size, duration, keyframes, keyframes == 0 ? 0 : duration / keyframes, method)
+        {
+            SavedParts = CutUndo.IsSavedParts(format, timeline),
+        });
     }
 
     /// <summary>

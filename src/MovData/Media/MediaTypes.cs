@@ -54,6 +54,11 @@ public sealed record RecordingInfo(RecordingFormat Format, long Size, double Dur
     /// other format.</summary>
     public IsoBmffDetails? IsoBmff { get; init; }
 
+    /// <summary>The file holds the parts a cut removed from a recording and ends in the
+    /// manifest that undoes that cut (<see cref="CutOptions.SaveRemovedTo"/>): it plays, but it
+    /// is given to <see cref="MediaFile.Restore"/>, and <see cref="MediaFile.Cut"/> refuses it.</summary>
+    public bool SavedParts { get; init; }
+
     /// <summary><see cref="TransportStreamDetails.PacketSize"/>, where it was before formats had details of their own.</summary>
     /// <exception cref="InvalidOperationException">The recording is not a transport stream.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -122,7 +122,15 @@ public sealed class RestoreBadInputTests
             MediaFile.Cut(rec, [new(6, 8)]);
             return (rec, saved);
         }, "was changed since the cut"),
-        new("restore-mp4-saved-truncated", Damaged(s => Shorten(s, 100), CutMp4Once), "is truncated: its last box, 'uuid'"),
+        new("restore-mp4-twice-from-a-copy", dir =>
+        {
+            (string rec, string saved) = CutMp4Once(dir);
+            string copy = dir.File("copy.mp4");
+            File.Copy(saved, copy);
+            MediaFile.Restore(rec, saved);
+            return (rec, copy);
+        }, "looks already restored: it is "),
+        new("restore-mp4-saved-truncated", Damaged(s => Shorten(s, 100), CutMp4Once), "is truncated: its last box, 'uuid' at offset"),
         new("restore-mp4-saved-manifest-damaged", Damaged(FlipManifestByte, CutMp4Once), "manifest's SHA-256 does not match"),
         new("restore-mp4-saved-part-damaged", Damaged(FlipPartByte, CutMp4Once), "no longer hold what the cut put there"),
         new("restore-mp4-saved-not-from-a-cut", dir =>

@@ -273,7 +273,7 @@ public sealed class RestoreTests
         // (review round 8: a mistyped name finished the cut without a word).
         (int wrongCode, _, string wrongErr) = CliProcess.Movdata("restore", rec, dir.File("wrong" + Path.GetExtension(name)));
         Assert.True(wrongCode == 1, wrongErr);
-        Assert.Contains("Could not find file", wrongErr, StringComparison.Ordinal);
+        Assert.Contains($"{dir.File("wrong" + Path.GetExtension(name))}: No such file or directory", wrongErr, StringComparison.Ordinal);
         Assert.False(File.Exists(saved));
         Assert.True(Directory.Exists(dir.File(".movdata-journal")), "the cut was finished for a name it does not make");
 
@@ -284,6 +284,49 @@ public sealed class RestoreTests
         Assert.Equal(original, Sha256(rec));
         Assert.False(File.Exists(saved));
         Assert.False(Directory.Exists(dir.File(".movdata-journal")));
+    }
+
+    /// <summary>--zero-copy-only with the saved file on another filesystem: the refusal says
+    /// that is why (review round 9: it blamed the recording's filesystem, "on xfs", and block
+    /// sizes); nothing changed, no saved file.</summary>
+    [Fact]
+    public void Cut_ZeroCopyOnly_SavedOnAnotherFileSystem_SaysThatIsWhy()
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        using ScratchDir other = Scratch.On("ext4");
+        string rec = Recordings.CopyTo("mp4-h264-aac", dir, "show.mp4");
+        string saved = other.File("ads.mp4");
+        string original = Sha256(rec);
+
+        (int code, _, string err) = CliProcess.Movdata("cut", rec, "--remove", "2-6", "--save-removed", saved, "--zero-copy-only");
+
+        Assert.True(code == 3, $"exit {code}: {err}");
+        Assert.Contains($"the cut cannot be done without copying: the removed parts go to {saved}, on another filesystem (ext4), and blocks do not move between filesystems; --zero-copy-only forbids that; nothing was changed", err, StringComparison.Ordinal);
+        Assert.Equal(original, Sha256(rec));
+        Assert.False(File.Exists(saved));
+    }
+
+    /// <summary>`info` of a file of removed parts says what it is and how it is undone, not
+    /// what a cut of it costs (review round 9: it said a cut here "is native", and the cut was
+    /// then refused); its JSON says <c>savedParts</c>, false for the recording.</summary>
+    [Theory, MemberData(nameof(TransportStreamAndMp4))]
+    public void Info_OfTheSavedFile_SaysItHoldsRemovedParts(string kind, string name)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string rec = Recordings.CopyTo(kind, dir, name);
+        string saved = dir.File("ads" + Path.GetExtension(name));
+        MediaFile.Cut(rec, [new(2, 6)], new CutOptions { SaveRemovedTo = saved }, cancel: TestContext.Current.CancellationToken);
+
+        (int code, string text, string err) = CliProcess.Movdata("info", saved);
+        (int savedJsonCode, string savedJson, _) = CliProcess.Movdata("info", saved, "--json");
+        (int recJsonCode, string recJson, _) = CliProcess.Movdata("info", rec, "--json");
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"saved parts  what a cut removed, with what undoes it: movdata restore RECORDING {saved}; a cut of this file is refused", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("a cut here", text, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (savedJsonCode, recJsonCode));
+        Assert.True(JsonDocument.Parse(savedJson).RootElement.GetProperty("savedParts").GetBoolean());
+        Assert.False(JsonDocument.Parse(recJson).RootElement.GetProperty("savedParts").GetBoolean());
     }
 
     /// <summary>

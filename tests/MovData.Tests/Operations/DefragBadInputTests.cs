@@ -24,7 +24,7 @@ public sealed class DefragBadInputTests
 
     public static readonly Row[] Rows =
     [
-        new("defrag-missing-file", dir => dir.File("nothing-here"), ["defrag", "{f}"], _ => 1, "Could not find file"),
+        new("defrag-missing-file", dir => dir.File("nothing-here"), ["defrag", "{f}"], _ => 1, "nothing-here: No such file or directory"),
         new("defrag-directory-without-r", dir => dir.Path, ["defrag", "{f}"], _ => 2, "is a directory; defrag -r defragments the files under it"),
         new("defrag-fifo", dir =>
         {

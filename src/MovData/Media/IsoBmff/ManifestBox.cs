@@ -58,7 +58,7 @@ internal static class ManifestBox
         Box last = top[^1];
         if (problem is not null || last.End != size)
         {
-            throw new InvalidDataException($"{path} is truncated: its last box, '{last.Name}' at offset {last.Offset}, {problem ?? "ends before the file does"}, where the file of removed parts ends in its whole manifest");
+            throw new InvalidDataException($"{path} is truncated: its last box, '{last.Name}' at offset {last.Offset}, {(problem is null ? "ends before the file does" : $"is damaged ({problem})")}, where a file of removed parts ends in its whole manifest");
         }
         byte[] uuid = new byte[Uuid.Length];
         bool ours = last.Type == Type && last.PayloadSize >= Uuid.Length && MediaReads.Read(file, uuid, last.PayloadOffset) == uuid.Length && uuid.AsSpan().SequenceEqual(Uuid);
