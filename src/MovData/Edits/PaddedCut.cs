@@ -109,6 +109,7 @@ internal static class PaddedCut
             Plans.Replace(p, beside, "edl", BesideGroup);
         }
         Editor.RefuseCopying(p, flags, "cut", f.FsType, bs, zeroCopy, apart);
+        Editor.RequireRoom(p, f, zeroCopy, "cut");
         if (dryRun)
         {
             return (Predicted(p, zeroCopy, bs) with { Recovered = recovered }, layout);

@@ -121,6 +121,7 @@ internal static class RestoreEdit
         // Last: once the saved file is gone, every step before it is done and recorded.
         p.Add(new EditStep(StepKind.Unlink, ReturnGroup, si, 0, -1, 0, 0));
         Editor.RefuseCopying(p, flags, "restore", f.FsType, bs, zeroCopy);
+        Editor.RequireRoom(p, f, zeroCopy, "restore");
         if (dryRun)
         {
             return (Planned(p, zeroCopy, moves) with { Recovered = recovered }, layout);

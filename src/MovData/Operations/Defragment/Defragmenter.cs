@@ -85,15 +85,9 @@ internal static class Defragmenter
     /// new extents' metadata.</summary>
     private static void RequireFreeSpace(FileFacts f, FragmentationReport report)
     {
-        Interop.ThrowIfFailed(Interop.FStatFs(f.Handle, out Interop.StatFs fs), "fstatfs of the file");
-        long free = (long)fs.Bavail * fs.Bsize;
         long needed = report.DataBytes + (report.DataBytes / 16);
-        if (free < needed)
-        {
-            throw new IOException(
-                $"defragment needs {needed} bytes free for a fresh copy of the file's {report.DataBytes} bytes of data, and the filesystem has {free}; nothing was changed",
-                Interop.ENOSPC);
-        }
+        FreeSpace.Require(f.Handle, needed, free =>
+            $"defragment needs {needed} bytes free for a fresh copy of the file's {report.DataBytes} bytes of data, and the filesystem has {free}; nothing was changed");
     }
 }
 
