@@ -223,8 +223,10 @@ struct movdata_cut_result {
  * what is removed (moved, not copied, where possible). flags: 0, MOVDATA_ZERO_COPY_ONLY,
  * MOVDATA_CUT_EXACT. result may be NULL. -EINVAL for bad ranges or a file that is not a
  * recording (nothing changed; see movdata_last_error()), -EBUSY when another process has the
- * file open for writing (a recording still being made; nothing changed); crash-safe like
- * movdata_splice(). */
+ * file open for writing (a recording still being made; nothing changed), -EAGAIN when an
+ * interrupted edit of the recording was in its journal: it was finished, which changed the
+ * recording, and this cut (whose ranges were for the recording as it was) was not made;
+ * crash-safe like movdata_splice(). */
 int movdata_cut(const char *path, const double *ranges, size_t count, const char *save_removed,
 		uint32_t flags, struct movdata_cut_result *result);
 

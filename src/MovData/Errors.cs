@@ -273,6 +273,7 @@ public static class Errno
         EditIncompleteException { InnerException: Exception cause } => Of(cause),
         MoveIncompleteException { InnerException: Exception cause } => Of(cause),
         OperationCanceledException => Native.Interop.ECANCELED,
+        InterruptedEditFinishedException => Native.Interop.EAGAIN, // not made: asked again of the file as it now is, it goes ahead
         ContractViolationException or ArgumentException or InvalidDataException => Native.Interop.EINVAL,
         FileSystemNotSupportedException ns => ns.Errno,
         NotSupportedException => Native.Interop.EOPNOTSUPP,

@@ -63,6 +63,13 @@ internal static class CutCommand
                 // the recording as it was, and the cut refuses them after finishing such an edit.
                 IReadOnlyList<RecoveredEdit> first = !dry && edlText is not null && (edlText == "auto" || SamePath(edlText, CutRanges.ComskipEdl(rec)))
                     ? MediaFile.FinishInterrupted(rec) : [];
+                if (first.Any(e => e.Outcome == RecoveryOutcome.Finished))
+                {
+                    // That was this hook's cut, run before and stopped: its EDL now holds what it
+                    // left of the breaks, in the times a player shows, which a transport stream's
+                    // cut (reading its timestamps, kept across joins) does not share. Cut no more.
+                    return outcome.Report(CutReport.NothingInEdl(io, asJson, rec, CutRanges.ComskipEdl(rec), first));
+                }
                 using Scratch comskipOutput = new(dry && edlText == "auto");
                 string? edlPath = edlText is null ? null : CutRanges.EdlFor(rec, edlText, p.GetValue(comskipIni), comskipOutput.Path);
                 if (p.GetValue(saveRemoved) is { } named && string.IsNullOrWhiteSpace(named))

@@ -11,12 +11,15 @@ namespace MovData.Cli.Commands;
 /// </summary>
 internal static class CutReport
 {
-    /// <summary>The EDL held no range to cut: said, nothing changed, exit 0 (a DVR such as
-    /// Plex fails a recording whose hook exits non-zero).</summary>
+    /// <summary>The EDL held no range to cut, or an interrupted cut (the hook's own, run before)
+    /// was finished first and the EDL is not read again: said, nothing else changed, exit 0 (a
+    /// DVR such as Plex fails a recording whose hook exits non-zero).</summary>
     /// <param name="recovered">Interrupted edits of the recording finished before the EDL was read.</param>
     internal static string NothingInEdl(Io io, bool json, string rec, string edl, IReadOnlyList<RecoveredEdit> recovered)
     {
-        string why = $"nothing to cut: the EDL {edl} has no line of type 0 (cut) or 3 (commercial break)";
+        string why = recovered.Any(r => r.Outcome == RecoveryOutcome.Finished)
+            ? $"nothing more to cut: an interrupted cut of it, stopped part-way, was finished first, and the EDL {edl} now says what that cut left"
+            : $"nothing to cut: the EDL {edl} has no line of type 0 (cut) or 3 (commercial break)";
         Shared.ReportRecovered(io, recovered);
         if (json)
         {

@@ -146,6 +146,10 @@ internal static class Shared
         {
             w.WriteBoolean("recoveryPending", true);
         }
+        if (e is InterruptedEditFinishedException f)
+        {
+            WriteRecovered(w, f.Recovered);
+        }
         w.WriteEndObject();
     }
 

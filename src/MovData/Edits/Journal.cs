@@ -237,6 +237,9 @@ internal sealed class JournalRecord : IDisposable
     /// <see cref="Complete"/> removes them too.</summary>
     internal void AddNames(IEnumerable<string> paths) => _names.AddRange(paths.Where(p => !_names.Contains(p)));
 
+    /// <summary>Adds journal directories the edit used, which <see cref="Complete"/> removes if they are then empty.</summary>
+    internal void AddDirectories(IEnumerable<string> directories) => _directories.AddRange(directories.Where(d => !_directories.Contains(d)));
+
     /// <summary>Adds the record's payload files, which <see cref="Complete"/> removes after its names.</summary>
     internal void AddPayloads(IEnumerable<string> paths) => _payloads.AddRange(paths);
 

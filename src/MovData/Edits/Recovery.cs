@@ -217,9 +217,15 @@ internal static class Recovery
             return new RecoveredEdit(path, "?", RecoveryOutcome.Discarded, "the record was incomplete: the edit had not begun");
         }
         string files = Describe(plan);
-        record.AddNames(plan.Files.Where(f => f.Kind == EditFileKind.User)
-            .Select(f => Path.Combine(JournalRecord.DirectoryFor(Path.GetDirectoryName(f.Path) ?? "/"), id + JournalRecord.Extension))
-            .Where(File.Exists));
+        // Every journal the edit used: beside each of its files (the caller's, and one it
+        // creates, such as a cut's saved parts in another directory), and those its own files
+        // are in. The record has a name in each on the same filesystem, and all go with it:
+        // one left in the saved file's directory would be found, already done, by the restore.
+        List<string> journals = [.. plan.Files.Select(f => f.Kind == EditFileKind.Own
+            ? Path.GetDirectoryName(f.Path) ?? "/"
+            : JournalRecord.DirectoryFor(Path.GetDirectoryName(f.Path) ?? "/")).Distinct()];
+        record.AddNames(journals.Select(d => Path.Combine(d, id + JournalRecord.Extension)).Where(File.Exists));
+        record.AddDirectories(journals);
         record.AddPayloads(WritePayloads.PathsOf(plan));
         try
         {

@@ -120,7 +120,8 @@ internal static class RestoreEdit
         }
         // Last: once the saved file is gone, every step before it is done and recorded.
         p.Add(new EditStep(StepKind.Unlink, ReturnGroup, si, 0, -1, 0, 0));
-        Editor.RefuseCopying(p, flags, "restore", f.FsType, bs, zeroCopy);
+        Editor.RefuseCopying(p, flags, "restore", f.FsType, bs, zeroCopy,
+            f.Device == sf.Device ? null : $"the removed parts come back from {Capabilities.PathOf(saved) ?? "the saved file"}, on another filesystem ({sf.FsType})");
         Editor.RequireRoom(p, f, zeroCopy, "restore");
         if (dryRun)
         {

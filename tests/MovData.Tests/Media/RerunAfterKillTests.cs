@@ -7,9 +7,10 @@ namespace MovData.Tests.Media;
 /// The command run again after a cut was killed part-way (review round 9). The next edit of a
 /// file finishes its interrupted one first; a cut must then not apply ranges that were given
 /// in the recording's times before that edit, or a re-run cuts the same breaks again, out of
-/// the programme, with nothing saved. A DVR's hook (ranges from the player's EDL, which the
-/// finished cut rewrote) goes on and finds nothing left to cut; ranges on the command line
-/// are refused; a restore that the finished cut makes impossible says that it finished it.
+/// the programme, with nothing saved. A DVR's hook (ranges from the player's EDL) finishes
+/// its own cut and cuts no more, exit 0; ranges on the command line are refused, exit 1; a
+/// restore that the finished cut makes impossible says that it finished it. Every journal the
+/// finished cut used goes with it, the saved file's directory's too.
 /// </summary>
 public sealed class RerunAfterKillTests
 {
@@ -42,7 +43,7 @@ public sealed class RerunAfterKillTests
 
         Assert.True(code == 0, $"exit {code}: {err}{output}");
         Assert.Contains($"finished an interrupted cut (recording {rec}", err, StringComparison.Ordinal);
-        Assert.Contains("nothing to cut: the EDL", output, StringComparison.Ordinal);
+        Assert.Contains($"nothing more to cut: an interrupted cut of it, stopped part-way, was finished first, and the EDL {edl} now says what that cut left", output, StringComparison.Ordinal);
         Assert.Contains("nothing else changed", output, StringComparison.Ordinal);
         Assert.Equal(once, RestoreTests.Sha256(rec)); // cut once, not twice
         Assert.False(Directory.Exists(dir.File(".movdata-journal")));
@@ -67,10 +68,13 @@ public sealed class RerunAfterKillTests
         Assert.NotEqual(0, killed);
         Assert.True(Directory.Exists(dir.File(".movdata-journal")), "the kill left no journal record: this test would prove nothing");
 
-        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "4.5-9");
+        (int code, string output, string err) = CliProcess.Movdata("cut", rec, "--remove", "4.5-9", "--json");
 
         Assert.True(code == 1, $"exit {code}: {err}{output}");
         Assert.Contains($"an interrupted cut (recording {rec}) was finished first, which changed the recording; this cut was not made, since its ranges were given for the recording as it was", err, StringComparison.Ordinal);
+        System.Text.Json.JsonElement error = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("error");
+        Assert.Equal("EAGAIN", error.GetProperty("errno").GetString());
+        Assert.Equal("finished", error.GetProperty("recovered")[0].GetProperty("outcome").GetString());
         Assert.Equal(once, RestoreTests.Sha256(rec));
         Assert.False(Directory.Exists(dir.File(".movdata-journal")));
     }
@@ -103,6 +107,34 @@ public sealed class RerunAfterKillTests
             (int undone, string undoOut, string undoErr) = CliProcess.Movdata("restore", rec, saved);
             Assert.True(undone == 0, $"restore {saved}: exit {undone}: {undoErr}{undoOut}");
         }
+        Assert.Equal(original, RestoreTests.Sha256(rec));
+    }
+
+    /// <summary>A cut saving into another directory names its record in both journals; a
+    /// recovery from the recording's side removes both names (review round 10: the one beside
+    /// the saved file stayed, and every restore of that cut then failed, exit 1, "fsync of
+    /// …/.movdata-journal: ENOENT"), and the restore gives the original back.</summary>
+    [Theory, MemberData(nameof(RestoreTests.TransportStreamAndMp4), MemberType = typeof(RestoreTests))]
+    public void Recover_OfACutSavingIntoAnotherDirectory_LeavesNoRecordThere(string kind, string name)
+    {
+        using ScratchDir dir = Scratch.On("xfs");
+        string recDir = dir.File("rec"), savedDir = dir.File("saved");
+        Directory.CreateDirectory(recDir);
+        Directory.CreateDirectory(savedDir);
+        string rec = Path.Combine(recDir, name), saved = Path.Combine(savedDir, "ads" + Path.GetExtension(name));
+        File.Copy(Recordings.Path(kind), rec);
+        string original = RestoreTests.Sha256(rec);
+        (int killed, _, _) = CliProcess.MovdataWith(KillAfter(2), "cut", rec, "--remove", "2-6", "--save-removed", saved);
+        Assert.NotEqual(0, killed);
+        Assert.True(Directory.Exists(Path.Combine(savedDir, ".movdata-journal")), "the kill left no record beside the saved file: this test would prove nothing");
+
+        (int code, string output, string err) = CliProcess.Movdata("recover", recDir);
+
+        Assert.True(code == 0, $"exit {code}: {err}{output}");
+        Assert.False(Directory.Exists(Path.Combine(recDir, ".movdata-journal")));
+        Assert.False(Directory.Exists(Path.Combine(savedDir, ".movdata-journal")), "the record's name beside the saved file was left");
+        (int undone, string undoOut, string undoErr) = CliProcess.Movdata("restore", rec, saved);
+        Assert.True(undone == 0, $"exit {undone}: {undoErr}{undoOut}");
         Assert.Equal(original, RestoreTests.Sha256(rec));
     }
 

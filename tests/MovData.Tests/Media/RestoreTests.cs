@@ -286,9 +286,9 @@ public sealed class RestoreTests
         Assert.False(Directory.Exists(dir.File(".movdata-journal")));
     }
 
-    /// <summary>--zero-copy-only with the saved file on another filesystem: the refusal says
-    /// that is why (review round 9: it blamed the recording's filesystem, "on xfs", and block
-    /// sizes); nothing changed, no saved file.</summary>
+    /// <summary>--zero-copy-only with the saved file on another filesystem: the refusal of the
+    /// cut, and of its restore, says that is why (review rounds 9 and 10: it blamed the
+    /// recording's filesystem, "on xfs", and block sizes); nothing changed, no saved file.</summary>
     [Fact]
     public void Cut_ZeroCopyOnly_SavedOnAnotherFileSystem_SaysThatIsWhy()
     {
@@ -304,6 +304,13 @@ public sealed class RestoreTests
         Assert.Contains($"the cut cannot be done without copying: the removed parts go to {saved}, on another filesystem (ext4), and blocks do not move between filesystems; --zero-copy-only forbids that; nothing was changed", err, StringComparison.Ordinal);
         Assert.Equal(original, Sha256(rec));
         Assert.False(File.Exists(saved));
+
+        // And the restore of such a cut, made without the option.
+        (int cut, _, string cutErr) = CliProcess.Movdata("cut", rec, "--remove", "2-6", "--save-removed", saved);
+        Assert.True(cut == 0, cutErr);
+        (int undo, _, string undoErr) = CliProcess.Movdata("restore", rec, saved, "--zero-copy-only");
+        Assert.True(undo == 3, $"exit {undo}: {undoErr}");
+        Assert.Contains($"the restore cannot be done without copying: the removed parts come back from {saved}, on another filesystem (ext4), and blocks do not move between filesystems", undoErr, StringComparison.Ordinal);
     }
 
     /// <summary>`info` of a file of removed parts says what it is and how it is undone, not
