@@ -84,8 +84,10 @@ internal static class Editor
                     Add(s.B, s.Length);
                     break;
                 case StepKind.Move when !zeroCopy:
-                    Add(s.B, s.Length);
-                    Add(s.A, -s.Length);
+                    // Copied a chunk at a time, each punched out of the source once it is durable.
+                    long chunk = Math.Min(s.Length, CopyPunchMove.MaxChunkSize);
+                    Add(s.B, chunk);
+                    Add(s.A, -chunk);
                     break;
                 case StepKind.Punch:
                     Add(s.A, -s.Length);
