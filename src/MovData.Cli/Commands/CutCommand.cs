@@ -57,10 +57,10 @@ internal static class CutCommand
                     WriterWait.Until(io, rec, waits ? WriterWait.Seconds(p.GetValue(wait)) : 0);
                 }
                 bool dry = p.GetValue(dryRun);
-                // Ranges from the EDL the cut rewrites (the player's, comskip's) are read after
-                // an interrupted cut is finished, in the times it left: a DVR's hook run again
-                // after a crash then finds the breaks gone. Ranges given otherwise were meant for
-                // the recording as it was, and the cut refuses them after finishing such an edit.
+                // Where the ranges come from the EDL a cut rewrites (the player's, comskip's), an
+                // interrupted cut of the recording is finished before that EDL is read. Ranges
+                // given otherwise were meant for the recording as it was, and the cut itself
+                // refuses them after finishing such an edit (InterruptedEditFinishedException).
                 IReadOnlyList<RecoveredEdit> first = !dry && edlText is not null && (edlText == "auto" || SamePath(edlText, CutRanges.ComskipEdl(rec)))
                     ? MediaFile.FinishInterrupted(rec) : [];
                 if (first.Any(e => e.Outcome == RecoveryOutcome.Finished))
